@@ -1,0 +1,44 @@
+# Hemma – the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install messages clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hemma needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint requirements.lock --editable '.[dev]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+run: $(BIN)/.installed
+	@mkdir -p var
+	$(BIN)/hemma migrate --noinput
+	$(BIN)/hemma load_demo
+	@echo ""
+	@echo "Hemma: http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	@echo ""
+	$(BIN)/hemma runserver $(HOST):$(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hemma makemigrations --check --dry-run
+	$(BIN)/python scripts/run_tests.py
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the English catalogue after changing UI strings (needs gettext's msgfmt).
+messages: $(BIN)/.installed
+	cd hemma && ../$(BIN)/hemma makemessages -l en --no-obsolete
+	cd hemma && ../$(BIN)/hemma compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache

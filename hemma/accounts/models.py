@@ -1,0 +1,149 @@
+"""Organisations (care providers), their care units, staff and unit memberships.
+
+Glossary: region / kommun = region / municipality; vårdenhet = unit;
+vårdcentral = primary care centre; hemsjukvård = home health care;
+hemtjänst = home care.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_hsa_id, validate_organisation_number, validate_phone
+
+
+class Organisation(models.Model):
+    """A care provider (vårdgivare / huvudman): a region, a municipality or a private provider."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        MUNICIPALITY = "municipality", _("Kommun")
+        PRIVATE = "private", _("Privat vårdgivare")
+
+    kind = models.CharField(_("typ"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("namn"), max_length=200, unique=True)
+    organisation_number = models.CharField(
+        _("organisationsnummer"),
+        max_length=11,
+        unique=True,
+        validators=[validate_organisation_number],
+        help_text=_("10 siffror, t.ex. 232100-0180."),
+    )
+    hsa_id = models.CharField(_("HSA-id"), max_length=31, unique=True, validators=[validate_hsa_id])
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisationer")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["region", "municipality", "private"]),
+                name="organisation_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """A care unit (vårdenhet) of an organisation: a ward, a primary care centre, …"""
+
+    class Kind(models.TextChoices):
+        WARD = "ward", _("Vårdavdelning")
+        PRIMARY_CARE = "primary_care", _("Vårdcentral")
+        HOME_HEALTH_CARE = "home_health_care", _("Hemsjukvård")
+        HOME_CARE = "home_care", _("Hemtjänst")
+        AMBULANCE = "ambulance", _("Ambulans")
+        OTHER = "other", _("Annan")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="units", verbose_name=_("organisation")
+    )
+    name = models.CharField(_("namn"), max_length=200)
+    kind = models.CharField(_("typ"), max_length=20, choices=Kind.choices)
+    hsa_id = models.CharField(_("HSA-id"), max_length=31, unique=True, validators=[validate_hsa_id])
+    phone = models.CharField(_("telefon"), max_length=30, blank=True, validators=[validate_phone])
+    beds = models.PositiveSmallIntegerField(
+        _("antal vårdplatser"), null=True, blank=True, help_text=_("Endast för vårdavdelningar.")
+    )
+
+    class Meta:
+        verbose_name = _("vårdenhet")
+        verbose_name_plural = _("vårdenheter")
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="unit_name_unique_per_organisation"
+            ),
+            # A ward has beds (the safety bed is counted from them); other units have none.
+            models.CheckConstraint(
+                condition=(Q(kind="ward", beds__gte=1) & Q(beds__lte=500))
+                | (~Q(kind="ward") & Q(beds__isnull=True)),
+                name="unit_beds_only_for_wards",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(models.Model):
+    """The profile of a Django user who works in care."""
+
+    class Profession(models.TextChoices):
+        PHYSICIAN = "physician", _("Läkare")
+        NURSE = "nurse", _("Sjuksköterska")
+        ASSISTANT_NURSE = "assistant_nurse", _("Undersköterska")
+        PHYSIOTHERAPIST = "physiotherapist", _("Fysioterapeut")
+        OCCUPATIONAL_THERAPIST = "occupational_therapist", _("Arbetsterapeut")
+        CARE_COORDINATOR = "care_coordinator", _("Vårdkoordinator")
+        DISCHARGE_COORDINATOR = "discharge_coordinator", _("Utskrivningssamordnare")
+        NEEDS_ASSESSOR = "needs_assessor", _("Biståndshandläggare")
+        ADMINISTRATOR = "administrator", _("Administratör")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    profession = models.CharField(_("yrke"), max_length=30, choices=Profession.choices)
+    hsa_id = models.CharField(_("HSA-id"), max_length=31, unique=True, validators=[validate_hsa_id])
+    units = models.ManyToManyField(Unit, through="Membership", related_name="staff")
+
+    class Meta:
+        verbose_name = _("personal")
+        verbose_name_plural = _("personal")
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user.get_full_name() or self.user.username} ({self.get_profession_display()})"
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
+class Membership(models.Model):
+    """A staff member works for a unit, in a role."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Medarbetare")
+        MANAGER = "manager", _("Chef")
+        # Reviews the access log for the unit's organisation (PDL logguppföljning).
+        LOG_REVIEWER = "log_reviewer", _("Logggranskare")
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("roll"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        verbose_name = _("medlemskap")
+        verbose_name_plural = _("medlemskap")
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "unit"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} – {self.unit} ({self.get_role_display()})"

@@ -1,0 +1,100 @@
+"""Reads of the access log: review by a care provider and the patient's log extract."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from hemma.accounts.models import Staff, Unit
+from hemma.accounts.selectors import reviewable_organisation_ids
+from hemma.clinical.identifiers import PersonalIdentity
+from hemma.patients.models import EmergencyAccess, Patient
+
+from .models import AccessLogEntry
+from .services import access_log_record
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    personal_number: str = ""  # 12 digits, already validated
+    staff_text: str = ""
+    unit: Unit | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    emergency_only: bool = False
+    denied_only: bool = False
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def log_entries_for_review(*, reviewer: Staff, log_filter: LogFilter) -> QuerySet[AccessLogEntry]:
+    """Entries made through units of the organisations the reviewer reviews for."""
+    organisations = reviewable_organisation_ids(reviewer)
+    entries = AccessLogEntry.objects.filter(unit__organisation_id__in=organisations)
+    if log_filter.personal_number:
+        entries = entries.filter(patient__personal_number=log_filter.personal_number)
+    if log_filter.staff_text:
+        text = log_filter.staff_text
+        entries = entries.filter(Q(user_display__icontains=text) | Q(staff_hsa_id__iexact=text))
+    if log_filter.unit is not None:
+        entries = entries.filter(unit=log_filter.unit)
+    if log_filter.date_from:
+        entries = entries.filter(occurred_at__gte=_start_of(log_filter.date_from))
+    if log_filter.date_to:
+        entries = entries.filter(occurred_at__lt=_start_of(log_filter.date_to + timedelta(days=1)))
+    if log_filter.emergency_only:
+        entries = entries.filter(purpose=AccessLogEntry.Purpose.EMERGENCY)
+    if log_filter.denied_only:
+        entries = entries.filter(outcome=AccessLogEntry.Outcome.DENIED)
+    return entries.order_by("-occurred_at", "-id")
+
+
+def units_for_review(reviewer: Staff) -> QuerySet[Unit]:
+    return Unit.objects.filter(organisation_id__in=reviewable_organisation_ids(reviewer))
+
+
+def unreviewed_emergency_accesses(reviewer: Staff) -> list[EmergencyAccess]:
+    return list(
+        EmergencyAccess.objects.filter(
+            reviewed_at__isnull=True,
+            unit__organisation_id__in=reviewable_organisation_ids(reviewer),
+        )
+        .select_related("staff__user", "unit", "patient")
+        .order_by("created_at")[:100]
+    )
+
+
+@dataclass(frozen=True)
+class PatientExtract:
+    patient: Patient | None
+    entries: list[AccessLogEntry]
+
+
+def patient_log_extract(
+    *, reviewer: Staff, acting_unit: Unit | None, identity: PersonalIdentity
+) -> PatientExtract:
+    """The patient's right to know who accessed the record: every unit, every access.
+
+    Producing the extract is itself an access to patient data and is logged.
+    """
+    patient = Patient.objects.filter(personal_number=identity.number).first()
+    access_log_record(
+        staff=reviewer,
+        unit=acting_unit,
+        patient=patient,
+        action=AccessLogEntry.Action.LOG_EXTRACT,
+        purpose=AccessLogEntry.Purpose.LOG_REVIEW,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail="" if patient else identity.formatted,
+    )
+    if patient is None:
+        return PatientExtract(None, [])
+    entries = list(
+        AccessLogEntry.objects.filter(patient=patient, outcome=AccessLogEntry.Outcome.GRANTED)
+        .select_related("unit__organisation")
+        .order_by("-occurred_at", "-id")
+    )
+    return PatientExtract(patient, entries)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.log_review, name="review"),
+    path("extract/", views.patient_extract, name="extract"),
+    path(
+        "emergency/<int:access_id>/review/",
+        views.emergency_access_review,
+        name="emergency_review",
+    ),
+]

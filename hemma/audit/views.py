@@ -1,0 +1,93 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hemma.accounts.selectors import reviewable_organisation_ids
+from hemma.errors import HemmaError
+from hemma.patients import services as patient_services
+from hemma.patients.forms import PatientExtractForm
+from hemma.web.decorators import staff_required
+
+from .forms import EmergencyReviewForm, LogFilterForm
+from .selectors import (
+    LogFilter,
+    log_entries_for_review,
+    patient_log_extract,
+    units_for_review,
+    unreviewed_emergency_accesses,
+)
+
+PAGE_SIZE = 50
+
+
+def _reviewer_only(request):
+    if not reviewable_organisation_ids(request.hemma.staff):
+        return render(request, "web/error.html", {"status": 403}, status=403)
+    return None
+
+
+@staff_required
+def log_review(request):
+    if (denied := _reviewer_only(request)) is not None:
+        return denied
+    reviewer = request.hemma.staff
+    form = LogFilterForm(request.GET or None, units=units_for_review(reviewer))
+    page = None
+    if not request.GET or form.is_valid():
+        log_filter = form.to_filter() if request.GET else LogFilter()
+        entries = log_entries_for_review(reviewer=reviewer, log_filter=log_filter)
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/log_review.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "emergency_accesses": unreviewed_emergency_accesses(reviewer),
+            "review_form": EmergencyReviewForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def emergency_access_review(request, access_id):
+    if (denied := _reviewer_only(request)) is not None:
+        return denied
+    form = EmergencyReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            patient_services.emergency_access_review(
+                reviewer=request.hemma.staff,
+                access_id=access_id,
+                note=form.cleaned_data["note"],
+                reviewable_organisation_ids=reviewable_organisation_ids(request.hemma.staff),
+            )
+            messages.success(request, _("Nödåtkomsten är markerad som granskad."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, _("Kommentaren är för lång."))
+    return redirect("audit:review")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def patient_extract(request):
+    if (denied := _reviewer_only(request)) is not None:
+        return denied
+    form = PatientExtractForm(request.POST or None)
+    extract = None
+    # POST, so the personnummer does not end up in web server logs or browser history.
+    if request.method == "POST" and form.is_valid():
+        extract = patient_log_extract(
+            reviewer=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            identity=form.cleaned_data["personal_number"],
+        )
+    return render(request, "audit/patient_extract.html", {"form": form, "extract": extract})

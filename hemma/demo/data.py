@@ -1,0 +1,166 @@
+"""The demo region: a Dalarna-like region and a Falun-like municipality.
+
+Never real identities. Patients use Skatteverket's published test personnummer
+(birth numbers 9xx, from Skatteverket's open test-number data; 19121212-1212 is
+"Tolvan Tolvansson"). Addresses are real streets in Falun with approximate
+coordinates, but no real person is tied to them. Phone numbers are from PTS's
+series reserved for fiction (070-1740605 … 070-1740699).
+"""
+
+DEMO_PASSWORD = "hemma-demo-2026"  # noqa: S105 – demo only, printed by `make run`
+
+REGION = {
+    "name": "Region Dalarna (demo)",
+    "kind": "region",
+    "organisation_number": "232100-0180",
+    "hsa_id": "SE2321000180-DEMO",
+}
+MUNICIPALITY = {
+    "name": "Falu kommun (demo)",
+    "kind": "municipality",
+    "organisation_number": "212000-2080",
+    "hsa_id": "SE2120002080-DEMO",
+}
+
+# key: (organisation key, name, kind, hsa suffix, phone, beds)
+UNITS = {
+    "ward": (
+        "region",
+        "Infektionsavdelning 30, Falu lasarett",
+        "ward",
+        "INF30",
+        "023-49 00 30",
+        22,
+    ),
+    "vc_kvarnen": ("region", "Vårdcentral Kvarnen", "primary_care", "VCKV", "023-49 01 10", None),
+    "vc_britsarvet": (
+        "region",
+        "Vårdcentral Britsarvet",
+        "primary_care",
+        "VCBR",
+        "023-49 01 20",
+        None,
+    ),
+    "ambulance": ("region", "Ambulanssjukvården Falun", "ambulance", "AMBF", "023-49 02 00", None),
+    "home_health": (
+        "municipality",
+        "Hemsjukvården Falun centrum",
+        "home_health_care",
+        "HSVC",
+        "023-83 10 00",
+        None,
+    ),
+    "home_care": (
+        "municipality",
+        "Hemtjänsten Falun centrum",
+        "home_care",
+        "HTC",
+        "023-83 20 00",
+        None,
+    ),
+}
+
+# username: (first, last, profession, hsa suffix, [(unit key, role)])
+STAFF = {
+    "anna.ssk": ("Anna", "Berg", "nurse", "ANNA1", [("ward", "member")]),
+    "erik.lak": ("Erik", "Lind", "physician", "ERIK1", [("ward", "member")]),
+    "maria.usk": ("Maria", "Dahl", "assistant_nurse", "MARIA1", [("ward", "member")]),
+    "johan.ft": ("Johan", "Ek", "physiotherapist", "JOHAN1", [("ward", "member")]),
+    "sara.at": ("Sara", "Holm", "occupational_therapist", "SARA1", [("ward", "member")]),
+    "lena.us": ("Lena", "Sund", "discharge_coordinator", "LENA1", [("ward", "member")]),
+    "peter.vk": ("Peter", "Nord", "care_coordinator", "PETER1", [("vc_kvarnen", "member")]),
+    "karin.hsv": ("Karin", "Ström", "nurse", "KARIN1", [("home_health", "member")]),
+    "ali.ht": ("Ali", "Hassan", "assistant_nurse", "ALI1", [("home_care", "member")]),
+    "eva.bist": ("Eva", "Falk", "needs_assessor", "EVA1", [("home_care", "member")]),
+    "olle.amb": ("Olle", "Vik", "nurse", "OLLE1", [("ambulance", "member")]),
+    "admin.region": (
+        "Rut",
+        "Adler",
+        "administrator",
+        "RUT1",
+        [("ward", "log_reviewer"), ("vc_kvarnen", "log_reviewer")],
+    ),
+    "admin.kommun": ("Kent", "Ahl", "administrator", "KENT1", [("home_health", "log_reviewer")]),
+}
+
+# personal number: details; "team" lists the units with a care relationship.
+PATIENTS = {
+    "194405149057": {
+        "first_name": "Kim",
+        "last_name": "Andersson (demo)",
+        "street_address": "Trotzgatan 12",
+        "postal_code": "791 71",
+        "city": "Falun",
+        "latitude": "60.606500",
+        "longitude": "15.630000",
+        "phone": "070-1740605",
+        "listed": "vc_kvarnen",
+        "team": ["ward", "home_health", "vc_kvarnen"],
+        "kin": [("Alex Andersson", "make", "070-1740606")],
+    },
+    "193805089145": {
+        "first_name": "Lisa",
+        "last_name": "Berglund (demo)",
+        "street_address": "Slaggatan 4",
+        "postal_code": "791 71",
+        "city": "Falun",
+        "latitude": "60.603200",
+        "longitude": "15.625100",
+        "phone": "070-1740607",
+        "listed": "vc_kvarnen",
+        "team": ["ward", "home_health", "home_care"],
+        "kin": [("Maja Berglund", "dotter", "070-1740608")],
+    },
+    "193504049135": {
+        "first_name": "Omar",
+        "last_name": "Haddad (demo)",
+        "street_address": "Hälsinggårdsvägen 20",
+        "postal_code": "791 36",
+        "city": "Falun",
+        "latitude": "60.617900",
+        "longitude": "15.651200",
+        "phone": "070-1740609",
+        "listed": "vc_britsarvet",
+        "team": ["ward"],
+        "kin": [("Yasmin Haddad", "dotter", "070-1740610"), ("Sami Haddad", "son", "070-1740611")],
+    },
+    "191212121212": {
+        "first_name": "Tolvan",
+        "last_name": "Tolvansson (demo)",
+        "street_address": "Stigaregatan 3",
+        "postal_code": "791 60",
+        "city": "Falun",
+        "latitude": "60.604100",
+        "longitude": "15.621900",
+        "phone": "070-1740612",
+        "listed": "vc_britsarvet",
+        "team": ["vc_britsarvet"],
+        "kin": [],
+    },
+    "194004019180": {
+        "first_name": "Greta",
+        "last_name": "Lund (demo)",
+        "street_address": "Bergslagsgatan 7",
+        "postal_code": "791 74",
+        "city": "Falun",
+        "latitude": "60.611000",
+        "longitude": "15.640300",
+        "phone": "070-1740613",
+        "listed": "vc_kvarnen",
+        "team": ["ward", "vc_kvarnen"],
+        "kin": [("Per Lund", "son", "070-1740614")],
+    },
+    "193703149132": {
+        "first_name": "Bo",
+        "last_name": "Sjöberg (demo)",
+        "street_address": "Främby udde 2",
+        "postal_code": "791 53",
+        "city": "Falun",
+        "latitude": "60.589900",
+        "longitude": "15.612300",
+        "phone": "070-1740615",
+        "listed": "vc_britsarvet",
+        "team": ["home_health", "home_care"],
+        "kin": [],
+    },
+}

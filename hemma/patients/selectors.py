@@ -1,0 +1,132 @@
+"""Reads of patient data. Every one goes through policy.py and writes the access log.
+
+Views call these and never query Patient themselves (healthchecks'
+_get_check_for_user pattern): the policy cannot be forgotten.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+
+from hemma.accounts.models import Staff, Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.clinical.identifiers import InvalidIdentifier, parse_personal_identity
+
+from .models import CareRelationship, Patient
+from .policy import AccessDecision, decide_patient_access, patients_in_care_of
+
+Action = AccessLogEntry.Action
+Outcome = AccessLogEntry.Outcome
+
+
+@dataclass(frozen=True)
+class PatientAccess:
+    patient: Patient
+    decision: AccessDecision
+
+
+def get_patient_for_user(
+    *,
+    staff: Staff | None,
+    acting_unit: Unit | None,
+    patient_id,
+    action: str = Action.VIEW_PATIENT,
+    detail: str = "",
+) -> PatientAccess:
+    """Fetch one patient, check the policy, log the access (granted or denied).
+
+    Unknown and forbidden patients both raise Http404, so the answer does not
+    reveal whether the patient exists; both are logged as denied.
+    """
+    patient = _patient_or_none(patient_id)
+    decision = (
+        decide_patient_access(staff=staff, acting_unit=acting_unit, patient=patient)
+        if patient is not None
+        else None
+    )
+    granted = decision is not None and decision.granted
+    access_log_record(
+        staff=staff,
+        unit=decision.unit if granted else acting_unit,
+        patient=patient,
+        action=action,
+        purpose=decision.purpose if granted else AccessLogEntry.Purpose.CARE,
+        outcome=Outcome.GRANTED if granted else Outcome.DENIED,
+        detail=detail if patient is not None else f"{detail} id={patient_id}".strip(),
+    )
+    if not granted:
+        raise Http404("No patient")
+    return PatientAccess(patient, decision)
+
+
+def _patient_or_none(patient_id) -> Patient | None:
+    try:
+        key = uuid.UUID(str(patient_id))
+    except ValueError:
+        return None
+    return Patient.objects.select_related("listed_unit", "home_municipality").filter(pk=key).first()
+
+
+@dataclass(frozen=True)
+class PatientSearch:
+    patients: list[Patient]
+    query: str
+    # A complete, valid number that matched none of the user's patients: offer emergency access.
+    offer_emergency_for: str | None
+
+
+def patient_search(
+    *, staff: Staff | None, acting_unit: Unit | None, query: str = "", only_unit: bool = False
+) -> PatientSearch:
+    """The patient list: the user's patients, filtered by name or number. Logged."""
+    query = query.strip()[:100]
+    patients = patients_in_care_of(staff, unit=acting_unit if only_unit else None)
+    identity = _identity_or_none(query)
+    if identity is not None:
+        patients = patients.filter(personal_number=identity.number)
+    elif query:
+        patients = patients.filter(_name_or_number_filter(query))
+    rows = list(patients.select_related("listed_unit").order_by("last_name", "first_name")[:200])
+    access_log_record(
+        staff=staff,
+        unit=acting_unit,
+        action=Action.SEARCH if query else Action.LIST_PATIENTS,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=Outcome.GRANTED,
+        detail=query,
+    )
+    offer = identity.formatted if identity is not None and not rows and staff else None
+    return PatientSearch(rows, query, offer)
+
+
+def _identity_or_none(query: str):
+    if not re.fullmatch(r"[0-9+\- ]{10,13}", query):
+        return None
+    try:
+        return parse_personal_identity(query.replace(" ", ""))
+    except InvalidIdentifier:
+        return None
+
+
+def _name_or_number_filter(query: str) -> Q:
+    digits = re.sub(r"[^0-9]", "", query)
+    if digits and len(digits) >= 6 and not re.search(r"[A-Za-zÅÄÖåäö]", query):
+        # A partial number: match from the birth date, with or without the century.
+        return Q(personal_number__startswith=digits) | Q(personal_number__regex=f"^..{digits}")
+    condition = Q()
+    for word in query.split():
+        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return condition
+
+
+def care_team_of(patient: Patient) -> list[CareRelationship]:
+    """Open care relationships, for a patient already fetched through get_patient_for_user."""
+    return list(
+        patient.care_relationships.filter(ended_at__isnull=True)
+        .select_related("unit__organisation")
+        .order_by("unit__name")
+    )

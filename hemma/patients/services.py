@@ -1,0 +1,271 @@
+"""Every change to patients, next of kin, care relationships and emergency access.
+
+One function per use case, keyword-only, in a transaction, writing the access log.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hemma.accounts.models import Organisation, Staff, Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.clinical.identifiers import PersonalIdentity, normalize_phone
+from hemma.errors import Conflict, NotAllowed, NotFound
+
+from .models import CareRelationship, EmergencyAccess, NextOfKin, Patient
+from .policy import may_manage_care_team
+
+Action = AccessLogEntry.Action
+Purpose = AccessLogEntry.Purpose
+GRANTED = AccessLogEntry.Outcome.GRANTED
+
+MIN_EMERGENCY_REASON_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """What a user types about a patient; identity-derived fields are not here."""
+
+    first_name: str
+    last_name: str
+    street_address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    phone: str = ""
+    preferred_language: str = "svenska"
+    listed_unit: Unit | None = None
+    home_municipality: Organisation | None = None
+
+
+def _apply_details(patient: Patient, details: PatientDetails) -> None:
+    for field, value in details.__dict__.items():
+        setattr(patient, field, value)
+    patient.phone = normalize_phone(details.phone) if details.phone else ""
+
+
+def patient_register(
+    *, staff: Staff, unit: Unit, identity: PersonalIdentity, details: PatientDetails
+) -> Patient:
+    """Register a patient and put the registering unit in the care team."""
+    if Patient.objects.filter(personal_number=identity.number).exists():
+        raise Conflict(
+            _("Det finns redan en patient med personnummer %(pnr)s.") % {"pnr": identity.formatted}
+        )
+    patient = Patient()
+    patient.apply_identity(identity)
+    _apply_details(patient, details)
+    try:
+        with transaction.atomic():
+            patient.save()
+            CareRelationship.objects.create(
+                patient=patient,
+                unit=unit,
+                basis=CareRelationship.Basis.CARE_TEAM,
+                started_by=staff.user,
+            )
+            access_log_record(
+                staff=staff,
+                unit=unit,
+                patient=patient,
+                action=Action.REGISTER_PATIENT,
+                purpose=Purpose.CARE,
+                outcome=GRANTED,
+            )
+    except IntegrityError:
+        # Two users registering the same number at once: the unique constraint decides.
+        raise Conflict(
+            _("Det finns redan en patient med personnummer %(pnr)s.") % {"pnr": identity.formatted}
+        ) from None
+    return patient
+
+
+def patient_update_details(
+    *, staff: Staff, unit: Unit, patient: Patient, details: PatientDetails
+) -> Patient:
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        _apply_details(patient, details)
+        patient.save()
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            action=Action.EDIT_PATIENT,
+            purpose=Purpose.CARE,
+            outcome=GRANTED,
+            detail="details",
+        )
+    return patient
+
+
+def next_of_kin_add(
+    *, staff: Staff, unit: Unit, patient: Patient, name: str, relation: str, phone: str
+) -> NextOfKin:
+    with transaction.atomic():
+        kin = NextOfKin.objects.create(
+            patient=patient,
+            name=name.strip(),
+            relation=relation.strip(),
+            phone=normalize_phone(phone),
+        )
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            action=Action.EDIT_PATIENT,
+            purpose=Purpose.CARE,
+            outcome=GRANTED,
+            detail=f"next_of_kin_add {kin.pk}",
+        )
+    return kin
+
+
+def next_of_kin_remove(*, staff: Staff, unit: Unit, patient: Patient, kin_id: int) -> None:
+    with transaction.atomic():
+        deleted, _rows = NextOfKin.objects.filter(patient=patient, pk=kin_id).delete()
+        if not deleted:
+            raise NotFound(_("Den närstående finns inte (längre)."))
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            action=Action.EDIT_PATIENT,
+            purpose=Purpose.CARE,
+            outcome=GRANTED,
+            detail=f"next_of_kin_remove {kin_id}",
+        )
+
+
+def care_relationship_start(
+    *,
+    staff: Staff,
+    unit: Unit,
+    patient: Patient,
+    target_unit: Unit,
+    basis: str = CareRelationship.Basis.CARE_TEAM,
+) -> CareRelationship:
+    """A unit in the care team adds another unit (e.g. the ward adds home health care)."""
+    if not may_manage_care_team(staff=staff, unit=unit, patient=patient):
+        raise NotAllowed(_("Bara en enhet i vårdteamet kan lägga till andra enheter."))
+    try:
+        with transaction.atomic():
+            relationship = CareRelationship.objects.create(
+                patient=patient, unit=target_unit, basis=basis, started_by=staff.user
+            )
+            access_log_record(
+                staff=staff,
+                unit=unit,
+                patient=patient,
+                action=Action.EDIT_PATIENT,
+                purpose=Purpose.CARE,
+                outcome=GRANTED,
+                detail=f"care_relationship_start {target_unit.hsa_id}",
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("%(unit)s har redan en vårdrelation med patienten.") % {"unit": target_unit.name}
+        ) from None
+    return relationship
+
+
+def care_relationship_end(
+    *, staff: Staff, unit: Unit, patient: Patient, relationship_id: int
+) -> CareRelationship:
+    if not may_manage_care_team(staff=staff, unit=unit, patient=patient):
+        raise NotAllowed(_("Bara en enhet i vårdteamet kan avsluta vårdrelationer."))
+    with transaction.atomic():
+        relationship = (
+            CareRelationship.objects.select_for_update()
+            .filter(pk=relationship_id, patient=patient, ended_at__isnull=True)
+            .select_related("unit")
+            .first()
+        )
+        if relationship is None:
+            raise NotFound(_("Vårdrelationen är redan avslutad."))
+        relationship.ended_at = timezone.now()
+        relationship.save(update_fields=["ended_at"])
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            action=Action.EDIT_PATIENT,
+            purpose=Purpose.CARE,
+            outcome=GRANTED,
+            detail=f"care_relationship_end {relationship.unit.hsa_id}",
+        )
+    return relationship
+
+
+def emergency_access_start(
+    *, staff: Staff, unit: Unit, identity: PersonalIdentity, reason: str
+) -> EmergencyAccess:
+    """Nödåtkomst: open a patient without a care relationship. Flagged for review."""
+    reason = reason.strip()
+    if len(reason) < MIN_EMERGENCY_REASON_LENGTH:
+        raise NotAllowed(
+            _("Ange skälet till nödåtkomsten (minst %(n)d tecken).")
+            % {"n": MIN_EMERGENCY_REASON_LENGTH}
+        )
+    patient = Patient.objects.filter(personal_number=identity.number).first()
+    with transaction.atomic():
+        if patient is None:
+            access_log_record(
+                staff=staff,
+                unit=unit,
+                action=Action.EMERGENCY_ACCESS,
+                purpose=Purpose.EMERGENCY,
+                outcome=AccessLogEntry.Outcome.DENIED,
+                detail=f"{identity.formatted}: {reason}",
+            )
+            raise NotFound(
+                _("Ingen patient med personnummer %(pnr)s finns i Hemma.")
+                % {"pnr": identity.formatted}
+            )
+        now = timezone.now()
+        access = EmergencyAccess.objects.create(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            reason=reason,
+            expires_at=now + timedelta(hours=settings.HEMMA_EMERGENCY_ACCESS_HOURS),
+        )
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            action=Action.EMERGENCY_ACCESS,
+            purpose=Purpose.EMERGENCY,
+            outcome=GRANTED,
+            detail=reason,
+        )
+    return access
+
+
+def emergency_access_review(
+    *, reviewer: Staff, access_id: int, note: str, reviewable_organisation_ids: set[int]
+) -> EmergencyAccess:
+    with transaction.atomic():
+        access = (
+            EmergencyAccess.objects.select_for_update()
+            .filter(pk=access_id, unit__organisation_id__in=reviewable_organisation_ids)
+            .first()
+        )
+        if access is None:
+            raise NotFound(_("Nödåtkomsten finns inte eller hör till en annan vårdgivare."))
+        if access.reviewed_at is not None:
+            raise Conflict(_("Nödåtkomsten är redan granskad."))
+        if access.staff_id == reviewer.pk:
+            raise NotAllowed(_("Du kan inte granska din egen nödåtkomst."))
+        access.reviewed_at = timezone.now()
+        access.reviewed_by = reviewer
+        access.review_note = note.strip()
+        access.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    return access

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "patients"
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_register, name="register"),
+    path("emergency-access/", views.emergency_access, name="emergency_access"),
+    path("<uuid:patient_id>/", views.patient_detail, name="detail"),
+    path("<uuid:patient_id>/edit/", views.patient_edit, name="edit"),
+    path("<uuid:patient_id>/next-of-kin/", views.next_of_kin_add, name="next_of_kin_add"),
+    path(
+        "<uuid:patient_id>/next-of-kin/<int:kin_id>/remove/",
+        views.next_of_kin_remove,
+        name="next_of_kin_remove",
+    ),
+    path("<uuid:patient_id>/care-team/", views.care_team_add, name="care_team_add"),
+    path(
+        "<uuid:patient_id>/care-team/<int:relationship_id>/end/",
+        views.care_team_end,
+        name="care_team_end",
+    ),
+]

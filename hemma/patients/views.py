@@ -1,0 +1,240 @@
+"""Thin views: parse input, call a selector or service, render."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from hemma.audit.models import AccessLogEntry
+from hemma.errors import HemmaError
+from hemma.web.decorators import staff_required
+
+from . import services
+from .forms import (
+    CareTeamAddForm,
+    EmergencyAccessForm,
+    NextOfKinForm,
+    PatientDetailsForm,
+    PatientRegistrationForm,
+)
+from .policy import may_manage_care_team
+from .selectors import care_team_of, get_patient_for_user, patient_search
+
+Action = AccessLogEntry.Action
+
+
+def _access(request, patient_id, action=Action.VIEW_PATIENT, detail=""):
+    return get_patient_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient_id=patient_id,
+        action=action,
+        detail=detail,
+    )
+
+
+@staff_required
+def patient_list(request):
+    only_unit = request.GET.get("scope") == "unit"
+    search = patient_search(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        query=request.GET.get("q", ""),
+        only_unit=only_unit,
+    )
+    context = {"search": search, "only_unit": only_unit}
+    if request.headers.get("HX-Request"):
+        return render(request, "patients/_patient_rows.html", context)
+    return render(request, "patients/patient_list.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def patient_register(request):
+    form = PatientRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_register(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                identity=form.cleaned_data["personal_number"],
+                details=form.to_details(),
+            )
+        except HemmaError as error:
+            form.add_error("personal_number", error.message)
+        else:
+            messages.success(request, _("Patienten är registrerad."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "registering": True})
+
+
+@staff_required
+def patient_detail(request, patient_id):
+    access = _access(request, patient_id)
+    patient = access.patient
+    care_team = care_team_of(patient)
+    can_manage = may_manage_care_team(
+        staff=request.hemma.staff, unit=request.hemma.unit, patient=patient
+    )
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "access": access,
+            "care_team": care_team,
+            "next_of_kin": list(patient.next_of_kin.all()),
+            "can_manage_care_team": can_manage,
+            "kin_form": NextOfKinForm(),
+            "care_team_form": CareTeamAddForm(exclude_unit_ids=[r.unit_id for r in care_team])
+            if can_manage
+            else None,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, patient_id):
+    patient = _access(request, patient_id, Action.EDIT_PATIENT, "open edit form").patient
+    if request.method == "POST":
+        form = PatientDetailsForm(request.POST)
+        if form.is_valid():
+            services.patient_update_details(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                patient=patient,
+                details=form.to_details(),
+            )
+            messages.success(request, _("Uppgifterna är sparade."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    else:
+        form = PatientDetailsForm(initial=PatientDetailsForm.initial_from(patient))
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def next_of_kin_add(request, patient_id):
+    patient = _access(request, patient_id, Action.EDIT_PATIENT, "next of kin form").patient
+    form = NextOfKinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.next_of_kin_add(
+            staff=request.hemma.staff, unit=request.hemma.unit, patient=patient, **form.cleaned_data
+        )
+        messages.success(request, _("Närstående är tillagd."))
+        return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/next_of_kin_form.html", {"form": form, "patient": patient})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def next_of_kin_remove(request, patient_id, kin_id):
+    patient = _access(request, patient_id, Action.EDIT_PATIENT, "remove next of kin").patient
+    kin = patient.next_of_kin.filter(pk=kin_id).first()
+    if request.method == "POST":
+        try:
+            services.next_of_kin_remove(
+                staff=request.hemma.staff, unit=request.hemma.unit, patient=patient, kin_id=kin_id
+            )
+            messages.success(request, _("Närstående är borttagen."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+        return redirect("patients:detail", patient_id=patient.pk)
+    if kin is None:
+        messages.error(request, _("Den närstående finns inte (längre)."))
+        return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "title": _("Ta bort närstående?"),
+            "question": _("%(name)s (%(relation)s) tas bort från %(patient)s.")
+            % {"name": kin.name, "relation": kin.relation, "patient": patient.full_name},
+            "confirm_label": _("Ta bort"),
+            "cancel_url": patient_detail_url(patient),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["POST"])
+def care_team_add(request, patient_id):
+    patient = _access(request, patient_id, Action.EDIT_PATIENT, "care team add").patient
+    form = CareTeamAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.care_relationship_start(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                patient=patient,
+                target_unit=form.cleaned_data["unit"],
+            )
+            messages.success(request, _("Enheten är tillagd i vårdteamet."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, _("Välj en enhet att lägga till."))
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def care_team_end(request, patient_id, relationship_id):
+    patient = _access(request, patient_id, Action.EDIT_PATIENT, "care team end").patient
+    if request.method == "POST":
+        try:
+            services.care_relationship_end(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                patient=patient,
+                relationship_id=relationship_id,
+            )
+            messages.success(request, _("Vårdrelationen är avslutad."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+        return redirect("patients:detail", patient_id=patient.pk)
+    relationship = next((r for r in care_team_of(patient) if r.pk == relationship_id), None)
+    if relationship is None:
+        messages.error(request, _("Vårdrelationen är redan avslutad."))
+        return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "title": _("Avsluta vårdrelation?"),
+            "question": _(
+                "%(unit)s förlorar åtkomsten till %(patient)s när vårdrelationen avslutas."
+            )
+            % {"unit": relationship.unit.name, "patient": patient.full_name},
+            "confirm_label": _("Avsluta vårdrelation"),
+            "cancel_url": patient_detail_url(patient),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def emergency_access(request):
+    form = EmergencyAccessForm(
+        request.POST or None, initial={"personal_number": request.GET.get("pnr", "")[:15]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            access = services.emergency_access_start(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                identity=form.cleaned_data["personal_number"],
+                reason=form.cleaned_data["reason"],
+            )
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.warning(request, _("Nödåtkomst: din åtkomst loggas och granskas i efterhand."))
+            return redirect("patients:detail", patient_id=access.patient_id)
+    return render(request, "patients/emergency_access.html", {"form": form})
+
+
+def patient_detail_url(patient) -> str:
+    return reverse("patients:detail", kwargs={"patient_id": patient.pk})

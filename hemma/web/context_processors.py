@@ -1,0 +1,13 @@
+from hemma.accounts.models import Membership
+from hemma.demo.selectors import demo_is_loaded
+
+
+def hemma(request):
+    authenticated = request.user.is_authenticated
+    acting = getattr(request, "hemma", None) if authenticated else None
+    return {
+        "hemma_demo": demo_is_loaded(),
+        "acting": acting,
+        "is_log_reviewer": bool(acting)
+        and any(m.role == Membership.Role.LOG_REVIEWER for m in acting.memberships),
+    }
