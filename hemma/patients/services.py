@@ -215,20 +215,20 @@ def emergency_access_start(
             % {"n": MIN_EMERGENCY_REASON_LENGTH}
         )
     patient = Patient.objects.filter(personal_number=identity.number).first()
+    if patient is None:
+        # Logged (not rolled back): a search for a number without a patient is still an access.
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            action=Action.EMERGENCY_ACCESS,
+            purpose=Purpose.EMERGENCY,
+            outcome=AccessLogEntry.Outcome.DENIED,
+            detail=f"{identity.formatted}: {reason}",
+        )
+        raise NotFound(
+            _("Ingen patient med personnummer %(pnr)s finns i Hemma.") % {"pnr": identity.formatted}
+        )
     with transaction.atomic():
-        if patient is None:
-            access_log_record(
-                staff=staff,
-                unit=unit,
-                action=Action.EMERGENCY_ACCESS,
-                purpose=Purpose.EMERGENCY,
-                outcome=AccessLogEntry.Outcome.DENIED,
-                detail=f"{identity.formatted}: {reason}",
-            )
-            raise NotFound(
-                _("Ingen patient med personnummer %(pnr)s finns i Hemma.")
-                % {"pnr": identity.formatted}
-            )
         now = timezone.now()
         access = EmergencyAccess.objects.create(
             staff=staff,
