@@ -74,7 +74,9 @@ class TestPatientPage:
         assert forbidden.status_code == unknown.status_code == 404
 
         def normalised(response, key):
-            text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+            text = re.sub(
+                r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode()
+            )
             return text.replace(str(key), "ID")
 
         assert normalised(forbidden, kim.pk) == normalised(unknown, missing)
