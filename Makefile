@@ -37,7 +37,7 @@ format: $(BIN)/.installed
 
 # Regenerate the English catalogue after changing UI strings (needs gettext's msgfmt).
 messages: $(BIN)/.installed
-	cd hemma && ../$(BIN)/hemma makemessages -l en --no-obsolete
+	cd hemma && ../$(BIN)/hemma makemessages -l en --no-obsolete --no-wrap --no-location -i "static/*"
 	cd hemma && ../$(BIN)/hemma compilemessages -l en
 
 clean:

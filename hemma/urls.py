@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots),
+    path("favicon.ico", web_views.favicon),
 ]
 
 handler404 = "hemma.web.errors.not_found"

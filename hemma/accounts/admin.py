@@ -25,13 +25,29 @@ admin.site.site_header = _("Hemma – administration")
 admin.site.site_title = _("Hemma")
 
 
-class UnitInline(admin.TabularInline):
+class AdministratorOnly:
+    """Administrators manage reference data without per-model permission bookkeeping."""
+
+    def has_module_permission(self, request):
+        return _is_administrator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request)
+
+    def has_add_permission(self, request, obj=None):
+        return _is_administrator(request)
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+
+class UnitInline(AdministratorOnly, admin.TabularInline):
     model = Unit
     extra = 0
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
     list_display = ["name", "kind", "organisation_number", "hsa_id"]
     list_filter = ["kind"]
     search_fields = ["name", "hsa_id", "organisation_number"]
@@ -39,21 +55,21 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AdministratorOnly, admin.ModelAdmin):
     list_display = ["name", "kind", "organisation", "hsa_id", "phone", "beds"]
     list_filter = ["kind", "organisation"]
     search_fields = ["name", "hsa_id"]
     list_select_related = ["organisation"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(AdministratorOnly, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["unit"]
 
 
 @admin.register(Staff)
-class StaffAdmin(admin.ModelAdmin):
+class StaffAdmin(AdministratorOnly, admin.ModelAdmin):
     list_display = ["__str__", "profession", "hsa_id"]
     list_filter = ["profession"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "hsa_id"]

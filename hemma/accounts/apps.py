@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "hemma.accounts"
-    verbose_name = _("Organisations and staff")
+    verbose_name = _("Organisationer och personal")

@@ -79,7 +79,8 @@ class Unit(models.Model):
             ),
             # A ward has beds (the safety bed is counted from them); other units have none.
             models.CheckConstraint(
-                condition=(Q(kind="ward", beds__gte=1) & Q(beds__lte=500))
+                # beds__isnull=False: a CHECK passes on NULL, so a bedless ward must be explicit.
+                condition=Q(kind="ward", beds__isnull=False, beds__gte=1, beds__lte=500)
                 | (~Q(kind="ward") & Q(beds__isnull=True)),
                 name="unit_beds_only_for_wards",
             ),

@@ -83,7 +83,8 @@ def patient_search(
     *, staff: Staff | None, acting_unit: Unit | None, query: str = "", only_unit: bool = False
 ) -> PatientSearch:
     """The patient list: the user's patients, filtered by name or number. Logged."""
-    query = query.strip()[:100]
+    # Printable characters only: a NUL byte cannot be stored in PostgreSQL text (or the log).
+    query = "".join(char for char in query if char.isprintable()).strip()[:100]
     patients = patients_in_care_of(staff, unit=acting_unit if only_unit else None)
     identity = _identity_or_none(query)
     if identity is not None:
