@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "hemma.accounts",
     "hemma.patients",
     "hemma.audit",
+    "hemma.episodes",
+    "hemma.careplans",
+    "hemma.carerequests",
     "hemma.web",
     "hemma.demo",
 ]
