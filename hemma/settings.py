@@ -188,3 +188,7 @@ LOGGING = {
 # Hemma's own settings.
 # How long an emergency access (nödåtkomst) lasts before the reason must be given again.
 HEMMA_EMERGENCY_ACCESS_HOURS = env.int("HEMMA_EMERGENCY_ACCESS_HOURS", default=8)
+# After discharge the episode's care relationships still grant reads this long (follow-up).
+HEMMA_CARE_RELATIONSHIP_GRACE_DAYS = env.int("HEMMA_CARE_RELATIONSHIP_GRACE_DAYS", default=14)
+# Safety places (trygghetsplatser) per ward, on top of its beds: "plats 23" on a 22-bed ward.
+HEMMA_SAFETY_BEDS_PER_WARD = env.int("HEMMA_SAFETY_BEDS_PER_WARD", default=1)

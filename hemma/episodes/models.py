@@ -59,6 +59,7 @@ class Episode(models.Model):
     # Lag (2017:612): the statutory notices' times, and the SIP deadline derived from them.
     admission_notice_at = models.DateTimeField(_("inskrivningsmeddelande"), null=True, blank=True)
     ready_for_discharge_at = models.DateTimeField(_("utskrivningsklar"), null=True, blank=True)
+    discharge_summary = models.TextField(_("utskrivningsanteckning"), blank=True)
     # Bumped by every state change: a form posted against an older version is refused.
     version = models.PositiveIntegerField(default=1)
 
@@ -258,3 +259,20 @@ class EpisodeTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.episode_id})"
+
+
+class Referral(models.Model):
+    """Remiss/information to the listed primary care centre after discharge."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="referrals")
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="referrals")
+    text = models.TextField(_("remisstext"))
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Remiss {self.episode_id} → {self.to_unit}"

@@ -8,7 +8,7 @@ Django flags: a superuser without a staff profile sees no patients.
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hemma.accounts.models import Membership, Staff, Unit
@@ -33,7 +33,7 @@ def decide_patient_access(
         return denied
     related_unit_ids = set(
         CareRelationship.objects.filter(
-            patient=patient, ended_at__isnull=True, unit__memberships__staff=staff
+            _open_relationship(), patient=patient, unit__memberships__staff=staff
         ).values_list("unit_id", flat=True)
     )
     if related_unit_ids:
@@ -64,7 +64,7 @@ def patients_in_care_of(staff: Staff | None, *, unit: Unit | None = None) -> Que
     if staff is None:
         return Patient.objects.none()
     unit_ids = Membership.objects.filter(staff=staff).values("unit_id")
-    relationships = CareRelationship.objects.filter(ended_at__isnull=True, unit_id__in=unit_ids)
+    relationships = CareRelationship.objects.filter(_open_relationship(), unit_id__in=unit_ids)
     if unit is not None:
         relationships = relationships.filter(unit=unit)
     return Patient.objects.filter(pk__in=relationships.values("patient_id"))
@@ -77,3 +77,9 @@ def may_manage_care_team(*, staff: Staff | None, unit: Unit | None, patient: Pat
     return CareRelationship.objects.filter(
         patient=patient, unit=unit, ended_at__isnull=True, unit__memberships__staff=staff
     ).exists()
+
+
+def _open_relationship() -> Q:
+    """Open, or ended with a future end: after a discharge the team keeps read access for a
+    grace period (HEMMA_CARE_RELATIONSHIP_GRACE_DAYS) to follow up results."""
+    return Q(ended_at__isnull=True) | Q(ended_at__gt=timezone.now())

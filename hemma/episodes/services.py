@@ -1,0 +1,559 @@
+"""Every state change of a hospital-at-home episode. The state machine is enforced here.
+
+One function per step of the flow (DESIGN.md "The core flow"), keyword-only, in a
+transaction, locking the episode row, recording the transition (who, when, why)
+and writing the access log.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hemma.accounts.models import Membership, Staff, Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.clinical import episode_states as states
+from hemma.errors import Conflict, HemmaError, NotAllowed
+from hemma.patients.models import CareRelationship, Patient
+
+from .models import (
+    Assessment,
+    ChecklistItem,
+    Consent,
+    Episode,
+    EpisodeTask,
+    EpisodeTransition,
+    Referral,
+    SafetyBed,
+    SafetyBedReservation,
+)
+
+PHYSICIAN = Staff.Profession.PHYSICIAN
+EVENING_CALL_TIME = time(19, 0)
+
+
+def _log(*, staff: Staff, unit: Unit, episode: Episode, detail: str) -> None:
+    access_log_record(
+        staff=staff,
+        unit=unit,
+        patient=episode.patient,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail=f"episode {episode.pk}: {detail}",
+    )
+
+
+def _locked(episode: Episode, expected_version: int | None = None) -> Episode:
+    """Re-read the episode under a row lock; refuse a form posted against an older state."""
+    locked = (
+        Episode.objects.select_for_update().select_related("patient", "ward").get(pk=episode.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _("Vårdtillfället har ändrats av någon annan sedan sidan laddades. Ladda om sidan.")
+        )
+    return locked
+
+
+def _require_transition(episode: Episode, to_state: str) -> None:
+    if not states.can_transition(episode.state, to_state):
+        raise NotAllowed(
+            _("Det går inte att gå från ”%(from)s” till ”%(to)s”.")
+            % {
+                "from": Episode.State(episode.state).label,
+                "to": Episode.State(to_state).label,
+            }
+        )
+
+
+def _transition(*, episode: Episode, to_state: str, staff: Staff, unit: Unit, reason: str = ""):
+    _require_transition(episode, to_state)
+    EpisodeTransition.objects.create(
+        episode=episode, from_state=episode.state, to_state=to_state, by=staff, reason=reason
+    )
+    episode.state = to_state
+    episode.version += 1
+    if to_state in states.FINAL_STATES:
+        episode.ended_at = timezone.now()
+    episode.save()
+    _log(staff=staff, unit=unit, episode=episode, detail=f"-> {to_state}")
+
+
+def _require_ward_staff(staff: Staff, unit: Unit, episode: Episode) -> None:
+    if unit.pk != episode.ward_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
+        raise NotAllowed(_("Bara avdelningens personal kan göra detta."))
+
+
+def _require_physician(staff: Staff) -> None:
+    if staff.profession != PHYSICIAN:
+        raise NotAllowed(_("Bara en läkare kan fatta detta beslut."))
+
+
+def _ensure_relationship(patient: Patient, unit: Unit | None, staff: Staff) -> None:
+    if unit is None:
+        return
+    exists = CareRelationship.objects.filter(patient=patient, unit=unit, ended_at__isnull=True)
+    if not exists.exists():
+        CareRelationship.objects.create(
+            patient=patient, unit=unit, basis=CareRelationship.Basis.EPISODE, started_by=staff.user
+        )
+
+
+def episode_flag_candidate(
+    *,
+    staff: Staff,
+    unit: Unit,
+    patient: Patient,
+    pathway: str = Episode.Pathway.EARLY_DISCHARGE,
+    reason: str = "",
+    home_health_unit: Unit | None = None,
+) -> Episode:
+    """Step 1: ward staff flag a possible candidate. Creates the episode's care relationships."""
+    if unit.kind != Unit.Kind.WARD:
+        raise NotAllowed(_("Kandidater flaggas av en vårdavdelning. Byt enhet till avdelningen."))
+    if not Membership.objects.filter(staff=staff, unit=unit).exists():
+        raise NotAllowed(_("Du är inte medlem i avdelningen."))
+    if Episode.objects.filter(patient=patient).exclude(state__in=states.FINAL_STATES).exists():
+        raise Conflict(_("Patienten har redan ett pågående vårdtillfälle i hemmet."))
+    try:
+        with transaction.atomic():
+            episode = Episode.objects.create(
+                patient=patient,
+                ward=unit,
+                pathway=pathway,
+                flag_reason=reason.strip(),
+                created_by=staff,
+                home_health_unit=home_health_unit,
+            )
+            EpisodeTransition.objects.create(
+                episode=episode, from_state="", to_state=states.CANDIDATE, by=staff, reason=reason
+            )
+            for related in (unit, home_health_unit, patient.listed_unit):
+                _ensure_relationship(patient, related, staff)
+            ChecklistItem.objects.bulk_create(
+                [ChecklistItem(episode=episode, key=key) for key in ChecklistItem.Key.values]
+            )
+            Assessment.objects.create(episode=episode)
+            _log(staff=staff, unit=unit, episode=episode, detail="flagged as candidate")
+    except IntegrityError:
+        raise Conflict(_("Patienten har redan ett pågående vårdtillfälle i hemmet.")) from None
+    return episode
+
+
+def assessment_update(
+    *,
+    staff: Staff,
+    unit: Unit,
+    episode: Episode,
+    checks: dict[str, bool],
+    tier: str = "",
+    nurse_note: str = "",
+    therapist_note: str = "",
+) -> Assessment:
+    """Step 2a: nurse and PT/OT record the structured suitability assessment."""
+    with transaction.atomic():
+        episode = _locked(episode)
+        if episode.state != states.CANDIDATE:
+            raise NotAllowed(_("Bedömningen kan bara ändras innan beslut är fattat."))
+        assessment = Assessment.objects.select_for_update().get(episode=episode)
+        for name in Assessment.CHECKS:
+            setattr(assessment, name, bool(checks.get(name, False)))
+        assessment.nurse_note = nurse_note.strip()
+        assessment.therapist_note = therapist_note.strip()
+        assessment.save()
+        if tier:
+            episode.tier = tier
+            episode.save(update_fields=["tier"])
+        _log(staff=staff, unit=unit, episode=episode, detail="assessment updated")
+    return assessment
+
+
+def assessment_decide(
+    *, staff: Staff, unit: Unit, episode: Episode, suitable: bool, reason: str
+) -> Episode:
+    """Step 2b: the physician's final decision. Not suitable ends the episode."""
+    _require_physician(staff)
+    if not reason.strip():
+        raise HemmaError(_("Motivera beslutet."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        if episode.state != states.CANDIDATE:
+            raise NotAllowed(_("Beslut om lämplighet är redan fattat."))
+        if suitable and not episode.tier:
+            raise HemmaError(_("Ange persona (Kim, Lisa eller Omar) i bedömningen först."))
+        Assessment.objects.filter(episode=episode).update(
+            suitable=suitable,
+            decision_reason=reason.strip(),
+            decided_by=staff,
+            decided_at=timezone.now(),
+        )
+        if suitable:
+            _transition(
+                episode=episode,
+                to_state=states.ASSESSED,
+                staff=staff,
+                unit=unit,
+                reason=_("Lämplig: %(r)s") % {"r": reason.strip()},
+            )
+        else:
+            _transition(
+                episode=episode,
+                to_state=states.CANCELLED,
+                staff=staff,
+                unit=unit,
+                reason=_("Ej lämplig: %(r)s") % {"r": reason.strip()},
+            )
+    return episode
+
+
+def consent_record(
+    *,
+    staff: Staff,
+    unit: Unit,
+    episode: Episode,
+    patient_informed: bool,
+    next_of_kin_informed: bool,
+    brochure_given: bool,
+    patient_agrees: bool,
+    shares_information: bool,
+) -> Consent:
+    """Step 3: information and consent. Without consent the flow stops there."""
+    with transaction.atomic():
+        episode = _locked(episode)
+        if episode.state != states.ASSESSED:
+            raise NotAllowed(_("Samtycke registreras efter läkarens beslut om lämplighet."))
+        if not patient_informed:
+            raise HemmaError(_("Patienten måste ha informerats innan samtycket registreras."))
+        consent, _created = Consent.objects.update_or_create(
+            episode=episode,
+            defaults={
+                "patient_informed": patient_informed,
+                "next_of_kin_informed": next_of_kin_informed,
+                "brochure_given": brochure_given,
+                "patient_agrees": patient_agrees,
+                "shares_information": shares_information,
+                "recorded_by": staff,
+            },
+        )
+        if not (patient_agrees and shares_information):
+            why = (
+                _("Patienten vill inte vårdas i hemmet.")
+                if not patient_agrees
+                else _("Samtycke till informationsdelning mellan region och kommun saknas.")
+            )
+            _transition(
+                episode=episode, to_state=states.CANCELLED, staff=staff, unit=unit, reason=why
+            )
+        else:
+            _checklist_mark(episode, ChecklistItem.Key.CONSENT, staff)
+            _log(staff=staff, unit=unit, episode=episode, detail="consent recorded")
+    return consent
+
+
+def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
+    """Step 4 done: consent and a documented agreement exist."""
+    from hemma.careplans.selectors import agreement_for_episode
+
+    with transaction.atomic():
+        episode = _locked(episode)
+        consent = Consent.objects.filter(episode=episode).first()
+        if consent is None or not consent.patient_agrees:
+            raise NotAllowed(_("Samtycke saknas."))
+        if agreement_for_episode(episode) is None:
+            raise NotAllowed(_("Skriv den dokumenterade överenskommelsen först."))
+        _transition(
+            episode=episode,
+            to_state=states.AGREED,
+            staff=staff,
+            unit=unit,
+            reason=_("Samtycke och dokumenterad överenskommelse klara."),
+        )
+    return episode
+
+
+def episode_start_preparing(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
+    """Step 5: the care request is sent; logistics and the checklist follow."""
+    from hemma.carerequests.models import CareRequest
+
+    with transaction.atomic():
+        episode = _locked(episode)
+        _require_ward_staff(staff, unit, episode)
+        if (
+            not CareRequest.objects.filter(episode=episode)
+            .exclude(status__in=["declined", "withdrawn"])
+            .exists()
+        ):
+            raise NotAllowed(_("Skicka vårdbegäran till hemsjukvården först."))
+        _transition(
+            episode=episode,
+            to_state=states.PREPARING,
+            staff=staff,
+            unit=unit,
+            reason=_("Vårdbegäran skickad."),
+        )
+    return episode
+
+
+def _checklist_mark(episode: Episode, key: str, staff: Staff) -> None:
+    ChecklistItem.objects.filter(episode=episode, key=key).update(
+        status=ChecklistItem.Status.DONE, by=staff, at=timezone.now(), note=""
+    )
+
+
+def checklist_item_set(
+    *, staff: Staff, unit: Unit, episode: Episode, key: str, status: str, note: str = ""
+) -> ChecklistItem:
+    """Step 7: tick an item, or mark it not applicable with a reason."""
+    if status == ChecklistItem.Status.NOT_APPLICABLE and not note.strip():
+        raise HemmaError(_("Ange varför punkten inte är aktuell."))
+    if key == ChecklistItem.Key.SAFETY_BED and status == ChecklistItem.Status.DONE:
+        raise HemmaError(_("Trygghetsplatsen bockas av när den reserveras."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        if episode.state not in (states.AGREED, states.PREPARING, states.ASSESSED):
+            raise NotAllowed(_("Checklistan används före hemgång."))
+        item = ChecklistItem.objects.select_for_update().get(episode=episode, key=key)
+        item.status, item.note, item.by, item.at = status, note.strip(), staff, timezone.now()
+        item.save()
+        _log(staff=staff, unit=unit, episode=episode, detail=f"checklist {key}={status}")
+    return item
+
+
+def safety_bed_reserve(*, staff: Staff, unit: Unit, episode: Episode) -> SafetyBedReservation:
+    """Step 8: reserve a safety place on the ward. Never overbooks, even under a race."""
+    try:
+        with transaction.atomic():
+            episode = _locked(episode)
+            _require_ward_staff(staff, unit, episode)
+            if SafetyBedReservation.objects.filter(episode=episode, released_at=None).exists():
+                raise Conflict(_("Patienten har redan en reserverad trygghetsplats."))
+            # Lock the ward's places so two nurses cannot take the last one at once.
+            beds = list(SafetyBed.objects.select_for_update().filter(ward=episode.ward))
+            taken = set(
+                SafetyBedReservation.objects.filter(bed__in=beds, released_at=None).values_list(
+                    "bed_id", flat=True
+                )
+            )
+            free = [bed for bed in beds if bed.pk not in taken]
+            if not free:
+                raise Conflict(_("Alla trygghetsplatser på avdelningen är upptagna."))
+            reservation = SafetyBedReservation.objects.create(
+                bed=free[0], episode=episode, reserved_by=staff
+            )
+            _checklist_mark(episode, ChecklistItem.Key.SAFETY_BED, staff)
+            _log(staff=staff, unit=unit, episode=episode, detail=f"safety bed {free[0].label}")
+    except IntegrityError:
+        # The partial unique index is the last guard (e.g. SQLite has no row locks).
+        raise Conflict(_("Alla trygghetsplatser på avdelningen är upptagna.")) from None
+    return reservation
+
+
+def episode_send_home(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
+    """Step 8→9: the patient goes home when every checklist item is done or not applicable."""
+    with transaction.atomic():
+        episode = _locked(episode)
+        _require_ward_staff(staff, unit, episode)
+        _require_transition(episode, states.AT_HOME)
+        missing = [
+            item.get_key_display()
+            for item in ChecklistItem.objects.filter(episode=episode, status="open")
+        ]
+        if missing:
+            raise NotAllowed(
+                _("Checklistan är inte klar: %(items)s.") % {"items": ", ".join(missing)}
+            )
+        if not SafetyBedReservation.objects.filter(episode=episode, released_at=None).exists():
+            raise NotAllowed(_("Reservera en trygghetsplats först."))
+        _transition(
+            episode=episode,
+            to_state=states.AT_HOME,
+            staff=staff,
+            unit=unit,
+            reason=_("Patienten åker hem."),
+        )
+        now = timezone.now()
+        episode.at_home_since = now
+        episode.save(update_fields=["at_home_since"])
+        EpisodeTask.objects.create(
+            episode=episode,
+            unit=episode.ward,
+            kind=EpisodeTask.Kind.EVENING_CALL,
+            due_at=_evening_of(now),
+        )
+    return episode
+
+
+def _evening_of(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    evening = timezone.make_aware(datetime.combine(local.date(), EVENING_CALL_TIME))
+    return max(evening, moment + timedelta(hours=1))
+
+
+def episode_task_complete(*, staff: Staff, unit: Unit, task: EpisodeTask, note: str) -> EpisodeTask:
+    with transaction.atomic():
+        task = (
+            EpisodeTask.objects.select_for_update()
+            .select_related("episode__patient")
+            .get(pk=task.pk)
+        )
+        if task.done_at is not None:
+            raise Conflict(_("Uppgiften är redan klar."))
+        if task.unit_id != unit.pk:
+            raise NotAllowed(_("Uppgiften hör till en annan enhet."))
+        task.done_at, task.done_by, task.note = timezone.now(), staff, note.strip()
+        task.save()
+        _log(staff=staff, unit=unit, episode=task.episode, detail=f"task {task.kind} done")
+    return task
+
+
+def episode_direct_admission(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -> Episode:
+    """Step 10: one action readmits the patient to the reserved safety place."""
+    if not reason.strip():
+        raise HemmaError(_("Ange orsaken till direktinläggningen."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        _require_transition(episode, states.READMITTED)
+        reservation = (
+            SafetyBedReservation.objects.select_for_update()
+            .filter(episode=episode, released_at=None)
+            .select_related("bed")
+            .first()
+        )
+        if reservation is None:
+            raise NotAllowed(_("Patienten har ingen reserverad trygghetsplats."))
+        _transition(
+            episode=episode,
+            to_state=states.READMITTED,
+            staff=staff,
+            unit=unit,
+            reason=reason.strip(),
+        )
+        reservation.occupied_at = timezone.now()
+        reservation.save(update_fields=["occupied_at"])
+        if episode.home_health_unit_id:
+            # The municipality learns at once that the patient is back on the ward.
+            EpisodeTask.objects.create(
+                episode=episode,
+                unit=episode.home_health_unit,
+                kind=EpisodeTask.Kind.OTHER,
+                due_at=timezone.now(),
+                note=_("Direktinlagd på %(bed)s: %(reason)s")
+                % {"bed": reservation.bed.label, "reason": reason.strip()},
+            )
+    return episode
+
+
+def episode_return_home(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -> Episode:
+    with transaction.atomic():
+        episode = _locked(episode)
+        _require_ward_staff(staff, unit, episode)
+        _transition(
+            episode=episode,
+            to_state=states.AT_HOME,
+            staff=staff,
+            unit=unit,
+            reason=reason.strip() or _("Åter hem från trygghetsplatsen."),
+        )
+        SafetyBedReservation.objects.filter(episode=episode, released_at=None).update(
+            occupied_at=None
+        )
+    return episode
+
+
+def episode_discharge(
+    *, staff: Staff, unit: Unit, episode: Episode, summary: str, referral_text: str
+) -> Episode:
+    """Step 11: the physician discharges when the criteria are met; primary care is referred."""
+    from hemma.careplans.selectors import agreement_for_episode, discharge_criteria_met
+
+    _require_physician(staff)
+    if not summary.strip():
+        raise HemmaError(_("Skriv en utskrivningsanteckning."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        agreement = agreement_for_episode(episode)
+        if agreement is not None and not discharge_criteria_met(agreement):
+            raise NotAllowed(_("Alla utskrivningskriterier är inte uppfyllda."))
+        _transition(
+            episode=episode,
+            to_state=states.DISCHARGED,
+            staff=staff,
+            unit=unit,
+            reason=_("Utskriven."),
+        )
+        episode.discharge_summary = summary.strip()
+        episode.save(update_fields=["discharge_summary"])
+        now = timezone.now()
+        SafetyBedReservation.objects.filter(episode=episode, released_at=None).update(
+            released_at=now
+        )
+        if episode.patient.listed_unit_id and referral_text.strip():
+            Referral.objects.create(
+                episode=episode,
+                to_unit=episode.patient.listed_unit,
+                text=referral_text.strip(),
+                created_by=staff,
+            )
+        _end_episode_relationships(episode, now)
+    return episode
+
+
+def _end_episode_relationships(episode: Episode, now: datetime) -> None:
+    """The ward and home health care keep read access for a grace period; primary care stays."""
+    grace = now + timedelta(days=settings.HEMMA_CARE_RELATIONSHIP_GRACE_DAYS)
+    units = [episode.ward_id, episode.home_health_unit_id]
+    CareRelationship.objects.filter(
+        Q(unit_id__in=[u for u in units if u]), patient=episode.patient, ended_at__isnull=True
+    ).update(ended_at=grace)
+
+
+def episode_cancel(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -> Episode:
+    if not reason.strip():
+        raise HemmaError(_("Ange varför vårdtillfället avbryts."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        _transition(
+            episode=episode,
+            to_state=states.CANCELLED,
+            staff=staff,
+            unit=unit,
+            reason=reason.strip(),
+        )
+        SafetyBedReservation.objects.filter(episode=episode, released_at=None).update(
+            released_at=timezone.now()
+        )
+    return episode
+
+
+def episode_record_notice(
+    *, staff: Staff, unit: Unit, episode: Episode, notice: str, at: datetime
+) -> Episode:
+    """Lag (2017:612): record when the admission / ready-for-discharge notice was sent."""
+    fields = {"admission": "admission_notice_at", "ready": "ready_for_discharge_at"}
+    if notice not in fields:
+        raise HemmaError(_("Okänt meddelande."))
+    if notice == "ready":
+        _require_physician(staff)
+    with transaction.atomic():
+        episode = _locked(episode)
+        setattr(episode, fields[notice], at)
+        episode.save(update_fields=[fields[notice]])
+        _log(staff=staff, unit=unit, episode=episode, detail=f"notice {notice}")
+    return episode
+
+
+def safety_beds_ensure(*, ward: Unit) -> list[SafetyBed]:
+    """A ward gets its safety places numbered after its beds ("plats 23" on 22 beds)."""
+    count = settings.HEMMA_SAFETY_BEDS_PER_WARD
+    beds = []
+    for offset in range(1, count + 1):
+        bed, _created = SafetyBed.objects.get_or_create(
+            ward=ward, label=f"Plats {(ward.beds or 0) + offset}"
+        )
+        beds.append(bed)
+    return beds
