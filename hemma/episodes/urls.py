@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "episodes"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("flag/<uuid:patient_id>/", views.flag, name="flag"),
+    path("<int:episode_id>/", views.detail, name="detail"),
+    path("<int:episode_id>/<slug:action>/", views.act, name="act"),
+]

@@ -1,0 +1,84 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Assessment, ChecklistItem, Episode
+
+
+class FlagForm(forms.Form):
+    pathway = forms.ChoiceField(label=_("Väg in"), choices=Episode.Pathway.choices)
+    reason = forms.CharField(label=_("Varför kandidat?"), max_length=500, required=False)
+
+
+class AssessmentForm(forms.Form):
+    tier = forms.ChoiceField(
+        label=_("Persona"), choices=[("", "–"), *Episode.Tier.choices], required=False
+    )
+    nurse_note = forms.CharField(
+        label=_("Sjuksköterskans bedömning"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    therapist_note = forms.CharField(
+        label=_("FT/AT:s bedömning"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Assessment.CHECKS:
+            label = Assessment._meta.get_field(name).verbose_name
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+
+
+class DecisionForm(forms.Form):
+    suitable = forms.TypedChoiceField(
+        label=_("Beslut"),
+        choices=[("yes", _("Lämplig för vård i hemmet")), ("no", _("Ej lämplig"))],
+        coerce=lambda value: value == "yes",
+    )
+    reason = forms.CharField(label=_("Motivering"), max_length=1000)
+
+
+class ConsentForm(forms.Form):
+    patient_informed = forms.BooleanField(label=_("Patienten är informerad"), required=False)
+    next_of_kin_informed = forms.BooleanField(label=_("Närstående är informerade"), required=False)
+    brochure_given = forms.BooleanField(label=_("Broschyr given"), required=False)
+    patient_agrees = forms.BooleanField(
+        label=_("Patienten vill och känner sig trygg"), required=False
+    )
+    shares_information = forms.BooleanField(
+        label=_("Samtycker till informationsdelning mellan region och kommun"), required=False
+    )
+
+
+class ChecklistForm(forms.Form):
+    key = forms.ChoiceField(choices=ChecklistItem.Key.choices)
+    status = forms.ChoiceField(choices=ChecklistItem.Status.choices)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Orsak"), max_length=1000)
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Kommentar"), max_length=1000, required=False)
+
+
+class TaskForm(forms.Form):
+    task = forms.IntegerField()
+    note = forms.CharField(label=_("Anteckning"), max_length=2000, required=False)
+
+
+class DischargeForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Utskrivningsanteckning"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    referral_text = forms.CharField(
+        label=_("Remiss till vårdcentralen"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EmptyForm(forms.Form):
+    pass

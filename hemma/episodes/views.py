@@ -1,0 +1,265 @@
+"""Episode pages: the ward worklist, flagging, and one page per episode with its steps."""
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hemma.accounts.models import Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.clinical import episode_states as states
+from hemma.errors import HemmaError
+from hemma.patients.selectors import get_patient_for_user
+from hemma.web.decorators import staff_required
+
+from . import forms, services
+from .models import ChecklistItem, Episode, EpisodeTask, SafetyBed, SafetyBedReservation
+from .selectors import get_episode_for_user
+
+
+@staff_required
+def worklist(request):
+    unit = request.hemma.unit
+    episodes = (
+        Episode.objects.filter(Q(ward=unit) | Q(home_health_unit=unit))
+        .exclude(state__in=states.FINAL_STATES)
+        .select_related("patient")
+        .annotate(open_items=Count("checklist", filter=Q(checklist__status="open")))
+        .order_by("patient__last_name")
+    )
+    groups = {state: [] for state in states.STATES}
+    for episode in episodes:
+        groups[episode.state].append(episode)
+    access_log_record(
+        staff=request.hemma.staff,
+        unit=unit,
+        action=AccessLogEntry.Action.LIST_PATIENTS,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail="episode worklist",
+    )
+    census = None
+    if unit.kind == Unit.Kind.WARD:
+        safety = SafetyBed.objects.filter(ward=unit).count()
+        used = SafetyBedReservation.objects.filter(bed__ward=unit, released_at=None).count()
+        census = {
+            "beds": unit.beds,
+            "safety_total": safety,
+            "safety_used": used,
+            "safety_free": safety - used,
+            "at_home": len(groups[states.AT_HOME]),
+        }
+    return render(
+        request,
+        "episodes/worklist.html",
+        {
+            "groups": groups,
+            "census": census,
+            "now": timezone.now(),
+            "tasks": EpisodeTask.objects.filter(unit=unit, done_at=None)
+            .select_related("episode__patient")
+            .order_by("due_at")[:50],
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def flag(request, patient_id):
+    patient = get_patient_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient_id=patient_id,
+        detail="flag candidate form",
+    ).patient
+    form = forms.FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = services.episode_flag_candidate(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                patient=patient,
+                pathway=form.cleaned_data["pathway"],
+                reason=form.cleaned_data["reason"],
+            )
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Patienten är flaggad som möjlig kandidat."))
+            return redirect("episodes:detail", episode_id=episode.pk)
+    return render(request, "episodes/flag.html", {"form": form, "patient": patient})
+
+
+@staff_required
+def detail(request, episode_id):
+    episode = get_episode_for_user(
+        staff=request.hemma.staff, acting_unit=request.hemma.unit, episode_id=episode_id
+    ).episode
+    assessment = getattr(episode, "assessment", None)
+    initial = {name: getattr(assessment, name) for name in assessment.CHECKS} if assessment else {}
+    if assessment:
+        initial.update(
+            tier=episode.tier,
+            nurse_note=assessment.nurse_note,
+            therapist_note=assessment.therapist_note,
+        )
+    reservation = (
+        SafetyBedReservation.objects.filter(episode=episode, released_at=None)
+        .select_related("bed")
+        .first()
+    )
+    at_home_day = None
+    if episode.at_home_since and episode.state == states.AT_HOME:
+        at_home_day = (timezone.localdate() - timezone.localdate(episode.at_home_since)).days + 1
+    sip_deadline = None
+    if episode.ready_for_discharge_at and episode.home_health_unit_id:
+        sip_deadline = episode.ready_for_discharge_at + timezone.timedelta(days=3)
+    return render(
+        request,
+        "episodes/detail.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "assessment": assessment,
+            "consent": getattr(episode, "consent", None),
+            "transitions": episode.transitions.select_related("by__user"),
+            "checklist": episode.checklist.select_related("by__user").order_by("id"),
+            "reservation": reservation,
+            "tasks": episode.tasks.select_related("unit", "done_by__user"),
+            "referrals": episode.referrals.select_related("to_unit"),
+            "at_home_day": at_home_day,
+            "sip_deadline": sip_deadline,
+            "assessment_form": forms.AssessmentForm(initial=initial),
+            "decision_form": forms.DecisionForm(),
+            "consent_form": forms.ConsentForm(),
+            "discharge_form": forms.DischargeForm(),
+            "checklist_statuses": ChecklistItem.Status.choices,
+            "is_physician": request.hemma.staff.profession == "physician",
+        },
+    )
+
+
+# action name → (form, function(request, episode, data) calling exactly one service)
+ACTIONS = {
+    "assess": (
+        forms.AssessmentForm,
+        lambda r, e, d: services.assessment_update(
+            staff=r.hemma.staff,
+            unit=r.hemma.unit,
+            episode=e,
+            tier=d.pop("tier"),
+            nurse_note=d.pop("nurse_note"),
+            therapist_note=d.pop("therapist_note"),
+            checks=d,
+        ),
+    ),
+    "decide": (
+        forms.DecisionForm,
+        lambda r, e, d: services.assessment_decide(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "consent": (
+        forms.ConsentForm,
+        lambda r, e, d: services.consent_record(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "agreed": (
+        forms.EmptyForm,
+        lambda r, e, d: services.episode_mark_agreed(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e
+        ),
+    ),
+    "prepare": (
+        forms.EmptyForm,
+        lambda r, e, d: services.episode_start_preparing(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e
+        ),
+    ),
+    "checklist": (
+        forms.ChecklistForm,
+        lambda r, e, d: services.checklist_item_set(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "reserve_bed": (
+        forms.EmptyForm,
+        lambda r, e, d: services.safety_bed_reserve(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e
+        ),
+    ),
+    "send_home": (
+        forms.EmptyForm,
+        lambda r, e, d: services.episode_send_home(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e
+        ),
+    ),
+    "task_done": (
+        forms.TaskForm,
+        lambda r, e, d: services.episode_task_complete(
+            staff=r.hemma.staff, unit=r.hemma.unit, note=d["note"], task=_task_of(e, d["task"])
+        ),
+    ),
+    "readmit": (
+        forms.ReasonForm,
+        lambda r, e, d: services.episode_direct_admission(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "return_home": (
+        forms.OptionalReasonForm,
+        lambda r, e, d: services.episode_return_home(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "discharge": (
+        forms.DischargeForm,
+        lambda r, e, d: services.episode_discharge(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "cancel": (
+        forms.ReasonForm,
+        lambda r, e, d: services.episode_cancel(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+}
+
+
+def _task_of(episode, task_id):
+    task = episode.tasks.filter(pk=task_id).first()
+    if task is None:
+        raise HemmaError(_("Uppgiften finns inte."))
+    return task
+
+
+@staff_required
+@require_POST
+def act(request, episode_id, action):
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    episode = get_episode_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        episode_id=episode_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        detail=f"episode {episode_id} {action}",
+    ).episode
+    form_class, perform = ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+    else:
+        try:
+            perform(request, episode, dict(form.cleaned_data))
+            messages.success(request, _("Sparat."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+    return redirect("episodes:detail", episode_id=episode.pk)
