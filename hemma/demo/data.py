@@ -164,3 +164,11 @@ PATIENTS = {
         "kin": [],
     },
 }
+
+# Demo episodes, each taken through the real services up to its state. Kim is left as
+# a fresh candidate so a new user can walk the whole flow with him in the browser.
+EPISODES = {
+    "194405149057": {"state": "candidate", "tier": "kim", "reason": "Pyelonefrit, stabil dag 3"},
+    "193805089145": {"state": "at_home", "tier": "lisa", "reason": "Erysipelas, IV-antibiotika"},
+    "194004019180": {"state": "preparing", "tier": "kim", "reason": "Pneumoni, stabil"},
+}

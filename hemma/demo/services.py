@@ -35,8 +35,11 @@ def demo_load() -> list[DemoLogin]:
         }
         units = {key: _unit(organisations, spec) for key, spec in data.UNITS.items()}
         logins = [_staff(username, spec, units) for username, spec in data.STAFF.items()]
-        for number, spec in data.PATIENTS.items():
-            _patient(number, spec, units, organisations["municipality"])
+        patients = {
+            number: _patient(number, spec, units, organisations["municipality"])
+            for number, spec in data.PATIENTS.items()
+        }
+        _episodes(patients, units)
         DemoDataset.objects.update_or_create(
             id=1, defaults={"loaded_at": timezone.now(), "version": DEMO_VERSION}
         )
@@ -97,6 +100,75 @@ def _staff(username: str, spec: tuple, units: dict) -> DemoLogin:
         profession=staff.get_profession_display(),
         units=", ".join(units[key].name for key, _ in memberships),
     )
+
+
+def _episodes(patients: dict, units: dict) -> None:
+    """Demo episodes in different states, created through the real services (once)."""
+    from hemma.episodes import services as episodes
+    from hemma.episodes.models import Episode
+
+    ward, home_health = units["ward"], units["home_health"]
+    episodes.safety_beds_ensure(ward=ward)
+    nurse = Staff.objects.get(user__username="anna.ssk")
+    physician = Staff.objects.get(user__username="erik.lak")
+    for number, target in data.EPISODES.items():
+        patient = patients[number]
+        if Episode.objects.filter(patient=patient).exists():
+            continue  # idempotent: never a second demo episode
+        episode = episodes.episode_flag_candidate(
+            staff=nurse,
+            unit=ward,
+            patient=patient,
+            reason=target["reason"],
+            home_health_unit=home_health,
+        )
+        if target["state"] == "candidate":
+            continue
+        episodes.assessment_update(
+            staff=nurse,
+            unit=ward,
+            episode=episode,
+            tier=target["tier"],
+            checks={name: True for name in episode.assessment.CHECKS},
+            nurse_note="Bedömd tillsammans med FT/AT.",
+        )
+        episodes.assessment_decide(
+            staff=physician,
+            unit=ward,
+            episode=episode,
+            suitable=True,
+            reason="Stabil, fungerande PICC, tryggt hemma.",
+        )
+        if target["state"] == "assessed":
+            continue
+        episodes.consent_record(
+            staff=nurse,
+            unit=ward,
+            episode=episode,
+            patient_informed=True,
+            next_of_kin_informed=True,
+            brochure_given=True,
+            patient_agrees=True,
+            shares_information=True,
+        )
+        episodes.episode_mark_agreed(staff=nurse, unit=ward, episode=episode)
+        episodes.episode_start_preparing(staff=nurse, unit=ward, episode=episode)
+        if target["state"] == "preparing":
+            continue
+        for key in (
+            "agreement_given",
+            "care_request_accepted",
+            "medicines_packed",
+            "iv_access",
+            "samples_taken",
+            "video_tested",
+            "transport",
+        ):
+            episodes.checklist_item_set(
+                staff=nurse, unit=ward, episode=episode, key=key, status="done"
+            )
+        episodes.safety_bed_reserve(staff=nurse, unit=ward, episode=episode)
+        episodes.episode_send_home(staff=nurse, unit=ward, episode=episode)
 
 
 def _patient(number: str, spec: dict, units: dict, municipality: Organisation) -> Patient:

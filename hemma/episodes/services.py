@@ -293,13 +293,13 @@ def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episod
 
 def episode_start_preparing(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
     """Step 5: the care request is sent; logistics and the checklist follow."""
-    from hemma.carerequests.models import CareRequest
-
+    care_request_model = _model_or_none("carerequests.CareRequest")
     with transaction.atomic():
         episode = _locked(episode)
         _require_ward_staff(staff, unit, episode)
         if (
-            not CareRequest.objects.filter(episode=episode)
+            care_request_model is not None
+            and not care_request_model.objects.filter(episode=episode)
             .exclude(status__in=["declined", "withdrawn"])
             .exists()
         ):
