@@ -108,7 +108,7 @@ def _episodes(patients: dict, units: dict) -> None:
     from hemma.episodes.models import Episode
 
     ward, home_health = units["ward"], units["home_health"]
-    episodes.safety_beds_ensure(ward=ward)
+    episodes.safety_beds_ensure(ward=ward, count=3)  # places 23-25
     nurse = Staff.objects.get(user__username="anna.ssk")
     physician = Staff.objects.get(user__username="erik.lak")
     for number, target in data.EPISODES.items():

@@ -562,9 +562,9 @@ def episode_record_notice(
     return episode
 
 
-def safety_beds_ensure(*, ward: Unit) -> list[SafetyBed]:
+def safety_beds_ensure(*, ward: Unit, count: int | None = None) -> list[SafetyBed]:
     """A ward gets its safety places numbered after its beds ("plats 23" on 22 beds)."""
-    count = settings.HEMMA_SAFETY_BEDS_PER_WARD
+    count = count or settings.HEMMA_SAFETY_BEDS_PER_WARD
     beds = []
     for offset in range(1, count + 1):
         bed, _created = SafetyBed.objects.get_or_create(
