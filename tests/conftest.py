@@ -95,6 +95,16 @@ def foreign_home_care(other_municipality):
     return make_unit(other_municipality, "Hemtjänsten Grannkommun", "home_care", "HT")
 
 
+@pytest.fixture
+def home_care(municipality):
+    return make_unit(municipality, "Hemtjänsten Test", "home_care", "HT")
+
+
+@pytest.fixture
+def needs_assessor(home_care):
+    return make_staff("assessor", "needs_assessor", home_care)
+
+
 def make_staff(username, profession, *units, role="member"):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, first_name=username.title(), last_name="Test"

@@ -171,4 +171,18 @@ EPISODES = {
     "194405149057": {"state": "candidate", "tier": "kim", "reason": "Pyelonefrit, stabil dag 3"},
     "193805089145": {"state": "at_home", "tier": "lisa", "reason": "Erysipelas, IV-antibiotika"},
     "194004019180": {"state": "preparing", "tier": "kim", "reason": "Pneumoni, stabil"},
+    "193504049135": {
+        "state": "agreed",
+        "tier": "omar",
+        "reason": "Pneumoni hos multisjuk, behöver mer hemtjänst",
+        "pathway": "admission_avoidance",
+        "template": "Akut internmedicin i hemmet",
+    },
+    "191212121212": {"state": "readmitted", "tier": "kim", "reason": "Urosepsis, stabil"},
+    "193703149132": {"state": "discharged", "tier": "kim", "reason": "Cellulit, IV-antibiotika"},
 }
+OPAT_TEMPLATE = "IV-antibiotika i hemmet (OPAT) med antibiotikapump"
+DEMO_MEDICATIONS = [
+    {"drug": "Cefotaxim", "dose": "1 g", "route": "iv", "times": "08, 16, 24"},
+    {"drug": "Paracetamol", "dose": "1 g", "route": "po", "times": "vid behov, max 4 g/dygn"},
+]

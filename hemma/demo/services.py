@@ -1,6 +1,7 @@
 """Loading the demo region. Idempotent: running it again updates, never duplicates."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -103,11 +104,11 @@ def _staff(username: str, spec: tuple, units: dict) -> DemoLogin:
 
 
 def _episodes(patients: dict, units: dict) -> None:
-    """Demo episodes in different states, created through the real services (once)."""
+    """Demo episodes in every state, created through the real services (once)."""
     from hemma.episodes import services as episodes
     from hemma.episodes.models import Episode
 
-    ward, home_health = units["ward"], units["home_health"]
+    ward = units["ward"]
     episodes.safety_beds_ensure(ward=ward, count=3)  # places 23-25
     nurse = Staff.objects.get(user__username="anna.ssk")
     physician = Staff.objects.get(user__username="erik.lak")
@@ -120,55 +121,133 @@ def _episodes(patients: dict, units: dict) -> None:
             unit=ward,
             patient=patient,
             reason=target["reason"],
-            home_health_unit=home_health,
+            pathway=target.get("pathway", Episode.Pathway.EARLY_DISCHARGE),
         )
-        if target["state"] == "candidate":
-            continue
-        episodes.assessment_update(
+        _walk_episode(episode, target, units, nurse, physician)
+
+
+def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: Staff) -> None:
+    """Take one demo episode as far as its target state, step by step as staff would."""
+    from hemma.careplans import services as careplans
+    from hemma.careplans.models import Agreement, AgreementTemplate
+    from hemma.carerequests import services as carerequests
+    from hemma.carerequests.models import CareRequest
+    from hemma.episodes import services as episodes
+
+    ward, home_health, home_care = units["ward"], units["home_health"], units["home_care"]
+    state = target["state"]
+    if state == "candidate":
+        return
+    episodes.assessment_update(
+        staff=nurse,
+        unit=ward,
+        episode=episode,
+        tier=target["tier"],
+        checks={name: True for name in episode.assessment.CHECKS},
+        nurse_note="Bedömd tillsammans med FT/AT.",
+    )
+    episodes.assessment_decide(
+        staff=physician,
+        unit=ward,
+        episode=episode,
+        suitable=True,
+        reason="Stabil, fungerande PICC, tryggt hemma.",
+    )
+    episodes.consent_record(
+        staff=nurse,
+        unit=ward,
+        episode=episode,
+        patient_informed=True,
+        next_of_kin_informed=True,
+        brochure_given=True,
+        patient_agrees=True,
+        shares_information=True,
+    )
+    template = AgreementTemplate.objects.get(
+        ward=None, name=target.get("template", data.OPAT_TEMPLATE)
+    )
+    careplans.agreement_create(staff=nurse, unit=ward, episode=episode, template=template)
+    episodes.episode_mark_agreed(staff=nurse, unit=ward, episode=episode)
+    start = timezone.now() + timedelta(hours=4)
+    request = carerequests.care_request_send(
+        staff=nurse,
+        unit=ward,
+        episode=episode,
+        kind=CareRequest.Kind.HOME_HEALTH,
+        to_unit=home_health,
+        reason=target["reason"],
+        start_at=start,
+        interventions="Byte av antibiotikapump dagligen 08, kontroll av PICC, blodprover.",
+        medications=data.DEMO_MEDICATIONS,
+    )
+    if target["tier"] == "omar":
+        carerequests.care_request_send(
             staff=nurse,
             unit=ward,
             episode=episode,
-            tier=target["tier"],
-            checks={name: True for name in episode.assessment.CHECKS},
-            nurse_note="Bedömd tillsammans med FT/AT.",
+            kind=CareRequest.Kind.HOME_CARE,
+            to_unit=home_care,
+            reason="Behöver tillsyn morgon och kväll och hjälp med måltider under vården hemma.",
+            start_at=start,
+            interventions="Biståndsbedömning: tillsyn 2 gånger/dag, matdistribution.",
         )
-        episodes.assessment_decide(
+    if state == "agreed":
+        return  # the municipality's inboxes show the unanswered requests
+    karin = Staff.objects.get(user__username="karin.hsv")
+    carerequests.care_request_accept(staff=karin, unit=home_health, care_request=request)
+    episodes.episode_start_preparing(staff=nurse, unit=ward, episode=episode)
+    for category, item, place, travels in (
+        ("equipment", "Antibiotikapump", "ward", True),
+        ("medicine", "Cefotaxim 1 g, 7 dagar", "ward", True),
+        ("equipment", "Surfplatta för videosamtal", "home", False),
+        ("sampling", "Provrör för CRP och blodstatus", "home", False),
+    ):
+        order = carerequests.logistics_order_add(
+            staff=nurse,
+            unit=ward,
+            episode=episode,
+            category=category,
+            item=item,
+            quantity=1,
+            delivery_place=place,
+            responsible_unit=ward,
+            travels_with_patient=travels,
+        )
+        if state != "preparing":
+            carerequests.logistics_order_advance(staff=nurse, unit=ward, order=order)
+            carerequests.logistics_order_advance(staff=nurse, unit=ward, order=order)
+    if state == "preparing":
+        return
+    careplans.agreement_mark_given(
+        staff=nurse, unit=ward, agreement=Agreement.objects.get(episode=episode)
+    )
+    for key in (
+        "medicines_packed",
+        "iv_access",
+        "samples_taken",
+        "video_tested",
+        "transport",
+    ):
+        episodes.checklist_item_set(staff=nurse, unit=ward, episode=episode, key=key, status="done")
+    episodes.safety_bed_reserve(staff=nurse, unit=ward, episode=episode)
+    episodes.episode_send_home(staff=nurse, unit=ward, episode=episode)
+    if state == "readmitted":
+        episodes.episode_direct_admission(
+            staff=nurse, unit=ward, episode=episode, reason="Feber 39,2 och frossa, NEWS2 6."
+        )
+    elif state == "discharged":
+        agreement = Agreement.objects.get(episode=episode)
+        for criterion in agreement.versions.get(number=agreement.current_number).criteria:
+            careplans.discharge_criterion_set(
+                staff=nurse, unit=ward, agreement=agreement, criterion=criterion, met=True
+            )
+        episodes.episode_discharge(
             staff=physician,
             unit=ward,
             episode=episode,
-            suitable=True,
-            reason="Stabil, fungerande PICC, tryggt hemma.",
+            summary="Feberfri, CRP sjunkande, antibiotika avslutad.",
+            referral_text="Kontroll av CRP och hudstatus om två veckor.",
         )
-        if target["state"] == "assessed":
-            continue
-        episodes.consent_record(
-            staff=nurse,
-            unit=ward,
-            episode=episode,
-            patient_informed=True,
-            next_of_kin_informed=True,
-            brochure_given=True,
-            patient_agrees=True,
-            shares_information=True,
-        )
-        episodes.episode_mark_agreed(staff=nurse, unit=ward, episode=episode)
-        episodes.episode_start_preparing(staff=nurse, unit=ward, episode=episode)
-        if target["state"] == "preparing":
-            continue
-        for key in (
-            "agreement_given",
-            "care_request_accepted",
-            "medicines_packed",
-            "iv_access",
-            "samples_taken",
-            "video_tested",
-            "transport",
-        ):
-            episodes.checklist_item_set(
-                staff=nurse, unit=ward, episode=episode, key=key, status="done"
-            )
-        episodes.safety_bed_reserve(staff=nurse, unit=ward, episode=episode)
-        episodes.episode_send_home(staff=nurse, unit=ward, episode=episode)
 
 
 def _patient(number: str, spec: dict, units: dict, municipality: Organisation) -> Patient:
@@ -187,12 +266,11 @@ def _patient(number: str, spec: dict, units: dict, municipality: Organisation) -
     patient.home_municipality = municipality
     patient.save()
     for unit_key in spec["team"]:
-        CareRelationship.objects.get_or_create(
-            patient=patient,
-            unit=units[unit_key],
-            ended_at=None,
-            defaults={"basis": CareRelationship.Basis.CARE_TEAM},
-        )
+        # Any relationship counts, also one an episode has ended: a reload adds none.
+        if not CareRelationship.objects.filter(patient=patient, unit=units[unit_key]).exists():
+            CareRelationship.objects.create(
+                patient=patient, unit=units[unit_key], basis=CareRelationship.Basis.CARE_TEAM
+            )
     for name, relation, phone in spec["kin"]:
         NextOfKin.objects.get_or_create(
             patient=patient,

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Assessment, ChecklistItem, Episode
@@ -82,3 +85,26 @@ class DischargeForm(forms.Form):
 
 class EmptyForm(forms.Form):
     pass
+
+
+class NoticeForm(forms.Form):
+    """Lag (2017:612): when the admission / ready-for-discharge notice was sent."""
+
+    notice = forms.ChoiceField(
+        label=_("Meddelande"),
+        choices=[
+            ("admission", _("Inskrivningsmeddelande")),
+            ("ready", _("Utskrivningsklar")),
+        ],
+    )
+    at = forms.DateTimeField(
+        label=_("Tidpunkt"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean_at(self):
+        at = self.cleaned_data["at"]
+        if at > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("Tidpunkten kan inte ligga i framtiden."))
+        return at

@@ -7,7 +7,6 @@ and writing the access log.
 
 from datetime import datetime, time, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -17,6 +16,9 @@ from django.utils.translation import gettext as _
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
+from hemma.careplans.models import Agreement
+from hemma.careplans.selectors import agreement_for_episode, discharge_criteria_met
+from hemma.carerequests.models import CareRequest
 from hemma.clinical import episode_states as states
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient
@@ -256,20 +258,8 @@ def consent_record(
     return consent
 
 
-def _model_or_none(label: str):
-    """The agreement (careplans) and care request (carerequests) apps are built in later
-    steps; until their models exist the episode flow records consent and the checklist only."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
-
-
-def _has_agreement(episode: Episode) -> bool | None:
-    agreement_model = _model_or_none("careplans.Agreement")
-    if agreement_model is None:
-        return None
-    return agreement_model.objects.filter(episode=episode).exists()
+def _has_agreement(episode: Episode) -> bool:
+    return Agreement.objects.filter(episode=episode).exists()
 
 
 def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
@@ -279,7 +269,7 @@ def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episod
         consent = Consent.objects.filter(episode=episode).first()
         if consent is None or not consent.patient_agrees:
             raise NotAllowed(_("Samtycke saknas."))
-        if _has_agreement(episode) is False:
+        if not _has_agreement(episode):
             raise NotAllowed(_("Skriv den dokumenterade överenskommelsen först."))
         _transition(
             episode=episode,
@@ -292,18 +282,21 @@ def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episod
 
 
 def episode_start_preparing(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
-    """Step 5: the care request is sent; logistics and the checklist follow."""
-    care_request_model = _model_or_none("carerequests.CareRequest")
+    """Step 5: the care request is sent; logistics and the checklist follow. Omar's tier
+    (expanded home care) also needs a request to home care / needs assessment."""
     with transaction.atomic():
         episode = _locked(episode)
         _require_ward_staff(staff, unit, episode)
-        if (
-            care_request_model is not None
-            and not care_request_model.objects.filter(episode=episode)
-            .exclude(status__in=["declined", "withdrawn"])
-            .exists()
-        ):
+        live = CareRequest.objects.filter(episode=episode, status__in=CareRequest.LIVE_STATUSES)
+        if not live.filter(kind=CareRequest.Kind.HOME_HEALTH).exists():
             raise NotAllowed(_("Skicka vårdbegäran till hemsjukvården först."))
+        if (
+            episode.tier == Episode.Tier.OMAR
+            and not live.filter(kind=CareRequest.Kind.HOME_CARE).exists()
+        ):
+            raise NotAllowed(
+                _("Patienten behöver utökad hemtjänst: skicka en begäran till hemtjänsten först.")
+            )
         _transition(
             episode=episode,
             to_state=states.PREPARING,
@@ -328,6 +321,8 @@ def checklist_item_set(
         raise HemmaError(_("Ange varför punkten inte är aktuell."))
     if key == ChecklistItem.Key.SAFETY_BED and status == ChecklistItem.Status.DONE:
         raise HemmaError(_("Trygghetsplatsen bockas av när den reserveras."))
+    if key == ChecklistItem.Key.CARE_REQUEST_ACCEPTED and status == ChecklistItem.Status.DONE:
+        raise HemmaError(_("Punkten bockas av när hemsjukvården accepterar vårdbegäran."))
     with transaction.atomic():
         episode = _locked(episode)
         if episode.state not in (states.AGREED, states.PREPARING, states.ASSESSED):
@@ -489,11 +484,8 @@ def episode_discharge(
         raise HemmaError(_("Skriv en utskrivningsanteckning."))
     with transaction.atomic():
         episode = _locked(episode)
-        if _has_agreement(episode):
-            from hemma.careplans.selectors import agreement_for_episode, discharge_criteria_met
-
-            if not discharge_criteria_met(agreement_for_episode(episode)):
-                raise NotAllowed(_("Alla utskrivningskriterier är inte uppfyllda."))
+        if not discharge_criteria_met(agreement_for_episode(episode)):
+            raise NotAllowed(_("Alla utskrivningskriterier är inte uppfyllda."))
         _transition(
             episode=episode,
             to_state=states.DISCHARGED,
@@ -560,6 +552,24 @@ def episode_record_notice(
         episode.save(update_fields=[fields[notice]])
         _log(staff=staff, unit=unit, episode=episode, detail=f"notice {notice}")
     return episode
+
+
+def referral_mark_read(*, staff: Staff, unit: Unit, referral: Referral) -> Referral:
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update()
+            .select_related("episode__patient")
+            .get(pk=referral.pk)
+        )
+        if referral.to_unit_id != unit.pk:
+            raise NotAllowed(_("Remissen är ställd till en annan enhet."))
+        if not Membership.objects.filter(staff=staff, unit=unit).exists():
+            raise NotAllowed(_("Du är inte medlem i enheten."))
+        if referral.read_at is None:
+            referral.read_at = timezone.now()
+            referral.save(update_fields=["read_at"])
+            _log(staff=staff, unit=unit, episode=referral.episode, detail="referral read")
+    return referral
 
 
 def safety_beds_ensure(*, ward: Unit, count: int | None = None) -> list[SafetyBed]:

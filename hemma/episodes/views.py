@@ -1,7 +1,7 @@
 """Episode pages: the ward worklist, flagging, and one page per episode with its steps."""
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,24 +11,44 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
+from hemma.careplans.models import AgreementVersion
+from hemma.careplans.selectors import agreement_for_episode, criteria_status, current_version
+from hemma.carerequests.models import CareRequest
+from hemma.carerequests.selectors import inbox_for_unit, requests_for_episode
 from hemma.clinical import episode_states as states
+from hemma.clinical.recurrence import applies_on
 from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
 from hemma.web.decorators import staff_required
 
 from . import forms, services
-from .models import ChecklistItem, Episode, EpisodeTask, SafetyBed, SafetyBedReservation
+from .models import (
+    ChecklistItem,
+    Episode,
+    EpisodeTask,
+    Referral,
+    SafetyBed,
+    SafetyBedReservation,
+)
 from .selectors import get_episode_for_user
 
 
 @staff_required
 def worklist(request):
+    """One page per unit: the ward's flow and census, home health care's requests and
+    patients at home with today's activities, primary care's referrals after discharge."""
     unit = request.hemma.unit
     episodes = (
         Episode.objects.filter(Q(ward=unit) | Q(home_health_unit=unit))
         .exclude(state__in=states.FINAL_STATES)
         .select_related("patient")
-        .annotate(open_items=Count("checklist", filter=Q(checklist__status="open")))
+        .prefetch_related(
+            Prefetch(
+                "checklist",
+                queryset=ChecklistItem.objects.filter(status=ChecklistItem.Status.OPEN),
+                to_attr="missing",
+            )
+        )
         .order_by("patient__last_name")
     )
     groups = {state: [] for state in states.STATES}
@@ -53,18 +73,47 @@ def worklist(request):
             "safety_free": safety - used,
             "at_home": len(groups[states.AT_HOME]),
         }
-    return render(
-        request,
-        "episodes/worklist.html",
-        {
-            "groups": groups,
-            "census": census,
-            "now": timezone.now(),
-            "tasks": EpisodeTask.objects.filter(unit=unit, done_at=None)
-            .select_related("episode__patient")
-            .order_by("due_at")[:50],
-        },
-    )
+    context = {
+        "groups": groups,
+        "census": census,
+        "now": timezone.now(),
+        "tasks": EpisodeTask.objects.filter(unit=unit, done_at=None)
+        .select_related("episode__patient")
+        .order_by("due_at")[:50],
+    }
+    if unit.kind in (Unit.Kind.HOME_HEALTH_CARE, Unit.Kind.HOME_CARE):
+        context["incoming"] = inbox_for_unit(unit).filter(status__in=CareRequest.OPEN_STATUSES)
+    if unit.kind == Unit.Kind.HOME_HEALTH_CARE:
+        context["today"] = activities_today(groups[states.AT_HOME])
+    if unit.kind == Unit.Kind.PRIMARY_CARE:
+        context["referrals"] = (
+            Referral.objects.filter(to_unit=unit)
+            .select_related("episode__patient", "episode__ward", "created_by__user")
+            .order_by(F("read_at").asc(nulls_first=True), "-created_at")[:100]
+        )
+    return render(request, "episodes/worklist.html", context)
+
+
+def activities_today(episodes: list[Episode]) -> list[tuple[Episode, int, list[dict]]]:
+    """Each patient at home with the agreement's activities due today (one query)."""
+    versions = {
+        version.agreement.episode_id: version
+        for version in AgreementVersion.objects.filter(
+            agreement__episode__in=episodes, number=F("agreement__current_number")
+        ).select_related("agreement")
+    }
+    today = timezone.localdate()
+    rows = []
+    for episode in episodes:
+        day = (today - timezone.localdate(episode.at_home_since)).days + 1
+        version = versions.get(episode.pk)
+        activities = [
+            activity
+            for activity in (version.activities if version else [])
+            if applies_on(activity["when"], today, day)
+        ]
+        rows.append((episode, day, activities))
+    return rows
 
 
 @staff_required
@@ -115,6 +164,7 @@ def detail(request, episode_id):
     at_home_day = None
     if episode.at_home_since and episode.state == states.AT_HOME:
         at_home_day = (timezone.localdate() - timezone.localdate(episode.at_home_since)).days + 1
+    agreement = agreement_for_episode(episode)
     sip_deadline = None
     if episode.ready_for_discharge_at and episode.home_health_unit_id:
         sip_deadline = episode.ready_for_discharge_at + timezone.timedelta(days=3)
@@ -132,11 +182,17 @@ def detail(request, episode_id):
             "tasks": episode.tasks.select_related("unit", "done_by__user"),
             "referrals": episode.referrals.select_related("to_unit"),
             "at_home_day": at_home_day,
+            "agreement": agreement,
+            "version": current_version(agreement) if agreement else None,
+            "criteria": criteria_status(agreement) if agreement else [],
+            "care_requests": requests_for_episode(episode),
+            "logistics_open": episode.logistics.exclude(status="delivered").count(),
             "sip_deadline": sip_deadline,
             "assessment_form": forms.AssessmentForm(initial=initial),
             "decision_form": forms.DecisionForm(),
             "consent_form": forms.ConsentForm(),
             "discharge_form": forms.DischargeForm(),
+            "notice_form": forms.NoticeForm(initial={"at": timezone.localtime()}),
             "checklist_statuses": ChecklistItem.Status.choices,
             "is_physician": request.hemma.staff.profession == "physician",
         },
@@ -223,6 +279,12 @@ ACTIONS = {
             staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
         ),
     ),
+    "notice": (
+        forms.NoticeForm,
+        lambda r, e, d: services.episode_record_notice(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
     "cancel": (
         forms.ReasonForm,
         lambda r, e, d: services.episode_cancel(
@@ -263,3 +325,27 @@ def act(request, episode_id, action):
         except HemmaError as error:
             messages.error(request, error.message)
     return redirect("episodes:detail", episode_id=episode.pk)
+
+
+@staff_required
+@require_POST
+def referral_read(request, referral_id):
+    """Primary care confirms it has read the referral after discharge."""
+    referral = Referral.objects.filter(pk=referral_id, to_unit=request.hemma.unit).first()
+    if referral is None:
+        raise Http404("No referral")
+    get_episode_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        episode_id=referral.episode_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        detail=f"referral {referral.pk} read",
+    )
+    try:
+        services.referral_mark_read(
+            staff=request.hemma.staff, unit=request.hemma.unit, referral=referral
+        )
+        messages.success(request, _("Remissen är markerad som läst."))
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("episodes:worklist")

@@ -1,11 +1,14 @@
 from hemma.accounts.models import Membership
+from hemma.carerequests.selectors import unread_count
 from hemma.demo.selectors import demo_is_loaded
 
 
 def hemma(request):
     authenticated = request.user.is_authenticated
     acting = getattr(request, "hemma", None) if authenticated else None
+    unit = getattr(acting, "unit", None) if acting else None
     return {
+        "unread_requests": unread_count(unit) if unit is not None else 0,
         "hemma_demo": demo_is_loaded(),
         "acting": acting,
         "is_log_reviewer": bool(acting)

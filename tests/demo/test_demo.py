@@ -65,4 +65,8 @@ def test_a_printed_demo_login_works(client):
     assert response.status_code == 302
     page = client.get(reverse("patients:list")).content.decode()
     assert "Lisa" in page and "Kim" in page
-    assert "Omar" not in page  # no care relationship with home health care
+    client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": "peter.vk", "password": DEMO_PASSWORD})
+    page = client.get(reverse("patients:list")).content.decode()
+    assert "Kim" in page
+    assert "Omar" not in page  # listed elsewhere, never in Kvarnen's care

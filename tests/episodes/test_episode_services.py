@@ -150,10 +150,28 @@ class TestChecklistBedAndHome:
             [ChecklistItem(episode=episode, key=key) for key in ChecklistItem.Key.values]
         )
         for key in ChecklistItem.Key.values:
-            if key != "safety_bed":
+            if key not in ("safety_bed", "care_request_accepted"):
                 services.checklist_item_set(
                     staff=staff, unit=episode.ward, episode=episode, key=key, status="done"
                 )
+        # Ticked by the receiving unit's acceptance, never by hand (tested in carerequests).
+        ChecklistItem.objects.filter(episode=episode, key="care_request_accepted").update(
+            status="done"
+        )
+
+    def test_care_request_accepted_cannot_be_ticked_by_hand(
+        self, ward_nurse, ward, make_episode, kim
+    ):
+        episode = make_episode(kim, state="preparing")
+        ChecklistItem.objects.create(episode=episode, key="care_request_accepted")
+        with pytest.raises(HemmaError, match="accepterar vårdbegäran"):
+            services.checklist_item_set(
+                staff=ward_nurse,
+                unit=ward,
+                episode=episode,
+                key="care_request_accepted",
+                status="done",
+            )
 
     def test_it_will_not_send_home_with_open_items(
         self, ward_nurse, ward, make_episode, kim, safety_bed
@@ -284,55 +302,3 @@ def test_two_simultaneous_reservations_for_the_last_place_give_exactly_one(
     assert SafetyBedReservation.objects.filter(released_at=None).count() == 1
     assert SafetyBed.objects.count() == 1
     assert Episode.objects.count() == 2
-
-
-@pytest.mark.django_db
-def test_kim_goes_from_candidate_to_discharged_through_the_services(
-    ward_nurse, physician, ward, home_health, kim, safety_bed
-):
-    episode = services.episode_flag_candidate(
-        staff=ward_nurse, unit=ward, patient=kim, home_health_unit=home_health
-    )
-    services.assessment_update(
-        staff=ward_nurse, unit=ward, episode=episode, checks=ALL_CHECKS, tier="kim"
-    )
-    services.assessment_decide(
-        staff=physician, unit=ward, episode=episode, suitable=True, reason="Stabil"
-    )
-    services.consent_record(
-        staff=ward_nurse,
-        unit=ward,
-        episode=episode,
-        patient_informed=True,
-        next_of_kin_informed=True,
-        brochure_given=True,
-        patient_agrees=True,
-        shares_information=True,
-    )
-    services.episode_mark_agreed(staff=ward_nurse, unit=ward, episode=episode)
-    services.episode_start_preparing(staff=ward_nurse, unit=ward, episode=episode)
-    for key in ChecklistItem.Key.values:
-        if key not in ("safety_bed", "consent"):
-            services.checklist_item_set(
-                staff=ward_nurse,
-                unit=ward,
-                episode=episode,
-                key=key,
-                status="not_applicable" if key == "samples_taken" else "done",
-                note="Inga prover ordinerade" if key == "samples_taken" else "",
-            )
-    services.safety_bed_reserve(staff=ward_nurse, unit=ward, episode=episode)
-    services.episode_send_home(staff=ward_nurse, unit=ward, episode=episode)
-    services.episode_discharge(
-        staff=physician, unit=ward, episode=episode, summary="Feberfri", referral_text="CRP"
-    )
-    episode.refresh_from_db()
-    assert list(episode.transitions.values_list("to_state", flat=True)) == [
-        "candidate",
-        "assessed",
-        "agreed",
-        "preparing",
-        "at_home",
-        "discharged",
-    ]
-    assert episode.version == 6

@@ -1,0 +1,257 @@
+"""Agreement pages: the agreement of an episode (create from a template, revise, versions,
+discharge criteria, print view for the patient) and the ward's templates."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hemma.accounts.models import Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.episodes.selectors import get_episode_for_user
+from hemma.errors import HemmaError
+from hemma.web.decorators import staff_required
+
+from . import forms, selectors, services
+from .models import AgreementTemplate
+
+
+def _episode(request, episode_id, *, edit=False, detail=""):
+    return get_episode_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        episode_id=episode_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT if edit else AccessLogEntry.Action.VIEW_PATIENT,
+        detail=detail or f"agreement of episode {episode_id}",
+    ).episode
+
+
+@staff_required
+def agreement(request, episode_id):
+    episode = _episode(request, episode_id)
+    agreement = selectors.agreement_for_episode(episode)
+    context = {"episode": episode, "patient": episode.patient, "agreement": agreement}
+    if agreement is None:
+        context["create_form"] = forms.AgreementCreateForm(
+            templates=selectors.templates_for_ward(episode.ward)
+        )
+    else:
+        context.update(
+            version=selectors.current_version(agreement),
+            versions=agreement.versions.select_related("created_by__user"),
+            criteria=selectors.criteria_status(agreement),
+            criteria_met=selectors.discharge_criteria_met(agreement),
+            can_check=episode.state in ("at_home", "readmitted"),
+        )
+    return render(request, "careplans/agreement.html", context)
+
+
+@staff_required
+@require_POST
+def create(request, episode_id):
+    episode = _episode(request, episode_id, edit=True)
+    form = forms.AgreementCreateForm(
+        request.POST, templates=selectors.templates_for_ward(episode.ward)
+    )
+    if not form.is_valid():
+        messages.error(request, _("Välj en mall."))
+    else:
+        try:
+            services.agreement_create(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                episode=episode,
+                template=form.cleaned_data["template"],
+            )
+            messages.success(
+                request, _("Överenskommelsen är skapad från mallen. Anpassa den till patienten.")
+            )
+            return redirect("careplans:revise", episode_id=episode.pk)
+        except HemmaError as error:
+            messages.error(request, error.message)
+    return redirect("careplans:agreement", episode_id=episode.pk)
+
+
+def _agreement_or_404(episode):
+    agreement = selectors.agreement_for_episode(episode)
+    if agreement is None:
+        raise Http404("No agreement")
+    return agreement
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def revise(request, episode_id):
+    episode = _episode(request, episode_id, edit=request.method == "POST")
+    agreement = _agreement_or_404(episode)
+    current = selectors.current_version(agreement)
+    if request.method == "POST":
+        form = forms.AgreementReviseForm(request.POST)
+        if form.is_valid():
+            try:
+                version = services.agreement_revise(
+                    staff=request.hemma.staff,
+                    unit=request.hemma.unit,
+                    agreement=agreement,
+                    base_number=form.cleaned_data["base_number"],
+                    content=form.content(),
+                    change_note=form.cleaned_data["change_note"],
+                )
+            except HemmaError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Version %(n)s är sparad.") % {"n": version.number})
+                return redirect("careplans:agreement", episode_id=episode.pk)
+    else:
+        initial = forms.AgreementContentForm.initial_from(current.content())
+        form = forms.AgreementReviseForm(initial={**initial, "base_number": current.number})
+    return render(
+        request,
+        "careplans/revise.html",
+        {"episode": episode, "patient": episode.patient, "form": form, "current": current},
+    )
+
+
+@staff_required
+def version(request, episode_id, number):
+    episode = _episode(request, episode_id)
+    agreement = _agreement_or_404(episode)
+    old = get_object_or_404(agreement.versions.select_related("created_by__user"), number=number)
+    return render(
+        request,
+        "careplans/version.html",
+        {"episode": episode, "patient": episode.patient, "agreement": agreement, "version": old},
+    )
+
+
+@staff_required
+def print_view(request, episode_id):
+    episode = _episode(request, episode_id, detail=f"agreement print, episode {episode_id}")
+    agreement = _agreement_or_404(episode)
+    return render(
+        request,
+        "careplans/print.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "agreement": agreement,
+            "version": selectors.current_version(agreement),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def criterion(request, episode_id):
+    episode = _episode(request, episode_id, edit=True)
+    agreement = _agreement_or_404(episode)
+    form = forms.CriterionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Kontrollera uppgifterna."))
+    else:
+        try:
+            services.discharge_criterion_set(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                agreement=agreement,
+                **form.cleaned_data,
+            )
+            messages.success(request, _("Sparat."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+    return redirect("careplans:agreement", episode_id=episode.pk)
+
+
+@staff_required
+@require_POST
+def given(request, episode_id):
+    episode = _episode(request, episode_id, edit=True)
+    agreement = _agreement_or_404(episode)
+    try:
+        services.agreement_mark_given(
+            staff=request.hemma.staff, unit=request.hemma.unit, agreement=agreement
+        )
+        messages.success(request, _("Checklistan visar att patienten har fått överenskommelsen."))
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("careplans:agreement", episode_id=episode.pk)
+
+
+@staff_required
+def templates(request):
+    unit = request.hemma.unit
+    return render(
+        request,
+        "careplans/templates.html",
+        {
+            "templates": selectors.templates_for_ward(unit, active_only=False)
+            if unit.kind == Unit.Kind.WARD
+            else AgreementTemplate.objects.filter(ward__isnull=True),
+            "is_ward": unit.kind == Unit.Kind.WARD,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, template_id=None):
+    unit = request.hemma.unit
+    template = None
+    if template_id is not None:
+        template = get_object_or_404(AgreementTemplate, pk=template_id)
+    read_only = template is not None and template.ward_id != unit.pk
+    if request.method == "POST" and not read_only:
+        form = forms.TemplateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                template = services.template_save(
+                    staff=request.hemma.staff,
+                    unit=unit,
+                    template=template,
+                    name=data["name"],
+                    pathway=data["pathway"],
+                    description=data["description"],
+                    is_active=data["is_active"],
+                    content=form.content(),
+                )
+            except HemmaError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Mallen är sparad."))
+                return redirect("careplans:templates")
+    elif template is not None:
+        form = forms.TemplateForm(
+            initial={
+                **forms.AgreementContentForm.initial_from(template.content()),
+                "name": template.name,
+                "pathway": template.pathway,
+                "description": template.description,
+                "is_active": template.is_active,
+            }
+        )
+    else:
+        form = forms.TemplateForm()
+    return render(
+        request,
+        "careplans/template_edit.html",
+        {"form": form, "template": template, "read_only": read_only},
+    )
+
+
+@staff_required
+@require_POST
+def template_copy(request, template_id):
+    template = get_object_or_404(AgreementTemplate, pk=template_id)
+    try:
+        copy = services.template_copy(
+            staff=request.hemma.staff, unit=request.hemma.unit, template=template
+        )
+    except HemmaError as error:
+        messages.error(request, error.message)
+        return redirect("careplans:templates")
+    messages.success(
+        request, _("Mallen är kopierad till avdelningen. Ändra den efter era rutiner.")
+    )
+    return redirect("careplans:template_edit", template_id=copy.pk)

@@ -1,0 +1,250 @@
+"""Care request pages: the unit's inbox (received and sent), writing a request, reading
+and answering it, and the episode's logistics orders."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hemma.accounts.models import Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.careplans.selectors import agreement_for_episode
+from hemma.episodes.selectors import get_episode_for_user
+from hemma.errors import HemmaError
+from hemma.web.decorators import staff_required
+
+from . import forms, selectors, services
+from .models import LogisticsOrder
+
+
+@staff_required
+def inbox(request):
+    unit = request.hemma.unit
+    access_log_record(
+        staff=request.hemma.staff,
+        unit=unit,
+        action=AccessLogEntry.Action.LIST_PATIENTS,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail="care request inbox",
+    )
+    return render(
+        request,
+        "carerequests/inbox.html",
+        {
+            "received": selectors.inbox_for_unit(unit)[:200],
+            "sent": selectors.sent_by_unit(unit)[:200] if unit.kind == Unit.Kind.WARD else None,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def new(request, episode_id):
+    episode = get_episode_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        episode_id=episode_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        detail=f"care request form, episode {episode_id}",
+    ).episode
+    if request.method == "POST":
+        form = forms.CareRequestForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                care_request = services.care_request_send(
+                    staff=request.hemma.staff,
+                    unit=request.hemma.unit,
+                    episode=episode,
+                    kind=data["kind"],
+                    to_unit=data["to_unit"],
+                    reason=data["reason"],
+                    start_at=data["start_at"],
+                    interventions=data["interventions"],
+                    medications=data["medications"],
+                )
+            except HemmaError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Vårdbegäran är skickad till %(unit)s.") % {"unit": care_request.to_unit},
+                )
+                return redirect("episodes:detail", episode_id=episode.pk)
+    else:
+        initial = {"start_at": timezone.localtime().replace(second=0, microsecond=0)}
+        if episode.home_health_unit_id:
+            initial["to_unit"] = episode.home_health_unit_id
+        if episode.flag_reason:
+            initial["reason"] = episode.flag_reason
+        agreement = agreement_for_episode(episode)
+        if agreement:
+            activities = agreement.versions.get(number=agreement.current_number).activities
+            initial["interventions"] = "\n".join(
+                f"{a['what']} – {a['when']}" for a in activities if "Hemsjukvård" in a["who"]
+            )
+        form = forms.CareRequestForm(initial=initial)
+    return render(
+        request,
+        "carerequests/new.html",
+        {"form": form, "episode": episode, "patient": episode.patient},
+    )
+
+
+@staff_required
+def detail(request, request_id):
+    access = selectors.get_care_request_for_user(
+        staff=request.hemma.staff, unit=request.hemma.unit, request_id=request_id
+    )
+    care_request = access.care_request
+    if access.is_receiver:
+        services.care_request_mark_read(
+            staff=request.hemma.staff, unit=request.hemma.unit, care_request=care_request
+        )
+    return render(
+        request,
+        "carerequests/detail.html",
+        {
+            "care_request": care_request,
+            "patient": care_request.episode.patient,
+            "access": access,
+            "medications": care_request.medications.all(),
+            "thread": care_request.messages.select_related("by__user", "unit"),
+            "version": care_request.agreement_version,
+        },
+    )
+
+
+# action → (form, which side may do it, service call)
+ACTIONS = {
+    "accept": (
+        forms.EmptyForm,
+        lambda r, c, d: services.care_request_accept(
+            staff=r.hemma.staff, unit=r.hemma.unit, care_request=c
+        ),
+        gettext_lazy("Vårdbegäran är accepterad."),
+    ),
+    "decline": (
+        forms.ReasonForm,
+        lambda r, c, d: services.care_request_decline(
+            staff=r.hemma.staff, unit=r.hemma.unit, care_request=c, **d
+        ),
+        gettext_lazy("Vårdbegäran är avböjd."),
+    ),
+    "ask": (
+        forms.QuestionForm,
+        lambda r, c, d: services.care_request_ask(
+            staff=r.hemma.staff, unit=r.hemma.unit, care_request=c, **d
+        ),
+        gettext_lazy("Frågan är skickad."),
+    ),
+    "answer": (
+        forms.AnswerForm,
+        lambda r, c, d: services.care_request_answer(
+            staff=r.hemma.staff, unit=r.hemma.unit, care_request=c, **d
+        ),
+        gettext_lazy("Svaret är skickat."),
+    ),
+    "withdraw": (
+        forms.ReasonForm,
+        lambda r, c, d: services.care_request_withdraw(
+            staff=r.hemma.staff, unit=r.hemma.unit, care_request=c, **d
+        ),
+        gettext_lazy("Vårdbegäran är återkallad."),
+    ),
+}
+
+
+@staff_required
+@require_POST
+def act(request, request_id, action):
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    care_request = selectors.get_care_request_for_user(
+        staff=request.hemma.staff,
+        unit=request.hemma.unit,
+        request_id=request_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+    ).care_request
+    form_class, perform, done = ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+    else:
+        try:
+            perform(request, care_request, dict(form.cleaned_data))
+            messages.success(request, str(done))
+        except HemmaError as error:
+            messages.error(request, error.message)
+    return redirect("carerequests:detail", request_id=care_request.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def logistics(request, episode_id):
+    episode = get_episode_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        episode_id=episode_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT
+        if request.method == "POST"
+        else AccessLogEntry.Action.VIEW_PATIENT,
+        detail=f"logistics, episode {episode_id}",
+    ).episode
+    form = forms.LogisticsForm(request.POST or None, episode=episode)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.logistics_order_add(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                episode=episode,
+                **form.cleaned_data,
+            )
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Beställningen är registrerad."))
+            return redirect("carerequests:logistics", episode_id=episode.pk)
+    orders = episode.logistics.select_related("responsible_unit", "ordered_by__user")
+    return render(
+        request,
+        "carerequests/logistics.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "orders": orders,
+            "transport": [order for order in orders if order.travels_with_patient],
+            "form": form,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def logistics_advance(request, order_id):
+    order = get_object_or_404(LogisticsOrder, pk=order_id)
+    # The episode read goes through the access policy and the log like any other.
+    get_episode_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        episode_id=order.episode_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        detail=f"logistics order {order.pk}",
+    )
+    try:
+        order = services.logistics_order_advance(
+            staff=request.hemma.staff, unit=request.hemma.unit, order=order
+        )
+        messages.success(
+            request,
+            _("%(item)s: %(status)s.") % {"item": order.item, "status": order.get_status_display()},
+        )
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("carerequests:logistics", episode_id=order.episode_id)
