@@ -125,3 +125,118 @@ class TestPages:
         for number in ("19380508-9145", "19350404-9135", "19400401-9180", "19370314-9132"):
             make_episode(make_patient(number, "B", ward), state="preparing")
         assert count() == few
+
+
+@pytest.mark.django_db
+class TestUnitWorklists:
+    """Home health care: incoming requests and today's activities; primary care: referrals."""
+
+    def _at_home(self, patient, ward, ward_nurse, physician, home_health, home_nurse):
+        from django.utils import timezone
+
+        from hemma.carerequests.services import care_request_accept
+        from tests.flow import send_home_health_request, to_agreed
+
+        episode = to_agreed(patient=patient, ward=ward, nurse=ward_nurse, physician=physician)
+        request = send_home_health_request(episode, ward_nurse, home_health)
+        Episode.objects.filter(pk=episode.pk).update(state="at_home", at_home_since=timezone.now())
+        return episode, request, care_request_accept
+
+    def test_home_health_sees_requests_and_todays_activities(
+        self, ward, ward_nurse, physician, home_health, home_nurse, kim, as_home_nurse
+    ):
+        episode, request, accept = self._at_home(
+            kim, ward, ward_nurse, physician, home_health, home_nurse
+        )
+        body = as_home_nurse.get(WORKLIST).content.decode()
+        assert "Inkomna vårdbegäranden" in body and "Kim Testsson" in body
+        assert "Byte av antibiotikapump" in body  # "Dagligen 08" applies every day
+        assert "Kvällssamtal dag 1" in body  # day 1 at home
+        accept(staff=home_nurse, unit=home_health, care_request=request)
+        body = as_home_nurse.get(WORKLIST).content.decode()
+        assert "Inga obesvarade vårdbegäranden" in body
+
+    def test_the_home_health_worklist_query_count_does_not_grow(
+        self, ward, ward_nurse, physician, home_health, home_nurse, as_home_nurse
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from tests.conftest import make_patient
+
+        def count():
+            with CaptureQueriesContext(connection) as queries:
+                assert as_home_nurse.get(WORKLIST).status_code == 200
+            return len(queries)
+
+        numbers = ["19440514-9057", "19380508-9145", "19350404-9135", "19400401-9180"]
+        patients = [make_patient(number, f"P{i}") for i, number in enumerate(numbers)]
+        self._at_home(patients[0], ward, ward_nurse, physician, home_health, home_nurse)
+        count()
+        few = count()
+        for patient in patients[1:]:
+            self._at_home(patient, ward, ward_nurse, physician, home_health, home_nurse)
+        assert count() == few
+
+    def test_primary_care_reads_referrals_after_discharge(
+        self, make_episode, physician, ward, kim, coordinator, client
+    ):
+        from hemma.episodes.models import Referral
+        from hemma.episodes.services import episode_discharge
+
+        from hemma.patients.models import CareRelationship
+
+        # Flagging (bypassed by make_episode) gives the listed centre its relationship.
+        CareRelationship.objects.create(patient=kim, unit=coordinator.memberships.get().unit)
+        episode = make_episode(kim, state="at_home")
+        episode_discharge(
+            staff=physician,
+            unit=ward,
+            episode=episode,
+            summary="Feberfri",
+            referral_text="Kontroll av CRP om två veckor",
+        )
+        client.force_login(coordinator.user)
+        body = client.get(WORKLIST).content.decode()
+        assert "Remisser efter utskrivning" in body and "Kontroll av CRP" in body
+        referral = Referral.objects.get()
+        response = client.post(reverse("episodes:referral_read", args=[referral.pk]))
+        assert response.status_code == 302
+        referral.refresh_from_db()
+        assert referral.read_at is not None
+
+    def test_another_unit_cannot_mark_a_referral_read(
+        self, make_episode, physician, ward, kim, as_home_nurse
+    ):
+        from hemma.episodes.models import Referral
+        from hemma.episodes.services import episode_discharge
+
+        episode_discharge(
+            staff=physician,
+            unit=ward,
+            episode=make_episode(kim, state="at_home"),
+            summary="Klar",
+            referral_text="CRP",
+        )
+        referral = Referral.objects.get()
+        response = as_home_nurse.post(reverse("episodes:referral_read", args=[referral.pk]))
+        assert response.status_code == 404
+        referral.refresh_from_db()
+        assert referral.read_at is None
+
+    def test_notices_are_recorded_from_the_episode_page(self, as_ward_nurse, make_episode, kim):
+        episode = make_episode(kim, state="preparing")
+        response = as_ward_nurse.post(
+            act(episode, "notice"), {"notice": "admission", "at": "2026-11-20T09:30"}
+        )
+        assert response.status_code == 302
+        episode.refresh_from_db()
+        assert episode.admission_notice_at.hour in (8, 9)  # stored in UTC
+        response = as_ward_nurse.post(
+            act(episode, "notice"), {"notice": "ready", "at": "2026-11-21T09:30"}, follow=True
+        )
+        assert "Bara en läkare" in response.content.decode()
+        response = as_ward_nurse.post(
+            act(episode, "notice"), {"notice": "admission", "at": "2099-01-01T09:30"}, follow=True
+        )
+        assert "framtiden" in response.content.decode()
