@@ -183,7 +183,6 @@ class TestUnitWorklists:
     ):
         from hemma.episodes.models import Referral
         from hemma.episodes.services import episode_discharge
-
         from hemma.patients.models import CareRelationship
 
         # Flagging (bypassed by make_episode) gives the listed centre its relationship.
