@@ -78,8 +78,7 @@ def new(request, episode_id):
                 return redirect("episodes:detail", episode_id=episode.pk)
     else:
         initial = {"start_at": timezone.localtime().replace(second=0, microsecond=0)}
-        if episode.home_health_unit_id:
-            initial["to_unit"] = episode.home_health_unit_id
+        initial["to_unit"] = episode.home_health_unit_id or _home_health_of(episode.patient)
         if episode.flag_reason:
             initial["reason"] = episode.flag_reason
         agreement = agreement_for_episode(episode)
@@ -94,6 +93,16 @@ def new(request, episode_id):
         "carerequests/new.html",
         {"form": form, "episode": episode, "patient": episode.patient},
     )
+
+
+def _home_health_of(patient) -> int | None:
+    """The home health care unit of the patient's municipality, when there is only one."""
+    units = list(
+        Unit.objects.filter(
+            organisation=patient.home_municipality_id, kind=Unit.Kind.HOME_HEALTH_CARE
+        ).values_list("pk", flat=True)[:2]
+    )
+    return units[0] if len(units) == 1 else None
 
 
 @staff_required
