@@ -232,3 +232,13 @@ def template_copy(*, staff: Staff, unit: Unit, template: AgreementTemplate) -> A
         description=template.description,
         **template.content(),
     )
+
+
+def templates_ensure_shipped() -> None:
+    """Hemma's templates exist (the data migration ships them; a flushed test database or
+    an operator's deletion does not leave the demo without them)."""
+    from .shipped import SHIPPED_TEMPLATES
+
+    for spec in SHIPPED_TEMPLATES:
+        if not AgreementTemplate.objects.filter(ward=None, name=spec["name"]).exists():
+            AgreementTemplate.objects.create(ward=None, **spec)

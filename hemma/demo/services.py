@@ -108,7 +108,10 @@ def _episodes(patients: dict, units: dict) -> None:
     from hemma.episodes import services as episodes
     from hemma.episodes.models import Episode
 
+    from hemma.careplans.services import templates_ensure_shipped
+
     ward = units["ward"]
+    templates_ensure_shipped()
     episodes.safety_beds_ensure(ward=ward, count=3)  # places 23-25
     nurse = Staff.objects.get(user__username="anna.ssk")
     physician = Staff.objects.get(user__username="erik.lak")
