@@ -105,10 +105,9 @@ def _staff(username: str, spec: tuple, units: dict) -> DemoLogin:
 
 def _episodes(patients: dict, units: dict) -> None:
     """Demo episodes in every state, created through the real services (once)."""
+    from hemma.careplans.services import templates_ensure_shipped
     from hemma.episodes import services as episodes
     from hemma.episodes.models import Episode
-
-    from hemma.careplans.services import templates_ensure_shipped
 
     ward = units["ward"]
     templates_ensure_shipped()
