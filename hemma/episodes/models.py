@@ -7,6 +7,7 @@ direktinläggning = direct admission, utskrivningskriterier = discharge criteria
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hemma.accounts.models import Staff, Unit
 from hemma.clinical import episode_states as states
@@ -19,7 +20,7 @@ class Episode(models.Model):
         ASSESSED = states.ASSESSED, _("Bedömd")
         AGREED = states.AGREED, _("Överenskommen")
         PREPARING = states.PREPARING, _("Förbereds")
-        AT_HOME = states.AT_HOME, _("Hemma")
+        AT_HOME = states.AT_HOME, pgettext_lazy("episode state", "Hemma")
         READMITTED = states.READMITTED, _("Direktinlagd")
         DISCHARGED = states.DISCHARGED, _("Utskriven")
         CANCELLED = states.CANCELLED, _("Avbruten")

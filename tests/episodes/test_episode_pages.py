@@ -239,3 +239,15 @@ class TestUnitWorklists:
             act(episode, "notice"), {"notice": "admission", "at": "2099-01-01T09:30"}, follow=True
         )
         assert "framtiden" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_flow_pages_speak_english_when_asked(as_ward_nurse, make_episode, kim):
+    from django.conf import settings
+
+    episode = make_episode(kim, state="at_home")
+    as_ward_nurse.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = as_ward_nurse.get(reverse("episodes:detail", args=[episode.pk])).content.decode()
+    assert "At home" in body and "Timeline" in body and "Tidslinje" not in body
+    inbox = as_ward_nurse.get(reverse("carerequests:inbox")).content.decode()
+    assert "No care requests received." in inbox
