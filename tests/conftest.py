@@ -34,6 +34,16 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _swedish():
+    """A request in English leaves the thread's language active; every test starts in Swedish."""
+    from django.utils import translation
+
+    translation.activate("sv")
+    yield
+    translation.activate("sv")
+
+
 @pytest.fixture
 def region(db):
     return Organisation.objects.create(

@@ -163,6 +163,32 @@ PATIENTS = {
         "team": ["home_health", "home_care"],
         "kin": [],
     },
+    "194106239892": {
+        "first_name": "Sven",
+        "last_name": "Dahlberg (demo)",
+        "street_address": "Hosjövägen 40",
+        "postal_code": "791 46",
+        "city": "Falun",
+        "latitude": "60.585100",
+        "longitude": "15.661200",
+        "phone": "070-1740616",
+        "listed": "vc_kvarnen",
+        "team": ["ward", "vc_kvarnen"],
+        "kin": [("Inger Dahlberg", "maka", "070-1740617")],
+    },
+    "193909119889": {
+        "first_name": "Maj",
+        "last_name": "Eklund (demo)",
+        "street_address": "Bergsgatan 3",
+        "postal_code": "791 60",
+        "city": "Falun",
+        "latitude": "60.603000",
+        "longitude": "15.624500",
+        "phone": "070-1740618",
+        "listed": "vc_britsarvet",
+        "team": ["ward", "vc_britsarvet"],
+        "kin": [],
+    },
 }
 
 # Demo episodes, each taken through the real services up to its state. Kim is left as
@@ -180,6 +206,19 @@ EPISODES = {
     },
     "191212121212": {"state": "readmitted", "tier": "kim", "reason": "Urosepsis, stabil"},
     "193703149132": {"state": "discharged", "tier": "kim", "reason": "Cellulit, IV-antibiotika"},
+    "194106239892": {
+        "state": "assessed",
+        "tier": "lisa",
+        "reason": "Stroke, god återhämtning",
+        "pathway": "stroke_esd",
+        "template": "Tidig understödd utskrivning efter stroke",
+    },
+    "193909119889": {
+        "state": "cancelled",
+        "tier": "kim",
+        "reason": "Pyelonefrit",
+        "cancel_reason": "Patienten vill hellre stanna på avdelningen.",
+    },
 }
 OPAT_TEMPLATE = "IV-antibiotika i hemmet (OPAT) med antibiotikapump"
 DEMO_MEDICATIONS = [

@@ -140,6 +140,11 @@ def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: S
     state = target["state"]
     if state == "candidate":
         return
+    if state == "cancelled":
+        episodes.episode_cancel(
+            staff=nurse, unit=ward, episode=episode, reason=target["cancel_reason"]
+        )
+        return
     episodes.assessment_update(
         staff=nurse,
         unit=ward,
@@ -155,6 +160,8 @@ def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: S
         suitable=True,
         reason="Stabil, fungerande PICC, tryggt hemma.",
     )
+    if state == "assessed":
+        return  # consent and the agreement are next, e.g. with the stroke template
     episodes.consent_record(
         staff=nurse,
         unit=ward,

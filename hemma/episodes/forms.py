@@ -4,12 +4,20 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hemma.accounts.models import Unit
+
 from .models import Assessment, ChecklistItem, Episode
 
 
 class FlagForm(forms.Form):
     pathway = forms.ChoiceField(label=_("Väg in"), choices=Episode.Pathway.choices)
     reason = forms.CharField(label=_("Varför kandidat?"), max_length=500, required=False)
+    home_health_unit = forms.ModelChoiceField(
+        label=_("Hemsjukvård"),
+        queryset=Unit.objects.filter(kind=Unit.Kind.HOME_HEALTH_CARE),
+        required=False,
+        help_text=_("Får vårdrelation direkt; annars när vårdbegäran skickas."),
+    )
 
 
 class AssessmentForm(forms.Form):

@@ -125,7 +125,10 @@ def flag(request, patient_id):
         patient_id=patient_id,
         detail="flag candidate form",
     ).patient
-    form = forms.FlagForm(request.POST or None)
+    home_health = Unit.objects.filter(
+        organisation=patient.home_municipality_id, kind=Unit.Kind.HOME_HEALTH_CARE
+    ).first()
+    form = forms.FlagForm(request.POST or None, initial={"home_health_unit": home_health})
     if request.method == "POST" and form.is_valid():
         try:
             episode = services.episode_flag_candidate(
@@ -134,6 +137,7 @@ def flag(request, patient_id):
                 patient=patient,
                 pathway=form.cleaned_data["pathway"],
                 reason=form.cleaned_data["reason"],
+                home_health_unit=form.cleaned_data["home_health_unit"],
             )
         except HemmaError as error:
             form.add_error(None, error.message)

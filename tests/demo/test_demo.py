@@ -70,3 +70,19 @@ def test_a_printed_demo_login_works(client):
     page = client.get(reverse("patients:list")).content.decode()
     assert "Kim" in page
     assert "Omar" not in page  # listed elsewhere, never in Kvarnen's care
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_episode_in_every_state_with_content_on_each_page():
+    from hemma.careplans.models import Agreement
+    from hemma.carerequests.models import CareRequest, LogisticsOrder
+    from hemma.clinical.episode_states import STATES
+    from hemma.episodes.models import Episode, Referral
+
+    call_command("load_demo", "--quiet")
+    assert set(Episode.objects.values_list("state", flat=True)) == set(STATES)
+    assert Agreement.objects.count() >= 5
+    assert CareRequest.objects.filter(status="sent").exists()  # the inboxes have work
+    assert CareRequest.objects.filter(kind="home_care").exists()
+    assert LogisticsOrder.objects.filter(travels_with_patient=True).exists()
+    assert Referral.objects.exists()

@@ -29,6 +29,17 @@ class TestPages:
         body = as_ward_nurse.get(detail(episode)).content.decode()
         assert "Bedömning av lämplighet" in body and "Kandidat" in body
 
+    def test_flagging_with_the_home_health_unit_gives_it_a_care_relationship(
+        self, as_ward_nurse, kim, home_health
+    ):
+        from hemma.patients.models import CareRelationship
+
+        url = reverse("episodes:flag", kwargs={"patient_id": kim.pk})
+        as_ward_nurse.post(url, {"pathway": "stroke_esd", "home_health_unit": home_health.pk})
+        episode = Episode.objects.get(patient=kim)
+        assert episode.home_health_unit == home_health and episode.pathway == "stroke_esd"
+        assert CareRelationship.objects.filter(patient=kim, unit=home_health).exists()
+
     def test_flagging_twice_is_a_form_error(self, as_ward_nurse, kim):
         url = reverse("episodes:flag", kwargs={"patient_id": kim.pk})
         as_ward_nurse.post(url, {"pathway": "early_discharge"})
