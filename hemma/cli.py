@@ -1,6 +1,7 @@
 """The `hemma` command: Hemma's own tools, and every Django management command.
 
 hemma pnr 19121212-1212     check a personnummer / samordningsnummer (JSON out)
+hemma news2 '{"pulse": 112, "spo2": 95}'   NEWS2 (RCP 2017) of a set of vitals (JSON out)
 hemma migrate | runserver | load_demo | …   Django management commands
 """
 
@@ -20,7 +21,30 @@ def _pnr(args: list[str]) -> int:
     return 0 if result["valid"] else 1
 
 
-TOOLS = {"pnr": _pnr}
+def _news2(args: list[str]) -> int:
+    from hemma.clinical.news2 import InvalidVitals, news2, vitals_from_dict
+
+    if len(args) != 1:
+        print(
+            "usage: hemma news2 JSON   e.g. hemma news2 "
+            '\'{"spo2": 95, "pulse": 112, "systolic_bp": 105, "temperature": 38.4}\'',
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        result = news2(vitals_from_dict(json.loads(args[0])))
+    except json.JSONDecodeError as error:
+        print(json.dumps({"error": f"invalid JSON: {error.msg}"}))
+        return 1
+    except (InvalidVitals, TypeError) as error:
+        print(json.dumps({"error": str(error)}))
+        return 1
+    keys = ("total", "per_parameter", "any_single_3", "level", "complete", "missing")
+    print(json.dumps({key: result.as_dict()[key] for key in keys}))
+    return 0
+
+
+TOOLS = {"pnr": _pnr, "news2": _news2}
 
 
 def main(argv: list[str] | None = None) -> int:
