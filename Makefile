@@ -22,7 +22,9 @@ run: $(BIN)/.installed
 	$(BIN)/hemma load_demo
 	@echo ""
 	@echo "Hemma: http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	@echo "The monitoring worker (alert escalation, overdue measurements) runs alongside."
 	@echo ""
+	@$(BIN)/hemma monitor & WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/hemma runserver $(HOST):$(PORT)
 
 test: $(BIN)/.installed

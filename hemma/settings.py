@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "hemma.episodes",
     "hemma.careplans",
     "hemma.carerequests",
+    "hemma.monitoring",
     "hemma.web",
     "hemma.demo",
 ]
@@ -192,3 +193,9 @@ HEMMA_EMERGENCY_ACCESS_HOURS = env.int("HEMMA_EMERGENCY_ACCESS_HOURS", default=8
 HEMMA_CARE_RELATIONSHIP_GRACE_DAYS = env.int("HEMMA_CARE_RELATIONSHIP_GRACE_DAYS", default=14)
 # Safety places (trygghetsplatser) per ward, on top of its beds: "plats 23" on a 22-bed ward.
 HEMMA_SAFETY_BEDS_PER_WARD = env.int("HEMMA_SAFETY_BEDS_PER_WARD", default=1)
+# Monitoring: an open medium/high alert nobody acknowledged within this many minutes is
+# escalated to the ward's physician on duty; the worker checks every N seconds.
+HEMMA_ALERT_ESCALATION_MINUTES = env.int("HEMMA_ALERT_ESCALATION_MINUTES", default=15)
+HEMMA_WORKER_INTERVAL_SECONDS = env.int("HEMMA_WORKER_INTERVAL_SECONDS", default=30)
+# A patient device's one-time enrolment code is valid this long.
+HEMMA_ENROLMENT_CODE_MINUTES = env.int("HEMMA_ENROLMENT_CODE_MINUTES", default=30)

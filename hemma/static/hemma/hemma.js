@@ -8,4 +8,31 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-print]").forEach((button) => {
     button.addEventListener("click", () => window.print());
   });
+
+  // The ward's alert list (polled by htmx): a new alert flashes the tab title and, when
+  // the nurse has turned sound on (remembered on this computer), beeps.
+  const sound = document.querySelector("[data-alert-sound]");
+  if (sound) {
+    sound.checked = localStorage.getItem("hemma-alert-sound") === "on";
+    sound.addEventListener("change", () =>
+      localStorage.setItem("hemma-alert-sound", sound.checked ? "on" : "off"));
+  }
+  const idsOf = (panel) => new Set((panel?.dataset.alertIds || "").split(",").filter(Boolean));
+  let known = idsOf(document.getElementById("alerts-panel"));
+  const title = document.title;
+  document.body.addEventListener("htmx:afterSwap", () => {
+    const now = idsOf(document.getElementById("alerts-panel"));
+    const fresh = [...now].filter((id) => !known.has(id));
+    known = now;
+    if (!fresh.length) return;
+    document.title = `(${now.size}) ${title}`;
+    if (sound && sound.checked && window.AudioContext) {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+    }
+  });
 });

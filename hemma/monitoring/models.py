@@ -1,0 +1,289 @@
+"""Self-monitoring at home: observation sets with their NEWS2, personal thresholds, the
+SpO2 scale, alerts, patient devices, and the daily digital round.
+
+Maps to FHIR R4: an ObservationSet is a group of vital-signs Observations taken at one
+time (LOINC codes in `fhir.py`); the NEWS2 result is the RiskAssessment.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hemma.accounts.models import Staff, Unit
+from hemma.episodes.models import Episode
+from hemma.patients.models import Patient
+
+
+class Level(models.TextChoices):
+    """RCP clinical risk, plus a personal threshold crossed and an overdue measurement."""
+
+    LOW = "low", _("Låg")
+    LOW_MEDIUM = "low_medium", _("Låg–medel (enskild parameter 3)")
+    MEDIUM = "medium", _("Medel")
+    HIGH = "high", _("Hög")
+    PERSONAL = "personal", _("Personlig gräns")
+    OVERDUE = "overdue", _("Mätning saknas")
+
+
+class ObservationSet(models.Model):
+    class Source(models.TextChoices):
+        PATIENT = "patient", _("Patienten")
+        NEXT_OF_KIN = "next_of_kin", _("Närstående")
+        HOME_HEALTH = "home_health", _("Hemsjukvården")
+        WARD = "ward", _("Avdelningen")
+        DEVICE = "device", _("Mätutrustning (API)")
+
+    class Method(models.TextChoices):
+        DEVICE = "device", _("Mätare")
+        MANUAL = "manual", _("Manuellt")
+
+    class Consciousness(models.TextChoices):
+        ALERT = "A", _("Vaken (A)")
+        CONFUSION = "C", _("Ny förvirring (C)")
+        VOICE = "V", _("Reagerar på tilltal (V)")
+        PAIN = "P", _("Reagerar på smärta (P)")
+        UNRESPONSIVE = "U", _("Reagerar inte (U)")
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="observations")
+    # Idempotency: a retry from the patient's device or an API client carries the same id.
+    client_id = models.CharField(max_length=100)
+    source = models.CharField(_("uppmätt av"), max_length=20, choices=Source)
+    method = models.CharField(max_length=10, choices=Method, default=Method.DEVICE)
+    recorded_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    measured_at = models.DateTimeField(_("uppmätt"))
+    received_at = models.DateTimeField(_("mottaget"), auto_now_add=True)
+
+    respiration_rate = models.PositiveSmallIntegerField(_("andningsfrekvens"), null=True)
+    spo2 = models.PositiveSmallIntegerField(_("saturation"), null=True)
+    on_oxygen = models.BooleanField(_("syrgas"), null=True)
+    systolic_bp = models.PositiveSmallIntegerField(_("systoliskt blodtryck"), null=True)
+    diastolic_bp = models.PositiveSmallIntegerField(_("diastoliskt blodtryck"), null=True)
+    pulse = models.PositiveSmallIntegerField(_("puls"), null=True)
+    consciousness = models.CharField(
+        _("medvetandegrad"), max_length=1, choices=Consciousness, blank=True
+    )
+    temperature = models.DecimalField(_("temperatur"), max_digits=3, decimal_places=1, null=True)
+    feeling = models.CharField(_("hur mår du"), max_length=20, blank=True)
+    note = models.TextField(_("kommentar"), blank=True)
+
+    # NEWS2 (RCP 2017) of the set, as computed when it arrived.
+    spo2_scale = models.PositiveSmallIntegerField(default=1)
+    news2_total = models.PositiveSmallIntegerField()
+    news2_scores = models.JSONField(default=dict)
+    news2_level = models.CharField(max_length=20, choices=Level)
+    news2_complete = models.BooleanField()
+    news2_missing = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-measured_at", "-id"]
+        indexes = [models.Index(fields=["episode", "-measured_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "client_id"], name="observation_client_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(spo2__isnull=True) | Q(spo2__lte=100), name="observation_spo2_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(temperature__isnull=True) | Q(temperature__gte=25, temperature__lte=45),
+                name="observation_temperature_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(spo2_scale__in=[1, 2]), name="observation_spo2_scale_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"NEWS2 {self.news2_total} ({self.measured_at:%Y-%m-%d %H:%M})"
+
+
+class Spo2ScaleDecision(models.Model):
+    """SpO2 scale 2 only for confirmed hypercapnic respiratory failure, set by a physician.
+    The newest decision for the patient applies."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    scale = models.PositiveSmallIntegerField(choices=[(1, "1"), (2, "2")])
+    reason = models.CharField(_("motivering"), max_length=500)
+    decided_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(scale__in=[1, 2]), name="spo2_scale_1_2")]
+
+    def __str__(self) -> str:
+        return f"SpO2-skala {self.scale}"
+
+
+class PersonalThreshold(models.Model):
+    """A physician's personal alert limits for one parameter (e.g. chronic atrial
+    fibrillation: pulse up to 110 expected). A value outside them alerts."""
+
+    class Parameter(models.TextChoices):
+        RESPIRATION_RATE = "respiration_rate", _("Andningsfrekvens")
+        SPO2 = "spo2", _("Saturation")
+        SYSTOLIC_BP = "systolic_bp", _("Systoliskt blodtryck")
+        PULSE = "pulse", _("Puls")
+        TEMPERATURE = "temperature", _("Temperatur")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    parameter = models.CharField(_("parameter"), max_length=20, choices=Parameter)
+    low = models.DecimalField(_("lägsta"), max_digits=4, decimal_places=1, null=True, blank=True)
+    high = models.DecimalField(_("högsta"), max_digits=4, decimal_places=1, null=True, blank=True)
+    reason = models.CharField(_("motivering"), max_length=500)
+    set_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["parameter"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(low__isnull=False) | Q(high__isnull=False),
+                name="threshold_has_a_limit",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "parameter"],
+                condition=Q(ended_at__isnull=True),
+                name="threshold_one_active_per_parameter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_parameter_display()} {self.low or ''}–{self.high or ''}"
+
+
+class Alert(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Nytt")
+        ACKNOWLEDGED = "acknowledged", _("Kvitterat")
+        RESOLVED = "resolved", _("Åtgärdat")
+
+    class Action(models.TextChoices):
+        PHONED = "phoned", _("Ringde patienten")
+        HOME_VISIT = "home_visit", _("Besök av hemsjukvården")
+        PHYSICIAN = "physician", _("Läkarbedömning")
+        DIRECT_ADMISSION = "direct_admission", _("Direktinläggning")
+        NO_ACTION = "no_action", _("Ingen åtgärd behövs")
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="alerts")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="alerts")
+    observation = models.ForeignKey(
+        ObservationSet, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    level = models.CharField(_("nivå"), max_length=20, choices=Level)
+    reasons = models.JSONField(default=list)
+    response = models.TextField(_("rekommenderad åtgärd"), blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    acknowledged_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    action = models.CharField(_("åtgärd"), max_length=20, choices=Action, blank=True)
+    action_note = models.TextField(_("anteckning"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="resolved") | ~Q(action=""),
+                name="alert_resolved_needs_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} ({self.get_status_display()})"
+
+
+class DeviceEnrolment(models.Model):
+    """The patient's tablet or phone: a one-time code the ward hands out, exchanged for a
+    revocable token bound to this one episode (no staff account, no BankID here)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="devices")
+    code_hash = models.CharField(max_length=64, unique=True)
+    code_expires_at = models.DateTimeField()
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    label = models.CharField(_("enhet"), max_length=100, blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Enhet {self.label or self.pk} ({self.episode_id})"
+
+
+class RoundEntry(models.Model):
+    """The daily digital round (distansrond): one patient's decision on one day."""
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("Fortsätt enligt plan")
+        REVISE = "revise", _("Revidera överenskommelsen")
+        DISCHARGE = "discharge", _("Utskrivningssamtal")
+        DIRECT_ADMISSION = "direct_admission", _("Direktinläggning")
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="round_entries")
+    ward = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("dag"))
+    participants = models.JSONField(_("deltagare"), default=list)
+    decision = models.CharField(_("beslut"), max_length=20, choices=Decision)
+    note = models.TextField(_("anteckning"), blank=True)
+    video_link = models.URLField(_("länk till videomötet"), blank=True)
+    recorded_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "episode"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "day"], name="round_entry_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Rond {self.day} {self.episode_id}: {self.decision}"
+
+
+class MonitoringPlan(models.Model):
+    """How often the agreed measurements are due (e.g. vitals 3 times a day = every 8 h)."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="monitoring")
+    interval_hours = models.PositiveSmallIntegerField(_("mätning var N:e timme"), default=8)
+    set_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_hours__gte=1, interval_hours__lte=72),
+                name="monitoring_interval_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Var {self.interval_hours}:e timme"
+
+
+class DutyPhysician(models.Model):
+    """The ward's physician on duty, who receives escalated alerts."""
+
+    ward = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="duty_physician")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.ward}: {self.staff}"

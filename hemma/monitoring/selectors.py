@@ -1,0 +1,136 @@
+"""Reads for monitoring. Callers have passed the episode's access policy (which logged)."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from hemma.accounts.models import Unit
+from hemma.careplans.models import AgreementVersion, DischargeCriterionCheck
+from hemma.clinical import episode_states as states
+from hemma.clinical.recurrence import applies_on
+from hemma.episodes.models import Episode
+
+from .charts import Point, trend_svg
+from .models import Alert, MonitoringPlan, ObservationSet, RoundEntry
+
+TREND_PARAMETERS = ("pulse", "spo2", "systolic_bp", "temperature", "respiration_rate")
+
+
+def open_alerts_for_unit(unit: Unit):
+    return (
+        Alert.objects.filter(unit=unit)
+        .exclude(status=Alert.Status.RESOLVED)
+        .select_related("episode__patient", "observation", "acknowledged_by__user")
+        .select_related("escalated_to__user")
+        .order_by("status", "-created_at")
+    )
+
+
+def open_alert_count(unit: Unit) -> int:
+    return Alert.objects.filter(unit=unit, status=Alert.Status.OPEN).count()
+
+
+def trend_points(observations, parameter: str, alert_ids: set[int]) -> list[Point]:
+    return [
+        Point(o.measured_at, float(getattr(o, parameter)), o.pk in alert_ids)
+        for o in observations
+        if getattr(o, parameter) is not None
+    ]
+
+
+def trends(observations, alert_ids: set[int], labels: dict, *, mini=False) -> list[dict]:
+    charts = []
+    for parameter in TREND_PARAMETERS:
+        points = trend_points(observations, parameter, alert_ids)
+        if points:
+            charts.append(
+                {
+                    "parameter": parameter,
+                    "label": labels[parameter],
+                    "svg": trend_svg(parameter, points, title=str(labels[parameter]), mini=mini),
+                    "last": points[-1].value,
+                }
+            )
+    return charts
+
+
+def round_list(ward: Unit, day, labels: dict) -> list[dict]:
+    """Every patient at home (and about to go home) of the ward, with what the round needs,
+    in a constant number of queries however many patients there are."""
+    episodes = list(
+        Episode.objects.filter(ward=ward, state__in=[states.AT_HOME, states.PREPARING])
+        .select_related("patient", "home_health_unit")
+        .annotate(
+            open_alerts=Count("alerts", filter=~Q(alerts__status=Alert.Status.RESOLVED)),
+        )
+        .order_by("patient__last_name", "patient__first_name")
+    )
+    ids = [e.pk for e in episodes]
+    since = timezone.now() - timedelta(days=14)
+    observations = defaultdict(list)
+    for observation in ObservationSet.objects.filter(
+        episode_id__in=ids, measured_at__gte=since
+    ).order_by("measured_at"):
+        observations[observation.episode_id].append(observation)
+    alert_ids = set(
+        Alert.objects.filter(episode_id__in=ids, observation__isnull=False).values_list(
+            "observation_id", flat=True
+        )
+    )
+    versions = {
+        v.agreement.episode_id: v
+        for v in AgreementVersion.objects.filter(
+            agreement__episode_id__in=ids, number=F("agreement__current_number")
+        ).select_related("agreement")
+    }
+    checks = defaultdict(set)
+    for episode_id, criterion in DischargeCriterionCheck.objects.filter(
+        agreement__episode_id__in=ids
+    ).values_list("agreement__episode_id", "criterion"):
+        checks[episode_id].add(criterion)
+    plans = {p.episode_id: p for p in MonitoringPlan.objects.filter(episode_id__in=ids)}
+    entries = {e.episode_id: e for e in RoundEntry.objects.filter(episode_id__in=ids, day=day)}
+    now = timezone.now()
+    rows = []
+    for episode in episodes:
+        series = observations[episode.pk]
+        latest = series[-1] if series else None
+        version = versions.get(episode.pk)
+        criteria = version.criteria if version else []
+        day_number = (
+            (day - timezone.localdate(episode.at_home_since)).days + 1
+            if episode.at_home_since
+            else None
+        )
+        plan = plans.get(episode.pk)
+        last_at = latest.measured_at if latest else episode.at_home_since
+        overdue = bool(
+            plan
+            and episode.state == states.AT_HOME
+            and last_at
+            and last_at < now - timedelta(hours=plan.interval_hours, minutes=60)
+        )
+        rows.append(
+            {
+                "episode": episode,
+                "day": day_number,
+                "latest": latest,
+                "trends": trends(series, alert_ids, labels, mini=True),
+                "overdue": overdue,
+                "last_at": last_at,
+                "criteria_total": len(criteria),
+                "criteria_met": len(checks[episode.pk] & set(criteria)),
+                "activities": [
+                    a
+                    for a in (version.activities if version else [])
+                    if applies_on(a["when"], day, day_number)
+                ],
+                "home_health_reports": [
+                    o for o in series if o.source == ObservationSet.Source.HOME_HEALTH
+                ][-1:],
+                "entry": entries.get(episode.pk),
+            }
+        )
+    return rows

@@ -1,0 +1,589 @@
+"""Monitoring: record observation sets (NEWS2, personal thresholds, alerts), act on alerts,
+escalate, enrol the patient's device, and record the digital round."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hemma.accounts.models import Membership, Staff, Unit
+from hemma.clinical import episode_states as states
+from hemma.clinical.news2 import InvalidVitals, News2Result, Vitals, news2
+from hemma.episodes.models import Episode, EpisodeTask, EpisodeTransition
+from hemma.episodes.services import _log, episode_direct_admission
+from hemma.errors import Conflict, HemmaError, NotAllowed
+from hemma.patients.models import Patient
+
+from .models import (
+    Alert,
+    DeviceEnrolment,
+    DutyPhysician,
+    Level,
+    MonitoringPlan,
+    ObservationSet,
+    PersonalThreshold,
+    RoundEntry,
+    Spo2ScaleDecision,
+)
+
+PHYSICIAN = Staff.Profession.PHYSICIAN
+VALUE_FIELDS = (
+    "respiration_rate",
+    "spo2",
+    "on_oxygen",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "consciousness",
+    "temperature",
+)
+MONITORED_STATES = (states.AT_HOME, states.READMITTED, states.PREPARING)
+ALERTING_LEVELS = (Level.LOW_MEDIUM, Level.MEDIUM, Level.HIGH)
+LEVEL_ORDER = {Level.LOW: 0, Level.OVERDUE: 1, Level.PERSONAL: 2, Level.LOW_MEDIUM: 3}
+LEVEL_ORDER |= {Level.MEDIUM: 4, Level.HIGH: 5}
+
+
+def parameter_label(name: str) -> str:
+    labels = {
+        "respiration_rate": _("Andningsfrekvens"),
+        "spo2": _("Saturation"),
+        "on_oxygen": _("Syrgas"),
+        "systolic_bp": _("Systoliskt blodtryck"),
+        "diastolic_bp": _("Diastoliskt blodtryck"),
+        "pulse": _("Puls"),
+        "consciousness": _("Medvetandegrad"),
+        "temperature": _("Temperatur"),
+        "spo2_scale": _("SpO2-skala"),
+        "input": _("Indata"),
+    }
+    return labels.get(name, name)
+
+
+def spo2_scale_of(patient: Patient) -> int:
+    decision = Spo2ScaleDecision.objects.filter(patient=patient).first()
+    return decision.scale if decision else 1
+
+
+def active_thresholds(patient: Patient) -> list[PersonalThreshold]:
+    return list(PersonalThreshold.objects.filter(patient=patient, ended_at__isnull=True))
+
+
+def threshold_breaches(values: dict, thresholds: list[PersonalThreshold]) -> list[str]:
+    """Personal limits crossed, as sentences for the alert."""
+    breaches = []
+    for threshold in thresholds:
+        value = values.get(threshold.parameter)
+        if value is None:
+            continue
+        value = Decimal(str(value))
+        label = parameter_label(threshold.parameter)
+        if threshold.high is not None and value > threshold.high:
+            breaches.append(
+                _("Personlig gräns: %(p)s %(v)s över %(limit)s (%(why)s)")
+                % {"p": label, "v": value, "limit": threshold.high, "why": threshold.reason}
+            )
+        if threshold.low is not None and value < threshold.low:
+            breaches.append(
+                _("Personlig gräns: %(p)s %(v)s under %(limit)s (%(why)s)")
+                % {"p": label, "v": value, "limit": threshold.low, "why": threshold.reason}
+            )
+    return breaches
+
+
+def _check_values(values: dict) -> Vitals:
+    unknown = set(values) - set(VALUE_FIELDS)
+    if unknown:
+        raise HemmaError(_("Okänt värde: %(name)s.") % {"name": sorted(unknown)[0]})
+    diastolic = values.get("diastolic_bp")
+    if diastolic is not None:
+        if isinstance(diastolic, bool) or not isinstance(diastolic, int | float | Decimal):
+            raise HemmaError(_("Diastoliskt blodtryck måste vara ett tal."))
+        if not 20 <= diastolic <= 200:
+            raise HemmaError(_("Diastoliskt blodtryck ska vara mellan 20 och 200."))
+        systolic = values.get("systolic_bp")
+        if systolic is not None and diastolic >= systolic:
+            raise HemmaError(_("Det diastoliska trycket ska vara lägre än det systoliska."))
+    if all(values.get(name) is None for name in VALUE_FIELDS):
+        raise HemmaError(_("Fyll i minst ett värde."))
+    vitals = {name: values.get(name) for name in VALUE_FIELDS if name != "diastolic_bp"}
+    return Vitals(**{k: v for k, v in vitals.items() if v is not None})
+
+
+def score(values: dict, scale: int) -> News2Result:
+    """NEWS2 of the values, with Swedish messages for what cannot be scored."""
+    vitals = _check_values(values)
+    try:
+        return news2(Vitals(**{**vitals.__dict__, "spo2_scale": scale}))
+    except InvalidVitals as error:
+        ranges = {
+            "respiration_rate": "0–80",
+            "spo2": "0–100",
+            "systolic_bp": "30–300",
+            "pulse": "0–300",
+            "temperature": "25–45",
+        }
+        if error.parameter in ranges:
+            raise HemmaError(
+                _("%(p)s ska vara ett tal mellan %(range)s.")
+                % {"p": parameter_label(error.parameter), "range": ranges[error.parameter]}
+            ) from None
+        raise HemmaError(
+            _("Ogiltigt värde för %(p)s.") % {"p": parameter_label(error.parameter)}
+        ) from None
+
+
+def _alert_reasons(result: News2Result, values: dict) -> list[str]:
+    reasons = [
+        _("NEWS2 %(total)s (%(level)s)")
+        % {"total": result.total, "level": Level(result.level).label}
+    ]
+    for name, points in result.per_parameter.items():
+        if points == 3:
+            reasons.append(
+                _("%(p)s %(v)s ger 3 poäng")
+                % {"p": parameter_label(name), "v": _display(name, values.get(name))}
+            )
+    if not result.complete:
+        reasons.append(
+            _("Ofullständig mätning, saknas: %(missing)s")
+            % {"missing": ", ".join(str(parameter_label(m)) for m in result.missing)}
+        )
+    return reasons
+
+
+def _display(name: str, value) -> str:
+    if name == "on_oxygen":
+        return _("ja") if value else _("nej")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    observation: ObservationSet
+    alert: Alert | None
+    created: bool
+
+
+def observation_record(
+    *,
+    episode: Episode,
+    values: dict,
+    source: str,
+    client_id: str,
+    measured_at: datetime | None = None,
+    method: str = ObservationSet.Method.DEVICE,
+    recorded_by: Staff | None = None,
+    note: str = "",
+    feeling: str = "",
+) -> Recorded:
+    """Store one set of vitals with its NEWS2; alert the ward when a threshold is crossed.
+    Idempotent: the same client_id for the same episode is stored once."""
+    client_id = (client_id or "").strip()
+    if not client_id or len(client_id) > 100:
+        raise HemmaError(_("Mätningen saknar ett giltigt id."))
+    existing = ObservationSet.objects.filter(episode=episode, client_id=client_id).first()
+    if existing is not None:
+        return Recorded(existing, existing.alerts.first(), created=False)
+    now = timezone.now()
+    measured_at = measured_at or now
+    if measured_at > now + timedelta(minutes=5):
+        raise HemmaError(_("Mättiden ligger i framtiden."))
+    if measured_at < now - timedelta(days=7):
+        raise HemmaError(_("Mättiden är mer än en vecka gammal."))
+    scale = spo2_scale_of(episode.patient)
+    result = score(values, scale)
+    try:
+        with transaction.atomic():
+            episode = Episode.objects.select_related("patient", "ward").get(pk=episode.pk)
+            if episode.state not in MONITORED_STATES:
+                raise NotAllowed(_("Vårdtillfället tar inte emot mätningar (inte hemma)."))
+            observation = ObservationSet.objects.create(
+                episode=episode,
+                client_id=client_id,
+                source=source,
+                method=method,
+                recorded_by=recorded_by,
+                measured_at=measured_at,
+                note=note.strip(),
+                feeling=feeling,
+                spo2_scale=scale,
+                news2_total=result.total,
+                news2_scores=result.per_parameter,
+                news2_level=result.level,
+                news2_complete=result.complete,
+                news2_missing=result.missing,
+                **{name: values.get(name) for name in VALUE_FIELDS if values.get(name) is not None},
+            )
+            alert = _alert_for(episode, observation, result, values)
+    except IntegrityError:
+        # A concurrent retry of the same reading won: return what it stored.
+        existing = ObservationSet.objects.get(episode=episode, client_id=client_id)
+        return Recorded(existing, existing.alerts.first(), created=False)
+    return Recorded(observation, alert, created=True)
+
+
+def _alert_for(episode, observation, result: News2Result, values: dict) -> Alert | None:
+    breaches = threshold_breaches(values, active_thresholds(episode.patient))
+    if result.level in ALERTING_LEVELS:
+        level, reasons = result.level, _alert_reasons(result, values) + breaches
+        response = result.response
+    elif breaches:
+        level, reasons, response = Level.PERSONAL, breaches, ""
+    else:
+        return None
+    return Alert.objects.create(
+        episode=episode,
+        unit=episode.ward,
+        observation=observation,
+        level=level,
+        reasons=[str(reason) for reason in reasons],
+        response=response,
+    )
+
+
+def _require_ward_member(staff: Staff, unit: Unit, alert: Alert) -> None:
+    if unit.pk != alert.unit_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
+        raise NotAllowed(_("Larmet hör till en annan enhet."))
+
+
+def alert_acknowledge(*, staff: Staff, unit: Unit, alert: Alert) -> Alert:
+    with transaction.atomic():
+        alert = (
+            Alert.objects.select_for_update().select_related("episode__patient").get(pk=alert.pk)
+        )
+        _require_ward_member(staff, unit, alert)
+        if alert.status != Alert.Status.OPEN:
+            raise Conflict(_("Larmet är redan kvitterat."))
+        alert.status = Alert.Status.ACKNOWLEDGED
+        alert.acknowledged_by, alert.acknowledged_at = staff, timezone.now()
+        alert.save()
+        _log(staff=staff, unit=unit, episode=alert.episode, detail=f"alert {alert.pk} ack")
+    return alert
+
+
+def alert_resolve(*, staff: Staff, unit: Unit, alert: Alert, action: str, note: str = "") -> Alert:
+    """Close the alert with the action taken; a direct admission runs the flow's own step."""
+    if action not in Alert.Action.values:
+        raise HemmaError(_("Välj vilken åtgärd som gjorts."))
+    with transaction.atomic():
+        alert = (
+            Alert.objects.select_for_update().select_related("episode__patient").get(pk=alert.pk)
+        )
+        _require_ward_member(staff, unit, alert)
+        if alert.status == Alert.Status.RESOLVED:
+            raise Conflict(_("Larmet är redan åtgärdat."))
+        if action == Alert.Action.DIRECT_ADMISSION:
+            reason = note.strip() or "; ".join(alert.reasons)
+            episode_direct_admission(staff=staff, unit=unit, episode=alert.episode, reason=reason)
+        now = timezone.now()
+        if alert.acknowledged_at is None:
+            alert.acknowledged_by, alert.acknowledged_at = staff, now
+        alert.status = Alert.Status.RESOLVED
+        alert.resolved_by, alert.resolved_at = staff, now
+        alert.action, alert.action_note = action, note.strip()
+        alert.save()
+        _log(staff=staff, unit=unit, episode=alert.episode, detail=f"alert {alert.pk} {action}")
+    return alert
+
+
+def duty_physician_set(*, staff: Staff, unit: Unit) -> DutyPhysician:
+    if staff.profession != PHYSICIAN:
+        raise NotAllowed(_("Bara en läkare kan ha jouren."))
+    if (
+        unit.kind != Unit.Kind.WARD
+        or not Membership.objects.filter(staff=staff, unit=unit).exists()
+    ):
+        raise NotAllowed(_("Du är inte läkare på avdelningen."))
+    duty, _created = DutyPhysician.objects.update_or_create(ward=unit, defaults={"staff": staff})
+    return duty
+
+
+def _physician_on_duty(ward: Unit) -> Staff | None:
+    duty = DutyPhysician.objects.filter(ward=ward).select_related("staff").first()
+    if duty is not None:
+        return duty.staff
+    return Staff.objects.filter(memberships__unit=ward, profession=PHYSICIAN).order_by("pk").first()
+
+
+def alerts_escalate(now: datetime | None = None) -> int:
+    """Escalate open medium/high alerts nobody acknowledged in time. Safe to run in several
+    worker copies at once: each alert is claimed with a conditional update."""
+    now = now or timezone.now()
+    deadline = now - timedelta(minutes=settings.HEMMA_ALERT_ESCALATION_MINUTES)
+    due = Alert.objects.filter(
+        status=Alert.Status.OPEN,
+        level__in=[Level.MEDIUM, Level.HIGH],
+        escalated_at__isnull=True,
+        created_at__lte=deadline,
+    ).select_related("unit", "episode__patient")
+    escalated = 0
+    for alert in due:
+        physician = _physician_on_duty(alert.unit)
+        claimed = Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(
+            escalated_at=now, escalated_to=physician
+        )
+        if claimed:
+            escalated += 1
+            EpisodeTask.objects.create(
+                episode=alert.episode,
+                unit=alert.unit,
+                kind=EpisodeTask.Kind.OTHER,
+                due_at=now,
+                note=_("Eskalerat larm till %(who)s: %(why)s")
+                % {
+                    "who": physician.display_name if physician else _("jourhavande läkare"),
+                    "why": "; ".join(alert.reasons),
+                },
+            )
+    return escalated
+
+
+def overdue_check(now: datetime | None = None) -> int:
+    """Alert the ward once when a patient's agreed measurement is overdue."""
+    now = now or timezone.now()
+    raised = 0
+    plans = MonitoringPlan.objects.filter(episode__state=states.AT_HOME).select_related(
+        "episode__ward"
+    )
+    for plan in plans:
+        episode = plan.episode
+        since = last_measured_at(episode) or episode.at_home_since
+        if since is None or since > now - timedelta(hours=plan.interval_hours, minutes=60):
+            continue
+        with transaction.atomic():
+            locked = Episode.objects.select_for_update().get(pk=episode.pk)
+            if Alert.objects.filter(
+                episode=locked, level=Level.OVERDUE, created_at__gte=since
+            ).exists():
+                continue
+            Alert.objects.create(
+                episode=locked,
+                unit=episode.ward,
+                level=Level.OVERDUE,
+                reasons=[
+                    str(
+                        _("Inga värden sedan %(since)s (mätning var %(h)s:e timme).")
+                        % {
+                            "since": timezone.localtime(since).strftime("%Y-%m-%d %H:%M"),
+                            "h": plan.interval_hours,
+                        }
+                    )
+                ],
+            )
+            raised += 1
+    return raised
+
+
+def last_measured_at(episode: Episode) -> datetime | None:
+    latest = ObservationSet.objects.filter(episode=episode).order_by("-measured_at").first()
+    return latest.measured_at if latest else None
+
+
+def monitoring_plan_set(*, staff: Staff, unit: Unit, episode: Episode, interval_hours: int):
+    if not 1 <= interval_hours <= 72:
+        raise HemmaError(_("Ange ett intervall mellan 1 och 72 timmar."))
+    if unit.pk not in (episode.ward_id, episode.home_health_unit_id):
+        raise NotAllowed(_("Bara avdelningen och hemsjukvården ändrar mätplanen."))
+    plan, _created = MonitoringPlan.objects.update_or_create(
+        episode=episode, defaults={"interval_hours": interval_hours, "set_by": staff}
+    )
+    _log(staff=staff, unit=unit, episode=episode, detail=f"monitoring every {interval_hours} h")
+    return plan
+
+
+def _require_physician(staff: Staff) -> None:
+    if staff.profession != PHYSICIAN:
+        raise NotAllowed(_("Bara en läkare kan fatta detta beslut."))
+
+
+def spo2_scale_set(*, staff: Staff, unit: Unit, episode: Episode, scale: int, reason: str):
+    """Scale 2 only for confirmed hypercapnic respiratory failure: a physician's decision."""
+    _require_physician(staff)
+    if scale not in (1, 2):
+        raise HemmaError(_("Välj skala 1 eller 2."))
+    if not reason.strip():
+        raise HemmaError(_("Motivera valet av skala."))
+    decision = Spo2ScaleDecision.objects.create(
+        patient=episode.patient, scale=scale, reason=reason.strip(), decided_by=staff
+    )
+    _log(staff=staff, unit=unit, episode=episode, detail=f"spo2 scale {scale}")
+    return decision
+
+
+def threshold_set(
+    *,
+    staff: Staff,
+    unit: Unit,
+    episode: Episode,
+    parameter: str,
+    low: Decimal | None,
+    high: Decimal | None,
+    reason: str,
+) -> PersonalThreshold:
+    _require_physician(staff)
+    if parameter not in PersonalThreshold.Parameter.values:
+        raise HemmaError(_("Okänd parameter."))
+    if low is None and high is None:
+        raise HemmaError(_("Ange en lägsta eller högsta gräns."))
+    if low is not None and high is not None and low >= high:
+        raise HemmaError(_("Lägsta gränsen ska vara lägre än den högsta."))
+    if not reason.strip():
+        raise HemmaError(_("Motivera den personliga gränsen."))
+    with transaction.atomic():
+        PersonalThreshold.objects.filter(
+            patient=episode.patient, parameter=parameter, ended_at__isnull=True
+        ).update(ended_at=timezone.now())
+        threshold = PersonalThreshold.objects.create(
+            patient=episode.patient,
+            parameter=parameter,
+            low=low,
+            high=high,
+            reason=reason.strip(),
+            set_by=staff,
+        )
+        _log(staff=staff, unit=unit, episode=episode, detail=f"threshold {parameter}")
+    return threshold
+
+
+def threshold_end(*, staff: Staff, unit: Unit, threshold: PersonalThreshold) -> None:
+    _require_physician(staff)
+    PersonalThreshold.objects.filter(pk=threshold.pk, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+
+
+# --- The patient's device ------------------------------------------------------------
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed
+
+
+def enrolment_issue(*, staff: Staff, unit: Unit, episode: Episode, label: str = "") -> str:
+    """A one-time code the ward gives the patient; returns the code (stored only hashed)."""
+    if unit.pk != episode.ward_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
+        raise NotAllowed(_("Bara avdelningens personal kan koppla en enhet."))
+    if episode.state in states.FINAL_STATES:
+        raise NotAllowed(_("Vårdtillfället är avslutat."))
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
+    DeviceEnrolment.objects.create(
+        episode=episode,
+        code_hash=_digest(code),
+        code_expires_at=timezone.now() + timedelta(minutes=settings.HEMMA_ENROLMENT_CODE_MINUTES),
+        label=label.strip(),
+        created_by=staff,
+    )
+    _log(staff=staff, unit=unit, episode=episode, detail="device code issued")
+    return code
+
+
+def enrolment_claim(*, code: str) -> str:
+    """Exchange the one-time code for the device's token (returned once, stored hashed)."""
+    normalized = "".join(code.split()).upper()
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        enrolment = (
+            DeviceEnrolment.objects.select_for_update()
+            .select_related("episode")
+            .filter(code_hash=_digest(normalized))
+            .first()
+        )
+        now = timezone.now()
+        if (
+            enrolment is None
+            or enrolment.claimed_at is not None
+            or enrolment.revoked_at is not None
+            or enrolment.code_expires_at < now
+            or enrolment.episode.state in states.FINAL_STATES
+        ):
+            raise NotAllowed(_("Koden gäller inte. Be avdelningen om en ny kod."))
+        enrolment.token_hash, enrolment.claimed_at = _digest(token), now
+        enrolment.save(update_fields=["token_hash", "claimed_at"])
+    return token
+
+
+def device_for_token(token: str | None) -> DeviceEnrolment | None:
+    """The enrolment a token belongs to, while the episode is open and it is not revoked."""
+    if not token:
+        return None
+    enrolment = (
+        DeviceEnrolment.objects.select_related("episode__patient", "episode__ward")
+        .filter(token_hash=_digest(token), revoked_at__isnull=True)
+        .first()
+    )
+    if enrolment is None or enrolment.episode.state in states.FINAL_STATES:
+        return None
+    DeviceEnrolment.objects.filter(pk=enrolment.pk).update(last_used_at=timezone.now())
+    return enrolment
+
+
+def enrolment_revoke(*, staff: Staff, unit: Unit, enrolment: DeviceEnrolment) -> None:
+    if unit.pk not in (enrolment.episode.ward_id, enrolment.episode.home_health_unit_id):
+        raise NotAllowed(_("Bara avdelningen och hemsjukvården kan koppla bort en enhet."))
+    DeviceEnrolment.objects.filter(pk=enrolment.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    _log(staff=staff, unit=unit, episode=enrolment.episode, detail="device revoked")
+
+
+# --- The digital round -----------------------------------------------------------------
+
+
+def round_record(
+    *,
+    staff: Staff,
+    unit: Unit,
+    episode: Episode,
+    day,
+    decision: str,
+    participants: list[str],
+    note: str = "",
+    video_link: str = "",
+) -> RoundEntry:
+    """One patient's decision at the day's round; a direct admission runs the flow's step."""
+    if unit.pk != episode.ward_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
+        raise NotAllowed(_("Ronden hålls av avdelningen som har vårdtillfället."))
+    if decision not in RoundEntry.Decision.values:
+        raise HemmaError(_("Välj ett beslut."))
+    if not participants:
+        raise HemmaError(_("Ange vilka som deltog."))
+    with transaction.atomic():
+        if decision == RoundEntry.Decision.DIRECT_ADMISSION:
+            episode_direct_admission(
+                staff=staff,
+                unit=unit,
+                episode=episode,
+                reason=note.strip() or _("Beslut på digital rond."),
+            )
+        entry, _created = RoundEntry.objects.update_or_create(
+            episode=episode,
+            day=day,
+            defaults={
+                "ward": unit,
+                "decision": decision,
+                "participants": participants,
+                "note": note.strip(),
+                "video_link": video_link.strip(),
+                "recorded_by": staff,
+            },
+        )
+        # The round protocol shows on the episode timeline (a note, not a state change).
+        EpisodeTransition.objects.create(
+            episode=episode,
+            from_state=episode.state,
+            to_state=Episode.objects.get(pk=episode.pk).state,
+            by=staff,
+            reason=_("Digital rond: %(decision)s. %(note)s")
+            % {"decision": RoundEntry.Decision(decision).label, "note": note.strip()},
+        )
+        _log(staff=staff, unit=unit, episode=episode, detail=f"round {day} {decision}")
+    return entry
