@@ -37,6 +37,7 @@ class ObservationForm(forms.Form):
         max_value=45,
         max_digits=3,
         decimal_places=1,
+        localize=True,  # "37,2" as Swedish users write it
     )
     note = forms.CharField(label=_("Kommentar"), required=False, max_length=2000)
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=100)
@@ -94,7 +95,9 @@ class RoundForm(forms.Form):
         help_text=_("T.ex. avdelningsläkare, sjuksköterska, hemsjukvårdens sjuksköterska, patient"),
     )
     note = forms.CharField(label=_("Anteckning"), max_length=4000, required=False)
-    video_link = forms.URLField(label=_("Länk till videomötet"), required=False)
+    video_link = forms.URLField(
+        label=_("Länk till videomötet"), required=False, assume_scheme="https"
+    )
 
     def participant_list(self) -> list[str]:
         return [p.strip() for p in self.cleaned_data["participants"].split(",") if p.strip()]
