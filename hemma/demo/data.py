@@ -225,3 +225,10 @@ DEMO_MEDICATIONS = [
     {"drug": "Cefotaxim", "dose": "1 g", "route": "iv", "times": "08, 16, 24"},
     {"drug": "Paracetamol", "dose": "1 g", "route": "po", "times": "vid behov, max 4 g/dygn"},
 ]
+
+# Lisa's readings from her tablet (hours ago, values); the last one is red (NEWS2 5).
+LISA_READINGS = [
+    (20, {"pulse": 88, "spo2": 96, "systolic_bp": 132, "diastolic_bp": 80, "temperature": 37.4}),
+    (12, {"pulse": 92, "spo2": 95, "systolic_bp": 128, "diastolic_bp": 78, "temperature": 37.9}),
+    (4, {"pulse": 118, "spo2": 93, "systolic_bp": 124, "diastolic_bp": 76, "temperature": 38.6}),
+]

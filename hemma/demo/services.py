@@ -126,6 +126,40 @@ def _episodes(patients: dict, units: dict) -> None:
             pathway=target.get("pathway", Episode.Pathway.EARLY_DISCHARGE),
         )
         _walk_episode(episode, target, units, nurse, physician)
+    _monitoring(patients, units, nurse, physician)
+
+
+def _monitoring(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
+    """Lisa's readings from her tablet (the last one raises an alert), her personal pulse
+    limit for atrial fibrillation and her measurement plan. Idempotent by reading id."""
+    from hemma.episodes.models import Episode
+    from hemma.monitoring import services as monitoring
+    from hemma.monitoring.models import PersonalThreshold
+
+    ward = units["ward"]
+    lisa = Episode.objects.filter(patient=patients["193805089145"], state="at_home").first()
+    if lisa is None:
+        return
+    monitoring.monitoring_plan_set(staff=nurse, unit=ward, episode=lisa, interval_hours=8)
+    if not PersonalThreshold.objects.filter(patient=lisa.patient, ended_at=None).exists():
+        monitoring.threshold_set(
+            staff=physician,
+            unit=ward,
+            episode=lisa,
+            parameter="pulse",
+            low=None,
+            high=Decimal("110"),
+            reason="Känt kroniskt förmaksflimmer",
+        )
+    now = timezone.now()
+    for number, (hours_ago, values) in enumerate(data.LISA_READINGS):
+        monitoring.observation_record(
+            episode=lisa,
+            values=values,
+            source="patient",
+            client_id=f"demo-lisa-{number}",
+            measured_at=now - timedelta(hours=hours_ago),
+        )
 
 
 def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: Staff) -> None:

@@ -25,6 +25,23 @@ class Level(models.TextChoices):
     OVERDUE = "overdue", _("Mätning saknas")
 
 
+RESPONSES = {
+    Level.LOW_MEDIUM: _(
+        "Minst varje timme. Sjuksköterskan informerar läkaren, som bedömer om vården ska eskaleras."
+    ),
+    Level.MEDIUM: _(
+        "Minst varje timme. Sjuksköterskan informerar läkaren omedelbart; brådskande "
+        "bedömning. Läkaren beslutar direkt om hembesök eller direktinläggning."
+    ),
+    Level.HIGH: _(
+        "Kontinuerlig övervakning. Läkaren informeras omedelbart; akut bedömning, överväg "
+        "direktinläggning på trygghetsplatsen eller högre vårdnivå."
+    ),
+    Level.PERSONAL: _("Värdet ligger utanför patientens personliga gräns: bedöm patienten."),
+    Level.OVERDUE: _("Kontakta patienten: den överenskomna mätningen saknas."),
+}
+
+
 class ObservationSet(models.Model):
     class Source(models.TextChoices):
         PATIENT = "patient", _("Patienten")
@@ -205,6 +222,11 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} ({self.get_status_display()})"
+
+    @property
+    def recommended_response(self) -> str:
+        """RCP's response for the level (Chart 4), adapted to hospital care at home."""
+        return RESPONSES.get(self.level, "")
 
 
 class DeviceEnrolment(models.Model):

@@ -268,7 +268,7 @@ def alert_act(request, alert_id, action):
             raise Http404("No such action")
     except HemmaError as error:
         messages.error(request, error.message)
-    return redirect(request.POST.get("next") or reverse("monitoring:alerts"))
+    return redirect("monitoring:alerts")
 
 
 @staff_required
