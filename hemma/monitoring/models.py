@@ -309,3 +309,15 @@ class DutyPhysician(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ward}: {self.staff}"
+
+
+class FhirIdentifier(models.Model):
+    """An ingested FHIR Observation's identifier ("system|value"): a resend is stored once."""
+
+    key = models.CharField(max_length=500, unique=True)
+    observation = models.ForeignKey(
+        ObservationSet, on_delete=models.CASCADE, related_name="fhir_identifiers"
+    )
+
+    def __str__(self) -> str:
+        return self.key

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -226,6 +226,21 @@ def observation_record(
         existing = ObservationSet.objects.get(episode=episode, client_id=client_id)
         return Recorded(existing, existing.alerts.first(), created=False)
     return Recorded(observation, alert, created=True)
+
+
+def _stored_values(values: dict) -> dict:
+    """Whole numbers for the integer vitals, one decimal for temperature (as scored)."""
+    stored = {}
+    for name in VALUE_FIELDS:
+        value = values.get(name)
+        if value is None:
+            continue
+        if name == "temperature":
+            value = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        elif name not in ("on_oxygen", "consciousness"):
+            value = int(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        stored[name] = value
+    return stored
 
 
 def _alert_for(episode, observation, result: News2Result, values: dict) -> Alert | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("monitoring/duty/", views.duty, name="duty"),
     path("monitoring/round/", views.round_view, name="round"),
     path("monitoring/round/<int:episode_id>/", views.round_record, name="round_record"),
+    # FHIR R4 ingestion of vital signs from devices (device token).
+    path("fhir", api.ingest, name="fhir_bundle"),
+    path("fhir/", api.ingest),
+    path("fhir/Observation", api.ingest, name="fhir_observation"),
     # The patient's own page on a tablet or phone (device token, no staff account).
     path("patient/", views.patient_home, name="patient_home"),
     path("patient/start/", views.patient_start, name="patient_start"),

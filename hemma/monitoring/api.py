@@ -1,0 +1,142 @@
+"""FHIR R4 ingestion of vital signs from the patient's devices and apps.
+
+    POST /fhir/Observation   one vital-signs Observation
+    POST /fhir               a Bundle (batch, transaction or collection) of them
+    Authorization: Bearer <device token>   (the token of an enrolled device, one episode)
+
+Idempotent by Observation.identifier; observations with the same effectiveDateTime form
+one set (one NEWS2). Bad input gets an OperationOutcome and nothing is stored.
+"""
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from hemma.errors import HemmaError
+
+from . import fhir, services
+from .models import FhirIdentifier, ObservationSet
+
+FHIR_JSON = "application/fhir+json"
+
+
+def _outcome(issues: list[fhir.Issue], status: int, **headers) -> JsonResponse:
+    response = JsonResponse(fhir.operation_outcome(issues), status=status, content_type=FHIR_JSON)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _token(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class Rejected(Exception):
+    def __init__(self, issues):
+        self.issues = issues
+
+
+def _store(device, groups) -> list[tuple[fhir.ParsedObservation, int, bool]]:
+    """Store each group as one set; returns (observation, set id, created) per observation."""
+    results = []
+    for group in groups:
+        keys = [o.identifier for o in group]
+        known = dict(
+            FhirIdentifier.objects.filter(key__in=keys).values_list("key", "observation_id")
+        )
+        fresh = [o for o in group if o.identifier not in known]
+        for observation in group:
+            if observation.identifier in known:
+                results.append((observation, known[observation.identifier], False))
+        if not fresh:
+            continue
+        values: dict = {}
+        for observation in fresh:
+            values.update(observation.values)
+        digest = hashlib.sha256("\n".join(sorted(o.identifier for o in fresh)).encode())
+        try:
+            recorded = services.observation_record(
+                episode=device.episode,
+                values=values,
+                source=ObservationSet.Source.DEVICE,
+                method=ObservationSet.Method.DEVICE,
+                client_id=f"fhir:{digest.hexdigest()[:60]}",
+                measured_at=fresh[0].effective,
+            )
+        except HemmaError as error:
+            raise Rejected(
+                [fhir.Issue("business-rule", str(error.message), "Observation")]
+            ) from None
+        FhirIdentifier.objects.bulk_create(
+            [FhirIdentifier(key=o.identifier, observation=recorded.observation) for o in fresh],
+            ignore_conflicts=True,
+        )
+        for observation in fresh:
+            results.append((observation, recorded.observation.pk, recorded.created))
+    return results
+
+
+@csrf_exempt
+@require_POST
+def ingest(request):
+    device = services.device_for_token(_token(request))
+    if device is None:
+        return _outcome(
+            [fhir.Issue("login", "a valid device token is required (Authorization: Bearer)", "")],
+            401,
+            **{"WWW-Authenticate": 'Bearer realm="hemma"'},
+        )
+    try:
+        payload = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return _outcome([fhir.Issue("invalid", "the body is not valid JSON", "")], 400)
+    parsed, issues, is_bundle = fhir.parse_payload(payload)
+    if request.path.rstrip("/").endswith("/Observation") and is_bundle:
+        issues = [fhir.Issue("invalid", "POST a Bundle to the base URL /fhir", "Bundle")]
+    if issues:
+        return _outcome(issues, 400)
+    patient_number = device.episode.patient.personal_number
+    for observation in parsed:
+        if (
+            observation.subject_identifier
+            and observation.subject_identifier[-12:] != patient_number
+        ):
+            return _outcome(
+                [
+                    fhir.Issue(
+                        "forbidden",
+                        "the device may only report for its own patient",
+                        "Observation.subject",
+                    )
+                ],
+                403,
+            )
+    try:
+        with transaction.atomic():
+            results = _store(device, fhir.group_by_time(parsed))
+    except Rejected as rejected:
+        return _outcome(rejected.issues, 422)
+    if not is_bundle:
+        observation, set_id, created = results[0]
+        body = {**payload, "id": f"{set_id}-{observation.identifier.rsplit('|', 1)[-1]}"[:64]}
+        return JsonResponse(body, status=201 if created else 200, content_type=FHIR_JSON)
+    # The batch-response lists the entries in the order they were sent.
+    outcome = {
+        observation.identifier: (set_id, created) for observation, set_id, created in results
+    }
+    entries = []
+    for observation in parsed:
+        set_id, created = outcome[observation.identifier]
+        status = "201 Created" if created else "200 OK"
+        entries.append({"response": {"status": status, "location": f"Observation/{set_id}"}})
+    return JsonResponse(
+        {"resourceType": "Bundle", "type": "batch-response", "entry": entries},
+        status=200,
+        content_type=FHIR_JSON,
+    )
