@@ -537,7 +537,10 @@ def device_for_token(token: str | None) -> DeviceEnrolment | None:
     )
     if enrolment is None or enrolment.episode.state in states.FINAL_STATES:
         return None
-    DeviceEnrolment.objects.filter(pk=enrolment.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if enrolment.last_used_at is None or enrolment.last_used_at < now - timedelta(minutes=1):
+        # At most one write a minute: a device sending many readings is not slowed down.
+        DeviceEnrolment.objects.filter(pk=enrolment.pk).update(last_used_at=now)
     return enrolment
 
 

@@ -1,0 +1,267 @@
+"""Benchmark: vital-signs ingestion through the FHIR API (NEWS2 and alerts included) and
+the digital round list.
+
+Builds a throw-away database (SQLite in var/bench.sqlite3, or DATABASE_URL), loads the
+demo region, enrols devices and measures in-process with Django's test client:
+- single Observation POSTs back to back: observations/s and p50/p95/p99 latency;
+- the same at a fixed request rate (--rate per second): latency percentiles;
+- batch Bundles of 100 Observations (25 sets of 4 vitals): observations/s;
+- the raw baseline: the same rows bulk-inserted directly, so the overhead is a ratio;
+- peak Python memory (tracemalloc) of the ingestion run;
+- the round list for --patients patients at home with 14 days of values (3 sets a day):
+  server time and SQL query count.
+
+    .venv/bin/python bench/monitoring.py [--singles 1000] [--bundles 20] [--patients 200]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hemma_bench .venv/bin/python bench/monitoring.py
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import tracemalloc
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hemma.settings")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+
+
+def percentiles(samples_ms):
+    ordered = sorted(samples_ms)
+
+    def at(p):
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    return f"p50 {at(50):.1f} ms  p95 {at(95):.1f} ms  p99 {at(99):.1f} ms"
+
+
+def observation(loinc, value, unit, ident, when):
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "identifier": [{"system": "urn:bench", "value": ident}],
+        "category": [{"coding": [{"code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+        "effectiveDateTime": when.isoformat(),
+        "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": unit},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--singles", type=int, default=1000)
+    parser.add_argument("--rate", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--bundles", type=int, default=20)
+    parser.add_argument("--patients", type=int, default=200)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import reverse
+    from django.utils import timezone
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        Path(database["NAME"]).unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+    if not database["ENGINE"].endswith("sqlite3"):
+        call_command("flush", interactive=False, verbosity=0)
+    print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]}")
+
+    from hemma.accounts.models import Staff, Unit
+    from hemma.clinical.identifiers import luhn_check_digit, parse_personal_identity
+    from hemma.demo.services import demo_load
+    from hemma.episodes.models import Episode
+    from hemma.monitoring import services
+    from hemma.monitoring.models import ObservationSet
+    from hemma.patients.models import Patient
+
+    demo_load()
+    ward = Unit.objects.get(kind="ward")
+    nurse = Staff.objects.get(user__username="anna.ssk")
+    now = timezone.now()
+
+    def new_patient_at_home(index):
+        nine = (
+            f"{30 + index % 50:02d}{1 + index % 12:02d}{1 + index % 28:02d}{900 + index % 97:03d}"
+        )
+        number = f"19{nine}{luhn_check_digit(nine)}"
+        patient = Patient.objects.filter(personal_number=number).first()
+        if patient is None:
+            patient = Patient(first_name=f"Bench{index}", last_name="Testsson")
+            patient.apply_identity(parse_personal_identity(number))
+            patient.save()
+        elif patient.episodes.exists():
+            return None
+        return Episode.objects.create(
+            patient=patient,
+            ward=ward,
+            created_by=nurse,
+            state="at_home",
+            at_home_since=now - timedelta(days=14),
+        )
+
+    def token_for(episode):
+        code = services.enrolment_issue(staff=nurse, unit=ward, episode=episode)
+        return services.enrolment_claim(code=code)
+
+    client = Client()
+    fhir_url = reverse("monitoring:fhir_observation")
+    bundle_url = reverse("monitoring:fhir_bundle")
+
+    def post(url, body, token):
+        return client.post(
+            url,
+            json.dumps(body),
+            content_type="application/fhir+json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    vitals = [
+        ("8867-4", 78, "/min"),
+        ("59408-5", 96, "%"),
+        ("8310-5", 37.2, "Cel"),
+        ("9279-1", 16, "/min"),
+    ]
+    single_episode = new_patient_at_home(10_000)
+    token = token_for(single_episode)
+    tracemalloc.start()
+    samples = []
+    started = time.perf_counter()
+    for n in range(args.singles):
+        loinc, value, unit = vitals[n % 4]
+        when = now - timedelta(days=6) + timedelta(seconds=n * 30)
+        t0 = time.perf_counter()
+        response = post(fhir_url, observation(loinc, value, unit, f"s{n}", when), token)
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 201, response.content
+    elapsed = time.perf_counter() - started
+    print(
+        f"single POSTs, back to back   {args.singles / elapsed:,.0f} obs/s  {percentiles(samples)}"
+    )
+
+    rate_episode = new_patient_at_home(10_001)
+    rate_token = token_for(rate_episode)
+    samples, interval = [], 1 / args.rate
+    start = time.perf_counter()
+    for n in range(args.rate * args.seconds):
+        due = start + n * interval
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        loinc, value, unit = vitals[n % 4]
+        when = now - timedelta(days=6) + timedelta(seconds=n * 30)
+        t0 = time.perf_counter()
+        response = post(fhir_url, observation(loinc, value, unit, f"r{n}", when), rate_token)
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 201
+    achieved = len(samples) / (time.perf_counter() - start)
+    print(
+        f"single POSTs at {args.rate}/s         achieved {achieved:.0f}/s  {percentiles(samples)}"
+    )
+
+    bundle_episode = new_patient_at_home(10_002)
+    bundle_token = token_for(bundle_episode)
+    samples = []
+    started = time.perf_counter()
+    for b in range(args.bundles):
+        entries = []
+        for s in range(25):  # 25 sets of 4 vitals at distinct times
+            when = now - timedelta(days=6) + timedelta(minutes=(b * 25 + s) * 5)
+            for v, (loinc, value, unit) in enumerate(vitals):
+                entries.append({"resource": observation(loinc, value, unit, f"b{b}-{s}-{v}", when)})
+        t0 = time.perf_counter()
+        response = post(
+            bundle_url, {"resourceType": "Bundle", "type": "batch", "entry": entries}, bundle_token
+        )
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, response.content[:300]
+    elapsed = time.perf_counter() - started
+    api_rate = args.bundles * 100 / elapsed
+    print(f"Bundles of 100               {api_rate:,.0f} obs/s  per bundle {percentiles(samples)}")
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak Python memory (ingestion) {peak / 1e6:.1f} MB")
+
+    baseline_episode = new_patient_at_home(10_003)
+    rows = [
+        ObservationSet(
+            episode=baseline_episode,
+            client_id=f"raw{n}",
+            source="device",
+            measured_at=now - timedelta(minutes=n),
+            pulse=78,
+            spo2=96,
+            temperature=37.2,
+            respiration_rate=16,
+            news2_total=0,
+            news2_scores={},
+            news2_level="low",
+            news2_complete=False,
+            news2_missing=[],
+        )
+        for n in range(args.bundles * 25)
+    ]
+    started = time.perf_counter()
+    ObservationSet.objects.bulk_create(rows, batch_size=500)
+    raw_rate = len(rows) * 4 / (time.perf_counter() - started)
+    overhead = raw_rate / api_rate
+    print(f"raw bulk insert baseline     {raw_rate:,.0f} obs/s  (API overhead x{overhead:.0f})")
+
+    # The round: N patients at home, 14 days x 3 sets each.
+    episodes = [e for e in (new_patient_at_home(i) for i in range(args.patients)) if e]
+    history = []
+    for episode in episodes:
+        for day in range(14):
+            for hour in (8, 14, 20):
+                history.append(
+                    ObservationSet(
+                        episode=episode,
+                        client_id=f"h{day}-{hour}",
+                        source="patient",
+                        measured_at=now - timedelta(days=day, hours=hour),
+                        pulse=80 + day,
+                        spo2=96,
+                        systolic_bp=130,
+                        temperature=37.0,
+                        news2_total=0,
+                        news2_scores={},
+                        news2_level="low",
+                        news2_complete=False,
+                        news2_missing=[],
+                    )
+                )
+    ObservationSet.objects.bulk_create(history, batch_size=1000)
+    staff_client = Client()
+    staff_client.force_login(nurse.user)
+    staff_client.get(reverse("monitoring:round"))
+    samples, queries = [], 0
+    for _ in range(5):
+        with CaptureQueriesContext(connection) as captured:
+            t0 = time.perf_counter()
+            response = staff_client.get(reverse("monitoring:round"))
+            samples.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200
+        queries = len(captured)
+    at_home = Episode.objects.filter(ward=ward, state="at_home").count()
+    print(
+        f"round list, {at_home} patients at home, {len(history):,} sets   "
+        f"{percentiles(samples)}  queries {queries}"
+    )
+
+
+if __name__ == "__main__":
+    main()
