@@ -1,7 +1,9 @@
 """Episode pages: the ward worklist, flagging, and one page per episode with its steps."""
 
+from datetime import timedelta
+
 from django.contrib import messages
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -81,6 +83,8 @@ def worklist(request):
         .select_related("episode__patient")
         .order_by("due_at")[:50],
     }
+    if unit.kind == Unit.Kind.WARD:
+        context["silent"] = silent_patients(groups[states.AT_HOME])
     if unit.kind in (Unit.Kind.HOME_HEALTH_CARE, Unit.Kind.HOME_CARE):
         context["incoming"] = inbox_for_unit(unit).filter(status__in=CareRequest.OPEN_STATUSES)
     if unit.kind == Unit.Kind.HOME_HEALTH_CARE:
@@ -92,6 +96,27 @@ def worklist(request):
             .order_by(F("read_at").asc(nulls_first=True), "-created_at")[:100]
         )
     return render(request, "episodes/worklist.html", context)
+
+
+def silent_patients(episodes: list[Episode]) -> list[tuple[Episode, object]]:
+    """Patients at home whose agreed measurement is overdue: (episode, last value time)."""
+    from hemma.monitoring.models import MonitoringPlan, ObservationSet
+
+    plans = {p.episode_id: p for p in MonitoringPlan.objects.filter(episode__in=episodes)}
+    latest = dict(
+        ObservationSet.objects.filter(episode__in=list(plans))
+        .values("episode_id")
+        .annotate(last=Max("measured_at"))
+        .values_list("episode_id", "last")
+    )
+    now = timezone.now()
+    silent = []
+    for episode in episodes:
+        plan = plans.get(episode.pk)
+        since = latest.get(episode.pk) or episode.at_home_since
+        if plan and since and since < now - timedelta(hours=plan.interval_hours, minutes=60):
+            silent.append((episode, since))
+    return silent
 
 
 def activities_today(episodes: list[Episode]) -> list[tuple[Episode, int, list[dict]]]:

@@ -268,3 +268,21 @@ class TestRound:
         for number in ("19380508-9145", "19350404-9135", "19400401-9180"):
             add(number)
         assert count() == few
+
+
+def test_the_ward_worklist_lists_patients_with_no_values_since(at_home, ward_nurse, as_ward_nurse):
+    from hemma.monitoring.models import MonitoringPlan
+
+    MonitoringPlan.objects.create(episode=at_home, interval_hours=8, set_by=ward_nurse)
+    services.observation_record(
+        episode=at_home,
+        values=HOME_SET,
+        source="patient",
+        client_id="old",
+        measured_at=timezone.now() - timedelta(hours=12),
+    )
+    body = as_ward_nurse.get(reverse("episodes:worklist")).content.decode()
+    assert "inga värden sedan" in body and "Kim Testsson" in body
+    services.observation_record(episode=at_home, values=HOME_SET, source="patient", client_id="new")
+    body = as_ward_nurse.get(reverse("episodes:worklist")).content.decode()
+    assert "inga värden sedan" not in body

@@ -31,12 +31,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         while True:
-            close_old_connections()
             escalated, overdue = alerts_escalate(), overdue_check()
             if escalated or overdue or once:
                 self.stdout.write(f"escalated {escalated}, overdue {overdue}")
             if once or self.stopping:
                 return
+            # A long-running loop drops connections that went stale while it slept.
+            close_old_connections()
             for _second in range(interval):
                 if self.stopping:
                     return
