@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "hemma.careplans",
     "hemma.carerequests",
     "hemma.monitoring",
+    "hemma.coordination",
     "hemma.web",
     "hemma.demo",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("episodes/", include("hemma.episodes.urls")),
     path("agreements/", include("hemma.careplans.urls")),
     path("care-requests/", include("hemma.carerequests.urls")),
+    path("coordination/", include("hemma.coordination.urls")),
     path("", include("hemma.monitoring.urls")),
     path("admin/", admin.site.urls),
     path("healthz", web_views.healthz, name="healthz"),

@@ -81,7 +81,7 @@ def emergency_access_review(request, access_id):
 def patient_extract(request):
     if (denied := _reviewer_only(request)) is not None:
         return denied
-    form = PatientExtractForm(request.POST or None)
+    form = PatientExtractForm(request.POST if request.method == "POST" else None)
     extract = None
     # POST, so the personnummer does not end up in web server logs or browser history.
     if request.method == "POST" and form.is_valid():

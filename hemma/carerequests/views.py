@@ -206,7 +206,7 @@ def logistics(request, episode_id):
         else AccessLogEntry.Action.VIEW_PATIENT,
         detail=f"logistics, episode {episode_id}",
     ).episode
-    form = forms.LogisticsForm(request.POST or None, episode=episode)
+    form = forms.LogisticsForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
         try:
             services.logistics_order_add(

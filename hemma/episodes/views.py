@@ -18,6 +18,7 @@ from hemma.careplans.selectors import agreement_for_episode, criteria_status, cu
 from hemma.carerequests.models import CareRequest
 from hemma.carerequests.selectors import inbox_for_unit, requests_for_episode
 from hemma.clinical import episode_states as states
+from hemma.clinical.discharge_law import sip_call_deadline
 from hemma.clinical.recurrence import applies_on
 from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
@@ -153,7 +154,10 @@ def flag(request, patient_id):
     home_health = Unit.objects.filter(
         organisation=patient.home_municipality_id, kind=Unit.Kind.HOME_HEALTH_CARE
     ).first()
-    form = forms.FlagForm(request.POST or None, initial={"home_health_unit": home_health})
+    form = forms.FlagForm(
+        request.POST if request.method == "POST" else None,
+        initial={"home_health_unit": home_health},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             episode = services.episode_flag_candidate(
@@ -196,7 +200,7 @@ def detail(request, episode_id):
     agreement = agreement_for_episode(episode)
     sip_deadline = None
     if episode.ready_for_discharge_at and episode.home_health_unit_id:
-        sip_deadline = episode.ready_for_discharge_at + timezone.timedelta(days=3)
+        sip_deadline = sip_call_deadline(episode.ready_for_discharge_at)
     return render(
         request,
         "episodes/detail.html",

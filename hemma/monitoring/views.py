@@ -387,7 +387,10 @@ def _log_device_read(device, detail):
 
 @require_http_methods(["GET", "POST"])
 def patient_start(request):
-    form = forms.CodeForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    form = forms.CodeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"code": request.GET.get("code", "")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             token = services.enrolment_claim(code=form.cleaned_data["code"])

@@ -52,7 +52,7 @@ def patient_list(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def patient_register(request):
-    form = PatientRegistrationForm(request.POST or None)
+    form = PatientRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_register(
@@ -118,7 +118,7 @@ def patient_edit(request, patient_id):
 @require_http_methods(["GET", "POST"])
 def next_of_kin_add(request, patient_id):
     patient = _access(request, patient_id, Action.EDIT_PATIENT, "next of kin form").patient
-    form = NextOfKinForm(request.POST or None)
+    form = NextOfKinForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.next_of_kin_add(
             staff=request.hemma.staff, unit=request.hemma.unit, patient=patient, **form.cleaned_data
@@ -218,7 +218,8 @@ def care_team_end(request, patient_id, relationship_id):
 @require_http_methods(["GET", "POST"])
 def emergency_access(request):
     form = EmergencyAccessForm(
-        request.POST or None, initial={"personal_number": request.GET.get("pnr", "")[:15]}
+        request.POST if request.method == "POST" else None,
+        initial={"personal_number": request.GET.get("pnr", "")[:15]},
     )
     if request.method == "POST" and form.is_valid():
         try:

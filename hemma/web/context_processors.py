@@ -1,7 +1,42 @@
-from hemma.accounts.models import Membership
-from hemma.carerequests.selectors import unread_count
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from hemma.accounts.models import Membership, Unit
+from hemma.carerequests.models import CareRequest
+from hemma.coordination.models import MessageReceipt
 from hemma.demo.selectors import demo_is_loaded
-from hemma.monitoring.selectors import open_alert_count
+from hemma.monitoring.models import Alert
+
+
+def _count(queryset, field: str):
+    """A correlated COUNT(*) for the acting unit, as a subquery of one query."""
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def nav_counts(unit: Unit) -> dict:
+    """The menu's badges (unread care requests, unread coordination messages, open alerts)
+    in one query, so every page pays for them once."""
+    row = (
+        Unit.objects.filter(pk=unit.pk)
+        .annotate(
+            unread_requests=_count(
+                CareRequest.objects.filter(read_at__isnull=True).exclude(status="withdrawn"),
+                "to_unit",
+            ),
+            unread_coordination=_count(MessageReceipt.objects.filter(read_at__isnull=True), "unit"),
+            open_alerts=_count(Alert.objects.filter(status="open"), "unit"),
+        )
+        .values("unread_requests", "unread_coordination", "open_alerts")
+        .first()
+    )
+    return row or {}
 
 
 def hemma(request):
@@ -9,8 +44,7 @@ def hemma(request):
     acting = getattr(request, "hemma", None) if authenticated else None
     unit = getattr(acting, "unit", None) if acting else None
     return {
-        "unread_requests": unread_count(unit) if unit is not None else 0,
-        "open_alerts": open_alert_count(unit) if unit is not None and unit.kind == "ward" else 0,
+        **(nav_counts(unit) if unit is not None else {}),
         "hemma_demo": demo_is_loaded(),
         "acting": acting,
         "is_log_reviewer": bool(acting)

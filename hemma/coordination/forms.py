@@ -1,0 +1,80 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hemma.accounts.models import Staff, Unit
+
+LOCAL = {"type": "datetime-local"}
+FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class CaseOpenForm(forms.Form):
+    admitted_at = forms.DateTimeField(
+        label=_("Inskriven"),
+        input_formats=FORMATS,
+        widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
+    )
+    support_judged_at = forms.DateTimeField(
+        label=_("Behov av insatser efter utskrivning bedömt"),
+        required=False,
+        input_formats=FORMATS,
+        widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
+        help_text=_("Om det bedömdes senare än inskrivningen: 24-timmarsfristen räknas därifrån."),
+    )
+    estimated_discharge = forms.DateField(
+        label=_("Beräknat utskrivningsdatum"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+    receivers = forms.ModelMultipleChoiceField(
+        label=_("Kommunala mottagare"),
+        queryset=Unit.objects.filter(kind__in=["home_health_care", "home_care"]),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Patientens vårdcentral får meddelandet automatiskt."),
+    )
+    text = forms.CharField(
+        label=_("Meddelande"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EstimateForm(forms.Form):
+    estimated_discharge = forms.DateField(
+        label=_("Nytt beräknat utskrivningsdatum"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
+    )
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FixedContactForm(forms.Form):
+    contact = forms.ModelChoiceField(label=_("Fast vårdkontakt"), queryset=Staff.objects.none())
+
+    def __init__(self, *args, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit is not None:
+            self.fields["contact"].queryset = Staff.objects.filter(
+                memberships__unit=unit
+            ).select_related("user")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Orsak"), max_length=1000)
+
+
+class SipForm(forms.Form):
+    meeting_at = forms.DateTimeField(
+        label=_("Mötestid"),
+        input_formats=FORMATS,
+        widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("Plats"), max_length=300, required=False)
+    video_link = forms.URLField(label=_("Videolänk"), required=False, assume_scheme="https")
+    participants = forms.CharField(
+        label=_("Kallade"),
+        max_length=2000,
+        help_text=_("T.ex. patienten, närstående, avdelningen, hemsjukvården, biståndshandläggare"),
+    )
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.IntegerField()

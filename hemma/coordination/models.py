@@ -1,0 +1,144 @@
+"""Coordinated discharge under lag (2017:612) for any inpatient with post-discharge needs:
+the case, its statutory messages with per-unit receipts, the fixed care contact, the SIP
+call, and the local payment agreement between a region and a municipality."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hemma.accounts.models import Organisation, Staff, Unit
+from hemma.patients.models import Patient
+
+
+class PaymentAgreement(models.Model):
+    """The local agreement on the municipality's payment responsibility."""
+
+    region = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    days_after_ready = models.PositiveSmallIntegerField(
+        _("dagar efter utskrivningsklar"), default=3
+    )
+    daily_amount = models.DecimalField(_("belopp per dag (kr)"), max_digits=9, decimal_places=0)
+    source = models.CharField(_("källa"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "municipality"], name="payment_pair_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} – {self.municipality}: {self.days_after_ready} d"
+
+
+class DischargeCase(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Inskriven")
+        DISCHARGED = "discharged", _("Utskriven")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="discharge_cases")
+    ward = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="discharge_cases")
+    receivers = models.ManyToManyField(Unit, related_name="received_cases")
+    admitted_at = models.DateTimeField(_("inskriven"))
+    # The 24-hour clock starts at admission, or when support after discharge was judged likely.
+    support_judged_at = models.DateTimeField(_("bedömt behov av insatser"))
+    estimated_discharge = models.DateField(_("beräknat utskrivningsdatum"))
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    fixed_contact = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fast vårdkontakt"),
+    )
+    fixed_contact_appointed_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(_("utskrivningsklar"), null=True, blank=True)
+    sip_consent_at = models.DateTimeField(_("samtycke till SIP"), null=True, blank=True)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-admitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="open"),
+                name="discharge_case_one_open_per_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} – {self.ward}"
+
+
+class CaseMessage(models.Model):
+    class Kind(models.TextChoices):
+        ADMISSION = "admission", _("Inskrivningsmeddelande")
+        UPDATE = "update", _("Ändrat beräknat utskrivningsdatum")
+        FIXED_CONTACT = "fixed_contact", _("Fast vårdkontakt utsedd")
+        READY = "ready", _("Utskrivningsklar")
+        READY_WITHDRAWN = "ready_withdrawn", _("Utskrivningsklar återtagen")
+        SIP_CALL = "sip_call", _("Kallelse till SIP")
+        DISCHARGED = "discharged", _("Utskriven")
+
+    case = models.ForeignKey(DischargeCase, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=20, choices=Kind)
+    text = models.TextField(blank=True)
+    sent_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    from_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.case_id})"
+
+
+class MessageReceipt(models.Model):
+    """Per receiving unit: read and acknowledged, so nothing depends on luck."""
+
+    message = models.ForeignKey(CaseMessage, on_delete=models.CASCADE, related_name="receipts")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="message_receipts")
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "unit"], name="receipt_unique"),
+        ]
+        indexes = [models.Index(fields=["unit", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.message} → {self.unit}"
+
+
+class SipMeeting(models.Model):
+    """Samordnad individuell plan: the call (invitation) to the meeting."""
+
+    case = models.ForeignKey(DischargeCase, on_delete=models.CASCADE, related_name="sip_meetings")
+    called_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    called_at = models.DateTimeField(auto_now_add=True)
+    meeting_at = models.DateTimeField(_("mötestid"))
+    place = models.CharField(_("plats"), max_length=300, blank=True)
+    video_link = models.URLField(_("videolänk"), blank=True)
+    participants = models.TextField(_("deltagare"))
+
+    class Meta:
+        ordering = ["-called_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(place="") | ~Q(video_link=""), name="sip_place_or_video"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SIP {self.meeting_at:%Y-%m-%d %H:%M}"

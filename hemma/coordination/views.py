@@ -1,0 +1,201 @@
+"""Coordination pages: the discharge coordinator's worklist, the receiving units' inbox,
+one page per case with its messages, receipts, deadlines and actions."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hemma.accounts.models import Membership, Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.errors import HemmaError
+from hemma.patients.selectors import get_patient_for_user
+from hemma.web.decorators import staff_required
+
+from . import forms, selectors, services
+from .models import MessageReceipt
+
+
+@staff_required
+def worklist(request):
+    unit = request.hemma.unit
+    access_log_record(
+        staff=request.hemma.staff,
+        unit=unit,
+        action=AccessLogEntry.Action.LIST_PATIENTS,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail="coordination worklist",
+    )
+    now = timezone.now()
+    if unit.kind == Unit.Kind.WARD:
+        cases = list(selectors.ward_cases(unit))
+        rows = [(case, selectors.clock(case, now)) for case in cases]
+        return render(request, "coordination/ward.html", {"rows": rows, "now": now})
+    cases = list(selectors.cases_for_unit(unit))
+    return render(
+        request,
+        "coordination/inbox.html",
+        {
+            "receipts": selectors.inbox(unit)[:100],
+            "cases": [(case, selectors.clock(case, now)) for case in cases],
+            "now": now,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def open_case(request, patient_id):
+    patient = get_patient_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient_id=patient_id,
+        detail="admission notice form",
+    ).patient
+    form = forms.CaseOpenForm(
+        request.POST if request.method == "POST" else None,
+        initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_open(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                patient=patient,
+                admitted_at=data["admitted_at"],
+                support_judged_at=data["support_judged_at"],
+                estimated_discharge=data["estimated_discharge"],
+                receivers=list(data["receivers"]),
+                text=data["text"],
+            )
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Inskrivningsmeddelandet är skickat."))
+            return redirect("coordination:case", case_id=case.pk)
+    return render(request, "coordination/open.html", {"form": form, "patient": patient})
+
+
+@staff_required
+def case(request, case_id):
+    unit = request.hemma.unit
+    case = selectors.get_case_for_user(staff=request.hemma.staff, unit=unit, case_id=case_id)
+    services.receipt_read(staff=request.hemma.staff, unit=unit, case=case)
+    membership = Membership.objects.filter(staff=request.hemma.staff, unit=unit).first()
+    timeline = case.messages.select_related("sent_by__user", "from_unit").prefetch_related(
+        "receipts__unit"
+    )
+    return render(
+        request,
+        "coordination/case.html",
+        {
+            "case": case,
+            "patient": case.patient,
+            "timeline": timeline,
+            "clock": selectors.clock(case),
+            "receivers": case.receivers.all(),
+            "sip_meetings": case.sip_meetings.all(),
+            "my_receipts": {
+                r.message_id: r
+                for r in MessageReceipt.objects.filter(message__case=case, unit=unit)
+            },
+            "is_ward": unit.pk == case.ward_id,
+            "is_physician": request.hemma.staff.profession == "physician",
+            "is_listed_manager": unit.pk == case.patient.listed_unit_id
+            and membership is not None
+            and membership.role == Membership.Role.MANAGER,
+            "is_fixed_contact": case.fixed_contact_id == request.hemma.staff.pk,
+            "estimate_form": forms.EstimateForm(
+                initial={
+                    "estimated_discharge": case.estimated_discharge,
+                    "base_version": case.version,
+                }
+            ),
+            "contact_form": forms.FixedContactForm(unit=unit),
+            "sip_form": forms.SipForm(),
+        },
+    )
+
+
+ACTIONS = {
+    "estimate": (
+        forms.EstimateForm,
+        lambda r, c, d: services.case_update_estimate(
+            staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d
+        ),
+    ),
+    "ready": (
+        forms.EmptyForm,
+        lambda r, c, d: services.case_mark_ready(staff=r.hemma.staff, unit=r.hemma.unit, case=c),
+    ),
+    "withdraw": (
+        forms.ReasonForm,
+        lambda r, c, d: services.case_withdraw_ready(
+            staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d
+        ),
+    ),
+    "consent": (
+        forms.EmptyForm,
+        lambda r, c, d: services.sip_consent_record(staff=r.hemma.staff, unit=r.hemma.unit, case=c),
+    ),
+    "sip": (
+        forms.SipForm,
+        lambda r, c, d: services.sip_call(staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d),
+    ),
+    "discharge": (
+        forms.EmptyForm,
+        lambda r, c, d: services.case_discharge(staff=r.hemma.staff, unit=r.hemma.unit, case=c),
+    ),
+    "acknowledge": (
+        forms.ReceiptForm,
+        lambda r, c, d: services.receipt_acknowledge(
+            staff=r.hemma.staff,
+            unit=r.hemma.unit,
+            receipt=_receipt_of(c, d["receipt"]),
+        ),
+    ),
+}
+
+
+def _receipt_of(case, receipt_id):
+    receipt = MessageReceipt.objects.filter(pk=receipt_id, message__case=case).first()
+    if receipt is None:
+        raise HemmaError(_("Meddelandet finns inte."))
+    return receipt
+
+
+@staff_required
+@require_POST
+def act(request, case_id, action):
+    if action not in ACTIONS and action != "contact":
+        raise Http404("No such action")
+    unit = request.hemma.unit
+    case = selectors.get_case_for_user(
+        staff=request.hemma.staff,
+        unit=unit,
+        case_id=case_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+    )
+    if action == "contact":
+        form = forms.FixedContactForm(request.POST, unit=unit)
+        perform = lambda r, c, d: services.fixed_contact_appoint(  # noqa: E731
+            staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d
+        )
+    else:
+        form_class, perform = ACTIONS[action]
+        form = form_class(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+    else:
+        try:
+            perform(request, case, dict(form.cleaned_data))
+            messages.success(request, _("Sparat."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+    return redirect("coordination:case", case_id=case.pk)
