@@ -42,8 +42,13 @@ class EstimateForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, staff):
+        return f"{staff.display_name}, {staff.get_profession_display()}"
+
+
 class FixedContactForm(forms.Form):
-    contact = forms.ModelChoiceField(label=_("Fast vårdkontakt"), queryset=Staff.objects.none())
+    contact = StaffChoiceField(label=_("Fast vårdkontakt"), queryset=Staff.objects.none())
 
     def __init__(self, *args, unit=None, **kwargs):
         super().__init__(*args, **kwargs)

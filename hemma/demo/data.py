@@ -69,6 +69,7 @@ STAFF = {
     "sara.at": ("Sara", "Holm", "occupational_therapist", "SARA1", [("ward", "member")]),
     "lena.us": ("Lena", "Sund", "discharge_coordinator", "LENA1", [("ward", "member")]),
     "peter.vk": ("Peter", "Nord", "care_coordinator", "PETER1", [("vc_kvarnen", "member")]),
+    "ulla.vc": ("Ulla", "Strand", "physician", "ULLA1", [("vc_kvarnen", "manager")]),
     "karin.hsv": ("Karin", "Ström", "nurse", "KARIN1", [("home_health", "member")]),
     "ali.ht": ("Ali", "Hassan", "assistant_nurse", "ALI1", [("home_care", "member")]),
     "eva.bist": ("Eva", "Falk", "needs_assessor", "EVA1", [("home_care", "member")]),
@@ -232,3 +233,12 @@ LISA_READINGS = [
     (12, {"pulse": 92, "spo2": 95, "systolic_bp": 128, "diastolic_bp": 78, "temperature": 37.9}),
     (4, {"pulse": 118, "spo2": 93, "systolic_bp": 124, "diastolic_bp": 76, "temperature": 38.6}),
 ]
+
+# Coordinated-discharge cases (lag 2017:612) at each step: personal number →
+# (hours since admission, step). Steps: notice, fixed_contact, ready, sip.
+DISCHARGE_CASES = {
+    "194405149057": (5, "notice"),
+    "194004019180": (30, "fixed_contact"),  # the notice went out late
+    "194106239892": (60, "ready"),
+    "193909119889": (150, "ready_long"),  # ready five days ago: payment days run
+}

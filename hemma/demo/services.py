@@ -127,6 +127,54 @@ def _episodes(patients: dict, units: dict) -> None:
         )
         _walk_episode(episode, target, units, nurse, physician)
     _monitoring(patients, units, nurse, physician)
+    _coordination(patients, units, nurse, physician)
+
+
+def _coordination(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
+    """Discharge cases at each step of lag (2017:612), through the real services (once)."""
+    from hemma.coordination import services as coordination
+    from hemma.coordination.models import DischargeCase, PaymentAgreement
+
+    ward, home_health = units["ward"], units["home_health"]
+    PaymentAgreement.objects.get_or_create(
+        region=ward.organisation,
+        municipality=home_health.organisation,
+        defaults={
+            "days_after_ready": 3,
+            "daily_amount": Decimal(8000),
+            "source": "Demo: fiktiv lokal överenskommelse",
+        },
+    )
+    manager = Staff.objects.get(user__username="ulla.vc")
+    contact = Staff.objects.get(user__username="peter.vk")
+    now = timezone.now()
+    for number, (hours, step) in data.DISCHARGE_CASES.items():
+        patient = patients[number]
+        if DischargeCase.objects.filter(patient=patient).exists():
+            continue
+        case = coordination.case_open(
+            staff=nurse,
+            unit=ward,
+            patient=patient,
+            admitted_at=now - timedelta(hours=hours),
+            # Only Greta's notice went out late; the others when support was judged likely.
+            support_judged_at=None if step == "fixed_contact" else now - timedelta(hours=2),
+            estimated_discharge=timezone.localdate() + timedelta(days=2),
+            receivers=[home_health, units["home_care"]],
+        )
+        if step == "notice":
+            continue
+        if patient.listed_unit_id == units["vc_kvarnen"].pk:
+            coordination.fixed_contact_appoint(
+                staff=manager, unit=units["vc_kvarnen"], case=case, contact=contact
+            )
+        if step == "fixed_contact":
+            continue
+        coordination.case_mark_ready(staff=physician, unit=ward, case=case)
+        if step == "ready_long":
+            DischargeCase.objects.filter(pk=case.pk).update(ready_at=now - timedelta(days=5))
+        else:
+            coordination.sip_consent_record(staff=nurse, unit=ward, case=case)
 
 
 def _monitoring(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:

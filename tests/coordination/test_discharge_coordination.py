@@ -78,7 +78,10 @@ class TestNotices:
         [
             ({"receivers": []}, "minst en kommunal"),
             ({"admitted_at": timezone.now() + timedelta(hours=2)}, "framtiden"),
-            ({"estimated_discharge": timezone.localdate() - timedelta(days=9)}, "före inskrivningen"),
+            (
+                {"estimated_discharge": timezone.localdate() - timedelta(days=9)},
+                "före inskrivningen",
+            ),
         ],
     )
     def test_bad_notices_are_refused_and_nothing_is_saved(
@@ -225,14 +228,14 @@ class TestReceipts:
 
 
 class TestPages:
-    def test_the_ward_sends_a_notice_from_the_patient_page(
-        self, as_ward_nurse, kim, home_health
-    ):
+    def test_the_ward_sends_a_notice_from_the_patient_page(self, as_ward_nurse, kim, home_health):
         url = reverse("coordination:open", args=[kim.pk])
         response = as_ward_nurse.post(
             url,
             {
-                "admitted_at": (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+                "admitted_at": (timezone.localtime() - timedelta(hours=2)).strftime(
+                    "%Y-%m-%dT%H:%M"
+                ),
                 "estimated_discharge": (timezone.localdate() + timedelta(days=3)).isoformat(),
                 "receivers": [home_health.pk],
             },

@@ -86,3 +86,17 @@ def test_the_demo_has_an_episode_in_every_state_with_content_on_each_page():
     assert CareRequest.objects.filter(kind="home_care").exists()
     assert LogisticsOrder.objects.filter(travels_with_patient=True).exists()
     assert Referral.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_discharge_cases_at_each_step():
+    from hemma.coordination.models import DischargeCase
+    from hemma.coordination.selectors import clock
+
+    call_command("load_demo", "--quiet")
+    call_command("load_demo", "--quiet")
+    cases = list(DischargeCase.objects.all())
+    assert len(cases) == 4
+    assert any(c.fixed_contact_id for c in cases) and any(c.ready_at for c in cases)
+    assert any(clock(c).notice_late for c in cases)
+    assert any(clock(c).payment_days for c in cases)
