@@ -159,12 +159,20 @@ def reviewer(ward, primary_care):
     return make_staff("reviewer", "administrator", ward, primary_care, role="log_reviewer")
 
 
-def make_patient(number, first_name, *team, **fields):
+def make_patient(number, first_name, *team, consent=None, **fields):
+    """A patient with care relationships to `team`. A team with a municipal unit comes with
+    the patient's consent to region–municipality sharing unless consent=False."""
+    from hemma.patients.models import SharingConsent
+
     patient = Patient(first_name=first_name, last_name="Testsson", **fields)
     patient.apply_identity(parse_personal_identity(number))
     patient.save()
     for unit in team:
         CareRelationship.objects.create(patient=patient, unit=unit)
+    if consent is None:
+        consent = any(unit.organisation.kind == "municipality" for unit in team)
+    if consent:
+        SharingConsent.objects.create(patient=patient)
     return patient
 
 

@@ -362,6 +362,11 @@ def _patient(number: str, spec: dict, units: dict, municipality: Organisation) -
             CareRelationship.objects.create(
                 patient=patient, unit=units[unit_key], basis=CareRelationship.Basis.CARE_TEAM
             )
+    if any(units[key].organisation.kind == Organisation.Kind.MUNICIPALITY for key in spec["team"]):
+        # The demo's shared patients have consented to region–municipality sharing.
+        from hemma.patients.services import sharing_consent_record
+
+        sharing_consent_record(staff=None, unit=None, patient=patient, note="Demo")
     for name, relation, phone in spec["kin"]:
         NextOfKin.objects.get_or_create(
             patient=patient,

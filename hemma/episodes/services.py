@@ -22,6 +22,7 @@ from hemma.carerequests.models import CareRequest
 from hemma.clinical import episode_states as states
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient
+from hemma.patients.services import sharing_consent_record
 
 from .models import (
     Assessment,
@@ -254,6 +255,7 @@ def consent_record(
             )
         else:
             _checklist_mark(episode, ChecklistItem.Key.CONSENT, staff)
+            sharing_consent_record(staff=staff, unit=unit, patient=episode.patient)
             _log(staff=staff, unit=unit, episode=episode, detail="consent recorded")
     return consent
 

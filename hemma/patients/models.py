@@ -213,3 +213,33 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} → {self.patient_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class SharingConsent(models.Model):
+    """The patient's consent to information sharing between region and municipality
+    (sammanhållen journalföring). Without an active one a municipal unit cannot read the
+    shared record (only by emergency access); revoking takes effect at once."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sharing_consents")
+    given_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        "accounts.Staff", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    note = models.CharField(_("kommentar"), max_length=500, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.Staff", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="sharing_consent_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Samtycke {self.patient_id}"

@@ -4,6 +4,11 @@ One module decides. A staff member may read a patient when one of their units
 has an open care relationship with the patient, or when they have an unexpired
 emergency access (nödåtkomst) with a stated reason. Nobody else, whatever their
 Django flags: a superuser without a staff profile sees no patients.
+
+The shared record holds the region's data (the hospital's episode, agreement, values).
+A municipal unit reads it only while the patient consents to information sharing
+between region and municipality (sammanhållen journalföring); a revoked consent stops
+new reads at once. Emergency access remains possible, with its reason, for review.
 """
 
 from dataclasses import dataclass
@@ -11,10 +16,12 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from hemma.accounts.models import Membership, Staff, Unit
+from hemma.accounts.models import Membership, Organisation, Staff, Unit
 from hemma.audit.models import AccessLogEntry
 
-from .models import CareRelationship, EmergencyAccess, Patient
+from .models import CareRelationship, EmergencyAccess, Patient, SharingConsent
+
+MUNICIPALITY = Organisation.Kind.MUNICIPALITY
 
 
 @dataclass(frozen=True)
@@ -31,11 +38,12 @@ def decide_patient_access(
     denied = AccessDecision(False, AccessLogEntry.Purpose.CARE, acting_unit)
     if staff is None:
         return denied
-    related_unit_ids = set(
-        CareRelationship.objects.filter(
-            _open_relationship(), patient=patient, unit__memberships__staff=staff
-        ).values_list("unit_id", flat=True)
+    relationships = CareRelationship.objects.filter(
+        _open_relationship(), patient=patient, unit__memberships__staff=staff
     )
+    if not has_sharing_consent(patient):
+        relationships = relationships.exclude(unit__organisation__kind=MUNICIPALITY)
+    related_unit_ids = set(relationships.values_list("unit_id", flat=True))
     if related_unit_ids:
         # Prefer the unit the user acts for; otherwise the log names the unit that holds
         # the relationship, so a review can see on what basis the record was opened.
@@ -48,6 +56,10 @@ def decide_patient_access(
     if emergency is not None:
         return AccessDecision(True, AccessLogEntry.Purpose.EMERGENCY, emergency.unit, emergency)
     return denied
+
+
+def has_sharing_consent(patient: Patient) -> bool:
+    return SharingConsent.objects.filter(patient=patient, revoked_at__isnull=True).exists()
 
 
 def active_emergency_access(*, staff: Staff, patient: Patient) -> EmergencyAccess | None:
@@ -65,6 +77,14 @@ def patients_in_care_of(staff: Staff | None, *, unit: Unit | None = None) -> Que
         return Patient.objects.none()
     unit_ids = Membership.objects.filter(staff=staff).values("unit_id")
     relationships = CareRelationship.objects.filter(_open_relationship(), unit_id__in=unit_ids)
+    # Municipal units list only patients who consent to sharing with the municipality.
+    relationships = relationships.filter(
+        ~Q(unit__organisation__kind=MUNICIPALITY)
+        | Q(
+            patient__sharing_consents__revoked_at__isnull=True,
+            patient__sharing_consents__isnull=False,
+        )
+    )
     if unit is not None:
         relationships = relationships.filter(unit=unit)
     return Patient.objects.filter(pk__in=relationships.values("patient_id"))

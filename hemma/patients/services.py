@@ -18,7 +18,7 @@ from hemma.audit.services import access_log_record
 from hemma.clinical.identifiers import PersonalIdentity, normalize_phone
 from hemma.errors import Conflict, NotAllowed, NotFound
 
-from .models import CareRelationship, EmergencyAccess, NextOfKin, Patient
+from .models import CareRelationship, EmergencyAccess, NextOfKin, Patient, SharingConsent
 from .policy import may_manage_care_team
 
 Action = AccessLogEntry.Action
@@ -269,3 +269,48 @@ def emergency_access_review(
         access.review_note = note.strip()
         access.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
     return access
+
+
+def sharing_consent_record(
+    *, staff: Staff | None, unit: Unit | None, patient: Patient, note: str = ""
+) -> SharingConsent:
+    """The patient consents to sharing between region and municipality (idempotent)."""
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        consent = SharingConsent.objects.filter(patient=patient, revoked_at__isnull=True).first()
+        if consent is None:
+            consent = SharingConsent.objects.create(
+                patient=patient, recorded_by=staff, note=note.strip()
+            )
+            if staff is not None:
+                access_log_record(
+                    staff=staff,
+                    unit=unit,
+                    patient=patient,
+                    action=Action.EDIT_PATIENT,
+                    purpose=Purpose.CARE,
+                    outcome=GRANTED,
+                    detail="sharing consent given",
+                )
+    return consent
+
+
+def sharing_consent_revoke(*, staff: Staff, unit: Unit, patient: Patient) -> None:
+    """Revoked at once: municipal units stop reading the shared record from now on."""
+    if not may_manage_care_team(staff=staff, unit=unit, patient=patient):
+        raise NotAllowed(_("Bara en enhet i vårdteamet kan registrera att samtycket återkallas."))
+    with transaction.atomic():
+        revoked = SharingConsent.objects.filter(patient=patient, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=staff
+        )
+        if not revoked:
+            raise NotFound(_("Det finns inget gällande samtycke."))
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            action=Action.EDIT_PATIENT,
+            purpose=Purpose.CARE,
+            outcome=GRANTED,
+            detail="sharing consent revoked",
+        )

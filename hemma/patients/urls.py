@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("<uuid:patient_id>/care-team/", views.care_team_add, name="care_team_add"),
     path(
+        "<uuid:patient_id>/sharing-consent/<slug:action>/",
+        views.sharing_consent,
+        name="sharing_consent",
+    ),
+    path(
         "<uuid:patient_id>/care-team/<int:relationship_id>/end/",
         views.care_team_end,
         name="care_team_end",

@@ -1,10 +1,11 @@
 """Thin views: parse input, call a selector or service, render."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.audit.models import AccessLogEntry
 from hemma.errors import HemmaError
@@ -18,6 +19,7 @@ from .forms import (
     PatientDetailsForm,
     PatientRegistrationForm,
 )
+from .models import SharingConsent
 from .policy import may_manage_care_team
 from .selectors import care_team_of, get_patient_for_user, patient_search
 
@@ -86,6 +88,9 @@ def patient_detail(request, patient_id):
             "care_team": care_team,
             "next_of_kin": list(patient.next_of_kin.all()),
             "can_manage_care_team": can_manage,
+            "sharing_consent": SharingConsent.objects.filter(
+                patient=patient, revoked_at__isnull=True
+            ).first(),
             "kin_form": NextOfKinForm(),
             "care_team_form": CareTeamAddForm(exclude_unit_ids=[r.unit_id for r in care_team])
             if can_manage
@@ -239,3 +244,29 @@ def emergency_access(request):
 
 def patient_detail_url(patient) -> str:
     return reverse("patients:detail", kwargs={"patient_id": patient.pk})
+
+
+@staff_required
+@require_POST
+def sharing_consent(request, patient_id, action):
+    """Record or revoke the patient's consent to region–municipality sharing."""
+    patient = _access(request, patient_id, Action.EDIT_PATIENT, f"sharing consent {action}").patient
+    try:
+        if action == "give":
+            services.sharing_consent_record(
+                staff=request.hemma.staff, unit=request.hemma.unit, patient=patient
+            )
+            messages.success(request, _("Samtycket till informationsdelning är registrerat."))
+        elif action == "revoke":
+            services.sharing_consent_revoke(
+                staff=request.hemma.staff, unit=request.hemma.unit, patient=patient
+            )
+            messages.success(
+                request,
+                _("Samtycket är återkallat: kommunens enheter kan inte längre läsa journalen."),
+            )
+        else:
+            raise Http404("No such action")
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("patients:detail", patient_id=patient.pk)

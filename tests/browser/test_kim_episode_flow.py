@@ -120,7 +120,7 @@ def test_kim_walks_from_candidate_to_discharged(page, live_server):
 
     # The municipality nurse accepts in her own login.
     log_in(page, base, "karin.hsv")
-    expect(page.locator("nav .count")).to_be_visible()
+    expect(page.get_by_role("link", name="Vårdbegäran").locator(".count")).to_be_visible()
     page.get_by_role("link", name="Vårdbegäran").first.click()
     page.get_by_role("link", name=KIM).first.click()
     expect(page.get_by_text("Antibiotika").first).to_be_visible()

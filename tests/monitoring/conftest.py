@@ -10,7 +10,7 @@ def at_home(kim, ward, home_health, ward_nurse):
     from django.utils import timezone
 
     from hemma.episodes.models import SafetyBedReservation
-    from hemma.patients.models import CareRelationship
+    from hemma.patients.models import CareRelationship, SharingConsent
 
     episode = Episode.objects.create(
         patient=kim,
@@ -22,6 +22,7 @@ def at_home(kim, ward, home_health, ward_nurse):
         at_home_since=timezone.now(),
     )
     CareRelationship.objects.create(patient=kim, unit=home_health)  # as the care request does
+    SharingConsent.objects.create(patient=kim)  # as the episode's consent does
     SafetyBedReservation.objects.create(
         bed=safety_beds_ensure(ward=ward)[0], episode=episode, reserved_by=ward_nurse
     )

@@ -163,8 +163,22 @@ class TestCareTeam:
         url = reverse("patients:care_team_add", kwargs={"patient_id": kim.pk})
         assert as_ward_nurse.post(url, {"unit": home_health.pk}).status_code == 302
         assert CareRelationship.objects.filter(patient=kim, unit=home_health).exists()
+        from django.test import Client
+
+        client = Client()
         client.force_login(home_nurse.user)
+        # The municipality reads the region's record only with the patient's consent.
+        assert client.get(detail(kim)).status_code == 404
+        consent = reverse("patients:sharing_consent", args=[kim.pk, "give"])
+        assert as_ward_nurse.post(consent).status_code == 302
         assert client.get(detail(kim)).status_code == 200
+        assert "Testsson, Kim" in client.get(reverse("patients:list")).content.decode()
+        # Revoking takes effect at once, for the page and the list.
+        revoke = reverse("patients:sharing_consent", args=[kim.pk, "revoke"])
+        as_ward_nurse.post(revoke)
+        assert client.get(detail(kim)).status_code == 404
+        assert "Testsson, Kim" not in client.get(reverse("patients:list")).content.decode()
+        assert AccessLogEntry.objects.filter(detail="sharing consent revoked").exists()
 
     def test_adding_a_unit_twice_is_refused(self, as_ward_nurse, ward, kim):
         url = reverse("patients:care_team_add", kwargs={"patient_id": kim.pk})
@@ -252,4 +266,5 @@ class TestSearch:
 def test_the_patient_page_query_count_is_bounded(as_ward_nurse, kim):
     with CaptureQueriesContext(connection) as queries:
         assert as_ward_nurse.get(detail(kim)).status_code == 200
-    assert len(queries) <= 14, [q["sql"] for q in queries]
+    # 15: the page also shows the region–municipality sharing consent.
+    assert len(queries) <= 15, [q["sql"] for q in queries]

@@ -4,6 +4,12 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());
   });
+  // Buttons marked data-confirm ask before a destructive action is sent.
+  document.querySelectorAll("button[data-confirm]").forEach((button) => {
+    button.form.addEventListener("submit", (event) => {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  });
   // Buttons marked data-print open the print dialog.
   document.querySelectorAll("[data-print]").forEach((button) => {
     button.addEventListener("click", () => window.print());
