@@ -200,3 +200,6 @@ HEMMA_ALERT_ESCALATION_MINUTES = env.int("HEMMA_ALERT_ESCALATION_MINUTES", defau
 HEMMA_WORKER_INTERVAL_SECONDS = env.int("HEMMA_WORKER_INTERVAL_SECONDS", default=30)
 # A patient device's one-time enrolment code is valid this long.
 HEMMA_ENROLMENT_CODE_MINUTES = env.int("HEMMA_ENROLMENT_CODE_MINUTES", default=30)
+# Frequent attender: at least N ED visits or admissions within the window.
+HEMMA_FREQUENT_ATTENDER_DAYS = env.int("HEMMA_FREQUENT_ATTENDER_DAYS", default=180)
+HEMMA_FREQUENT_ATTENDER_VISITS = env.int("HEMMA_FREQUENT_ATTENDER_VISITS", default=3)

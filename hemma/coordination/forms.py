@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Staff, Unit
+from hemma.clinical.frailty import cfs_name
 
 LOCAL = {"type": "datetime-local"}
 FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -83,3 +84,15 @@ class EmptyForm(forms.Form):
 
 class ReceiptForm(forms.Form):
     receipt = forms.IntegerField()
+
+
+class FrailtyForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label=_("Clinical Frailty Scale"),
+        coerce=int,
+        choices=[(level, f"{level} – {cfs_name(level)}") for level in range(1, 10)],
+    )
+    assessed_on = forms.DateField(
+        label=_("Bedömd"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+    note = forms.CharField(label=_("Kommentar"), max_length=500, required=False)

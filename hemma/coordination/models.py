@@ -142,3 +142,43 @@ class SipMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"SIP {self.meeting_at:%Y-%m-%d %H:%M}"
+
+
+class FrailtyScreening(models.Model):
+    """Clinical Frailty Scale (v2.0) recorded by any unit in the patient's care."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="frailty")
+    level = models.PositiveSmallIntegerField(_("CFS-nivå"))
+    assessed_on = models.DateField(_("bedömd"))
+    assessed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("kommentar"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=9), name="frailty_cfs_1_to_9"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"CFS {self.level}"
+
+
+class EdVisit(models.Model):
+    """An emergency department visit, imported from the region's data warehouse."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="ed_visits")
+    visited_on = models.DateField(_("besöksdatum"))
+    imported_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-visited_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "visited_on"], name="ed_visit_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Akutbesök {self.visited_on}"

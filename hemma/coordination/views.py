@@ -15,7 +15,7 @@ from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
 from hemma.web.decorators import staff_required
 
-from . import forms, selectors, services
+from . import forms, screening, selectors, services
 from .models import MessageReceipt
 
 
@@ -199,3 +199,31 @@ def act(request, case_id, action):
         except HemmaError as error:
             messages.error(request, error.message)
     return redirect("coordination:case", case_id=case.pk)
+
+
+@staff_required
+@require_POST
+def frailty(request, patient_id):
+    patient = get_patient_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient_id=patient_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        detail="frailty screening",
+    ).patient
+    form = forms.FrailtyForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+    else:
+        try:
+            screening.frailty_record(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                patient=patient,
+                **form.cleaned_data,
+            )
+            messages.success(request, _("Skörhetsbedömningen är sparad."))
+        except HemmaError as error:
+            messages.error(request, error.message)
+    return redirect("patients:detail", patient_id=patient.pk)

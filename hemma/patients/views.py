@@ -4,10 +4,13 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.audit.models import AccessLogEntry
+from hemma.coordination.forms import FrailtyForm
+from hemma.coordination.screening import flags_for
 from hemma.errors import HemmaError
 from hemma.web.decorators import staff_required
 
@@ -88,6 +91,8 @@ def patient_detail(request, patient_id):
             "care_team": care_team,
             "next_of_kin": list(patient.next_of_kin.all()),
             "can_manage_care_team": can_manage,
+            "screening": flags_for([patient.pk])[patient.pk],
+            "frailty_form": FrailtyForm(initial={"assessed_on": timezone.localdate()}),
             "sharing_consent": SharingConsent.objects.filter(
                 patient=patient, revoked_at__isnull=True
             ).first(),

@@ -266,5 +266,6 @@ class TestSearch:
 def test_the_patient_page_query_count_is_bounded(as_ward_nurse, kim):
     with CaptureQueriesContext(connection) as queries:
         assert as_ward_nurse.get(detail(kim)).status_code == 200
-    # 15: the page also shows the region–municipality sharing consent.
-    assert len(queries) <= 15, [q["sql"] for q in queries]
+    # 19: the page also shows the sharing consent (1), the latest frailty screening (1) and
+    # the ED visits and admissions behind the frequent-attender flag (3).
+    assert len(queries) <= 19, [q["sql"] for q in queries]
