@@ -96,3 +96,34 @@ class FrailtyForm(forms.Form):
         label=_("Bedömd"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
     )
     note = forms.CharField(label=_("Kommentar"), max_length=500, required=False)
+
+
+class MeetingForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Möte med"), queryset=Unit.objects.none())
+    held_on = forms.DateField(
+        label=_("Datum"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+
+    def __init__(self, *args, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        other = (
+            "home_health_care"
+            if unit is not None and unit.kind == "primary_care"
+            else "primary_care"
+        )
+        self.fields["partner"].queryset = Unit.objects.filter(kind=other)
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Uppgift"), max_length=300)
+    owner_unit = forms.ModelChoiceField(label=_("Ansvarig enhet"), queryset=Unit.objects.none())
+    due_on = forms.DateField(
+        label=_("Senast"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+
+    def __init__(self, *args, meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if meeting is not None:
+            self.fields["owner_unit"].queryset = Unit.objects.filter(
+                pk__in=[meeting.primary_care_id, meeting.home_health_id]
+            )

@@ -182,3 +182,75 @@ class EdVisit(models.Model):
 
     def __str__(self) -> str:
         return f"Akutbesök {self.visited_on}"
+
+
+class Task(models.Model):
+    """One task model for every follow-up (meetings, rounds, flow steps): an owner unit
+    (and person), a due date, a status, a link to the patient."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Att göra")
+        DONE = "done", _("Klar")
+
+    title = models.CharField(_("uppgift"), max_length=300)
+    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tasks")
+    owner = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks"
+    )
+    due_on = models.DateField(_("senast"))
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    source = models.CharField(max_length=50, blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "id"]
+        indexes = [models.Index(fields=["owner_unit", "status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CoordinationMeeting(models.Model):
+    """The weekly meeting of a primary care centre and the municipality's home health care."""
+
+    primary_care = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    home_health = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField(_("datum"))
+    minutes = models.TextField(_("protokoll"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-held_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["primary_care", "home_health", "held_on"], name="meeting_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Samverkansmöte {self.held_on}"
+
+
+class MeetingItem(models.Model):
+    meeting = models.ForeignKey(CoordinationMeeting, on_delete=models.CASCADE, related_name="items")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200)
+    notes = models.TextField(_("anteckningar"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "patient"], name="meeting_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.patient}"

@@ -7,6 +7,10 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("new/<uuid:patient_id>/", views.open_case, name="open"),
     path("frailty/<uuid:patient_id>/", views.frailty, name="frailty"),
+    path("meetings/", views.meetings_view, name="meetings"),
+    path("meetings/<int:meeting_id>/", views.meeting, name="meeting"),
+    path("meetings/<int:meeting_id>/<slug:action>/", views.meeting_act, name="meeting_act"),
+    path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
     path("case/<int:case_id>/", views.case, name="case"),
     path("case/<int:case_id>/<slug:action>/", views.act, name="act"),
 ]

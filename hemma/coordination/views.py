@@ -2,8 +2,9 @@
 one page per case with its messages, receipts, deadlines and actions."""
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,8 +16,8 @@ from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
 from hemma.web.decorators import staff_required
 
-from . import forms, screening, selectors, services
-from .models import MessageReceipt
+from . import forms, meetings, screening, selectors, services
+from .models import CoordinationMeeting, MeetingItem, MessageReceipt, Task
 
 
 @staff_required
@@ -34,7 +35,16 @@ def worklist(request):
     if unit.kind == Unit.Kind.WARD:
         cases = list(selectors.ward_cases(unit))
         rows = [(case, selectors.clock(case, now)) for case in cases]
-        return render(request, "coordination/ward.html", {"rows": rows, "now": now})
+        return render(
+            request,
+            "coordination/ward.html",
+            {
+                "rows": rows,
+                "now": now,
+                "today": timezone.localdate(),
+                "tasks": meetings.tasks_for_unit(unit)[:100],
+            },
+        )
     cases = list(selectors.cases_for_unit(unit))
     return render(
         request,
@@ -43,6 +53,8 @@ def worklist(request):
             "receipts": selectors.inbox(unit)[:100],
             "cases": [(case, selectors.clock(case, now)) for case in cases],
             "now": now,
+            "tasks": meetings.tasks_for_unit(unit)[:100],
+            "today": timezone.localdate(),
         },
     )
 
@@ -227,3 +239,125 @@ def frailty(request, patient_id):
         except HemmaError as error:
             messages.error(request, error.message)
     return redirect("patients:detail", patient_id=patient.pk)
+
+
+# --- Weekly coordination meetings and tasks ------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meetings_view(request):
+    unit = request.hemma.unit
+    form = forms.MeetingForm(request.POST if request.method == "POST" else None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = meetings.meeting_create(
+                staff=request.hemma.staff,
+                unit=unit,
+                partner=form.cleaned_data["partner"],
+                held_on=form.cleaned_data["held_on"],
+            )
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("coordination:meeting", meeting_id=meeting.pk)
+    return render(
+        request,
+        "coordination/meetings.html",
+        {
+            "form": form,
+            "meetings": CoordinationMeeting.objects.filter(
+                Q(primary_care=unit) | Q(home_health=unit)
+            ).select_related("primary_care", "home_health")[:50],
+        },
+    )
+
+
+def _meeting_for(request, meeting_id):
+    unit = request.hemma.unit
+    meeting = (
+        CoordinationMeeting.objects.filter(pk=meeting_id)
+        .filter(Q(primary_care=unit) | Q(home_health=unit))
+        .select_related("primary_care", "home_health")
+        .first()
+    )
+    if meeting is None:
+        raise Http404("No meeting")
+    return meeting
+
+
+@staff_required
+def meeting(request, meeting_id):
+    meeting = _meeting_for(request, meeting_id)
+    items = list(meeting.items.select_related("patient"))
+    for item in items:  # each patient on the agenda is a logged read of shared data
+        access_log_record(
+            staff=request.hemma.staff,
+            unit=request.hemma.unit,
+            patient=item.patient,
+            action=AccessLogEntry.Action.VIEW_PATIENT,
+            purpose=AccessLogEntry.Purpose.CARE,
+            outcome=AccessLogEntry.Outcome.GRANTED,
+            detail=f"coordination meeting {meeting.pk}",
+        )
+    tasks = Task.objects.filter(source=f"meeting:{meeting.pk}").select_related(
+        "owner_unit", "patient"
+    )
+    return render(
+        request,
+        "coordination/meeting.html",
+        {
+            "meeting": meeting,
+            "items": items,
+            "tasks": tasks,
+            "task_form": forms.TaskForm(meeting=meeting),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def meeting_act(request, meeting_id, action):
+    meeting = _meeting_for(request, meeting_id)
+    staff, unit = request.hemma.staff, request.hemma.unit
+    try:
+        if action == "note":
+            item = get_object_or_404(MeetingItem, pk=request.POST.get("item"), meeting=meeting)
+            meetings.item_note(
+                staff=staff, unit=unit, item=item, notes=request.POST.get("notes", "")
+            )
+        elif action == "task":
+            form = forms.TaskForm(request.POST, meeting=meeting)
+            if not form.is_valid():
+                raise HemmaError(_("Kontrollera uppgiften: titel, ansvarig enhet och datum."))
+            item = get_object_or_404(MeetingItem, pk=request.POST.get("item"), meeting=meeting)
+            meetings.task_add(
+                staff=staff,
+                unit=unit,
+                meeting=meeting,
+                patient=item.patient,
+                source=f"meeting:{meeting.pk}",
+                **form.cleaned_data,
+            )
+        elif action == "close":
+            meetings.meeting_close(
+                staff=staff, unit=unit, meeting=meeting, minutes=request.POST.get("minutes", "")
+            )
+        else:
+            raise Http404("No such action")
+        messages.success(request, _("Sparat."))
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("coordination:meeting", meeting_id=meeting.pk)
+
+
+@staff_required
+@require_POST
+def task_done(request, task_id):
+    task = get_object_or_404(Task, pk=task_id, owner_unit=request.hemma.unit)
+    try:
+        meetings.task_done(staff=request.hemma.staff, unit=request.hemma.unit, task=task)
+        messages.success(request, _("Uppgiften är klar."))
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("coordination:worklist")
