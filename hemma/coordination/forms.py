@@ -127,3 +127,43 @@ class TaskForm(forms.Form):
             self.fields["owner_unit"].queryset = Unit.objects.filter(
                 pk__in=[meeting.primary_care_id, meeting.home_health_id]
             )
+
+
+class DirectoryEntryForm(forms.Form):
+    title = forms.CharField(label=_("Rubrik"), max_length=200)
+    direct_phone = forms.CharField(label=_("Direktnummer"), max_length=30)
+    consultation_hours = forms.CharField(
+        label=_("Subakuta konsultationstider"), max_length=300, required=False
+    )
+    on_call = forms.CharField(label=_("Jourarrangemang"), max_length=300, required=False)
+    out_of_hours = forms.CharField(
+        label=_("Läkarstöd utanför kontorstid (ambulans, hemsjukvård)"),
+        max_length=300,
+        required=False,
+    )
+    notes = forms.CharField(
+        label=_("Övrigt"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ContactForm(forms.Form):
+    contacted_at = forms.DateTimeField(
+        label=_("Kontakt"),
+        input_formats=FORMATS,
+        widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
+    )
+    answer_minutes = forms.IntegerField(
+        label=_("Minuter till svar"), required=False, min_value=0, max_value=7 * 24 * 60
+    )
+    note = forms.CharField(label=_("Kommentar"), max_length=300, required=False)
+
+
+class PeriodForm(forms.Form):
+    first = forms.DateField(label=_("Från"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
+    last = forms.DateField(label=_("Till"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("last") and data["first"] > data["last"]:
+            raise forms.ValidationError(_("Från-datumet ligger efter till-datumet."))
+        return data

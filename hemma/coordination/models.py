@@ -254,3 +254,57 @@ class MeetingItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting}: {self.patient}"
+
+
+class DirectoryEntry(models.Model):
+    """Läkare till läkare: how physicians reach a clinic or unit directly."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="directory_entries")
+    title = models.CharField(_("rubrik"), max_length=200)
+    direct_phone = models.CharField(_("direktnummer"), max_length=30)
+    consultation_hours = models.CharField(
+        _("subakuta konsultationstider"), max_length=300, blank=True
+    )
+    on_call = models.CharField(_("jourarrangemang"), max_length=300, blank=True)
+    out_of_hours = models.CharField(
+        _("läkarstöd utanför kontorstid (ambulans, hemsjukvård)"), max_length=300, blank=True
+    )
+    notes = models.TextField(_("övrigt"), blank=True)
+    updated_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["unit__name", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name}: {self.title}"
+
+
+class DirectoryUse(models.Model):
+    """Usage statistics: a list open (entry empty) or a page view of one entry."""
+
+    entry = models.ForeignKey(
+        DirectoryEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="uses"
+    )
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.entry_id or 'list'} {self.at:%Y-%m-%d}"
+
+
+class DirectoryContact(models.Model):
+    """A contact a user records: who contacted whom, and how quickly they got an answer."""
+
+    entry = models.ForeignKey(DirectoryEntry, on_delete=models.CASCADE, related_name="contacts")
+    caller = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    caller_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    contacted_at = models.DateTimeField(_("kontakt"))
+    answer_minutes = models.PositiveIntegerField(_("minuter till svar"), null=True, blank=True)
+    note = models.CharField(_("kommentar"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-contacted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.caller} → {self.entry}"

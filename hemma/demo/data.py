@@ -242,3 +242,23 @@ DISCHARGE_CASES = {
     "194106239892": (60, "ready"),
     "193909119889": (150, "ready_long"),  # ready five days ago: payment days run
 }
+
+# Läkare till läkare (fictional numbers): unit, title, direct phone, hours, on call, out of hours.
+DIRECTORY = [
+    (
+        "ward",
+        "Infektionsläkare, konsult",
+        "023-49 00 31",
+        "Vardagar 13–15",
+        "Infektionsbakjour dygnet runt via växeln",
+        "Läkarstöd till ambulans och hemsjukvård dygnet runt: 023-49 00 32",
+    ),
+    (
+        "vc_kvarnen",
+        "Vårdcentral Kvarnen, läkare",
+        "023-49 01 11",
+        "Vardagar 08–10 och 13–14",
+        "Ingen jour; jourcentral kvällstid",
+        "Hemsjukvårdens läkarstöd vardagar 08–17",
+    ),
+]

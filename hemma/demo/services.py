@@ -146,6 +146,21 @@ def _coordination(patients: dict, units: dict, nurse: Staff, physician: Staff) -
         },
     )
     manager = Staff.objects.get(user__username="ulla.vc")
+    admin = Staff.objects.get(user__username="admin.region")
+    from hemma.coordination.models import DirectoryEntry
+
+    for unit_key, title, phone, hours, on_call, out_of_hours in data.DIRECTORY:
+        unit = units[unit_key]
+        if not DirectoryEntry.objects.filter(unit=unit, title=title).exists():
+            DirectoryEntry.objects.create(
+                unit=unit,
+                title=title,
+                direct_phone=phone,
+                consultation_hours=hours,
+                on_call=on_call,
+                out_of_hours=out_of_hours,
+                updated_by=admin,
+            )
     contact = Staff.objects.get(user__username="peter.vk")
     now = timezone.now()
     for number, (hours, step) in data.DISCHARGE_CASES.items():

@@ -1,0 +1,119 @@
+"""The doctor-to-doctor directory (läkare till läkare) and its usage statistics."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from statistics import median
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hemma.accounts.models import Membership, Staff, Unit
+from hemma.errors import HemmaError, NotAllowed
+
+from .models import DirectoryContact, DirectoryEntry, DirectoryUse
+
+FIELDS = ("title", "direct_phone", "consultation_hours", "on_call", "out_of_hours", "notes")
+
+
+def may_maintain(staff: Staff, unit: Unit) -> bool:
+    """Each unit's administrator (or manager) maintains the unit's entries."""
+    membership = Membership.objects.filter(staff=staff, unit=unit).first()
+    return membership is not None and (
+        membership.role == Membership.Role.MANAGER
+        or staff.profession == Staff.Profession.ADMINISTRATOR
+    )
+
+
+def entry_save(
+    *, staff: Staff, unit: Unit, entry: DirectoryEntry | None, **values
+) -> DirectoryEntry:
+    if entry is not None and entry.unit_id != unit.pk:
+        raise NotAllowed(_("Posten hör till en annan enhet."))
+    if not may_maintain(staff, unit):
+        raise NotAllowed(_("Katalogen underhålls av enhetens administratör eller chef."))
+    if not values.get("title", "").strip() or not values.get("direct_phone", "").strip():
+        raise HemmaError(_("Ange rubrik och direktnummer."))
+    entry = entry or DirectoryEntry(unit=unit)
+    for name in FIELDS:
+        setattr(entry, name, str(values.get(name, "")).strip())
+    entry.updated_by = staff
+    entry.save()
+    return entry
+
+
+def search(query: str):
+    entries = DirectoryEntry.objects.select_related("unit__organisation")
+    query = query.strip()
+    if query:
+        entries = entries.filter(
+            Q(title__icontains=query)
+            | Q(unit__name__icontains=query)
+            | Q(direct_phone__icontains=query)
+            | Q(on_call__icontains=query)
+        )
+    return entries
+
+
+def record_use(*, staff: Staff, entry: DirectoryEntry | None = None) -> None:
+    DirectoryUse.objects.create(staff=staff, entry=entry)
+
+
+def contact_record(
+    *,
+    staff: Staff,
+    unit: Unit,
+    entry: DirectoryEntry,
+    contacted_at: datetime,
+    answer_minutes: int | None,
+    note: str = "",
+) -> DirectoryContact:
+    if contacted_at > timezone.now() + timedelta(minutes=5):
+        raise HemmaError(_("Kontakttiden ligger i framtiden."))
+    if answer_minutes is not None and not 0 <= answer_minutes <= 7 * 24 * 60:
+        raise HemmaError(_("Ange svarstiden i minuter (högst en vecka)."))
+    return DirectoryContact.objects.create(
+        entry=entry,
+        caller=staff,
+        caller_unit=unit,
+        contacted_at=contacted_at,
+        answer_minutes=answer_minutes,
+        note=note.strip(),
+    )
+
+
+@dataclass(frozen=True)
+class EntryStats:
+    entry: DirectoryEntry
+    views: int
+    contacts: int
+    median_answer_minutes: float | None
+
+
+def statistics(first: date, last: date) -> tuple[int, int, list[EntryStats]]:
+    """List opens, page views and per-entry views, contacts and median answer time."""
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    uses = DirectoryUse.objects.filter(at__gte=start, at__lt=end)
+    opens = uses.filter(entry__isnull=True).count()
+    views: dict[int, int] = {}
+    for entry_id in uses.filter(entry__isnull=False).values_list("entry_id", flat=True):
+        views[entry_id] = views.get(entry_id, 0) + 1
+    answers: dict[int, list[int]] = {}
+    contacts: dict[int, int] = {}
+    for entry_id, minutes in DirectoryContact.objects.filter(
+        contacted_at__gte=start, contacted_at__lt=end
+    ).values_list("entry_id", "answer_minutes"):
+        contacts[entry_id] = contacts.get(entry_id, 0) + 1
+        if minutes is not None:
+            answers.setdefault(entry_id, []).append(minutes)
+    rows = [
+        EntryStats(
+            entry,
+            views.get(entry.pk, 0),
+            contacts.get(entry.pk, 0),
+            median(answers[entry.pk]) if entry.pk in answers else None,
+        )
+        for entry in DirectoryEntry.objects.select_related("unit")
+    ]
+    return opens, sum(views.values()), rows
