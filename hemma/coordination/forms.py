@@ -167,3 +167,14 @@ class PeriodForm(forms.Form):
         if data.get("first") and data.get("last") and data["first"] > data["last"]:
             raise forms.ValidationError(_("Från-datumet ligger efter till-datumet."))
         return data
+
+
+class TemporaryVisitForm(forms.Form):
+    personal_number = forms.CharField(label=_("Personnummer"), max_length=15)
+    visited_at = forms.DateTimeField(
+        label=_("Besök"), input_formats=FORMATS, widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M")
+    )
+    reason = forms.CharField(label=_("Orsak"), max_length=300)
+    outcome = forms.CharField(
+        label=_("Bedömning och åtgärd"), widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -308,3 +308,21 @@ class DirectoryContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} → {self.entry}"
+
+
+class TemporaryVisit(models.Model):
+    """Tillfälligt besök: ambulance, home health care or primary care visits a patient not
+    enrolled in home health care, by the local routine; visible to the primary care centre."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="temporary_visits")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    visited_at = models.DateTimeField(_("besök"))
+    reason = models.CharField(_("orsak"), max_length=300)
+    outcome = models.TextField(_("bedömning och åtgärd"))
+
+    class Meta:
+        ordering = ["-visited_at"]
+
+    def __str__(self) -> str:
+        return f"Tillfälligt besök {self.visited_at:%Y-%m-%d}"

@@ -4,7 +4,7 @@
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -150,3 +150,48 @@ def flags_for(patient_ids: list) -> dict:
             visits=len(recent),
         )
     return flags
+
+
+def temporary_visit_record(
+    *,
+    staff: Staff,
+    unit: Unit,
+    personal_number: str,
+    visited_at,
+    reason: str,
+    outcome: str,
+):
+    """A temporary visit to a patient not enrolled in home health care (local routine);
+    the patient's primary care centre sees it on its care coordinator list."""
+    from .models import TemporaryVisit
+
+    try:
+        number = parse_personal_identity(personal_number).number
+    except InvalidIdentifier:
+        raise HemmaError(_("Ogiltigt personnummer.")) from None
+    patient = Patient.objects.filter(personal_number=number).first()
+    if patient is None:
+        raise HemmaError(_("Patienten finns inte i Hemma."))
+    if not reason.strip() or not outcome.strip():
+        raise HemmaError(_("Ange orsak och bedömning."))
+    if visited_at > timezone.now() + timedelta(minutes=5):
+        raise HemmaError(_("Besökstiden ligger i framtiden."))
+    with transaction.atomic():
+        visit = TemporaryVisit.objects.create(
+            patient=patient,
+            unit=unit,
+            staff=staff,
+            visited_at=visited_at,
+            reason=reason.strip(),
+            outcome=outcome.strip(),
+        )
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+            purpose=AccessLogEntry.Purpose.CARE,
+            outcome=AccessLogEntry.Outcome.GRANTED,
+            detail="temporary visit recorded",
+        )
+    return visit

@@ -12,6 +12,7 @@ urlpatterns = [
     path("directory/stats/", views.directory_stats, name="directory_stats"),
     path("directory/<int:entry_id>/", views.directory_entry, name="directory_entry"),
     path("directory/<int:entry_id>/edit/", views.directory_edit, name="directory_edit"),
+    path("visit/", views.temporary_visit, name="temporary_visit"),
     path("meetings/", views.meetings_view, name="meetings"),
     path("meetings/<int:meeting_id>/", views.meeting, name="meeting"),
     path("meetings/<int:meeting_id>/<slug:action>/", views.meeting_act, name="meeting_act"),

@@ -16,7 +16,7 @@ from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
 from hemma.web.decorators import staff_required
 
-from . import directory, forms, meetings, screening, selectors, services
+from . import care_coordinator, directory, forms, meetings, screening, selectors, services
 from .models import CoordinationMeeting, DirectoryEntry, MeetingItem, MessageReceipt, Task
 
 
@@ -46,6 +46,9 @@ def worklist(request):
             },
         )
     cases = list(selectors.cases_for_unit(unit))
+    coordinator_rows = (
+        care_coordinator.worklist(unit) if unit.kind == Unit.Kind.PRIMARY_CARE else None
+    )
     return render(
         request,
         "coordination/inbox.html",
@@ -55,6 +58,7 @@ def worklist(request):
             "now": now,
             "tasks": meetings.tasks_for_unit(unit)[:100],
             "today": timezone.localdate(),
+            "coordinator_rows": coordinator_rows,
         },
     )
 
@@ -439,3 +443,22 @@ def directory_stats(request):
         "coordination/directory_stats.html",
         {"form": form, "opens": opens, "views": views, "rows": rows, "first": first, "last": last},
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def temporary_visit(request):
+    form = forms.TemporaryVisitForm(
+        request.POST if request.method == "POST" else None,
+        initial={"visited_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            screening.temporary_visit_record(
+                staff=request.hemma.staff, unit=request.hemma.unit, **form.cleaned_data
+            )
+            messages.success(request, _("Det tillfälliga besöket är registrerat."))
+            return redirect("coordination:worklist")
+        except HemmaError as error:
+            form.add_error(None, error.message)
+    return render(request, "coordination/temporary_visit.html", {"form": form})
