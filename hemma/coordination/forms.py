@@ -178,3 +178,30 @@ class TemporaryVisitForm(forms.Form):
     outcome = forms.CharField(
         label=_("Bedömning och åtgärd"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class SipPlanForm(forms.Form):
+    needs = forms.CharField(label=_("Behov"), widget=forms.Textarea(attrs={"rows": 3}))
+    goals = forms.CharField(label=_("Mål"), widget=forms.Textarea(attrs={"rows": 3}))
+    actions = forms.CharField(
+        label=_("Vem gör vad och när"),
+        help_text=_("En per rad: vem | vad | när, t.ex. Dottern | Handlar mat | Varje fredag"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    follow_up_on = forms.DateField(
+        label=_("Uppföljning"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+    evaluation = forms.CharField(
+        label=_("Utvärdering"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    base_number = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean_actions(self):
+        from hemma.careplans.forms import text_to_rows
+
+        rows, problems = text_to_rows(self.cleaned_data["actions"], ("who", "what", "when"), 2)
+        if problems:
+            raise forms.ValidationError(problems)
+        if not rows:
+            raise forms.ValidationError(_("Ange minst en rad."))
+        return rows

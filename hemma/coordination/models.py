@@ -326,3 +326,27 @@ class TemporaryVisit(models.Model):
 
     def __str__(self) -> str:
         return f"Tillfälligt besök {self.visited_at:%Y-%m-%d}"
+
+
+class SipPlan(models.Model):
+    """The SIP plan itself, versioned: needs, goals, who does what by when (the patient and
+    next of kin too), follow-up date and evaluation."""
+
+    case = models.ForeignKey(DischargeCase, on_delete=models.CASCADE, related_name="sip_plans")
+    number = models.PositiveIntegerField()
+    needs = models.TextField(_("behov"))
+    goals = models.TextField(_("mål"))
+    actions = models.JSONField(_("vem gör vad och när"), default=list)
+    follow_up_on = models.DateField(_("uppföljning"))
+    evaluation = models.TextField(_("utvärdering"), blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="sip_plan_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"SIP v{self.number}"

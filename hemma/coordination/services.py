@@ -15,7 +15,7 @@ from hemma.clinical.discharge_law import notice_is_late
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import Patient
 
-from .models import CaseMessage, DischargeCase, MessageReceipt, SipMeeting
+from .models import CaseMessage, DischargeCase, MessageReceipt, SipMeeting, SipPlan
 
 MUNICIPAL_KINDS = (Unit.Kind.HOME_HEALTH_CARE, Unit.Kind.HOME_CARE)
 
@@ -310,3 +310,44 @@ def case_discharge(*, staff: Staff, unit: Unit, case: DischargeCase) -> Discharg
         _send(case, CaseMessage.Kind.DISCHARGED, staff, unit, _("Patienten är utskriven."))
         _log(staff, unit, case, "discharged")
     return case
+
+
+def sip_plan_save(
+    *,
+    staff: Staff,
+    unit: Unit,
+    case: DischargeCase,
+    base_number: int,
+    needs: str,
+    goals: str,
+    actions: list[dict],
+    follow_up_on: date,
+    evaluation: str = "",
+) -> SipPlan:
+    """A new version of the SIP plan; a save based on an older version is refused."""
+    if not needs.strip() or not goals.strip() or not actions:
+        raise HemmaError(_("Ange behov, mål och vem som gör vad."))
+    with transaction.atomic():
+        case = _locked(case)
+        _require_case_unit(staff, unit, case)
+        if case.sip_consent_at is None:
+            raise NotAllowed(_("SIP kräver patientens samtycke. Registrera samtycket först."))
+        latest = case.sip_plans.order_by("-number").first()
+        current = latest.number if latest else 0
+        if base_number != current:
+            raise Conflict(
+                _("Någon annan har sparat version %(n)s av planen. Läs den och gör om ändringen.")
+                % {"n": current}
+            )
+        plan = SipPlan.objects.create(
+            case=case,
+            number=current + 1,
+            needs=needs.strip(),
+            goals=goals.strip(),
+            actions=actions,
+            follow_up_on=follow_up_on,
+            evaluation=evaluation.strip(),
+            created_by=staff,
+        )
+        _log(staff, unit, case, f"SIP plan v{plan.number}")
+    return plan

@@ -18,5 +18,6 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/<slug:action>/", views.meeting_act, name="meeting_act"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
     path("case/<int:case_id>/", views.case, name="case"),
+    path("case/<int:case_id>/sip-plan/", views.sip_plan, name="sip_plan"),
     path("case/<int:case_id>/<slug:action>/", views.act, name="act"),
 ]

@@ -462,3 +462,51 @@ def temporary_visit(request):
         except HemmaError as error:
             form.add_error(None, error.message)
     return render(request, "coordination/temporary_visit.html", {"form": form})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def sip_plan(request, case_id):
+    unit = request.hemma.unit
+    case = selectors.get_case_for_user(
+        staff=request.hemma.staff,
+        unit=unit,
+        case_id=case_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT
+        if request.method == "POST"
+        else AccessLogEntry.Action.VIEW_PATIENT,
+    )
+    plans = list(case.sip_plans.select_related("created_by__user"))
+    latest = plans[0] if plans else None
+    if request.method == "POST":
+        form = forms.SipPlanForm(request.POST)
+        if form.is_valid():
+            try:
+                services.sip_plan_save(
+                    staff=request.hemma.staff, unit=unit, case=case, **form.cleaned_data
+                )
+                messages.success(request, _("SIP-planen är sparad."))
+                return redirect("coordination:sip_plan", case_id=case.pk)
+            except HemmaError as error:
+                form.add_error(None, error.message)
+    else:
+        initial = {"base_number": latest.number if latest else 0}
+        if latest:
+            initial.update(
+                needs=latest.needs,
+                goals=latest.goals,
+                actions="\n".join(
+                    f"{a['who']} | {a['what']} | {a['when']}" for a in latest.actions
+                ),
+                follow_up_on=latest.follow_up_on,
+                evaluation=latest.evaluation,
+            )
+        form = forms.SipPlanForm(initial=initial)
+    template = (
+        "coordination/sip_print.html" if request.GET.get("print") else "coordination/sip_plan.html"
+    )
+    return render(
+        request,
+        template,
+        {"case": case, "patient": case.patient, "plans": plans, "latest": latest, "form": form},
+    )
