@@ -173,7 +173,13 @@ def flag(request, patient_id):
         else:
             messages.success(request, _("Patienten är flaggad som möjlig kandidat."))
             return redirect("episodes:detail", episode_id=episode.pk)
-    return render(request, "episodes/flag.html", {"form": form, "patient": patient})
+    from hemma.coordination.screening import flags_for
+
+    return render(
+        request,
+        "episodes/flag.html",
+        {"form": form, "patient": patient, "screening": flags_for([patient.pk])[patient.pk]},
+    )
 
 
 @staff_required

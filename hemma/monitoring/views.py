@@ -425,8 +425,22 @@ def patient_home(request):
             "patient": episode.patient,
             "version": current_version(agreement) if agreement else None,
             "recent": episode.observations.all()[:10],
+            "fixed_contact": _fixed_contact(episode.patient),
         },
     )
+
+
+def _fixed_contact(patient):
+    """The named fixed care contact (lag 2017:612), shown to the patient too."""
+    from hemma.coordination.models import DischargeCase
+
+    case = (
+        DischargeCase.objects.filter(patient=patient, fixed_contact__isnull=False)
+        .select_related("fixed_contact__user", "patient__listed_unit")
+        .order_by("-admitted_at")
+        .first()
+    )
+    return case.fixed_contact if case else None
 
 
 def _json_error(message, status=400):

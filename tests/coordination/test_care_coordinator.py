@@ -89,3 +89,27 @@ def test_a_temporary_visit_is_recorded_and_seen_by_primary_care(
             reason="x",
             outcome="y",
         )
+
+
+def test_the_patient_sees_the_fixed_care_contact_on_the_tablet(
+    ward_nurse, ward, home_health, primary_care, kim, coordinator, client
+):
+    from hemma.episodes.models import Episode
+    from hemma.monitoring import services as monitoring
+    from tests.conftest import make_staff
+
+    manager = make_staff("chef", "physician", primary_care, role="manager")
+    case = services.case_open(
+        staff=ward_nurse,
+        unit=ward,
+        patient=kim,
+        admitted_at=timezone.now() - timedelta(hours=2),
+        estimated_discharge=timezone.localdate() + timedelta(days=2),
+        receivers=[home_health],
+    )
+    services.fixed_contact_appoint(staff=manager, unit=primary_care, case=case, contact=coordinator)
+    episode = Episode.objects.create(patient=kim, ward=ward, created_by=ward_nurse, state="at_home")
+    code = monitoring.enrolment_issue(staff=ward_nurse, unit=ward, episode=episode)
+    client.post(reverse("monitoring:patient_start"), {"code": code})
+    page = client.get(reverse("monitoring:patient_home")).content.decode()
+    assert "Din fasta vårdkontakt: Coordinator Test" in page

@@ -103,3 +103,16 @@ class TestFrailty:
             {"level": "5", "assessed_on": "2026-11-01"},
         )
         assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_frailty_and_frequent_attendance_inform_the_flagging(as_ward_nurse, ward_nurse, ward, kim):
+    from hemma.coordination.screening import frailty_record
+
+    frailty_record(
+        staff=ward_nurse, unit=ward, patient=kim, level=6, assessed_on=timezone.localdate()
+    )
+    for days in (2, 9, 30):
+        EdVisit.objects.create(patient=kim, visited_on=timezone.localdate() - timedelta(days=days))
+    page = as_ward_nurse.get(reverse("episodes:flag", args=[kim.pk])).content.decode()
+    assert "CFS 6" in page and "Frekvent besökare" in page
