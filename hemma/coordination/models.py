@@ -185,14 +185,21 @@ class EdVisit(models.Model):
 
 
 class Task(models.Model):
-    """One task model for every follow-up (meetings, rounds, flow steps): an owner unit
-    (and person), a due date, a status, a link to the patient."""
+    """One task model for every follow-up – from meetings, rounds, alerts and the flow's
+    steps (the ward's evening call on day 1): an owner unit (and person), a due date (and
+    time), a status, a link to the patient and the episode."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Att göra")
         DONE = "done", _("Klar")
 
+    class Kind(models.TextChoices):
+        EVENING_CALL = "evening_call", _("Kvällssamtal dag 1")
+        FOLLOW_UP = "follow_up", _("Uppföljning")
+        OTHER = "other", _("Övrigt")
+
     title = models.CharField(_("uppgift"), max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.FOLLOW_UP)
     owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tasks")
     owner = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -200,10 +207,17 @@ class Task(models.Model):
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks"
     )
+    episode = models.ForeignKey(
+        "episodes.Episode", on_delete=models.CASCADE, null=True, blank=True, related_name="tasks"
+    )
     due_on = models.DateField(_("senast"))
+    due_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     source = models.CharField(max_length=50, blank=True)
-    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("anteckning"), blank=True)
+    created_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     done_by = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -211,11 +225,15 @@ class Task(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["status", "due_on", "id"]
+        ordering = ["status", "due_on", "due_at", "id"]
         indexes = [models.Index(fields=["owner_unit", "status", "due_on"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def unit(self) -> Unit:
+        return self.owner_unit
 
 
 class CoordinationMeeting(models.Model):

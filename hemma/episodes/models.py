@@ -238,30 +238,6 @@ class SafetyBedReservation(models.Model):
         return f"{self.bed} ← {self.episode_id}"
 
 
-class EpisodeTask(models.Model):
-    """A task for a unit on an episode, e.g. the ward's evening phone call on day 1."""
-
-    class Kind(models.TextChoices):
-        EVENING_CALL = "evening_call", _("Kvällssamtal dag 1")
-        OTHER = "other", _("Övrigt")
-
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="tasks")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind)
-    due_at = models.DateTimeField()
-    done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    note = models.TextField(_("anteckning"), blank=True)
-
-    class Meta:
-        ordering = ["due_at"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.episode_id})"
-
-
 class Referral(models.Model):
     """Remiss/information to the listed primary care centre after discharge."""
 

@@ -20,6 +20,7 @@ from hemma.careplans.models import Agreement
 from hemma.careplans.selectors import agreement_for_episode, discharge_criteria_met
 from hemma.carerequests.models import CareRequest
 from hemma.clinical import episode_states as states
+from hemma.coordination.models import Task
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient
 from hemma.patients.services import sharing_consent_record
@@ -29,7 +30,6 @@ from .models import (
     ChecklistItem,
     Consent,
     Episode,
-    EpisodeTask,
     EpisodeTransition,
     Referral,
     SafetyBed,
@@ -391,11 +391,17 @@ def episode_send_home(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
         now = timezone.now()
         episode.at_home_since = now
         episode.save(update_fields=["at_home_since"])
-        EpisodeTask.objects.create(
+        due = _evening_of(now)
+        Task.objects.create(
+            title=str(Task.Kind.EVENING_CALL.label),
+            kind=Task.Kind.EVENING_CALL,
             episode=episode,
-            unit=episode.ward,
-            kind=EpisodeTask.Kind.EVENING_CALL,
-            due_at=_evening_of(now),
+            patient=episode.patient,
+            owner_unit=episode.ward,
+            due_on=timezone.localdate(due),
+            due_at=due,
+            source="flow",
+            created_by=staff,
         )
     return episode
 
@@ -406,17 +412,14 @@ def _evening_of(moment: datetime) -> datetime:
     return max(evening, moment + timedelta(hours=1))
 
 
-def episode_task_complete(*, staff: Staff, unit: Unit, task: EpisodeTask, note: str) -> EpisodeTask:
+def episode_task_complete(*, staff: Staff, unit: Unit, task: Task, note: str) -> Task:
     with transaction.atomic():
-        task = (
-            EpisodeTask.objects.select_for_update()
-            .select_related("episode__patient")
-            .get(pk=task.pk)
-        )
+        task = Task.objects.select_for_update().select_related("episode__patient").get(pk=task.pk)
         if task.done_at is not None:
             raise Conflict(_("Uppgiften är redan klar."))
-        if task.unit_id != unit.pk:
+        if task.owner_unit_id != unit.pk:
             raise NotAllowed(_("Uppgiften hör till en annan enhet."))
+        task.status = Task.Status.DONE
         task.done_at, task.done_by, task.note = timezone.now(), staff, note.strip()
         task.save()
         _log(staff=staff, unit=unit, episode=task.episode, detail=f"task {task.kind} done")
@@ -449,13 +452,18 @@ def episode_direct_admission(*, staff: Staff, unit: Unit, episode: Episode, reas
         reservation.save(update_fields=["occupied_at"])
         if episode.home_health_unit_id:
             # The municipality learns at once that the patient is back on the ward.
-            EpisodeTask.objects.create(
-                episode=episode,
-                unit=episode.home_health_unit,
-                kind=EpisodeTask.Kind.OTHER,
-                due_at=timezone.now(),
-                note=_("Direktinlagd på %(bed)s: %(reason)s")
+            now = timezone.now()
+            Task.objects.create(
+                title=_("Direktinlagd på %(bed)s: %(reason)s")
                 % {"bed": reservation.bed.label, "reason": reason.strip()},
+                kind=Task.Kind.OTHER,
+                episode=episode,
+                patient=episode.patient,
+                owner_unit=episode.home_health_unit,
+                due_on=timezone.localdate(now),
+                due_at=now,
+                source="flow",
+                created_by=staff,
             )
     return episode
 

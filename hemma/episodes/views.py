@@ -20,6 +20,7 @@ from hemma.carerequests.selectors import inbox_for_unit, requests_for_episode
 from hemma.clinical import episode_states as states
 from hemma.clinical.discharge_law import sip_call_deadline
 from hemma.clinical.recurrence import applies_on
+from hemma.coordination.models import Task
 from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
 from hemma.web.decorators import staff_required
@@ -28,7 +29,6 @@ from . import forms, services
 from .models import (
     ChecklistItem,
     Episode,
-    EpisodeTask,
     Referral,
     SafetyBed,
     SafetyBedReservation,
@@ -80,9 +80,11 @@ def worklist(request):
         "groups": groups,
         "census": census,
         "now": timezone.now(),
-        "tasks": EpisodeTask.objects.filter(unit=unit, done_at=None)
-        .select_related("episode__patient")
-        .order_by("due_at")[:50],
+        "today_date": timezone.localdate(),
+        # Every open task of the unit (flow, alerts, meetings), the most overdue first.
+        "tasks": Task.objects.filter(owner_unit=unit, status=Task.Status.OPEN)
+        .select_related("episode__patient", "patient")
+        .order_by("due_on", "due_at", "id")[:50],
     }
     if unit.kind == Unit.Kind.WARD:
         context["silent"] = silent_patients(groups[states.AT_HOME])
@@ -218,7 +220,7 @@ def detail(request, episode_id):
             "transitions": episode.transitions.select_related("by__user"),
             "checklist": episode.checklist.select_related("by__user").order_by("id"),
             "reservation": reservation,
-            "tasks": episode.tasks.select_related("unit", "done_by__user"),
+            "tasks": episode.tasks.select_related("owner_unit", "done_by__user"),
             "referrals": episode.referrals.select_related("to_unit"),
             "at_home_day": at_home_day,
             "agreement": agreement,

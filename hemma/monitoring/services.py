@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.clinical import episode_states as states
 from hemma.clinical.news2 import InvalidVitals, News2Result, Vitals, news2
-from hemma.episodes.models import Episode, EpisodeTask, EpisodeTransition
+from hemma.coordination.models import Task
+from hemma.episodes.models import Episode, EpisodeTransition
 from hemma.episodes.services import _log, episode_direct_admission
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import Patient
@@ -345,16 +346,22 @@ def alerts_escalate(now: datetime | None = None) -> int:
         )
         if claimed:
             escalated += 1
-            EpisodeTask.objects.create(
+            Task.objects.create(
+                title=(
+                    _("Eskalerat larm till %(who)s: %(why)s")
+                    % {
+                        "who": physician.display_name if physician else _("jourhavande läkare"),
+                        "why": "; ".join(alert.reasons),
+                    }
+                )[:300],
+                kind=Task.Kind.OTHER,
                 episode=alert.episode,
-                unit=alert.unit,
-                kind=EpisodeTask.Kind.OTHER,
+                patient=alert.episode.patient,
+                owner_unit=alert.unit,
+                owner=physician,
+                due_on=timezone.localdate(now),
                 due_at=now,
-                note=_("Eskalerat larm till %(who)s: %(why)s")
-                % {
-                    "who": physician.display_name if physician else _("jourhavande läkare"),
-                    "why": "; ".join(alert.reasons),
-                },
+                source="alert",
             )
     return escalated
 

@@ -6,11 +6,11 @@ import pytest
 from django.db import connection
 
 from hemma.audit.models import AccessLogEntry
+from hemma.coordination.models import Task
 from hemma.episodes import services
 from hemma.episodes.models import (
     ChecklistItem,
     Episode,
-    EpisodeTask,
     Referral,
     SafetyBed,
     SafetyBedReservation,
@@ -206,8 +206,8 @@ class TestChecklistBedAndHome:
         services.episode_send_home(staff=ward_nurse, unit=ward, episode=episode)
         episode.refresh_from_db()
         assert episode.state == "at_home" and episode.at_home_since
-        call = EpisodeTask.objects.get(episode=episode, kind="evening_call")
-        assert call.unit == ward
+        call = Task.objects.get(episode=episode, kind="evening_call")
+        assert call.owner_unit == ward and call.title == "Kvällssamtal dag 1"
         services.episode_task_complete(staff=ward_nurse, unit=ward, task=call, note="Mår bra")
 
         services.episode_direct_admission(
@@ -216,8 +216,8 @@ class TestChecklistBedAndHome:
         episode.refresh_from_db()
         assert episode.state == "readmitted"
         assert SafetyBedReservation.objects.get(episode=episode).occupied_at is not None
-        notice = EpisodeTask.objects.get(episode=episode, unit=home_health)
-        assert "Plats 23" in notice.note
+        notice = Task.objects.get(episode=episode, owner_unit=home_health)
+        assert "Plats 23" in notice.title
 
         services.episode_return_home(staff=ward_nurse, unit=ward, episode=episode, reason="")
         with pytest.raises(NotAllowed, match="Bara en läkare"):

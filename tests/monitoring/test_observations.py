@@ -140,7 +140,7 @@ class TestEscalation:
         assert services.alerts_escalate(later) == 0  # claimed: a second worker does nothing
         alert.refresh_from_db()
         assert alert.escalated_to == physician and alert.escalated_at is not None
-        assert at_home.tasks.filter(note__startswith="Eskalerat larm").exists()
+        assert at_home.tasks.filter(title__startswith="Eskalerat larm", owner=physician).exists()
 
     def test_an_acknowledged_or_low_medium_alert_is_not_escalated(self, at_home, ward_nurse, ward):
         acknowledged = record(at_home, RED_SET, client_id="a").alert
