@@ -414,7 +414,11 @@ def _evening_of(moment: datetime) -> datetime:
 
 def episode_task_complete(*, staff: Staff, unit: Unit, task: Task, note: str) -> Task:
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("episode__patient").get(pk=task.pk)
+        task = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("episode__patient")
+            .get(pk=task.pk)
+        )
         if task.done_at is not None:
             raise Conflict(_("Uppgiften är redan klar."))
         if task.owner_unit_id != unit.pk:
