@@ -17,26 +17,11 @@ demo region, enrols devices and measures in-process with Django's test client:
 
 import argparse
 import json
-import os
-import sys
 import time
 import tracemalloc
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hemma.settings")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
-
-
-def percentiles(samples_ms):
-    ordered = sorted(samples_ms)
-
-    def at(p):
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-    return f"p50 {at(50):.1f} ms  p95 {at(95):.1f} ms  p99 {at(99):.1f} ms"
+from common import fresh_database, percentiles  # noqa: E402  (bench/ on sys.path)
 
 
 def observation(loinc, value, unit, ident, when):
@@ -60,25 +45,13 @@ def main():
     parser.add_argument("--patients", type=int, default=200)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    database = fresh_database()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
     from django.utils import timezone
 
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        Path(database["NAME"]).unlink(missing_ok=True)
-    call_command("migrate", verbosity=0)
-    if not database["ENGINE"].endswith("sqlite3"):
-        call_command("flush", interactive=False, verbosity=0)
     print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]}")
 
     from hemma.accounts.models import Staff, Unit

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
 from hemma.careplans.selectors import agreement_for_episode
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
 from . import forms, selectors, services
@@ -24,14 +24,7 @@ from .models import LogisticsOrder
 @staff_required
 def inbox(request):
     unit = request.hemma.unit
-    access_log_record(
-        staff=request.hemma.staff,
-        unit=unit,
-        action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail="care request inbox",
-    )
+    log_list(request, "care request inbox")
     return render(
         request,
         "carerequests/inbox.html",
@@ -182,15 +175,7 @@ def act(request, request_id, action):
     ).care_request
     form_class, perform, done = ACTIONS[action]
     form = form_class(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
-    else:
-        try:
-            perform(request, care_request, dict(form.cleaned_data))
-            messages.success(request, str(done))
-        except HemmaError as error:
-            messages.error(request, error.message)
+    run_form_action(request, form, lambda data: perform(request, care_request, data), done)
     return redirect("carerequests:detail", request_id=care_request.pk)
 
 

@@ -14,6 +14,7 @@ from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
 from . import care_coordinator, directory, forms, meetings, screening, selectors, services
@@ -23,14 +24,7 @@ from .models import CoordinationMeeting, DirectoryEntry, MeetingItem, MessageRec
 @staff_required
 def worklist(request):
     unit = request.hemma.unit
-    access_log_record(
-        staff=request.hemma.staff,
-        unit=unit,
-        action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail="coordination worklist",
-    )
+    log_list(request, "coordination worklist")
     now = timezone.now()
     if unit.kind == Unit.Kind.WARD:
         cases = list(selectors.ward_cases(unit))
@@ -205,15 +199,7 @@ def act(request, case_id, action):
     else:
         form_class, perform = ACTIONS[action]
         form = form_class(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
-    else:
-        try:
-            perform(request, case, dict(form.cleaned_data))
-            messages.success(request, _("Sparat."))
-        except HemmaError as error:
-            messages.error(request, error.message)
+    run_form_action(request, form, lambda data: perform(request, case, data))
     return redirect("coordination:case", case_id=case.pk)
 
 
@@ -227,21 +213,14 @@ def frailty(request, patient_id):
         action=AccessLogEntry.Action.EDIT_PATIENT,
         detail="frailty screening",
     ).patient
-    form = forms.FrailtyForm(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
-    else:
-        try:
-            screening.frailty_record(
-                staff=request.hemma.staff,
-                unit=request.hemma.unit,
-                patient=patient,
-                **form.cleaned_data,
-            )
-            messages.success(request, _("Skörhetsbedömningen är sparad."))
-        except HemmaError as error:
-            messages.error(request, error.message)
+    run_form_action(
+        request,
+        forms.FrailtyForm(request.POST),
+        lambda data: screening.frailty_record(
+            staff=request.hemma.staff, unit=request.hemma.unit, patient=patient, **data
+        ),
+        _("Skörhetsbedömningen är sparad."),
+    )
     return redirect("patients:detail", patient_id=patient.pk)
 
 

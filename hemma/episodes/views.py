@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
 from hemma.careplans.models import AgreementVersion
 from hemma.careplans.selectors import agreement_for_episode, criteria_status, current_version
 from hemma.carerequests.models import CareRequest
@@ -23,6 +22,7 @@ from hemma.clinical.recurrence import applies_on
 from hemma.coordination.models import Task
 from hemma.errors import HemmaError
 from hemma.patients.selectors import get_patient_for_user
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
 from . import forms, services
@@ -57,14 +57,7 @@ def worklist(request):
     groups = {state: [] for state in states.STATES}
     for episode in episodes:
         groups[episode.state].append(episode)
-    access_log_record(
-        staff=request.hemma.staff,
-        unit=unit,
-        action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail="episode worklist",
-    )
+    log_list(request, "episode worklist")
     census = None
     if unit.kind == Unit.Kind.WARD:
         safety = SafetyBed.objects.filter(ward=unit).count()
@@ -356,15 +349,7 @@ def act(request, episode_id, action):
     ).episode
     form_class, perform = ACTIONS[action]
     form = form_class(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
-    else:
-        try:
-            perform(request, episode, dict(form.cleaned_data))
-            messages.success(request, _("Sparat."))
-        except HemmaError as error:
-            messages.error(request, error.message)
+    run_form_action(request, form, lambda data: perform(request, episode, data))
     return redirect("episodes:detail", episode_id=episode.pk)
 
 

@@ -23,6 +23,7 @@ from hemma.audit.services import access_log_record
 from hemma.careplans.selectors import agreement_for_episode, current_version
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
 from . import forms, selectors, services
@@ -152,15 +153,7 @@ def act(request, episode_id, action):
     ).episode
     form_class, perform = ACTIONS[action]
     form = form_class(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
-    else:
-        try:
-            perform(request, episode, form)
-            messages.success(request, _("Sparat."))
-        except HemmaError as error:
-            messages.error(request, error.message)
+    run_form_action(request, form, lambda _data: perform(request, episode, form))
     return redirect("monitoring:episode", episode_id=episode.pk)
 
 
@@ -216,14 +209,7 @@ def _alert_context(request):
 
 
 def _log_alert_list(request):
-    access_log_record(
-        staff=request.hemma.staff,
-        unit=request.hemma.unit,
-        action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail="alert list",
-    )
+    log_list(request, "alert list")
 
 
 @staff_required

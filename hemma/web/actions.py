@@ -1,0 +1,38 @@
+"""What every POST action view does the same way: validate the form, call exactly one
+service, and tell the user the outcome in Swedish (never a 500 for bad input)."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.utils.translation import gettext as _
+
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.errors import HemmaError
+
+
+def run_form_action(request, form, perform: Callable[[dict], object], done: str = "") -> bool:
+    """True when the form was valid and the service succeeded; messages say what happened."""
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+        return False
+    try:
+        perform(dict(form.cleaned_data))
+    except HemmaError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, str(done) if done else _("Sparat."))
+    return True
+
+
+def log_list(request, detail: str) -> None:
+    """A list of patients was shown to the acting unit (logged like every read)."""
+    access_log_record(
+        staff=request.hemma.staff,
+        unit=request.hemma.unit,
+        action=AccessLogEntry.Action.LIST_PATIENTS,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail=detail,
+    )
