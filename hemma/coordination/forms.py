@@ -100,6 +100,12 @@ class FrailtyForm(forms.Form):
 
 class MeetingForm(forms.Form):
     partner = forms.ModelChoiceField(label=_("Möte med"), queryset=Unit.objects.none())
+    guests = forms.ModelMultipleChoiceField(
+        label=_("Ambulanssjukvården deltar"),
+        queryset=Unit.objects.filter(kind="ambulance"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     held_on = forms.DateField(
         label=_("Datum"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
     )
@@ -124,8 +130,9 @@ class TaskForm(forms.Form):
     def __init__(self, *args, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
         if meeting is not None:
+            guests = list(meeting.guests.values_list("pk", flat=True))
             self.fields["owner_unit"].queryset = Unit.objects.filter(
-                pk__in=[meeting.primary_care_id, meeting.home_health_id]
+                pk__in=[meeting.primary_care_id, meeting.home_health_id, *guests]
             )
 
 

@@ -56,7 +56,7 @@ def _require_member(staff: Staff, unit: Unit) -> None:
 
 
 def meeting_create(
-    *, staff: Staff, unit: Unit, partner: Unit, held_on: date
+    *, staff: Staff, unit: Unit, partner: Unit, held_on: date, guests: list[Unit] = ()
 ) -> CoordinationMeeting:
     _require_member(staff, unit)
     pair = {unit.kind: unit, partner.kind: partner}
@@ -74,6 +74,9 @@ def meeting_create(
                 held_on=held_on,
                 created_by=staff,
             )
+            if any(guest.kind != Unit.Kind.AMBULANCE for guest in guests):
+                raise HemmaError(_("Ambulanssjukvården kan delta som gäst."))
+            meeting.guests.set(guests)
             MeetingItem.objects.bulk_create(
                 [
                     MeetingItem(meeting=meeting, patient=patient, reason=str(reason))
@@ -85,8 +88,13 @@ def meeting_create(
     return meeting
 
 
+def _participant_ids(meeting: CoordinationMeeting) -> set[int]:
+    guests = set(meeting.guests.values_list("pk", flat=True))
+    return {meeting.primary_care_id, meeting.home_health_id} | guests
+
+
 def _require_participant(staff: Staff, unit: Unit, meeting: CoordinationMeeting) -> None:
-    if unit.pk not in (meeting.primary_care_id, meeting.home_health_id):
+    if unit.pk not in _participant_ids(meeting):
         raise NotAllowed(_("Din enhet deltar inte i mötet."))
     _require_member(staff, unit)
     if meeting.closed_at is not None:
@@ -114,7 +122,7 @@ def task_add(
 ) -> Task:
     if meeting is not None:
         _require_participant(staff, unit, meeting)
-        if owner_unit.pk not in (meeting.primary_care_id, meeting.home_health_id):
+        if owner_unit.pk not in _participant_ids(meeting):
             raise HemmaError(_("Ansvarig enhet ska delta i mötet."))
     else:
         _require_member(staff, unit)

@@ -241,6 +241,8 @@ class CoordinationMeeting(models.Model):
 
     primary_care = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     home_health = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # The ambulance service may join.
+    guests = models.ManyToManyField(Unit, blank=True, related_name="+")
     held_on = models.DateField(_("datum"))
     minutes = models.TextField(_("protokoll"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -239,6 +239,7 @@ def meetings_view(request):
                 unit=unit,
                 partner=form.cleaned_data["partner"],
                 held_on=form.cleaned_data["held_on"],
+                guests=list(form.cleaned_data["guests"]),
             )
         except HemmaError as error:
             form.add_error(None, error.message)
@@ -250,8 +251,10 @@ def meetings_view(request):
         {
             "form": form,
             "meetings": CoordinationMeeting.objects.filter(
-                Q(primary_care=unit) | Q(home_health=unit)
-            ).select_related("primary_care", "home_health")[:50],
+                Q(primary_care=unit) | Q(home_health=unit) | Q(guests=unit)
+            )
+            .distinct()
+            .select_related("primary_care", "home_health")[:50],
         },
     )
 
@@ -260,7 +263,8 @@ def _meeting_for(request, meeting_id):
     unit = request.hemma.unit
     meeting = (
         CoordinationMeeting.objects.filter(pk=meeting_id)
-        .filter(Q(primary_care=unit) | Q(home_health=unit))
+        .filter(Q(primary_care=unit) | Q(home_health=unit) | Q(guests=unit))
+        .distinct()
         .select_related("primary_care", "home_health")
         .first()
     )

@@ -92,3 +92,30 @@ def test_other_units_do_not_see_the_meeting(
         staff=coordinator, unit=primary_care, partner=home_health, held_on=timezone.localdate()
     )
     assert as_outsider.get(reverse("coordination:meeting", args=[meeting.pk])).status_code == 404
+
+
+def test_the_ambulance_may_join_and_own_tasks(
+    shared, coordinator, primary_care, home_health, region
+):
+    from tests.conftest import make_staff, make_unit
+
+    ambulance = make_unit(region, "Ambulansen", "ambulance", "AMB")
+    paramedic = make_staff("paramedic", "nurse", ambulance)
+    meeting = meetings.meeting_create(
+        staff=coordinator,
+        unit=primary_care,
+        partner=home_health,
+        held_on=timezone.localdate(),
+        guests=[ambulance],
+    )
+    item = meeting.items.get()
+    meetings.item_note(staff=paramedic, unit=ambulance, item=item, notes="Larmat två gånger")
+    task = meetings.task_add(
+        staff=coordinator,
+        unit=primary_care,
+        meeting=meeting,
+        title="Ambulansen ringer hemsjukvården vid larm",
+        owner_unit=ambulance,
+        due_on=timezone.localdate(),
+    )
+    assert task.owner_unit == ambulance
