@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('coordination', '0007_unified_tasks'),
+        ("accounts", "0001_initial"),
+        ("coordination", "0007_unified_tasks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='coordinationmeeting',
-            name='guests',
-            field=models.ManyToManyField(blank=True, related_name='+', to='accounts.unit'),
+            model_name="coordinationmeeting",
+            name="guests",
+            field=models.ManyToManyField(blank=True, related_name="+", to="accounts.unit"),
         ),
     ]
