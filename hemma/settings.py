@@ -203,3 +203,6 @@ HEMMA_ENROLMENT_CODE_MINUTES = env.int("HEMMA_ENROLMENT_CODE_MINUTES", default=3
 # Frequent attender: at least N ED visits or admissions within the window.
 HEMMA_FREQUENT_ATTENDER_DAYS = env.int("HEMMA_FREQUENT_ATTENDER_DAYS", default=180)
 HEMMA_FREQUENT_ATTENDER_VISITS = env.int("HEMMA_FREQUENT_ATTENDER_VISITS", default=3)
+# Optional road router for visit planning: an OSRM server (e.g. http://osrm.region.se:5000)
+# with a Sweden extract. Empty: the embedded straight-line model, no network calls.
+HEMMA_OSRM_URL = env("HEMMA_OSRM_URL", default="")
