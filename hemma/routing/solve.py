@@ -110,3 +110,46 @@ def solve(problem: Problem, seconds: float = 5.0, seed: int = 1) -> Plan:
     plan = Plan(routes=routes, unassigned=unassigned, solver="pyvrp")
     plan.travel_minutes = route_travel(problem, plan)
     return plan
+
+
+def replan(problem: Problem, done: Plan, now: int, seconds: float = 5.0, seed: int = 1) -> Plan:
+    """Replan during the day: visits already started (start <= now) stay exactly where they
+    are; each worker continues from the end of their last fixed visit; the rest is planned
+    again."""
+    visits = {v.id: v for v in problem.visits}
+    fixed: dict[str, list[Stop]] = {}
+    for worker_id, stops in done.routes.items():
+        fixed[worker_id] = [s for s in stops if s.start <= now]
+    fixed_ids = {s.visit_id for stops in fixed.values() for s in stops}
+    workers = []
+    for worker in problem.workers:
+        stops = fixed.get(worker.id, [])
+        if stops:
+            last = visits[stops[-1].visit_id]
+            free_at = max(now, stops[-1].start + last.duration)
+            worker = Worker(
+                worker.id,
+                last.location,
+                worker.end,
+                free_at,
+                worker.shift_end,
+                worker.skills,
+                worker.capacity,
+            )
+        else:
+            worker = Worker(
+                worker.id,
+                worker.start,
+                worker.end,
+                max(now, worker.shift_start),
+                worker.shift_end,
+                worker.skills,
+                worker.capacity,
+            )
+        workers.append(worker)
+    rest = Problem([v for v in problem.visits if v.id not in fixed_ids], workers, problem.travel)
+    later = solve(rest, seconds=seconds, seed=seed)
+    routes = {w.id: fixed.get(w.id, []) + later.routes.get(w.id, []) for w in problem.workers}
+    plan = Plan(routes=routes, unassigned=later.unassigned, solver="pyvrp (replanned)")
+    plan.travel_minutes = route_travel(problem, plan)
+    return plan

@@ -96,8 +96,28 @@ def test_the_checker_finds_every_kind_of_violation():
 
 def test_the_routing_package_does_not_import_django():
     code = (
-        "import sys, hemma.routing.solve, hemma.routing.check, hemma.routing.travel; "
+        "import sys, hemma.routing.solve, hemma.routing.check, hemma.routing.travel, "
+        "hemma.routing.visits, hemma.routing.osrm, hemma.routing.solomon; "
         "print('django' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_replanning_keeps_started_visits_fixed_and_plans_the_rest():
+    from hemma.routing.solve import replan
+
+    built = problem()
+    morning = solve(built, seconds=1)
+    now = 10 * 60
+    started = {
+        worker: [s for s in stops if s.start <= now] for worker, stops in morning.routes.items()
+    }
+    urgent = Visit("urgent", (60.60, 15.62), now, now + 120, 20, IV)
+    built.visits.append(urgent)
+    built.travel = matrix(built.keys())
+    again = replan(built, morning, now=now, seconds=1)
+    for worker, stops in started.items():
+        assert again.routes[worker][: len(stops)] == stops
+    assert "urgent" in {s.visit_id for stops in again.routes.values() for s in stops}
+    assert violations(built, again) == []
