@@ -121,3 +121,15 @@ def test_replanning_keeps_started_visits_fixed_and_plans_the_rest():
         assert again.routes[worker][: len(stops)] == stops
     assert "urgent" in {s.visit_id for stops in again.routes.values() for s in stops}
     assert violations(built, again) == []
+
+
+def test_the_optimiser_travels_no_more_than_planning_by_hand():
+    from hemma.routing.greedy import plan_by_hand
+
+    built = problem()
+    by_hand = plan_by_hand(built)
+    optimised = solve(built, seconds=1)
+    assert violations(built, by_hand) == [] and violations(built, optimised) == []
+    served = lambda plan: sum(len(stops) for stops in plan.routes.values())  # noqa: E731
+    assert served(optimised) >= served(by_hand)
+    assert optimised.travel_minutes <= by_hand.travel_minutes
