@@ -34,18 +34,17 @@ class CaseClock:
     days_after_ready: int
 
 
-def _agreement(case: DischargeCase, municipality_ids: list[int]) -> PaymentAgreement | None:
-    return (
-        PaymentAgreement.objects.filter(
-            region_id=case.ward.organisation_id, municipality_id__in=municipality_ids
-        ).first()
-        if municipality_ids
-        else None
-    )
+def payment_agreements() -> dict[tuple[int, int], PaymentAgreement]:
+    """Every local payment agreement by (region, municipality): one row per pair, read once
+    per page however many cases it shows."""
+    return {(a.region_id, a.municipality_id): a for a in PaymentAgreement.objects.all()}
 
 
-def clock(case: DischargeCase, now: datetime | None = None) -> CaseClock:
+def clock(
+    case: DischargeCase, now: datetime | None = None, agreements: dict | None = None
+) -> CaseClock:
     """The case's statutory deadlines and payment days as of now."""
+    agreements = payment_agreements() if agreements is None else agreements
     now = now or timezone.now()
     messages = list(case.messages.all())
     admission = next((m for m in messages if m.kind == CaseMessage.Kind.ADMISSION), None)
@@ -55,7 +54,14 @@ def clock(case: DischargeCase, now: datetime | None = None) -> CaseClock:
         for u in case.receivers.all()
         if u.kind in ("home_health_care", "home_care")
     ]
-    agreement = _agreement(case, municipalities)
+    agreement = next(
+        (
+            agreements[(case.ward.organisation_id, m)]
+            for m in municipalities
+            if (case.ward.organisation_id, m) in agreements
+        ),
+        None,
+    )
     days_after = agreement.days_after_ready if agreement else DEFAULT_PAYMENT_DAYS
     sip_deadline = sip_call_deadline(case.ready_at) if case.ready_at and municipalities else None
     until = case.discharged_at or now
@@ -107,6 +113,7 @@ def cases_for_unit(unit: Unit):
     return (
         DischargeCase.objects.filter(receivers=unit, status=DischargeCase.Status.OPEN)
         .select_related("patient", "ward", "fixed_contact__user")
+        .prefetch_related("receivers", "messages")
         .annotate(
             unread=Count(
                 "messages__receipts",

@@ -28,7 +28,8 @@ def worklist(request):
     now = timezone.now()
     if unit.kind == Unit.Kind.WARD:
         cases = list(selectors.ward_cases(unit))
-        rows = [(case, selectors.clock(case, now)) for case in cases]
+        agreements = selectors.payment_agreements()
+        rows = [(case, selectors.clock(case, now, agreements)) for case in cases]
         return render(
             request,
             "coordination/ward.html",
@@ -40,6 +41,7 @@ def worklist(request):
             },
         )
     cases = list(selectors.cases_for_unit(unit))
+    agreements = selectors.payment_agreements()
     coordinator_rows = (
         care_coordinator.worklist(unit) if unit.kind == Unit.Kind.PRIMARY_CARE else None
     )
@@ -48,7 +50,7 @@ def worklist(request):
         "coordination/inbox.html",
         {
             "receipts": selectors.inbox(unit)[:100],
-            "cases": [(case, selectors.clock(case, now)) for case in cases],
+            "cases": [(case, selectors.clock(case, now, agreements)) for case in cases],
             "now": now,
             "tasks": meetings.tasks_for_unit(unit)[:100],
             "today": timezone.localdate(),
