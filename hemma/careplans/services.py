@@ -2,13 +2,12 @@
 check off discharge criteria, and the ward's templates."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.clinical import episode_states as states
 from hemma.episodes.models import ChecklistItem, Episode
-from hemma.episodes.services import _log
+from hemma.episodes.services import _log, checklist_mark_done
 from hemma.errors import Conflict, HemmaError, NotAllowed
 
 from .models import Agreement, AgreementTemplate, AgreementVersion, DischargeCriterionCheck
@@ -171,9 +170,7 @@ def agreement_mark_given(*, staff: Staff, unit: Unit, agreement: Agreement) -> N
     with transaction.atomic():
         episode = Episode.objects.select_for_update().get(pk=agreement.episode_id)
         _require_team_member(staff, unit, episode)
-        ChecklistItem.objects.filter(episode=episode, key=ChecklistItem.Key.AGREEMENT_GIVEN).update(
-            status=ChecklistItem.Status.DONE, by=staff, at=timezone.now(), note=""
-        )
+        checklist_mark_done(episode, ChecklistItem.Key.AGREEMENT_GIVEN, staff)
         _log(staff=staff, unit=unit, episode=episode, detail="agreement given to patient")
 
 

@@ -11,7 +11,7 @@ from hemma.careplans.models import Agreement
 from hemma.clinical import episode_states as states
 from hemma.clinical.antibiotics import looks_like_antibiotic
 from hemma.episodes.models import ChecklistItem, Consent, Episode
-from hemma.episodes.services import _ensure_relationship, _log
+from hemma.episodes.services import _ensure_relationship, _log, checklist_mark_done
 from hemma.errors import Conflict, HemmaError, NotAllowed
 
 from .models import CareRequest, CareRequestMessage, LogisticsOrder, Medication
@@ -183,9 +183,9 @@ def care_request_accept(*, staff: Staff, unit: Unit, care_request: CareRequest) 
             raise Conflict(_("Vårdbegäran är redan besvarad."))
         _answer(care_request, staff, CareRequest.Status.ACCEPTED)
         if care_request.kind == CareRequest.Kind.HOME_HEALTH:
-            ChecklistItem.objects.filter(
-                episode=care_request.episode, key=ChecklistItem.Key.CARE_REQUEST_ACCEPTED
-            ).update(status=ChecklistItem.Status.DONE, by=staff, at=timezone.now(), note="")
+            checklist_mark_done(
+                care_request.episode, ChecklistItem.Key.CARE_REQUEST_ACCEPTED, staff
+            )
         _log(staff=staff, unit=unit, episode=care_request.episode, detail="care request accepted")
     return care_request
 

@@ -254,7 +254,7 @@ def consent_record(
                 episode=episode, to_state=states.CANCELLED, staff=staff, unit=unit, reason=why
             )
         else:
-            _checklist_mark(episode, ChecklistItem.Key.CONSENT, staff)
+            checklist_mark_done(episode, ChecklistItem.Key.CONSENT, staff)
             sharing_consent_record(staff=staff, unit=unit, patient=episode.patient)
             _log(staff=staff, unit=unit, episode=episode, detail="consent recorded")
     return consent
@@ -309,7 +309,8 @@ def episode_start_preparing(*, staff: Staff, unit: Unit, episode: Episode) -> Ep
     return episode
 
 
-def _checklist_mark(episode: Episode, key: str, staff: Staff) -> None:
+def checklist_mark_done(episode: Episode, key: str, staff: Staff) -> None:
+    """Tick a checklist item as done by the step that fulfils it (consent, reservation, …)."""
     ChecklistItem.objects.filter(episode=episode, key=key).update(
         status=ChecklistItem.Status.DONE, by=staff, at=timezone.now(), note=""
     )
@@ -357,7 +358,7 @@ def safety_bed_reserve(*, staff: Staff, unit: Unit, episode: Episode) -> SafetyB
             reservation = SafetyBedReservation.objects.create(
                 bed=free[0], episode=episode, reserved_by=staff
             )
-            _checklist_mark(episode, ChecklistItem.Key.SAFETY_BED, staff)
+            checklist_mark_done(episode, ChecklistItem.Key.SAFETY_BED, staff)
             _log(staff=staff, unit=unit, episode=episode, detail=f"safety bed {free[0].label}")
     except IntegrityError:
         # The partial unique index is the last guard (e.g. SQLite has no row locks).

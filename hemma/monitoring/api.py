@@ -8,10 +8,8 @@ Idempotent by Observation.identifier; observations with the same effectiveDateTi
 one set (one NEWS2). Bad input gets an OperationOutcome and nothing is stored.
 """
 
-import hashlib
 import json
 
-from django.db import transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -19,7 +17,6 @@ from django.views.decorators.http import require_POST
 from hemma.errors import HemmaError
 
 from . import fhir, services
-from .models import FhirIdentifier, ObservationSet
 
 FHIR_JSON = "application/fhir+json"
 
@@ -35,51 +32,6 @@ def _token(request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-class Rejected(Exception):
-    def __init__(self, issues):
-        self.issues = issues
-
-
-def _store(device, groups) -> list[tuple[fhir.ParsedObservation, int, bool]]:
-    """Store each group as one set; returns (observation, set id, created) per observation."""
-    results = []
-    for group in groups:
-        keys = [o.identifier for o in group]
-        known = dict(
-            FhirIdentifier.objects.filter(key__in=keys).values_list("key", "observation_id")
-        )
-        fresh = [o for o in group if o.identifier not in known]
-        for observation in group:
-            if observation.identifier in known:
-                results.append((observation, known[observation.identifier], False))
-        if not fresh:
-            continue
-        values: dict = {}
-        for observation in fresh:
-            values.update(observation.values)
-        digest = hashlib.sha256("\n".join(sorted(o.identifier for o in fresh)).encode())
-        try:
-            recorded = services.observation_record(
-                episode=device.episode,
-                values=values,
-                source=ObservationSet.Source.DEVICE,
-                method=ObservationSet.Method.DEVICE,
-                client_id=f"fhir:{digest.hexdigest()[:60]}",
-                measured_at=fresh[0].effective,
-            )
-        except HemmaError as error:
-            raise Rejected(
-                [fhir.Issue("business-rule", str(error.message), "Observation")]
-            ) from None
-        FhirIdentifier.objects.bulk_create(
-            [FhirIdentifier(key=o.identifier, observation=recorded.observation) for o in fresh],
-            ignore_conflicts=True,
-        )
-        for observation in fresh:
-            results.append((observation, recorded.observation.pk, recorded.created))
-    return results
 
 
 @csrf_exempt
@@ -118,10 +70,11 @@ def ingest(request):
                 403,
             )
     try:
-        with transaction.atomic():
-            results = _store(device, fhir.group_by_time(parsed))
-    except Rejected as rejected:
-        return _outcome(rejected.issues, 422)
+        results = services.fhir_observations_store(
+            episode=device.episode, groups=fhir.group_by_time(parsed)
+        )
+    except HemmaError as error:
+        return _outcome([fhir.Issue("business-rule", str(error.message), "Observation")], 422)
     if not is_bundle:
         observation, set_id, created = results[0]
         body = {**payload, "id": f"{set_id}-{observation.identifier.rsplit('|', 1)[-1]}"[:64]}

@@ -25,6 +25,7 @@ from .models import (
     Alert,
     DeviceEnrolment,
     DutyPhysician,
+    FhirIdentifier,
     Level,
     MonitoringPlan,
     ObservationSet,
@@ -478,6 +479,43 @@ def threshold_end(*, staff: Staff, unit: Unit, threshold: PersonalThreshold) -> 
     PersonalThreshold.objects.filter(pk=threshold.pk, ended_at__isnull=True).update(
         ended_at=timezone.now()
     )
+
+
+def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
+    """Store each group of FHIR observations taken at one moment as one set, all or nothing.
+    Returns (observation, set id, created) per observation; a resent identifier is kept."""
+    results = []
+    with transaction.atomic():
+        for group in groups:
+            keys = [o.identifier for o in group]
+            known = dict(
+                FhirIdentifier.objects.filter(key__in=keys).values_list("key", "observation_id")
+            )
+            fresh = [o for o in group if o.identifier not in known]
+            for observation in group:
+                if observation.identifier in known:
+                    results.append((observation, known[observation.identifier], False))
+            if not fresh:
+                continue
+            values: dict = {}
+            for observation in fresh:
+                values.update(observation.values)
+            digest = hashlib.sha256("\n".join(sorted(o.identifier for o in fresh)).encode())
+            recorded = observation_record(
+                episode=episode,
+                values=values,
+                source=ObservationSet.Source.DEVICE,
+                method=ObservationSet.Method.DEVICE,
+                client_id=f"fhir:{digest.hexdigest()[:60]}",
+                measured_at=fresh[0].effective,
+            )
+            FhirIdentifier.objects.bulk_create(
+                [FhirIdentifier(key=o.identifier, observation=recorded.observation) for o in fresh],
+                ignore_conflicts=True,
+            )
+            for observation in fresh:
+                results.append((observation, recorded.observation.pk, recorded.created))
+    return results
 
 
 # --- The patient's device ------------------------------------------------------------
