@@ -1,47 +1,151 @@
 """An independent feasibility checker: every plan the solver returns is checked here, in
-tests and before it is shown. It recomputes the schedule from the travel matrix."""
+tests and before it is shown. It recomputes the schedule from the travel matrices and knows
+nothing of how the plan was made: skills, windows, double visits starting together, gaps
+between visits, lunch breaks, shifts, working time, capacity."""
 
-from .model import Plan, Problem
+from dataclasses import dataclass
+
+from .model import Plan, Problem, Stop, Worker
 
 
-def violations(problem: Problem, plan: Plan) -> list[str]:
+@dataclass
+class Timeline:
+    stops: list[Stop]
+    break_start: int | None
+    leave: int  # leaving the start location (as late as the first visit allows)
+    back: int  # back at the end location
+
+
+def timeline(
+    problem: Problem,
+    worker: Worker,
+    visit_ids: list[str],
+    break_after: int | None = None,
+    floors: dict[str, int] | None = None,
+) -> Timeline:
+    """The earliest schedule of a route: wait for each window (and for `floors`, a plan's own
+    later start), take the break (if placed) after `break_after` stops as soon as its window
+    opens."""
+    floors = floors or {}
+    visits = {v.id: v for v in problem.visits}
+    travel = problem.matrix_for(worker)
+    time, here, stops, break_start = worker.shift_start, worker.start, [], None
+    for index, visit_id in enumerate(visit_ids + [None]):
+        if break_after == index:
+            break_start = max(time, worker.break_earliest or 0)
+            time = break_start + worker.break_minutes
+        if visit_id is None:
+            break
+        visit = visits[visit_id]
+        arrival = time + travel[here][visit.location]
+        start = max(arrival, visit.earliest, floors.get(visit_id, 0))
+        stops.append(Stop(visit_id, arrival, start))
+        time, here = start + visit.duration, visit.location
+    back = time + travel[here][worker.end]
+    leave = worker.shift_start
+    if stops and break_after != 0:
+        first = visits[stops[0].visit_id]
+        leave = max(worker.shift_start, stops[0].start - travel[worker.start][first.location])
+    return Timeline(stops, break_start, leave, back)
+
+
+def problems_by_visit(problem: Problem, plan: Plan) -> list[tuple[str | None, str]]:
+    """Every broken rule, with the visit it concerns (None for a worker-level rule)."""
     visits = {v.id: v for v in problem.visits}
     workers = {w.id: w for w in problem.workers}
-    problems: list[str] = []
-    seen: set[str] = set()
+    found: list[tuple[str | None, str]] = []
+    starts: dict[str, list[tuple[str, int]]] = {}
     for worker_id, stops in plan.routes.items():
         worker = workers.get(worker_id)
         if worker is None:
-            problems.append(f"unknown worker {worker_id}")
+            found.append((None, f"unknown worker {worker_id}"))
             continue
-        time, here, load = worker.shift_start, worker.start, 0
-        for stop in stops:
-            visit = visits.get(stop.visit_id)
-            if visit is None:
-                problems.append(f"unknown visit {stop.visit_id}")
-                continue
-            if stop.visit_id in seen:
-                problems.append(f"{stop.visit_id} planned twice")
-            seen.add(stop.visit_id)
+        unknown = [s.visit_id for s in stops if s.visit_id not in visits]
+        for visit_id in unknown:
+            found.append((visit_id, f"unknown visit {visit_id}"))
+        ids = [s.visit_id for s in stops if s.visit_id in visits]
+        placed = plan.breaks.get(worker_id)
+        # The plan may wait longer than needed (a pinned double visit, a replanned day), never
+        # start before the route allows.
+        floors = {s.visit_id: s.start for s in stops}
+        line = timeline(problem, worker, ids, placed[0] if placed else None, floors)
+        load = 0
+        for stop, computed in zip(stops, line.stops, strict=True):
+            visit = visits[computed.visit_id]
+            start = computed.start
+            starts.setdefault(visit.id, []).append((worker_id, start))
             if not visit.skills <= worker.skills:
-                problems.append(
-                    f"{worker_id} lacks {sorted(visit.skills - worker.skills)} for {visit.id}"
-                )
-            arrival = time + problem.travel[here][visit.location]
-            start = max(arrival, visit.earliest)
+                missing = sorted(visit.skills - worker.skills)
+                found.append((visit.id, f"{worker_id} lacks {missing} for {visit.id}"))
             if start > visit.latest:
-                problems.append(f"{visit.id} starts {start} after its window ends {visit.latest}")
+                found.append(
+                    (visit.id, f"{visit.id} starts {start} after its window ends {visit.latest}")
+                )
+            if stop.start != computed.start:
+                found.append(
+                    (
+                        visit.id,
+                        f"{visit.id}: the plan says {stop.start}, "
+                        f"the route cannot start before {computed.start}",
+                    )
+                )
             load += visit.demand
-            time, here = start + visit.duration, visit.location
-        back = time + problem.travel[here][worker.end]
-        if stops and back > worker.shift_end:
-            problems.append(f"{worker_id} ends {back} after the shift ends {worker.shift_end}")
+        if stops and line.back > worker.shift_end:
+            found.append(
+                (
+                    ids[-1] if ids else None,
+                    f"{worker_id} ends {line.back} after the shift ends {worker.shift_end}",
+                )
+            )
+        if worker.needs_break and stops:
+            if line.break_start is None:
+                found.append((None, f"{worker_id} has no lunch break"))
+            elif line.break_start > worker.break_latest:
+                found.append(
+                    (
+                        None,
+                        f"{worker_id}'s break starts {line.break_start}, "
+                        f"after {worker.break_latest}",
+                    )
+                )
+        if worker.max_work and stops and line.back - line.leave > worker.max_work:
+            found.append(
+                (ids[-1], f"{worker_id} works {line.back - line.leave} min, over {worker.max_work}")
+            )
         if worker.capacity and load > worker.capacity:
-            problems.append(f"{worker_id} carries {load} over capacity {worker.capacity}")
-    missing = set(visits) - seen - set(plan.unassigned)
+            found.append((None, f"{worker_id} carries {load} over capacity {worker.capacity}"))
+    for visit_id, where in starts.items():
+        visit = visits[visit_id]
+        people = {worker_id for worker_id, _ in where}
+        if len(where) > len(people):
+            found.append((visit_id, f"{visit_id} planned twice for one worker"))
+        if len(where) != visit.staff or len(people) != visit.staff:
+            found.append(
+                (visit_id, f"{visit_id} needs {visit.staff} staff, planned {len(where)} times")
+            )
+        elif len({start for _, start in where}) > 1:
+            found.append((visit_id, f"{visit_id}: the staff do not start together"))
+    for gap in problem.gaps:
+        if gap.first in starts and gap.second in starts:
+            between = starts[gap.second][0][1] - starts[gap.first][0][1]
+            if not gap.min_minutes <= between <= gap.max_minutes:
+                found.append(
+                    (
+                        gap.second,
+                        f"{gap.second} starts {between} min after {gap.first}, "
+                        f"not within {gap.min_minutes}–{gap.max_minutes}",
+                    )
+                )
+        elif gap.second in starts and gap.first not in starts:
+            found.append((gap.second, f"{gap.second} is planned without {gap.first}"))
+    missing = set(visits) - set(starts) - set(plan.unassigned)
     for visit_id in sorted(missing):
-        problems.append(f"{visit_id} neither planned nor reported unassigned")
-    return problems
+        found.append((visit_id, f"{visit_id} neither planned nor reported unassigned"))
+    return found
+
+
+def violations(problem: Problem, plan: Plan) -> list[str]:
+    return [message for _, message in problems_by_visit(problem, plan)]
 
 
 def route_travel(problem: Problem, plan: Plan) -> int:
@@ -52,9 +156,10 @@ def route_travel(problem: Problem, plan: Plan) -> int:
         if not stops:
             continue
         worker = workers[worker_id]
+        travel = problem.matrix_for(worker)
         here = worker.start
         for stop in stops:
-            total += problem.travel[here][visits[stop.visit_id].location]
+            total += travel[here][visits[stop.visit_id].location]
             here = visits[stop.visit_id].location
-        total += problem.travel[here][worker.end]
+        total += travel[here][worker.end]
     return total

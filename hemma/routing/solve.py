@@ -1,27 +1,48 @@
 """Plan visits with PyVRP (hybrid genetic search / iterated local search).
 
-PyVRP has no native skills: each skill is a load dimension that a visit needing it fills
-by one and that an unqualified worker has zero capacity for. Visits that cannot be served
-at all (no qualified worker, window outside every qualified shift) are reported before
-solving; the rest are optional with a large prize, so whatever does not fit comes back as
-unassigned with a reason instead of an infeasible plan."""
+PyVRP 0.14 has no skills, lunch breaks or synchronised visits; Hemma handles them around it:
+- skills: each skill is a load dimension that a visit needing it fills by one and that an
+  unqualified worker has zero capacity for;
+- a double visit becomes one client per staff member, each pinned to the same start
+  (a window of one minute), and each half fills a dimension of its own with room for one,
+  so no worker takes both; when the pair cannot be kept together the pin moves through the
+  window and the day is solved again;
+- a minimum/maximum gap between two visits narrows their windows; a plan that still breaks
+  it is repaired by pinning the second visit after the first and solving again;
+- the lunch break is placed in the finished route (wherever the worker is, the first place
+  its window allows); a worker whose route leaves no room takes it at the base instead, as a
+  visit only that worker can do, and the day is solved again;
+- travel modes are PyVRP profiles; maximum working time is the vehicle's shift duration.
+
+Visits nobody can do are reported before solving (no qualified staff, outside every
+shift); the rest are optional with a large prize, so whatever does not fit comes back as
+unassigned with a reason, never as an infeasible plan. The independent checker has the last
+word: anything it rejects is taken out of the plan and reported."""
+
+import time
+import warnings
+from dataclasses import replace
 
 from pyvrp import Model
 from pyvrp.stop import MaxRuntime
 
-from .check import route_travel
+from .check import problems_by_visit, route_travel, timeline
 from .model import Plan, Problem, Stop, Visit, Worker
 
 NO_QUALIFIED_STAFF = "no_qualified_staff"
 OUTSIDE_EVERY_SHIFT = "outside_every_shift"
 DID_NOT_FIT = "did_not_fit"
-PRIZE = 10_000_000
+NOT_TOGETHER = "double_visit_not_synchronised"
+GAP_NOT_MET = "gap_not_met"
+PRIZE = 10_000  # far above any travel a visit adds, below a minute of broken rule
+ROUNDS = 4
 
 
 def _reachable(problem: Problem, visit: Visit, worker: Worker) -> bool:
-    arrive = worker.shift_start + problem.travel[worker.start][visit.location]
+    travel = problem.matrix_for(worker)
+    arrive = worker.shift_start + travel[worker.start][visit.location]
     start = max(arrive, visit.earliest)
-    back = start + visit.duration + problem.travel[visit.location][worker.end]
+    back = start + visit.duration + travel[visit.location][worker.end]
     return start <= visit.latest and back <= worker.shift_end
 
 
@@ -30,40 +51,52 @@ def screen(problem: Problem) -> dict[str, str]:
     reasons = {}
     for visit in problem.visits:
         qualified = [w for w in problem.workers if visit.skills <= w.skills]
-        if not qualified:
+        if len(qualified) < visit.staff:
             reasons[visit.id] = NO_QUALIFIED_STAFF
-        elif not any(_reachable(problem, visit, w) for w in qualified):
+        elif sum(_reachable(problem, visit, w) for w in qualified) < visit.staff:
             reasons[visit.id] = OUTSIDE_EVERY_SHIFT
     return reasons
 
 
 def schedule(problem: Problem, worker: Worker, visit_ids: list[str]) -> list[Stop]:
-    visits = {v.id: v for v in problem.visits}
-    time, here, stops = worker.shift_start, worker.start, []
-    for visit_id in visit_ids:
-        visit = visits[visit_id]
-        arrival = time + problem.travel[here][visit.location]
-        start = max(arrival, visit.earliest)
-        stops.append(Stop(visit_id, arrival, start))
-        time, here = start + visit.duration, visit.location
-    return stops
+    return timeline(problem, worker, visit_ids).stops
 
 
-def solve(problem: Problem, seconds: float = 5.0, seed: int = 1) -> Plan:
-    unassigned = screen(problem)
-    plannable = [v for v in problem.visits if v.id not in unassigned]
+def _tighten(visits: dict[str, Visit], problem: Problem) -> None:
+    """Narrow windows so that every gap can hold: the second cannot start before the first's
+    earliest + min, the first not after the second's latest − min."""
+    for gap in problem.gaps:
+        first, second = visits.get(gap.first), visits.get(gap.second)
+        if first and second:
+            visits[gap.second] = replace(
+                second, earliest=max(second.earliest, first.earliest + gap.min_minutes)
+            )
+            visits[gap.first] = replace(
+                first, latest=min(first.latest, second.latest - gap.min_minutes)
+            )
+
+
+def _pyvrp(problem, visits, base_breaks, seconds, seed):
+    """One PyVRP solve: routes as visit ids per worker."""
+    plannable = list(visits.values())
     skills = sorted({s for v in plannable for s in v.skills})
+    doubles = [v.id for v in plannable if v.staff > 1]
     keys = problem.keys()
     model = Model()
     locations = {key: model.add_location(x=0, y=0) for key in keys}
+    modes = sorted({w.mode for w in problem.workers})
+    profiles = {mode: model.add_profile(name=mode) for mode in modes}
     depots = {}
     for worker in problem.workers:
         for key in (worker.start, worker.end):
             if key not in depots:
                 depots[key] = model.add_depot(locations[key])
-    big = max(1, len(plannable))
+    breakers = [w.id for w in problem.workers if w.id in base_breaks]
+    big = max(1, len(plannable)) * 2
     for worker in problem.workers:
         capacity = [big if s in worker.skills else 0 for s in skills]
+        capacity += [1] * len(doubles)
+        capacity += [1 if w == worker.id else 0 for w in breakers]
         capacity.append(worker.capacity or big * 1000)
         model.add_vehicle_type(
             num_available=1,
@@ -72,42 +105,251 @@ def solve(problem: Problem, seconds: float = 5.0, seed: int = 1) -> Plan:
             end_depot=depots[worker.end],
             tw_early=worker.shift_start,
             tw_late=worker.shift_end,
+            shift_duration=worker.max_work or 10**9,
+            profile=profiles[worker.mode],
             name=worker.id,
         )
-    clients = []
-    for visit in plannable:
-        delivery = [1 if s in visit.skills else 0 for s in skills]
-        delivery.append(visit.demand)
-        clients.append(
-            model.add_client(
-                locations[visit.location],
-                delivery=delivery,
-                service_duration=visit.duration,
-                tw_early=visit.earliest,
-                tw_late=visit.latest,
-                required=False,
-                prize=PRIZE,
-                name=visit.id,
-            )
+
+    def add(visit_id, location, delivery, duration, early, late, required, prize):
+        model.add_client(
+            locations[location],
+            delivery=delivery,
+            service_duration=duration,
+            tw_early=early,
+            tw_late=late,
+            required=required,
+            prize=prize,
+            name=visit_id,
         )
-    for a in keys:
-        for b in keys:
-            minutes = problem.travel[a][b]
-            model.add_edge(locations[a], locations[b], distance=minutes, duration=minutes)
-    result = model.solve(stop=MaxRuntime(seconds), seed=seed, display=False)
+
+    for visit in plannable:
+        base = [1 if s in visit.skills else 0 for s in skills]
+        for half in range(visit.staff):
+            mine = [1 if visit.id == d else 0 for d in doubles]
+            name = visit.id if visit.staff == 1 else f"{visit.id}#{half}"
+            add(
+                name,
+                visit.location,
+                base + mine + [0] * len(breakers) + [visit.demand],
+                visit.duration,
+                visit.earliest,
+                visit.latest,
+                False,
+                PRIZE * (1 + visit.priority),
+            )
+    for worker in problem.workers:
+        if worker.id in breakers:
+            add(
+                f"break#{worker.id}",
+                worker.start,
+                [0] * (len(skills) + len(doubles))
+                + [1 if w == worker.id else 0 for w in breakers]
+                + [0],
+                worker.break_minutes,
+                worker.break_earliest,
+                worker.break_latest,
+                True,
+                0,
+            )
+    for mode in modes:
+        matrix = problem.mode_travel.get(mode, problem.travel)
+        for a in keys:
+            for b in keys:
+                minutes = matrix[a][b] if a != b else 0
+                model.add_edge(
+                    locations[a],
+                    locations[b],
+                    distance=minutes,
+                    duration=minutes,
+                    profile=profiles[mode],
+                )
+    with warnings.catch_warnings():
+        # "struggles to find a feasible solution": what does not fit is reported per visit
+        warnings.simplefilter("ignore")
+        result = model.solve(stop=MaxRuntime(seconds), seed=seed, display=False)
     data = model.data()
-    routes: dict[str, list[Stop]] = {w.id: [] for w in problem.workers}
-    served: set[str] = set()
+    routes = {w.id: [] for w in problem.workers}
     if result.best.is_feasible():
         for route in result.best.routes():
             worker = problem.workers[route.vehicle_type()]
-            ids = [data.client(a.idx).name for a in route.schedule() if a.is_client()]
-            routes[worker.id] = schedule(problem, worker, ids)
-            served.update(ids)
-    for visit in plannable:
-        if visit.id not in served:
-            unassigned[visit.id] = DID_NOT_FIT
-    plan = Plan(routes=routes, unassigned=unassigned, solver="pyvrp")
+            routes[worker.id] = [data.client(a.idx).name for a in route.schedule() if a.is_client()]
+    return routes
+
+
+def _place_break(problem: Problem, worker: Worker, ids: list[str]) -> int | None:
+    """The first place in the route where the break fits and every visit stays feasible."""
+    visits = {v.id: v for v in problem.visits}
+    for after in range(len(ids) + 1):
+        line = timeline(problem, worker, ids, after)
+        if line.break_start > worker.break_latest:
+            return None
+        late = any(s.start > visits[s.visit_id].latest for s in line.stops)
+        if not late and line.back <= worker.shift_end:
+            return after
+    return None
+
+
+def solve(problem: Problem, seconds: float = 5.0, seed: int = 1, progress=None) -> Plan:
+    """`progress(round, rounds)` is called as the rounds go (for long solves)."""
+    deadline = time.monotonic() + seconds
+    unassigned = screen(problem)
+    visits = {v.id: v for v in problem.visits if v.id not in unassigned}
+    _tighten(visits, problem)
+    pins = {v.id: 0 for v in visits.values() if v.staff > 1}
+    base_breaks: set[str] = set()
+    given_up: dict[str, str] = {}
+    routes: dict[str, list[str]] = {}
+    breaks: dict[str, tuple[int, int]] = {}
+    for round_number in range(ROUNDS):
+        if progress:
+            progress(round_number, ROUNDS)
+        current = dict(visits)
+        for visit_id, step in pins.items():
+            visit = visits[visit_id]
+            moment = visit.earliest + (visit.latest - visit.earliest) * step // 3
+            current[visit_id] = replace(visit, earliest=moment, latest=moment)
+        for visit_id in given_up:
+            current.pop(visit_id, None)
+        left = max(0.2, deadline - time.monotonic())
+        share = left / 2 if round_number < ROUNDS - 1 else left
+        raw = _pyvrp(problem, current, base_breaks, share, seed)
+        routes, retry = _collect(raw, current, pins, given_up)
+        breaks = {}
+        solved_problem = replace(problem, visits=list(current.values()))
+        for worker in problem.workers:
+            ids = routes[worker.id]
+            if "break#" + worker.id in ids:
+                after = ids.index("break#" + worker.id)
+                ids.remove("break#" + worker.id)
+                line = timeline(solved_problem, worker, ids, after)
+                breaks[worker.id] = (after, line.break_start)
+            elif worker.needs_break and ids:
+                after = _place_break(solved_problem, worker, ids)
+                if after is None:
+                    base_breaks.add(worker.id)
+                    retry = True
+                else:
+                    breaks[worker.id] = (
+                        after,
+                        timeline(solved_problem, worker, ids, after).break_start,
+                    )
+        retry = _repair_gaps(problem, solved_problem, routes, breaks, visits) or retry
+        if not retry:
+            break
+    solved = replace(problem, visits=[current.get(v.id, v) for v in problem.visits])
+    plan = _finish(problem, solved, visits, routes, breaks, unassigned, given_up)
+    if progress:
+        progress(ROUNDS, ROUNDS)
+    return plan
+
+
+def _collect(raw, current, pins, given_up):
+    """Merge the halves of double visits; a pair not both planned is moved on (its pin)
+    or, after the last pin, given up. True when another round is wanted."""
+    counts: dict[str, int] = {}
+    for ids in raw.values():
+        for name in ids:
+            if "#" in name and not name.startswith("break#"):
+                counts[name.split("#")[0]] = counts.get(name.split("#")[0], 0) + 1
+    retry = False
+    routes = {}
+    for worker_id, ids in raw.items():
+        kept = []
+        for name in ids:
+            if name.startswith("break#"):
+                kept.append(name)
+                continue
+            visit_id = name.split("#")[0] if "#" in name else name
+            if visit_id in pins and counts.get(visit_id, 0) < current[visit_id].staff:
+                continue
+            kept.append(visit_id)
+        routes[worker_id] = kept
+    for visit_id, step in list(pins.items()):
+        if visit_id in given_up:
+            continue
+        if 0 < counts.get(visit_id, 0) < current[visit_id].staff or counts.get(visit_id, 0) == 0:
+            if step < 3:
+                pins[visit_id] = step + 1
+                retry = True
+            else:
+                given_up[visit_id] = NOT_TOGETHER if counts.get(visit_id) else DID_NOT_FIT
+    return routes, retry
+
+
+def _repair_gaps(problem, solved_problem, routes, breaks, visits) -> bool:
+    """Pin the second visit of a broken gap after the first and ask for another round."""
+    starts = {}
+    workers = {w.id: w for w in problem.workers}
+    for worker_id, ids in routes.items():
+        after = breaks.get(worker_id, (None,))[0]
+        for stop in timeline(solved_problem, workers[worker_id], ids, after).stops:
+            starts[stop.visit_id] = stop.start
+    retry = False
+    for gap in problem.gaps:
+        if gap.first in starts and gap.second in starts:
+            between = starts[gap.second] - starts[gap.first]
+            if not gap.min_minutes <= between <= gap.max_minutes:
+                second = visits[gap.second]
+                earliest = max(second.earliest, starts[gap.first] + gap.min_minutes)
+                latest = min(second.latest, starts[gap.first] + gap.max_minutes)
+                if earliest <= latest:
+                    # hold the first where it is and pin the second after it
+                    first, moment = visits[gap.first], starts[gap.first]
+                    visits[gap.first] = replace(first, earliest=moment, latest=moment)
+                    visits[gap.second] = replace(second, earliest=earliest, latest=latest)
+                    retry = True
+    return retry
+
+
+def _finish(problem, solved, visits, routes, breaks, unassigned, given_up) -> Plan:
+    """The plan as the checker sees it: anything it rejects is taken out and reported.
+    `solved` holds the windows as pinned for the solver (double visits, gaps)."""
+    unassigned = dict(unassigned) | given_up
+    for visit_id in visits:
+        if visit_id not in unassigned and not any(visit_id in ids for ids in routes.values()):
+            unassigned[visit_id] = DID_NOT_FIT
+    workers = {w.id: w for w in problem.workers}
+    for _ in range(len(visits) + 1):
+        plan = _plan(solved, workers, routes, breaks, unassigned)
+        found = problems_by_visit(problem, plan)
+        culprits = {visit_id for visit_id, _ in found if visit_id}
+        if not found:
+            return plan
+        if not culprits:  # a worker-level rule: drop that worker's last visit
+            culprits = {ids[-1] for ids in routes.values() if ids}
+        for visit_id in culprits:
+            reason = GAP_NOT_MET if any(g.second == visit_id for g in problem.gaps) else DID_NOT_FIT
+            unassigned[visit_id] = reason
+            for ids in routes.values():
+                if visit_id in ids:
+                    ids.remove(visit_id)
+        for gap in problem.gaps:  # a second visit without its first goes too
+            if gap.first in unassigned:
+                for ids in routes.values():
+                    if gap.second in ids:
+                        ids.remove(gap.second)
+                        unassigned[gap.second] = GAP_NOT_MET
+        breaks = {w: b for w, b in breaks.items() if b[0] <= len(routes[w])}
+        for worker_id, ids in routes.items():
+            worker = workers[worker_id]
+            if worker.needs_break and ids:
+                after = _place_break(solved, worker, ids)
+                if after is not None:
+                    breaks[worker_id] = (after, timeline(solved, worker, ids, after).break_start)
+    return plan
+
+
+def _plan(problem, workers, routes, breaks, unassigned) -> Plan:
+    stops = {}
+    for worker_id, ids in routes.items():
+        after = breaks.get(worker_id, (None,))[0]
+        stops[worker_id] = timeline(problem, workers[worker_id], ids, after).stops
+    plan = Plan(routes=stops, unassigned=dict(unassigned), solver="pyvrp", breaks=dict(breaks))
+    plan.breaks = {
+        w: (after, timeline(problem, workers[w], routes[w], after).break_start)
+        for w, (after, _) in breaks.items()
+        if routes[w]
+    }
     plan.travel_minutes = route_travel(problem, plan)
     return plan
 
@@ -124,30 +366,23 @@ def replan(problem: Problem, done: Plan, now: int, seconds: float = 5.0, seed: i
     workers = []
     for worker in problem.workers:
         stops = fixed.get(worker.id, [])
+        took_break = worker.id in done.breaks and done.breaks[worker.id][1] <= now
         if stops:
             last = visits[stops[-1].visit_id]
             free_at = max(now, stops[-1].start + last.duration)
-            worker = Worker(
-                worker.id,
-                last.location,
-                worker.end,
-                free_at,
-                worker.shift_end,
-                worker.skills,
-                worker.capacity,
-            )
+            worker = replace(worker, start=last.location, shift_start=free_at)
         else:
-            worker = Worker(
-                worker.id,
-                worker.start,
-                worker.end,
-                max(now, worker.shift_start),
-                worker.shift_end,
-                worker.skills,
-                worker.capacity,
-            )
+            worker = replace(worker, shift_start=max(now, worker.shift_start))
+        if took_break or (worker.needs_break and worker.break_latest < worker.shift_start):
+            worker = replace(worker, break_minutes=0)
         workers.append(worker)
-    rest = Problem([v for v in problem.visits if v.id not in fixed_ids], workers, problem.travel)
+    rest = Problem(
+        [v for v in problem.visits if v.id not in fixed_ids],
+        workers,
+        problem.travel,
+        [g for g in problem.gaps if g.second not in fixed_ids],
+        problem.mode_travel,
+    )
     later = solve(rest, seconds=seconds, seed=seed)
     routes = {w.id: fixed.get(w.id, []) + later.routes.get(w.id, []) for w in problem.workers}
     plan = Plan(routes=routes, unassigned=later.unassigned, solver="pyvrp (replanned)")

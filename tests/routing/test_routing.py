@@ -83,7 +83,7 @@ def test_the_checker_finds_every_kind_of_violation():
     )
     found = "\n".join(violations(built, bad))
     assert "bo lacks ['iv'] for v0" in found
-    assert "v1 planned twice" in found
+    assert "v1 planned twice for one worker" in found
     assert "v2 neither planned nor reported unassigned" in found
     late = Problem(
         [Visit("x", BORLANGE, 0, 10, 30)],
