@@ -30,20 +30,26 @@ def main():
     print(
         f"{'instance':9} {'veh':>4} {'distance':>10} {'best veh':>8} {'best dist':>10} {'gap %':>7}"
     )
-    gaps = []
+    gaps, more_vehicles = [], []
     for path in sorted(args.dir.glob("*.txt")):
         instance = read(path)
         started = time.perf_counter()
         vehicles, distance = solve(instance, args.seconds, vehicles_first=not args.distance_only)
         known = best[instance.name]
         gap = (distance / float(known["distance"]) - 1) * 100
-        gaps.append(gap)
+        if vehicles > int(known["vehicles"]) and not args.distance_only:
+            more_vehicles.append(instance.name)
+        else:
+            gaps.append(gap)
         took = time.perf_counter() - started
         print(
             f"{instance.name:9} {vehicles:>4} {distance:>10.2f} {known['vehicles']:>8} "
             f"{float(known['distance']):>10.2f} {gap:>7.2f}  ({took:.1f} s)"
         )
-    print(f"average distance gap {sum(gaps) / len(gaps):.2f} %")
+    print(
+        f"average distance gap {sum(gaps) / max(1, len(gaps)):.2f} % over {len(gaps)} instances"
+        f" with the best known number of vehicles; more vehicles: {', '.join(more_vehicles) or '-'}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 hemma pnr 19121212-1212     check a personnummer / samordningsnummer (JSON out)
 hemma news2 '{"pulse": 112, "spo2": 95}'   NEWS2 (RCP 2017) of a set of vitals (JSON out)
+hemma plan --format solomon|mankowska FILE [--seconds N] [--seed S]   solve a benchmark file
+hemma evaluate --format mankowska INSTANCE SOLUTION   recompute a published solution's cost
 hemma migrate | runserver | load_demo | …   Django management commands
 """
 
@@ -44,7 +46,60 @@ def _news2(args: list[str]) -> int:
     return 0
 
 
-TOOLS = {"pnr": _pnr, "news2": _news2}
+def _routing_args(args: list[str], files: int):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="hemma", add_help=True)
+    parser.add_argument("--format", choices=["solomon", "mankowska"], required=True)
+    parser.add_argument("files", nargs=files)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=1)
+    return parser.parse_args(args)
+
+
+def _plan(args: list[str]) -> int:
+    from hemma.routing import mankowska, solomon
+
+    options = _routing_args(args, 1)
+    try:
+        if options.format == "solomon":
+            instance = solomon.read(options.files[0])
+            output = solomon.to_json(solomon.solve_routes(instance, options.seconds, options.seed))
+        else:
+            instance = mankowska.read(options.files[0])
+
+            def progress(best):
+                print(f"best so far {best:.3f}", file=sys.stderr)
+
+            routes = mankowska.solve(instance, options.seconds, options.seed, progress)
+            output = mankowska.to_json(instance, routes, mankowska.evaluate(instance, routes))
+    except (OSError, solomon.BadInstance) as error:
+        print(json.dumps({"error": str(error)}))
+        return 1
+    print(json.dumps(output))
+    return 0
+
+
+def _evaluate(args: list[str]) -> int:
+    from hemma.routing import mankowska
+    from hemma.routing.solomon import BadInstance
+
+    options = _routing_args(args, 2)
+    if options.format != "mankowska":
+        print(json.dumps({"error": "evaluate reads the mankowska format"}))
+        return 2
+    try:
+        instance = mankowska.read(options.files[0])
+        with open(options.files[1]) as handle:
+            routes = mankowska.parse_solution(handle.read(), instance)
+    except (OSError, BadInstance) as error:
+        print(json.dumps({"error": str(error)}))
+        return 1
+    print(json.dumps(mankowska.to_json(instance, routes, mankowska.evaluate(instance, routes))))
+    return 0
+
+
+TOOLS = {"pnr": _pnr, "news2": _news2, "plan": _plan, "evaluate": _evaluate}
 
 
 def main(argv: list[str] | None = None) -> int:

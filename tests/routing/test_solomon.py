@@ -29,3 +29,32 @@ def test_a_small_instance_is_read_and_solved():
 def test_a_malformed_line_is_named():
     with pytest.raises(BadInstance, match="line 12"):
         parse(SMALL.replace("    2      6         8", "    2      six       8"))
+
+
+def test_the_solomon_solution_is_checked_independently_and_printed_as_json(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from hemma.routing.solomon import evaluate, solve_routes
+
+    instance = parse(SMALL)
+    result = solve_routes(instance, seconds=0.5, vehicles_first=False)
+    assert result.problems == [] and result.distance == pytest.approx(30.0)
+    assert "customer 2 visited twice" in evaluate(instance, [[1, 2], [2, 3]]).problems
+    late = evaluate(instance, [[3, 2, 1]]).problems  # 1 is due at 100, far too late
+    assert any("over 20" in p for p in late)
+    assert any("customers not visited" in p for p in evaluate(instance, [[1]]).problems)
+    path = tmp_path / "tiny.txt"
+    path.write_text(SMALL)
+    output = subprocess.run(
+        [sys.executable, "-m", "hemma.cli", "plan", "--format", "solomon", str(path)]
+        + ["--seconds", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    data = json.loads(output)
+    assert data["problems"] == []
+    assert data["feasible"] is True and data["vehicles"] == 2 and data["tardiness"] == 0.0
+    assert sorted(s["node"] for r in data["routes"] for s in r) == [1, 2, 3]
