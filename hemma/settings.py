@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "hemma.carerequests",
     "hemma.monitoring",
     "hemma.coordination",
+    "hemma.visits",
     "hemma.web",
     "hemma.demo",
 ]
@@ -206,3 +207,9 @@ HEMMA_FREQUENT_ATTENDER_VISITS = env.int("HEMMA_FREQUENT_ATTENDER_VISITS", defau
 # Optional road router for visit planning: an OSRM server (e.g. http://osrm.region.se:5000)
 # with a Sweden extract. Empty: the embedded straight-line model, no network calls.
 HEMMA_OSRM_URL = env("HEMMA_OSRM_URL", default="")
+# Optional map background for the route map: an OpenStreetMap-style tile server the region
+# runs itself, e.g. http://tiles.region.se/{z}/{x}/{y}.png. Unset: a plain SVG map.
+HEMMA_MAP_TILE_URL = env("HEMMA_MAP_TILE_URL", default="")
+if HEMMA_MAP_TILE_URL:  # the page may load images from that server (and nothing else)
+    _tiles = HEMMA_MAP_TILE_URL.split("/{", 1)[0].split("/")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append("/".join(_tiles[:3]))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("agreements/", include("hemma.careplans.urls")),
     path("care-requests/", include("hemma.carerequests.urls")),
     path("coordination/", include("hemma.coordination.urls")),
+    path("visits/", include("hemma.visits.urls")),
     path("", include("hemma.monitoring.urls")),
     path("admin/", admin.site.urls),
     path("healthz", web_views.healthz, name="healthz"),

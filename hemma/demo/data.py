@@ -71,6 +71,11 @@ STAFF = {
     "peter.vk": ("Peter", "Nord", "care_coordinator", "PETER1", [("vc_kvarnen", "member")]),
     "ulla.vc": ("Ulla", "Strand", "physician", "ULLA1", [("vc_kvarnen", "manager")]),
     "karin.hsv": ("Karin", "Ström", "nurse", "KARIN1", [("home_health", "member")]),
+    "nils.hsv": ("Nils", "Berglund", "nurse", "NILS1", [("home_health", "member")]),
+    "sofia.hsv": ("Sofia", "Lund", "nurse", "SOFIA1", [("home_health", "member")]),
+    "maja.usk": ("Maja", "Eriksson", "assistant_nurse", "MAJA1", [("home_health", "member")]),
+    "leo.usk": ("Leo", "Sandberg", "assistant_nurse", "LEO1", [("home_health", "member")]),
+    "tove.ft": ("Tove", "Lindqvist", "physiotherapist", "TOVE1", [("home_health", "member")]),
     "ali.ht": ("Ali", "Hassan", "assistant_nurse", "ALI1", [("home_care", "member")]),
     "eva.bist": ("Eva", "Falk", "needs_assessor", "EVA1", [("home_care", "member")]),
     "olle.amb": ("Olle", "Vik", "nurse", "OLLE1", [("ambulance", "member")]),
@@ -261,4 +266,37 @@ DIRECTORY = [
         "Ingen jour; jourcentral kvällstid",
         "Hemsjukvårdens läkarstöd vardagar 08–17",
     ),
+]
+
+# Home visits: the home health unit's shifts (every day the demo is loaded for, today and
+# tomorrow): username: (start, end, travel mode, lunch window or None). Nils takes the
+# evening and the night dose; Sofia cycles in the centre.
+SHIFTS = {
+    "karin.hsv": ("07:00", "16:00", "car", ("11:00", "13:00")),
+    "sofia.hsv": ("07:00", "16:00", "bike", ("11:00", "13:00")),
+    "maja.usk": ("07:00", "16:00", "car", ("11:30", "13:30")),
+    "leo.usk": ("08:00", "17:00", "car", ("11:30", "13:30")),
+    "tove.ft": ("08:00", "16:30", "car", ("11:00", "13:00")),
+    "nils.hsv": ("15:00", "01:00", "car", ("18:00", "20:00")),
+}
+HOME_HEALTH_BASE = ("60.606600", "15.631000")  # Falun centre
+# Omar's agreement is revised once with what his days at home need: IV antibiotics three
+# times a day, and help to move and wash that needs two staff.
+OMAR_EXTRA_ACTIVITIES = [
+    {
+        "what": "IV-antibiotika (bensylpenicillin)",
+        "who": "Hemsjukvården, sjuksköterska",
+        "when": "08, 16, 24",
+    },
+    {
+        "what": "Förflyttning och personlig hygien, två personal",
+        "who": "Hemsjukvården, undersköterska",
+        "when": "Dagligen 09",
+    },
+    {
+        "what": "Tillsyn, vätska och läkemedel",
+        "who": "Hemsjukvården, undersköterska",
+        "when": "13, 19",
+    },
+    {"what": "Gångträning", "who": "Hemsjukvården, fysioterapeut", "when": "Mån, ons, fre"},
 ]

@@ -128,6 +128,59 @@ def _episodes(patients: dict, units: dict) -> None:
         _walk_episode(episode, target, units, nurse, physician)
     _monitoring(patients, units, nurse, physician)
     _coordination(patients, units, nurse, physician)
+    _visits(patients, units)
+
+
+def _visits(patients: dict, units: dict) -> None:
+    """Home visits: Omar's fuller agreement (once), the unit's shifts today and tomorrow,
+    and the visits of both days generated from the agreements (idempotent). Nothing is
+    planned: the planner does that with one click."""
+    from datetime import time
+
+    from hemma.careplans.models import Agreement
+    from hemma.careplans.services import agreement_revise
+    from hemma.visits import services as visits
+    from hemma.visits.forms import on_day
+
+    unit = units["home_health"]
+    karin = Staff.objects.get(user__username="karin.hsv")
+    omar = patients["193504049135"].episodes.filter(state="agreed").first()
+    agreement = Agreement.objects.filter(episode=omar).first() if omar else None
+    if agreement and agreement.current_number == 1:
+        version = agreement.versions.get(number=1)
+        content = version.content()
+        content["activities"] = content["activities"] + data.OMAR_EXTRA_ACTIVITIES
+        agreement_revise(
+            staff=Staff.objects.get(user__username="anna.ssk"),
+            unit=units["ward"],
+            agreement=agreement,
+            base_number=1,
+            content=content,
+            change_note="IV-antibiotika tre gånger per dygn, dubbelbemanning vid förflyttning.",
+        )
+    base = data.HOME_HEALTH_BASE
+
+    def at(day, clock: str):
+        return on_day(day, time.fromisoformat(clock))
+
+    today = visits.planning_day(timezone.now())
+    for day in (today, today + timedelta(days=1)):
+        for username, (start, end, mode, lunch) in data.SHIFTS.items():
+            staff = Staff.objects.get(user__username=username)
+            visits.shift_save(
+                by=karin,
+                unit=unit,
+                staff=staff,
+                day=day,
+                starts=at(day, start),
+                ends=at(day, end),
+                latitude=base[0],
+                longitude=base[1],
+                travel_mode=mode,
+                break_from=at(day, lunch[0]) if lunch else None,
+                break_until=at(day, lunch[1]) if lunch else None,
+            )
+        visits.visits_generate(by=karin, unit=unit, day=day)
 
 
 def _coordination(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:

@@ -176,7 +176,7 @@ def _pyvrp(problem, visits, base_breaks, seconds, seed):
     return routes
 
 
-def _place_break(problem: Problem, worker: Worker, ids: list[str]) -> int | None:
+def place_break(problem: Problem, worker: Worker, ids: list[str]) -> int | None:
     """The first place in the route where the break fits and every visit stays feasible."""
     visits = {v.id: v for v in problem.visits}
     for after in range(len(ids) + 1):
@@ -224,7 +224,7 @@ def solve(problem: Problem, seconds: float = 5.0, seed: int = 1, progress=None) 
                 line = timeline(solved_problem, worker, ids, after)
                 breaks[worker.id] = (after, line.break_start)
             elif worker.needs_break and ids:
-                after = _place_break(solved_problem, worker, ids)
+                after = place_break(solved_problem, worker, ids)
                 if after is None:
                     base_breaks.add(worker.id)
                     retry = True
@@ -333,7 +333,7 @@ def _finish(problem, solved, visits, routes, breaks, unassigned, given_up) -> Pl
         for worker_id, ids in routes.items():
             worker = workers[worker_id]
             if worker.needs_break and ids:
-                after = _place_break(solved, worker, ids)
+                after = place_break(solved, worker, ids)
                 if after is not None:
                     breaks[worker_id] = (after, timeline(solved, worker, ids, after).break_start)
     return plan
@@ -354,14 +354,21 @@ def _plan(problem, workers, routes, breaks, unassigned) -> Plan:
     return plan
 
 
-def replan(problem: Problem, done: Plan, now: int, seconds: float = 5.0, seed: int = 1) -> Plan:
-    """Replan during the day: visits already started (start <= now) stay exactly where they
-    are; each worker continues from the end of their last fixed visit; the rest is planned
-    again."""
+def replan(
+    problem: Problem,
+    done: Plan,
+    now: int,
+    seconds: float = 5.0,
+    seed: int = 1,
+    keep: frozenset[str] = frozenset(),
+) -> Plan:
+    """Replan during the day: visits already started (start <= now, or listed in `keep`:
+    arrived at or done) stay exactly where they are; each worker continues from the end of
+    their last fixed visit; the rest is planned again."""
     visits = {v.id: v for v in problem.visits}
     fixed: dict[str, list[Stop]] = {}
     for worker_id, stops in done.routes.items():
-        fixed[worker_id] = [s for s in stops if s.start <= now]
+        fixed[worker_id] = [s for s in stops if s.start <= now or s.visit_id in keep]
     fixed_ids = {s.visit_id for stops in fixed.values() for s in stops}
     workers = []
     for worker in problem.workers:
@@ -385,6 +392,16 @@ def replan(problem: Problem, done: Plan, now: int, seconds: float = 5.0, seed: i
     )
     later = solve(rest, seconds=seconds, seed=seed)
     routes = {w.id: fixed.get(w.id, []) + later.routes.get(w.id, []) for w in problem.workers}
-    plan = Plan(routes=routes, unassigned=later.unassigned, solver="pyvrp (replanned)")
+    breaks = {}
+    for worker in problem.workers:
+        before = len(fixed.get(worker.id, []))
+        if worker.id in later.breaks:
+            after, start = later.breaks[worker.id]
+            breaks[worker.id] = (before + after, start)
+        elif worker.id in done.breaks and done.breaks[worker.id][1] <= now:
+            breaks[worker.id] = done.breaks[worker.id]
+    plan = Plan(
+        routes=routes, unassigned=later.unassigned, solver="pyvrp (replanned)", breaks=breaks
+    )
     plan.travel_minutes = route_travel(problem, plan)
     return plan

@@ -49,3 +49,67 @@ def occurrences(
         for hour, minute in clock_times(when):
             moments.append(_local(day, hour, minute, tz))
     return sorted(moments)
+
+
+# --- Which agreement activities are home visits, and their windows ---------------------------
+
+# Words in "who" that name a visiting profession, most specific first.
+_SKILL_WORDS = (
+    ("undersköterska", "assistant_nurse"),
+    ("sjuksköterska", "nurse"),
+    ("fysioterapeut", "physiotherapist"),
+    ("sjukgymnast", "physiotherapist"),
+    ("arbetsterapeut", "occupational_therapist"),
+)
+# Activities done by someone else, or not in the home.
+_NOT_HOME_VISITS = ("patient", "närstående", "avdelningens", "strokteam", "logoped", "läkare")
+_REMOTE = ("video", "samtal", "telefon")
+_RANGE = re.compile(
+    r"\b([01]?\d|2[0-4])(?:[:.]([0-5]\d))?\s*[–—-]\s*([01]?\d|2[0-4])(?:[:.]([0-5]\d))?\b"
+)
+DOSE_TOLERANCE_MINUTES = 30  # a fixed-time dose may be given ± 30 min
+DAYTIME = ((8, 0), (16, 0))  # an activity without a time: some time during the day
+_DOUBLE = ("två personal", "dubbelbemanning", "2 personal")
+
+
+def visit_skill(who: str, what: str = "") -> str | None:
+    """The profession a home visit for this activity needs; None when it is not a home
+    visit by the home health unit (the patient measures, the ward calls, a video round)."""
+    text = who.casefold()
+    if any(word in text for word in _NOT_HOME_VISITS):
+        return None
+    if any(word in what.casefold() for word in _REMOTE):
+        return None
+    for word, skill in _SKILL_WORDS:
+        if word in text:
+            return skill
+    return "nurse" if "hemsjukvård" in text else None
+
+
+def needs_two_staff(what: str, who: str = "") -> bool:
+    text = f"{what} {who}".casefold()
+    return any(word in text for word in _DOUBLE)
+
+
+def visit_windows(
+    when: str, day: date, day_of_stay: int, *, tz: ZoneInfo = STOCKHOLM
+) -> list[tuple[datetime, datetime]]:
+    """The windows the activity is due in on `day`: a range ("08–12") as it is, a clock
+    time with the dose tolerance around it, no time at all as the daytime window."""
+    if not applies_on(when, day, day_of_stay):
+        return []
+    found = _RANGE.search(when)
+    if found:
+        h1, m1, h2, m2 = found.groups()
+        return [(_local(day, int(h1), int(m1 or 0), tz), _local(day, int(h2), int(m2 or 0), tz))]
+    tolerance = timedelta(minutes=DOSE_TOLERANCE_MINUTES)
+    times = clock_times(when)
+    if times:
+        # Arithmetic in UTC: ± 30 min is real time, also across a clock change.
+        moments = [_local(day, h, m, tz).astimezone(UTC) for h, m in times]
+        return [
+            ((moment - tolerance).astimezone(tz), (moment + tolerance).astimezone(tz))
+            for moment in moments
+        ]
+    (h1, m1), (h2, m2) = DAYTIME
+    return [(_local(day, h1, m1, tz), _local(day, h2, m2, tz))]

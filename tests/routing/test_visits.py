@@ -1,4 +1,4 @@
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 
 from hemma.routing.visits import STOCKHOLM, clock_times, occurrences
 
@@ -34,3 +34,45 @@ def test_weekdays_and_day_numbers_are_respected():
     wednesday = date(2026, 11, 25)
     assert len(occurrences("Mån, ons, fre 10", wednesday, 7)) == 3
     assert [d.day for d in occurrences("Dag 1, 19", wednesday, 3)] == [25]
+
+
+def test_which_activities_are_home_visits_and_for_whom():
+    from hemma.routing.visits import needs_two_staff, visit_skill
+
+    assert visit_skill("Hemsjukvården, sjuksköterska", "Byte av antibiotikapump") == "nurse"
+    assert visit_skill("Hemsjukvården, undersköterska", "Dusch") == "assistant_nurse"
+    assert visit_skill("Fysioterapeut/arbetsterapeut", "Hembesök") == "physiotherapist"
+    assert visit_skill("Hemsjukvården", "Såromläggning") == "nurse"
+    assert visit_skill("Patienten", "Egenmätning") is None
+    assert visit_skill("Avdelningens läkare", "Digital rond (video)") is None
+    assert visit_skill("Avdelningens sjuksköterska", "Kvällssamtal dag 1") is None
+    assert visit_skill("Hemsjukvården, sjuksköterska", "Uppföljning per telefon") is None
+    assert needs_two_staff("Förflyttning med lift, två personal")
+    assert not needs_two_staff("Byte av antibiotikapump")
+
+
+def test_visit_windows_ranges_doses_and_daytime():
+    from hemma.routing.visits import visit_windows
+
+    day = date(2026, 11, 26)  # a Thursday
+    ((start, end),) = visit_windows("Dagligen 08–12", day, 2)
+    assert (start.hour, end.hour) == (8, 12)
+    doses = visit_windows("08, 16, 24", day, 2)
+    assert [(s.strftime("%d %H:%M"), e.strftime("%d %H:%M")) for s, e in doses] == [
+        ("26 07:30", "26 08:30"),
+        ("26 15:30", "26 16:30"),
+        ("26 23:30", "27 00:30"),
+    ]
+    ((start, end),) = visit_windows("Måndag och torsdag", day, 2)
+    assert (start.hour, end.hour) == (8, 16)
+    assert visit_windows("Måndag och torsdag", date(2026, 11, 25), 1) == []
+
+
+def test_a_dose_window_is_real_time_across_the_autumn_change():
+    from hemma.routing.visits import visit_windows
+
+    # 2026-10-25 the clocks go back at 03:00 → 02:00: a 03:00 dose ± 30 min spans an hour
+    # of real time even though 02:30 happens twice.
+    ((start, end),) = visit_windows("Dagligen 03", date(2026, 10, 25), 1)
+    assert end - start == timedelta(hours=1)
+    assert (end.astimezone(UTC) - start.astimezone(UTC)) == timedelta(hours=1)

@@ -1,0 +1,177 @@
+"""Reads for the planner and the run sheet, scoped to the acting unit and (for the run
+sheet) to the staff member's own visits; patient reads pass the access policy and are
+logged."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from hemma.accounts.models import Staff, Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.carerequests.models import Medication
+from hemma.patients.policy import decide_patient_access
+
+from . import maps, services
+from .models import Assignment, PlanRun, Shift, Visit
+from .services import reason_label
+
+LATE_AFTER = timedelta(minutes=15)  # not arrived 15 min after the planned start: late
+
+
+@dataclass
+class Row:
+    visit: Visit
+    assignment: Assignment
+    late: bool
+    slack_minutes: int  # how much later the visit could start and still be in its window
+    partners: list[Staff] = field(default_factory=list)  # the other staff on a double visit
+
+
+@dataclass
+class Route:
+    shift: Shift
+    rows: list[Row]
+    travel_minutes: int
+    break_start: object = None
+
+    @property
+    def visit_count(self) -> int:
+        return len(self.rows)
+
+
+def _is_late(visit: Visit, assignment: Assignment, now) -> bool:
+    return visit.status == Visit.Status.ASSIGNED and now > assignment.planned_start + LATE_AFTER
+
+
+def planner_board(unit: Unit, day: date) -> dict:
+    """Everything the planner page shows, in a fixed number of queries."""
+    now = timezone.now()
+    shifts = list(Shift.objects.filter(unit=unit, day=day).select_related("staff__user"))
+    visits = list(
+        Visit.objects.filter(unit=unit, day=day)
+        .select_related("episode__patient")
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("staff__user"))
+        )
+    )
+    latest = PlanRun.objects.filter(unit=unit, day=day).select_related("by__user").first()
+    by_staff: dict[int, list[Row]] = {s.staff_id: [] for s in shifts}
+    for visit in visits:
+        assignments = list(visit.assignments.all())
+        for assignment in assignments:
+            slack = int((visit.window_end - assignment.planned_start).total_seconds() // 60)
+            partners = [a.staff for a in assignments if a.staff_id != assignment.staff_id]
+            row = Row(visit, assignment, _is_late(visit, assignment, now), slack, partners)
+            by_staff.setdefault(assignment.staff_id, []).append(row)
+    breaks = latest.breaks if latest else {}
+    routes = []
+    for shift in shifts:
+        rows = sorted(by_staff.get(shift.staff_id, []), key=lambda r: r.assignment.position)
+        travel = sum(r.assignment.travel_minutes for r in rows)
+        start = breaks.get(services.staff_key(shift.staff_id))
+        routes.append(
+            Route(shift, rows, travel, timezone.localtime(_parse(start)) if start else None)
+        )
+    unplanned = [v for v in visits if v.is_open and not v.assignments.all()]
+    for visit in unplanned:
+        visit.reason_label = (
+            reason_label(visit.unassigned_reason) if visit.unassigned_reason else ""
+        )
+    done = [v for v in visits if v.status in (Visit.Status.DONE, Visit.Status.ARRIVED)]
+    cancelled = [v for v in visits if v.status == Visit.Status.CANCELLED]
+    return {
+        "routes": routes,
+        "unplanned": unplanned,
+        "done": done,
+        "cancelled": cancelled,
+        "visits": visits,
+        "latest": latest,
+        "late": [r for route in routes for r in route.rows if r.late],
+        "map": _map(routes, unplanned),
+        "total_travel": sum(r.travel_minutes for r in routes),
+    }
+
+
+def _parse(value):
+    from django.utils.dateparse import parse_datetime
+
+    return parse_datetime(value)
+
+
+def _map(routes: list[Route], unplanned: list[Visit]) -> maps.RouteMap:
+    drawn = []
+    for route in routes:
+        base = (float(route.shift.start_latitude), float(route.shift.start_longitude))
+        points = [base]
+        for row in route.rows:
+            patient = row.visit.episode.patient
+            if patient.latitude is not None:
+                points.append((float(patient.latitude), float(patient.longitude)))
+        points.append(base)
+        drawn.append((route.shift.staff.display_name, points))
+    loose = [
+        (float(v.episode.patient.latitude), float(v.episode.patient.longitude), v.what[:30])
+        for v in unplanned
+        if v.episode.patient.latitude is not None
+    ]
+    return maps.route_map(drawn, loose, settings.HEMMA_MAP_TILE_URL)
+
+
+def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:
+    """The staff member's own visits of the day in order, with what the visit needs.
+    Each patient shown is checked against the access policy and the read is logged."""
+    now = timezone.now()
+    assignments = list(
+        Assignment.objects.filter(staff=staff, visit__day=day, visit__unit=unit)
+        .exclude(visit__status=Visit.Status.CANCELLED)
+        .select_related("visit__episode__patient")
+        .prefetch_related(
+            Prefetch(
+                "visit__assignments", queryset=Assignment.objects.select_related("staff__user")
+            )
+        )
+        .order_by("position")
+    )
+    episodes = {a.visit.episode_id for a in assignments}
+    medication: dict[int, list[Medication]] = {}
+    for item in Medication.objects.filter(care_request__episode_id__in=episodes).select_related(
+        "care_request"
+    ):
+        medication.setdefault(item.care_request.episode_id, []).append(item)
+    rows, decided = [], {}
+    for assignment in assignments:
+        visit = assignment.visit
+        patient = visit.episode.patient
+        if patient.pk not in decided:
+            decision = decide_patient_access(staff=staff, acting_unit=unit, patient=patient)
+            decided[patient.pk] = decision.granted
+            access_log_record(
+                staff=staff,
+                unit=decision.unit or unit,
+                patient=patient,
+                action=AccessLogEntry.Action.VIEW_PATIENT,
+                purpose=decision.purpose,
+                outcome=(
+                    AccessLogEntry.Outcome.GRANTED
+                    if decision.granted
+                    else AccessLogEntry.Outcome.DENIED
+                ),
+                detail=f"run sheet {day}",
+            )
+        if not decided[patient.pk]:
+            continue
+        rows.append(
+            {
+                "visit": visit,
+                "assignment": assignment,
+                "patient": patient,
+                "late": _is_late(visit, assignment, now),
+                "medication": medication.get(visit.episode_id, []),
+                "partners": [a.staff for a in visit.assignments.all() if a.staff_id != staff.pk],
+            }
+        )
+    return rows
