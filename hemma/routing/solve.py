@@ -103,7 +103,7 @@ def _pyvrp(problem, visits, base_breaks, seconds, seed):
             capacity=capacity,
             start_depot=depots[worker.start],
             end_depot=depots[worker.end],
-            tw_early=worker.shift_start,
+            tw_early=min(worker.shift_start, worker.shift_end),  # a shift already over
             tw_late=worker.shift_end,
             shift_duration=worker.max_work or 10**9,
             profile=profiles[worker.mode],
@@ -377,9 +377,13 @@ def replan(
         if stops:
             last = visits[stops[-1].visit_id]
             free_at = max(now, stops[-1].start + last.duration)
-            worker = replace(worker, start=last.location, shift_start=free_at)
+            worker = replace(
+                worker, start=last.location, shift_start=min(free_at, worker.shift_end)
+            )
         else:
-            worker = replace(worker, shift_start=max(now, worker.shift_start))
+            worker = replace(
+                worker, shift_start=min(max(now, worker.shift_start), worker.shift_end)
+            )
         if took_break or (worker.needs_break and worker.break_latest < worker.shift_start):
             worker = replace(worker, break_minutes=0)
         workers.append(worker)

@@ -328,3 +328,16 @@ def test_the_planner_board_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         board = selectors.planner_board(home_health, DAY)
         assert sum(len(r.rows) for r in board["routes"]) >= 5
+
+
+def test_replanning_late_in_the_day_when_some_shifts_are_over(
+    team, home_health, home_patients, shifts
+):
+    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    with frozen(at("17:00")):  # the assistant nurses went home at 16:00
+        run = services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+    assert run.warnings == []
+    evening = Visit.objects.get(day=DAY, what="IV-antibiotika", window_start__gt=at("20:00"))
+    assert evening.status == "assigned"
+    morning = Visit.objects.get(day=DAY, what__startswith="Förflyttning")
+    assert morning.status == "planned" and morning.unassigned_reason == "outside_every_shift"

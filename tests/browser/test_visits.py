@@ -1,0 +1,101 @@
+"""Home visits through the pages: the home health unit's planner plans the demo's day
+tomorrow with one click, shows routes, map and what could not be planned, and a manual move
+is checked; the nurse who got today's urgent visit opens the run sheet, arrives and marks it done."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from hemma.accounts.models import Staff, Unit
+from hemma.episodes.models import Episode
+from hemma.visits import services
+from hemma.visits.models import Visit
+from tests.browser.test_kim_episode_flow import log_in, log_out, saved
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_planner_plans_tomorrow_and_a_nurse_runs_today(page, live_server):
+    call_command("load_demo", "--quiet")
+    base = live_server.url
+    unit = Unit.objects.get(kind="home_health_care")
+    karin = Staff.objects.get(user__username="karin.hsv")
+    today = services.planning_day(timezone.now())
+    tomorrow = today + timedelta(days=1)
+
+    log_in(page, base, "karin.hsv")
+    page.get_by_role("link", name="Hembesök").click()
+    page.goto(f"{base}/visits/?day={tomorrow:%Y-%m-%d}")
+    expect(page.get_by_text("Ej planerade besök")).to_be_visible()
+    page.get_by_label("Tidsgräns").select_option("1")
+    page.get_by_role("button", name="Planera dagen").click()
+    saved(page)
+    expect(page.locator("#plan-summary")).to_contain_text("total restid")
+    expect(page.locator("svg polyline").first).to_be_attached()
+    expect(page.get_by_text("dubbelbemanning med").first).to_be_visible()
+    # what cannot be done is listed with its reason (no assistant nurse in the evening)
+    expect(page.get_by_text("Tidsfönstret ligger utanför alla arbetspass")).to_be_visible()
+
+    # move Greta's or Lisa's blood samples (a daytime visit) to Sofia, first in her route
+    sample = Visit.objects.filter(day=tomorrow, what__startswith="Blodprover").first()
+    holder = sample.assignments.first().staff
+    row = page.locator(f"#visit-{sample.pk}-{holder.pk}")
+    row.get_by_text("Flytta / ställ in").click()
+    sofia = Staff.objects.get(user__username="sofia.hsv")
+    row.get_by_label("Till").select_option(str(sofia.pk))
+    row.get_by_label("plats").fill("1")
+    row.get_by_role("button", name="Flytta").click()
+    expect(page.locator(".messages")).to_contain_text("Flyttat")
+    assert sample.assignments.get().staff == sofia
+    expect(page.locator("#plan-summary")).to_contain_text("manuellt ändrad")
+    assert page.console_errors == []
+
+    # today: an ad-hoc visit to Lisa now, with a shift for Karin around it
+    now = timezone.now()
+    services.shift_save(
+        by=karin,
+        unit=unit,
+        staff=karin,
+        day=today,
+        starts=now - timedelta(hours=1),
+        ends=now + timedelta(hours=5),
+        latitude="60.606600",
+        longitude="15.631000",
+    )
+    lisa = Episode.objects.get(patient__first_name="Lisa", state="at_home")
+    services.visit_add(
+        by=karin,
+        unit=unit,
+        episode=lisa,
+        day=today,
+        what="Provtagning efter larm",
+        window_start=now,
+        window_end=now + timedelta(hours=2),
+        duration_minutes=20,
+        skill="nurse",
+        priority=2,
+    )
+    page.goto(f"{base}/visits/?day={today:%Y-%m-%d}")
+    page.get_by_label("Tidsgräns").select_option("1")
+    page.get_by_role("button", name="Planera dagen").click()
+    saved(page)
+    # whoever the planner gave it to (Karin, or Nils on the evening shift) runs it
+    holder = Visit.objects.get(what="Provtagning efter larm").assignments.get().staff
+    log_out(page)
+    log_in(page, base, holder.user.username)
+    page.get_by_role("link", name="Min körlista").click()
+    page.goto(f"{base}/visits/mine/?day={today:%Y-%m-%d}")
+    card = page.locator(".run-visit", has_text="Provtagning efter larm")
+    expect(card).to_contain_text("Slaggatan 4")  # Lisa's address (demo)
+    card.get_by_role("button", name="Jag är på plats").click()
+    saved(page)
+    card = page.locator(".run-visit", has_text="Provtagning efter larm")
+    card.get_by_label("Anteckning").fill("Prov taget, skickat med bud")
+    card.get_by_role("button", name="Utfört").click()
+    saved(page)
+    visit = Visit.objects.get(what="Provtagning efter larm")
+    assert visit.status == "done" and visit.note == "Prov taget, skickat med bud"
+    assert visit.done_by == holder
