@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
@@ -37,12 +38,12 @@ DEFAULT_SKILLS = {
     Staff.Profession.OCCUPATIONAL_THERAPIST: [Staff.Profession.OCCUPATIONAL_THERAPIST],
 }
 REASONS = {
-    routing_solve.NO_QUALIFIED_STAFF: _("Ingen i tjänst har rätt kompetens"),
-    routing_solve.OUTSIDE_EVERY_SHIFT: _("Tidsfönstret ligger utanför alla arbetspass"),
-    routing_solve.DID_NOT_FIT: _("Fick inte plats i dagens turer"),
-    routing_solve.NOT_TOGETHER: _("Två personal kunde inte samordnas"),
-    routing_solve.GAP_NOT_MET: _("Tidsavståndet till föregående besök gick inte att hålla"),
-    "no_address": _("Patienten saknar koordinater för adressen"),
+    routing_solve.NO_QUALIFIED_STAFF: gettext_lazy("Ingen i tjänst har rätt kompetens"),
+    routing_solve.OUTSIDE_EVERY_SHIFT: gettext_lazy("Tidsfönstret ligger utanför alla arbetspass"),
+    routing_solve.DID_NOT_FIT: gettext_lazy("Fick inte plats i dagens turer"),
+    routing_solve.NOT_TOGETHER: gettext_lazy("Två personal kunde inte samordnas"),
+    routing_solve.GAP_NOT_MET: gettext_lazy("Tidsavståndet till föregående besök gick inte att hålla"),
+    "no_address": gettext_lazy("Patienten saknar koordinater för adressen"),
 }
 
 
