@@ -42,7 +42,9 @@ REASONS = {
     routing_solve.OUTSIDE_EVERY_SHIFT: gettext_lazy("Tidsfönstret ligger utanför alla arbetspass"),
     routing_solve.DID_NOT_FIT: gettext_lazy("Fick inte plats i dagens turer"),
     routing_solve.NOT_TOGETHER: gettext_lazy("Två personal kunde inte samordnas"),
-    routing_solve.GAP_NOT_MET: gettext_lazy("Tidsavståndet till föregående besök gick inte att hålla"),
+    routing_solve.GAP_NOT_MET: gettext_lazy(
+        "Tidsavståndet till föregående besök gick inte att hålla"
+    ),
     "no_address": gettext_lazy("Patienten saknar koordinater för adressen"),
 }
 

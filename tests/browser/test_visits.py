@@ -1,6 +1,7 @@
 """Home visits through the pages: the home health unit's planner plans the demo's day
 tomorrow with one click, shows routes, map and what could not be planned, and a manual move
-is checked; the nurse who got today's urgent visit opens the run sheet, arrives and marks it done."""
+is checked; the nurse who got today's urgent visit opens the run sheet, arrives and marks it
+done."""
 
 from datetime import timedelta
 

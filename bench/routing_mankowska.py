@@ -1,0 +1,73 @@
+"""Benchmark: home health care routing with skills and double services (Mankowska et al.
+2014), the 20 published instances (10–100 patients) against the best known costs
+(best of 15 seeds of BRKGA-MP-IPR, Kummer et al.).
+
+Objective (Mankowska): (travel distance + total tardiness + maximum tardiness) / 3; every
+result is re-evaluated by the independent evaluator (skills, every service once, two
+different staff for a double service, gaps met) and must be feasible.
+
+    .venv/bin/python bench/routing_mankowska.py [--seconds 10 60] [--sizes 10 25 50 100]
+"""
+
+import argparse
+import csv
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hemma.routing import mankowska  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "bench" / "hhcrsp-mankowska"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, nargs="*", default=[10, 60])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 25, 50, 100])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dir", type=Path, default=DATA)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # PyVRP's penalty warnings on tight deadlines
+    best = {
+        row["instance"]: float(row["best_known_cost"])
+        for row in csv.DictReader((args.dir / "best_known.csv").open())
+    }
+    print(
+        f"PyVRP + exact local search, seed {args.seed}, "
+        f"{'/'.join(f'{s:g}' for s in args.seconds)} s per instance"
+    )
+    header = f"{'instance':26} {'best':>8}"
+    for seconds in args.seconds:
+        header += f" {f'{seconds:g} s':>9} {'gap %':>7}"
+    print(header + "  feasible")
+    gaps: dict[tuple[int, float], list[float]] = {}
+    for path in sorted(
+        args.dir.glob("Instanz*.txt"), key=lambda p: (int(p.stem.split("_")[2]), p.stem)
+    ):
+        size = int(path.stem.split("_")[2])
+        if size not in args.sizes:
+            continue
+        instance = mankowska.read(path)
+        line = f"{path.stem:26} {best[path.stem]:>8.1f}"
+        feasible = True
+        for seconds in args.seconds:
+            routes = mankowska.solve(instance, seconds=seconds, seed=args.seed)
+            result = mankowska.evaluate(instance, routes)
+            feasible &= result.feasible
+            gap = (result.cost / best[path.stem] - 1) * 100
+            gaps.setdefault((size, seconds), []).append(gap)
+            line += f" {result.cost:>9.1f} {gap:>7.2f}"
+        print(line + ("  yes" if feasible else "  NO"), flush=True)
+    print("average gap per size:")
+    for (size, seconds), values in sorted(gaps.items()):
+        print(
+            f"  {size:>3} patients, {seconds:g} s: "
+            f"{sum(values) / len(values):6.2f} % ({len(values)} instances)"
+        )
+
+
+if __name__ == "__main__":
+    main()
