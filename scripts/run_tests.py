@@ -26,13 +26,20 @@ def postgres_url() -> str | None:
     return url
 
 
-def pytest(label: str, database_url: str | None) -> int:
+# Pure code (no database): run once, on the SQLite pass.
+DATABASE_FREE = ["tests/routing", "tests/clinical"]
+
+
+def pytest(label: str, database_url: str | None, skip: list[str] = ()) -> int:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
     print(f"\n===== Test suite on {label} =====", flush=True)
-    code = subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=env)
+    if skip:
+        print(f"(database-free tests already ran on SQLite: {', '.join(skip)})")
+    ignore = [f"--ignore={path}" for path in skip]
+    code = subprocess.call([sys.executable, "-m", "pytest", *ignore, *sys.argv[1:]], env=env)
     if code == NO_TESTS_COLLECTED:
         print(f"pytest collected no tests on {label}: that is a failure, not a pass.")
         return 1
@@ -49,7 +56,7 @@ def main() -> int:
             return 1
         print("\nNOTICE: PostgreSQL not reachable - the PostgreSQL run was SKIPPED.\n")
         return code
-    return pytest("PostgreSQL", url) or code
+    return pytest("PostgreSQL", url, DATABASE_FREE) or code
 
 
 if __name__ == "__main__":

@@ -40,9 +40,9 @@ class _Day:
         if end + self.travel[visit.location][self.worker.end] > self.worker.shift_end:
             return None
         worker = self.worker
-        if worker.needs_break and self.break_at is None and self.time <= worker.break_latest:
-            if max(end, worker.break_earliest) > worker.break_latest:
-                return None  # lunch first
+        lunch_pending = worker.needs_break and self.break_at is None
+        if lunch_pending and self.time <= worker.break_latest < max(end, worker.break_earliest):
+            return None  # lunch first
         return arrival, start
 
     def go(self, visit: Visit, arrival: int, start: int) -> None:

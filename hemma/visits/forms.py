@@ -8,6 +8,12 @@ from hemma.accounts.models import Staff
 
 from .models import SKILL_CHOICES, TravelMode, Visit
 
+
+def clock(**kwargs):
+    """A time field the browser shows as a clock (hh:mm)."""
+    return forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), **kwargs)
+
+
 SECONDS = [(1, "1 s"), (3, "3 s"), (5, "5 s"), (10, "10 s"), (30, "30 s"), (60, "60 s")]
 
 
@@ -25,11 +31,11 @@ class PlanForm(forms.Form):
 
 class ShiftForm(forms.Form):
     staff = forms.ModelChoiceField(label=_("Personal"), queryset=Staff.objects.none())
-    starts = forms.TimeField(label=_("Börjar"), initial=time(7, 0))
-    ends = forms.TimeField(label=_("Slutar"), initial=time(16, 0))
+    starts = clock(label=_("Börjar"), initial=time(7, 0))
+    ends = clock(label=_("Slutar"), initial=time(16, 0))
     travel_mode = forms.ChoiceField(label=_("Färdsätt"), choices=TravelMode.choices)
-    break_from = forms.TimeField(label=_("Lunch tidigast"), required=False, initial=time(11, 0))
-    break_until = forms.TimeField(label=_("Lunch senast"), required=False, initial=time(13, 0))
+    break_from = clock(label=_("Lunch tidigast"), required=False, initial=time(11, 0))
+    break_until = clock(label=_("Lunch senast"), required=False, initial=time(13, 0))
     break_minutes = forms.IntegerField(
         label=_("Lunch (min)"), min_value=0, max_value=90, initial=30
     )
@@ -50,8 +56,8 @@ class VisitForm(forms.Form):
 
     episode = forms.TypedChoiceField(label=_("Patient"), coerce=int, choices=[])
     what = forms.CharField(label=_("Vad"), max_length=500)
-    earliest = forms.TimeField(label=_("Tidigast"))
-    latest = forms.TimeField(label=_("Senast"))
+    earliest = clock(label=_("Tidigast"))
+    latest = clock(label=_("Senast"))
     duration_minutes = forms.IntegerField(
         label=_("Tid på plats (min)"), min_value=5, max_value=240, initial=30
     )

@@ -21,8 +21,7 @@ from hemma.web.decorators import staff_required
 from . import forms, selectors, services
 from .models import Shift, Visit
 
-# Where a shift starts when the planner adds one (the unit's base). Units have no address
-# in Hemma yet; the demo's base is Falun centre.
+# Where a unit's first shift starts (units have no address in Hemma yet): Falun centre.
 BASE = (Decimal("60.606600"), Decimal("15.631000"))
 
 
@@ -118,6 +117,10 @@ def shift_add(request):
     unit, day = request.hemma.unit, _day(request)
     form = forms.ShiftForm(request.POST, unit=unit)
 
+    # A new shift starts where the unit's shifts start (its base); the demo base otherwise.
+    previous = Shift.objects.filter(unit=unit).order_by("-day").first()
+    base = (previous.start_latitude, previous.start_longitude) if previous else BASE
+
     def perform(data):
         break_from = data.get("break_from")
         break_until = data.get("break_until")
@@ -129,8 +132,8 @@ def shift_add(request):
             day=day,
             starts=forms.on_day(day, data["starts"]),
             ends=forms.on_day(day, data["ends"]),
-            latitude=BASE[0],
-            longitude=BASE[1],
+            latitude=base[0],
+            longitude=base[1],
             travel_mode=data["travel_mode"],
             break_from=forms.on_day(day, break_from) if has_break else None,
             break_until=forms.on_day(day, break_until) if has_break else None,
