@@ -35,6 +35,13 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Production hashes passwords slowly on purpose; tests create many users (Django's
+    own advice for test suites). Logins still go through the real authentication."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _swedish():
     """A request in English leaves the thread's language active; every test starts in Swedish."""
     from django.utils import translation
