@@ -334,7 +334,7 @@ class _Cost:
         self.instance = instance
         self.pairs = [(node, *instance.needed(node)) for node in sorted(instance.double)]
         self.duration = {(node, s): instance.processing[node][0][s] for node, s in instance.tasks()}
-        self.rounds = 4 * (len(self.pairs) + 1) + 20
+        self.rounds = 2 * len(self.pairs) + 10
 
     def __call__(self, routes: Routes) -> float:
         inst, distance, floor = self.instance, 0.0, {}
@@ -376,13 +376,19 @@ class _Cost:
             if not pushed:
                 break
         else:
-            penalty += 1e6
+            # The order deadlocks a gap (e.g. two staff meeting at two patients in opposite
+            # orders): a penalty that shrinks as the gaps get closer guides the search out.
+            for node, first, second in self.pairs:
+                between = starts[(node, second)] - starts[(node, first)]
+                low, high = inst.min_gap[node], inst.max_gap[node]
+                if not low - 1e-9 <= between <= high + 1e-9:
+                    penalty += 1e4 + 10 * min(abs(between - low), abs(between - high))
         late = [start - inst.latest[node] for (node, _), start in starts.items()]
         late = [x for x in late if x > 0]
         return (distance + sum(late) + max(late, default=0.0)) / 3 + penalty
 
 
-def _near(instance: Instance, count: int = 8) -> list[set[int]]:
+def _near(instance: Instance, count: int = 40) -> list[set[int]]:
     d = instance.distance
     return [
         set(sorted(instance.patients, key=lambda other: d[node][other])[:count]) | {0}
