@@ -15,6 +15,7 @@ class Visit:
     demand: int = 0  # benchmark instances (vehicle capacity)
     staff: int = 1  # 2 = a double visit: two staff start together
     priority: int = 0  # ad-hoc visits after an alert go first when not all fit
+    preferred: str | None = None  # continuity: the worker the patient knows
 
 
 @dataclass(frozen=True)

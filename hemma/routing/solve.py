@@ -237,10 +237,79 @@ def solve(problem: Problem, seconds: float = 5.0, seed: int = 1, progress=None) 
         if not retry:
             break
     solved = replace(problem, visits=[current.get(v.id, v) for v in problem.visits])
+    _prefer_known_staff(solved, routes, breaks)
     plan = _finish(problem, solved, visits, routes, breaks, unassigned, given_up)
     if progress:
         progress(ROUNDS, ROUNDS)
     return plan
+
+
+CONTINUITY_MINUTES = 10  # extra travel worth it for the patient to meet a known face
+
+
+def _route_ok(problem: Problem, worker: Worker, ids: list[str]):
+    """(feasible, break placement) of a route on its own."""
+    visits = {v.id: v for v in problem.visits}
+    after = place_break(problem, worker, ids) if worker.needs_break and ids else None
+    if worker.needs_break and ids and after is None:
+        return False, None
+    line = timeline(problem, worker, ids, after)
+    late = any(s.start > visits[s.visit_id].latest for s in line.stops)
+    too_long = worker.max_work and ids and line.back - line.leave > worker.max_work
+    return (not late and line.back <= worker.shift_end and not too_long), after
+
+
+def _travel_of(problem: Problem, worker: Worker, ids: list[str]) -> int:
+    matrix, here, total = problem.matrix_for(worker), worker.start, 0
+    visits = {v.id: v for v in problem.visits}
+    for visit_id in ids:
+        total += matrix[here][visits[visit_id].location]
+        here = visits[visit_id].location
+    return total + matrix[here][worker.end] if ids else 0
+
+
+def _prefer_known_staff(problem: Problem, routes, breaks) -> None:
+    """Continuity: a single-staff visit whose patient has a preferred worker moves to that
+    worker when the routes stay feasible and it costs at most CONTINUITY_MINUTES more travel."""
+    workers = {w.id: w for w in problem.workers}
+    linked = {g.first for g in problem.gaps} | {g.second for g in problem.gaps}
+    for visit in problem.visits:
+        target = workers.get(visit.preferred)
+        if visit.staff != 1 or target is None or not visit.skills <= target.skills:
+            continue
+        if visit.id in linked:  # a gap ties it to another visit's time
+            continue
+        holder = next((w for w, ids in routes.items() if visit.id in ids), None)
+        if holder is None or holder == target.id:
+            continue
+        source = [i for i in routes[holder] if i != visit.id]
+        before = _travel_of(problem, workers[holder], routes[holder]) + _travel_of(
+            problem, target, routes[target.id]
+        )
+        best = None
+        for position in range(len(routes[target.id]) + 1):
+            trial = routes[target.id][:position] + [visit.id] + routes[target.id][position:]
+            ok, after = _route_ok(problem, target, trial)
+            if not ok:
+                continue
+            extra = (
+                _travel_of(problem, workers[holder], source)
+                + _travel_of(problem, target, trial)
+                - before
+            )
+            if extra <= CONTINUITY_MINUTES and (best is None or extra < best[0]):
+                best = (extra, trial, after)
+        source_ok, source_after = _route_ok(problem, workers[holder], source)
+        if best is None or not source_ok:
+            continue
+        routes[holder], routes[target.id] = source, best[1]
+        for worker_id, after in ((holder, source_after), (target.id, best[2])):
+            ids = routes[worker_id]
+            if after is not None and ids:
+                line = timeline(problem, workers[worker_id], ids, after)
+                breaks[worker_id] = (after, line.break_start)
+            else:
+                breaks.pop(worker_id, None)
 
 
 def _collect(raw, current, pins, given_up):

@@ -404,6 +404,7 @@ def build_problem(unit: Unit, day: date, visits=None) -> DayProblem:
             no_address.append(visit)
             continue
         routed[visit_key(visit.pk)] = visit
+    known = _last_visitor(routed.values())
     routing_visits = [
         RoutingVisit(
             id=key,
@@ -414,6 +415,7 @@ def build_problem(unit: Unit, day: date, visits=None) -> DayProblem:
             skills=frozenset({v.skill}),
             staff=v.staff_needed,
             priority=v.priority,
+            preferred=staff_key(v.preferred_staff_id or known.get(v.episode_id) or 0),
         )
         for key, v in routed.items()
     ]
@@ -431,6 +433,21 @@ def build_problem(unit: Unit, day: date, visits=None) -> DayProblem:
     for mode in {w.mode for w in workers} - {TravelMode.CAR}:
         problem.mode_travel[mode], _warning = travel_matrix(keys, "", mode)
     return DayProblem(problem, routed, shifts, [str(w) for w in warnings], no_address)
+
+
+def _last_visitor(visits) -> dict[int, int]:
+    """Continuity: per episode, the staff member who last did a visit there (one query)."""
+    episodes = {v.episode_id for v in visits}
+    last: dict[int, int] = {}
+    done = (
+        Visit.objects.filter(episode_id__in=episodes, status=Visit.Status.DONE)
+        .exclude(done_by=None)
+        .order_by("episode_id", "-done_at")
+        .values_list("episode_id", "done_by_id")
+    )
+    for episode_id, staff_id in done:
+        last.setdefault(episode_id, staff_id)
+    return last
 
 
 def _current_plan(day_problem: DayProblem, day: date, unit: Unit | None = None) -> Plan:

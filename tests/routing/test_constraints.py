@@ -151,3 +151,21 @@ def test_the_checker_catches_broken_doubles_gaps_breaks_and_working_time():
         routes={"a": [Stop("lift", 0, 9 * 60)], "b": []}, unassigned={"first": "x", "second": "x"}
     )
     assert "lift needs 2 staff, planned 1 times" in "\n".join(violations(built, alone))
+
+
+def test_continuity_gives_the_patient_the_known_worker_when_it_costs_little():
+    near_a = (60.6070, 15.6320)  # next to the base both start from
+    visits = [
+        Visit("known", near_a, 9 * 60, 12 * 60, 30, NURSE, preferred="b"),
+        Visit("other", (60.6100, 15.6400), 9 * 60, 12 * 60, 30, NURSE),
+    ]
+    built = day(visits, [staff("a"), staff("b")])
+    plan = solve(built, seconds=1)
+    assert violations(built, plan) == []
+    assert where(plan, "known")[0][0] == "b"
+    # far away from the preferred worker's base: not worth the drive, the other one goes
+    far_base = (60.1496, 15.1878)  # Ludvika
+    built = day(visits, [staff("a"), replace(staff("b"), start=far_base, end=far_base)])
+    plan = solve(built, seconds=1)
+    assert violations(built, plan) == []
+    assert where(plan, "known")[0][0] == "a"

@@ -12,6 +12,7 @@ from hemma.errors import HemmaError, NotAllowed
 from hemma.routing.check import violations
 from hemma.visits import selectors, services
 from hemma.visits.models import Assignment, PlanRun, Visit
+from tests.conftest import make_staff
 
 from .conftest import DAY, at
 
@@ -341,3 +342,54 @@ def test_replanning_late_in_the_day_when_some_shifts_are_over(
     assert evening.status == "assigned"
     morning = Visit.objects.get(day=DAY, what__startswith="Förflyttning")
     assert morning.status == "planned" and morning.unassigned_reason == "outside_every_shift"
+
+
+def test_continuity_prefers_whoever_last_visited_the_patient(team, home_health, home_patients):
+    from hemma.visits.forms import on_day
+
+    nurse = team["nurse"]
+    other = make_staff("hsvnurse2", "nurse", home_health)
+    for person in (nurse, other):
+        services.shift_save(
+            by=nurse,
+            unit=home_health,
+            staff=person,
+            day=DAY,
+            starts=at("07:00"),
+            ends=at("16:00"),
+            latitude=60.6066,
+            longitude=15.631,
+        )
+    lisa = home_patients[0]
+    yesterday = DAY - timedelta(days=1)
+    earlier = Visit.objects.create(
+        unit=home_health,
+        episode=lisa,
+        day=yesterday,
+        what="Prov",
+        window_start=on_day(yesterday, at("10:00").time()),
+        window_end=on_day(yesterday, at("11:00").time()),
+        skill="nurse",
+        created_by=nurse,
+        status=Visit.Status.DONE,
+        done_by=other,
+        done_at=at("10:30") - timedelta(days=1),
+    )
+    assert earlier.done_by == other
+    visit = services.visit_add(
+        by=nurse,
+        unit=home_health,
+        episode=lisa,
+        day=DAY,
+        what="Såromläggning",
+        window_start=at("10:00"),
+        window_end=at("12:00"),
+        duration_minutes=20,
+        skill="nurse",
+    )
+    day_problem = services.build_problem(home_health, DAY)
+    routed = next(v for v in day_problem.problem.visits if v.id == services.visit_key(visit.pk))
+    assert routed.preferred == services.staff_key(other.pk)
+    with frozen(BEFORE_THE_DAY):
+        services.plan_day(by=nurse, unit=home_health, day=DAY, seconds=1)
+    assert visit.assignments.get().staff == other
