@@ -42,6 +42,13 @@ class ShiftForm(forms.Form):
     max_work_minutes = forms.IntegerField(
         label=_("Max arbetstid (min)"), min_value=30, max_value=16 * 60, required=False
     )
+    skills = forms.MultipleChoiceField(
+        label=_("Kompetenser"),
+        choices=SKILL_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tomt: yrkets egen kompetens."),
+    )
 
     def __init__(self, *args, unit=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,10 +75,27 @@ class VisitForm(forms.Form):
     priority = forms.TypedChoiceField(
         label=_("Prioritet"), choices=Visit.Priority.choices, coerce=int, initial=0
     )
+    follows = forms.TypedChoiceField(
+        label=_("Efter besöket"), coerce=int, required=False, empty_value=None, choices=[]
+    )
+    min_gap_minutes = forms.IntegerField(
+        label=_("Tidigast efter (min)"), min_value=0, max_value=24 * 60, required=False
+    )
+    max_gap_minutes = forms.IntegerField(
+        label=_("Senast efter (min)"), min_value=0, max_value=24 * 60, required=False
+    )
 
-    def __init__(self, *args, episodes=(), **kwargs):
+    def __init__(self, *args, episodes=(), visits=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["episode"].choices = [(e.pk, e.patient.full_name) for e in episodes]
+        self.fields["follows"].choices = [("", "–")] + [
+            (
+                v.pk,
+                f"{timezone.localtime(v.window_start):%H:%M} "
+                f"{v.episode.patient.full_name}: {v.what[:40]}",
+            )
+            for v in visits
+        ]
 
 
 class MoveForm(forms.Form):

@@ -68,7 +68,9 @@ def planner(request):
             "board": board,
             "plan_form": forms.PlanForm(),
             "shift_form": forms.ShiftForm(unit=unit),
-            "visit_form": forms.VisitForm(episodes=_episodes(unit)),
+            "visit_form": forms.VisitForm(
+                episodes=_episodes(unit), visits=[v for v in board["visits"] if v.is_open]
+            ),
             "staff_on_shift": staff_on_shift,
             "reasons": services.REASONS,
         },
@@ -139,6 +141,7 @@ def shift_add(request):
             break_until=forms.on_day(day, break_until) if has_break else None,
             break_minutes=data["break_minutes"] or 0,
             max_work_minutes=data.get("max_work_minutes"),
+            skills=data.get("skills") or None,
         )
 
     run_form_action(request, form, perform, _("Passet är sparat."))
@@ -162,10 +165,16 @@ def shift_remove(request, shift_id):
 def add(request):
     unit, day = request.hemma.unit, _day(request)
     episodes = list(_episodes(unit))
-    form = forms.VisitForm(request.POST, episodes=episodes)
+    open_visits = list(
+        Visit.objects.filter(unit=unit, day=day, status__in=["planned", "assigned"]).select_related(
+            "episode__patient"
+        )
+    )
+    form = forms.VisitForm(request.POST, episodes=episodes, visits=open_visits)
 
     def perform(data):
         episode = next(e for e in episodes if e.pk == data["episode"])
+        follows = next((v for v in open_visits if v.pk == data.get("follows")), None)
         return services.visit_add(
             by=request.hemma.staff,
             unit=unit,
@@ -178,6 +187,9 @@ def add(request):
             skill=data["skill"],
             staff_needed=data["staff_needed"],
             priority=data["priority"],
+            follows=follows,
+            min_gap_minutes=data.get("min_gap_minutes"),
+            max_gap_minutes=data.get("max_gap_minutes"),
         )
 
     run_form_action(

@@ -217,3 +217,45 @@ def test_the_run_sheet_lists_own_visits_and_marks_them_done(
 def test_an_empty_run_sheet(client, team):
     page = text(client_for(client, team["usk2"]).get(reverse("visits:run_sheet") + QUERY))
     assert "Inga besök för dig den här dagen." in page
+
+
+def test_a_follow_up_visit_with_a_gap_and_shift_skills_from_the_page(
+    client, team, home_health, home_patients
+):
+    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    dose = Visit.objects.filter(day=DAY, what="IV-antibiotika").first()
+    as_nurse = client_for(client, team["nurse"])
+    response = as_nurse.post(
+        reverse("visits:add"),
+        {
+            "day": f"{DAY}",
+            "episode": dose.episode_id,
+            "what": "Koncentrationsprov",
+            "earliest": "09:00",
+            "latest": "20:00",
+            "duration_minutes": 15,
+            "skill": "nurse",
+            "staff_needed": 1,
+            "priority": 0,
+            "follows": dose.pk,
+            "min_gap_minutes": 60,
+            "max_gap_minutes": 90,
+        },
+        follow=True,
+    )
+    assert "Besöket är tillagt" in text(response)
+    sample = Visit.objects.get(what="Koncentrationsprov")
+    assert (sample.follows, sample.min_gap_minutes, sample.max_gap_minutes) == (dose, 60, 90)
+    as_nurse.post(
+        reverse("visits:shift_add"),
+        {
+            "day": f"{DAY}",
+            "staff": team["nurse"].pk,
+            "starts": "07:00",
+            "ends": "16:00",
+            "travel_mode": "car",
+            "break_minutes": 0,
+            "skills": ["nurse", "assistant_nurse"],
+        },
+    )
+    assert Shift.objects.get(staff=team["nurse"]).skills == ["nurse", "assistant_nurse"]
