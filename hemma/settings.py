@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "hemma.monitoring",
     "hemma.coordination",
     "hemma.visits",
+    "hemma.insights",
     "hemma.web",
     "hemma.demo",
 ]

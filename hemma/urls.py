@@ -17,6 +17,7 @@ urlpatterns = [
     path("care-requests/", include("hemma.carerequests.urls")),
     path("coordination/", include("hemma.coordination.urls")),
     path("visits/", include("hemma.visits.urls")),
+    path("insights/", include("hemma.insights.urls")),
     path("", include("hemma.monitoring.urls")),
     path("admin/", admin.site.urls),
     path("healthz", web_views.healthz, name="healthz"),

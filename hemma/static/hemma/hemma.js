@@ -63,3 +63,24 @@ document.addEventListener("DOMContentLoaded", () => {
     }, 200);
   });
 });
+
+// Long computations (the simulator): a progress bar fills towards an estimate of the time
+// the server needs (units × seconds per unit) while the request runs.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-progress-form]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      const field = form.querySelector(`[name=${form.dataset.progressUnitsField}]`);
+      const estimate = Math.max(1, Number(field?.value || 1) * Number(form.dataset.progressPerUnit || 0.05));
+      const bar = form.querySelector("[data-progress]");
+      const status = form.querySelector("[data-progress-status]");
+      const started = Date.now();
+      bar.hidden = false;
+      status.hidden = false;
+      setInterval(() => {
+        const elapsed = (Date.now() - started) / 1000;
+        bar.value = Math.min(99, (elapsed / estimate) * 100);
+        status.textContent = `${Math.round(elapsed)} s`;
+      }, 200);
+    });
+  });
+});

@@ -1,0 +1,100 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import EconomicsSettings
+from .services import EDITABLE, MAX_REPLICATIONS
+
+
+class EconomicsForm(forms.ModelForm):
+    class Meta:
+        model = EconomicsSettings
+        fields = EDITABLE
+
+
+class SavingForm(forms.Form):
+    visits_before = forms.IntegerField(label=_("Akutbesök per månad före"), min_value=0, initial=87)
+    visits_after = forms.IntegerField(label=_("Akutbesök per månad efter"), min_value=0, initial=63)
+
+
+class SimulatorForm(forms.Form):
+    name = forms.CharField(
+        label=_("Spara som scenario (namn)"),
+        max_length=120,
+        required=False,
+        help_text=_("Tomt: kör utan att spara."),
+    )
+    beds = forms.IntegerField(label=_("Vårdplatser"), min_value=1, max_value=200, initial=22)
+    safety_places = forms.IntegerField(
+        label=_("Trygghetsplatser"), min_value=0, max_value=50, initial=2
+    )
+    arrivals_per_day = forms.DecimalField(
+        label=_("Inskrivningar per dygn (medel)"),
+        min_value=0,
+        max_value=100,
+        initial=4.0,
+        decimal_places=2,
+        localize=True,
+    )
+    los_mean_days = forms.DecimalField(
+        label=_("Vårdtid, medel (dygn)"),
+        min_value=0.5,
+        max_value=60,
+        initial=5.0,
+        decimal_places=2,
+        localize=True,
+    )
+    los_sd_days = forms.DecimalField(
+        label=_("Vårdtid, spridning (dygn)"),
+        min_value=0,
+        max_value=60,
+        initial=3.5,
+        decimal_places=2,
+        localize=True,
+    )
+    home_percent = forms.DecimalField(
+        label=_("Andel vårddygn i hemmet (%)"),
+        min_value=0,
+        max_value=50,
+        initial=0.2,
+        decimal_places=2,
+        localize=True,
+        help_text=_("Sverige i dag ca 0,2 %; England, Australien, Kanada 4–5 %."),
+    )
+    days_moved_home = forms.DecimalField(
+        label=_("Dygn som flyttas hem per patient"),
+        min_value=0.5,
+        max_value=30,
+        initial=2.5,
+        decimal_places=2,
+        localize=True,
+    )
+    direct_admission_percent = forms.DecimalField(
+        label=_("Direktinläggning från hemmet (%)"),
+        min_value=0,
+        max_value=100,
+        initial=7,
+        decimal_places=1,
+        localize=True,
+    )
+    readmission_percent = forms.DecimalField(
+        label=_("Återinläggning inom 30 dagar (%)"),
+        min_value=0,
+        max_value=100,
+        initial=8,
+        decimal_places=1,
+        localize=True,
+    )
+    replications = forms.TypedChoiceField(
+        label=_("Upprepningar"),
+        coerce=int,
+        initial=100,
+        choices=[(n, str(n)) for n in (10, 50, 100, MAX_REPLICATIONS)],
+    )
+    seed = forms.IntegerField(label=_("Slumpfrö"), min_value=1, max_value=10**6, initial=1)
+
+    def clean(self):
+        data = super().clean()
+        beds, safety = data.get("beds"), data.get("safety_places")
+        if beds is not None and safety is not None and safety >= beds:
+            self.add_error("safety_places", _("Färre trygghetsplatser än vårdplatser."))
+        return data

@@ -1,0 +1,79 @@
+"""Follow-up: the economic settings of an organisation (each figure with its source) and
+saved what-if scenarios of the ward simulator."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hemma.accounts.models import Organisation, Staff
+
+
+class EconomicsSettings(models.Model):
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="economics"
+    )
+    kpp_ed_visit_cost = models.PositiveIntegerField(
+        _("kostnad per akutbesök enligt KPP (kr)"), default=6774
+    )
+    kpp_source = models.CharField(
+        _("källa"), max_length=300, default="KPP 2023, akutmottagningen Ljungby"
+    )
+    overhead_share = models.DecimalField(
+        _("andel OH-kostnader"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.200"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.9"))],
+    )
+    overhead_source = models.CharField(
+        _("källa"), max_length=300, default="Uppföljningsstrateg, 20 %"
+    )
+    bed_day_cost = models.PositiveIntegerField(_("kostnad per vårddygn (kr)"), default=8500)
+    bed_day_source = models.CharField(
+        _("källa"), max_length=300, default="KPP vårddygn, infektion (exempel)"
+    )
+    home_day_cost = models.PositiveIntegerField(_("kostnad per dygn i hemmet (kr)"), default=3500)
+    home_day_source = models.CharField(
+        _("källa"), max_length=300, default="Besök, utrustning och transport (exempel)"
+    )
+    short_term_housing_day_cost = models.PositiveIntegerField(
+        _("kostnad per dygn korttidsboende (kr)"), default=3500
+    )
+    short_term_housing_source = models.CharField(
+        _("källa"), max_length=300, default="Kommunens internpris (exempel)"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("ekonomiska antaganden")
+        verbose_name_plural = _("ekonomiska antaganden")
+
+    def __str__(self) -> str:
+        return f"{self.organisation}"
+
+
+class Scenario(models.Model):
+    """A saved simulator run: its parameters and the summary, to compare side by side."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="scenarios"
+    )
+    name = models.CharField(_("namn"), max_length=120)
+    parameters = models.JSONField()
+    results = models.JSONField()
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="scenario_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "insights"
+urlpatterns = [
+    path("", views.economics, name="economics"),
+    path("simulator/", views.simulator, name="simulator"),
+    path("simulator/<int:scenario_id>/delete/", views.scenario_delete, name="scenario_delete"),
+]

@@ -1,0 +1,161 @@
+"""Follow-up pages: the economics (the seed's KPP example and the organisation's settings,
+each figure with its formula and source) and the ward simulator with saved scenarios."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hemma.accounts.models import Unit
+from hemma.errors import HemmaError
+from hemma.web.decorators import staff_required
+
+from . import charts, forms, services, simulation
+from . import economics as calc
+from .models import Scenario
+
+WEEKDAY_PROFILE = simulation.WardParameters().arrivals_per_weekday
+
+
+@staff_required
+def economics(request):
+    organisation = request.hemma.unit.organisation
+    settings = services.economics_for(organisation)
+    manager = services.is_manager(request.hemma.staff, organisation)
+    form = forms.EconomicsForm(instance=settings)
+    if request.method == "POST":
+        form = forms.EconomicsForm(request.POST, instance=settings)
+        if form.is_valid():
+            try:
+                services.economics_save(
+                    by=request.hemma.staff, organisation=organisation, values=form.cleaned_data
+                )
+                messages.success(request, _("Antagandena är sparade."))
+                return redirect("insights:economics")
+            except HemmaError as error:
+                messages.error(request, error.message)
+        else:
+            messages.error(request, _("Kontrollera uppgifterna."))
+    saving_form = forms.SavingForm(request.GET or None)
+    before, after = 87, 63
+    if saving_form.is_bound and saving_form.is_valid():
+        before, after = (
+            saving_form.cleaned_data["visits_before"],
+            saving_form.cleaned_data["visits_after"],
+        )
+    visit_cost = calc.ed_visit_cost(settings.kpp_ed_visit_cost, settings.overhead_share)
+    return render(
+        request,
+        "insights/economics.html",
+        {
+            "settings": settings,
+            "form": form,
+            "manager": manager,
+            "saving_form": saving_form if saving_form.is_bound else forms.SavingForm(),
+            "visit_cost": visit_cost,
+            "saving": calc.yearly_ed_saving(before, after, visit_cost.value),
+            "seed_examples": [
+                calc.yearly_ed_saving(87, 63, visit_cost.value),
+                calc.yearly_ed_saving(87, 78, visit_cost.value),
+            ],
+        },
+    )
+
+
+def _params(data, settings) -> simulation.WardParameters:
+    mean = float(data["arrivals_per_day"])
+    scale = mean / (sum(WEEKDAY_PROFILE) / 7)
+    los = float(data["los_mean_days"])
+    moved = float(data["days_moved_home"])
+    return simulation.WardParameters(
+        beds=data["beds"],
+        safety_places=data["safety_places"],
+        arrivals_per_weekday=tuple(round(rate * scale, 4) for rate in WEEKDAY_PROFILE),
+        los_mean_days=los,
+        los_sd_days=float(data["los_sd_days"]),
+        early_discharge_share=simulation.share_for_home_bed_days(
+            float(data["home_percent"]) / 100, los, moved
+        ),
+        days_moved_home=moved,
+        direct_admission_probability=float(data["direct_admission_percent"]) / 100,
+        readmission_probability=float(data["readmission_percent"]) / 100,
+        bed_day_cost=settings.bed_day_cost,
+        home_day_cost=settings.home_day_cost,
+    )
+
+
+def _charts(results: dict, beds: int) -> list[str]:
+    return [
+        charts.line_chart(
+            [(_("Inneliggande (medel)"), results["occupancy_by_day"], "#1565c0")],
+            lines=[(_("Vårdplatser"), beds, "#b00020")],
+            title=_("Beläggning per dag"),
+            x_label=_("Dag"),
+        ),
+        charts.line_chart(
+            [(_("Patienter hemma (medel)"), results["at_home_by_day"], "#2e7d32")],
+            title=_("Patienter i vård i hemmet per dag"),
+            x_label=_("Dag"),
+        ),
+    ]
+
+
+@staff_required
+def simulator(request):
+    organisation = request.hemma.unit.organisation
+    settings = services.economics_for(organisation)
+    unit = request.hemma.unit
+    initial = {"beds": unit.beds} if unit.kind == Unit.Kind.WARD and unit.beds else {}
+    form = forms.SimulatorForm(request.POST or None, initial=initial)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            params = _params(data, settings)
+            summary = services.run(params, data["replications"], data["seed"])
+            result = services.summary_as_json(summary)
+            if data["name"]:
+                services.scenario_save(
+                    by=request.hemma.staff,
+                    organisation=organisation,
+                    name=data["name"],
+                    params=params,
+                    summary=summary,
+                )
+                messages.success(request, _("Scenariot är sparat."))
+        except (HemmaError, ValueError) as error:
+            messages.error(request, getattr(error, "message", str(error)))
+            result = None
+    elif request.method == "POST":
+        messages.error(request, _("Kontrollera uppgifterna."))
+    scenarios = list(
+        Scenario.objects.filter(organisation=organisation).select_related("created_by__user")
+    )
+    return render(
+        request,
+        "insights/simulator.html",
+        {
+            "form": form,
+            "result": result,
+            "charts": _charts(result, form.cleaned_data["beds"]) if result else [],
+            "scenarios": scenarios,
+            "baseline": scenarios[0] if scenarios else None,
+            "percent": Decimal(100),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def scenario_delete(request, scenario_id):
+    scenario = get_object_or_404(
+        Scenario, pk=scenario_id, organisation=request.hemma.unit.organisation
+    )
+    try:
+        services.scenario_delete(by=request.hemma.staff, scenario=scenario)
+        messages.success(request, _("Scenariot är borttaget."))
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("insights:simulator")
