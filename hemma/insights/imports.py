@@ -1,0 +1,185 @@
+"""CSV files from the region's data warehouse, read and validated line by line. Pure Python:
+good rows come back as dataclasses, bad rows as errors naming the line; nothing is stored
+here (services.py does that, idempotently).
+
+- ED visits: person (personnummer or a pseudonym), date, age, primary care centre,
+  municipality;
+- listed population: primary care centre, month (YYYY-MM), age band ("80+", "65-79"), count;
+- ward bed-days: ward, month, bed-days.
+
+Separator ";" or ",", a header line with the column names (Swedish or English), UTF-8
+(a byte-order mark is fine)."""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+AGE_BAND = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
+
+
+@dataclass(frozen=True)
+class EdVisitRow:
+    person: str
+    visited_on: date
+    age: int
+    centre: str
+    municipality: str
+
+
+@dataclass(frozen=True)
+class PopulationRow:
+    centre: str
+    month: date  # the first of the month
+    age_band: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BedDaysRow:
+    ward: str
+    month: date
+    bed_days: int
+
+
+@dataclass
+class Parsed:
+    rows: list
+    errors: list[str]  # "line N: …"
+    lines: int
+
+
+COLUMNS = {
+    "ed_visits": {
+        "person": ("person", "personnummer", "pseudonym", "patient"),
+        "date": ("date", "datum", "besöksdatum"),
+        "age": ("age", "ålder"),
+        "centre": ("primary_care_centre", "vårdcentral", "listning"),
+        "municipality": ("municipality", "kommun"),
+    },
+    "population": {
+        "centre": ("primary_care_centre", "vårdcentral"),
+        "month": ("month", "månad"),
+        "age_band": ("age_band", "åldersgrupp"),
+        "count": ("count", "antal", "listade"),
+    },
+    "bed_days": {
+        "ward": ("ward", "avdelning"),
+        "month": ("month", "månad"),
+        "bed_days": ("bed_days", "vårddygn"),
+    },
+}
+
+
+class BadFile(ValueError):
+    """The file as a whole cannot be read (no header, unknown columns)."""
+
+
+def _reader(text: str):
+    text = text.lstrip("\ufeff")
+    first = text.splitlines()[0] if text.strip() else ""
+    if not first:
+        raise BadFile("the file is empty")
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    return csv.reader(io.StringIO(text), delimiter=delimiter)
+
+
+def _header(row: list[str], kind: str) -> dict[str, int]:
+    names = [cell.strip().casefold() for cell in row]
+    where = {}
+    for key, aliases in COLUMNS[kind].items():
+        found = [names.index(a) for a in aliases if a in names]
+        if not found:
+            raise BadFile(f"line 1: no column for {key} (expected one of: {', '.join(aliases)})")
+        where[key] = found[0]
+    return where
+
+
+def _month(value: str) -> date:
+    found = MONTH.match(value.strip())
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        raise ValueError(f"month {value!r} is not YYYY-MM")
+    return date(int(found.group(1)), int(found.group(2)), 1)
+
+
+def _whole(value: str, what: str, low: int = 0, high: int = 10**9) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise ValueError(f"{what} {number} is outside {low}–{high}")
+    return number
+
+
+def _text(value: str, what: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{what} is empty")
+    return value
+
+
+def _ed_visit(cells, where) -> EdVisitRow:
+    raw_date = cells[where["date"]].strip()
+    try:
+        visited_on = date.fromisoformat(raw_date)
+    except ValueError:
+        raise ValueError(f"date {raw_date!r} is not YYYY-MM-DD") from None
+    return EdVisitRow(
+        person=_text(cells[where["person"]], "person"),
+        visited_on=visited_on,
+        age=_whole(cells[where["age"]], "age", 0, 130),
+        centre=_text(cells[where["centre"]], "primary care centre"),
+        municipality=_text(cells[where["municipality"]], "municipality"),
+    )
+
+
+def _population(cells, where) -> PopulationRow:
+    band = cells[where["age_band"]].strip().replace("–", "-")
+    if not AGE_BAND.match(band):
+        raise ValueError(f"age band {band!r} is not like 80+ or 65-79")
+    return PopulationRow(
+        centre=_text(cells[where["centre"]], "primary care centre"),
+        month=_month(cells[where["month"]]),
+        age_band=band,
+        count=_whole(cells[where["count"]], "count"),
+    )
+
+
+def _bed_days(cells, where) -> BedDaysRow:
+    return BedDaysRow(
+        ward=_text(cells[where["ward"]], "ward"),
+        month=_month(cells[where["month"]]),
+        bed_days=_whole(cells[where["bed_days"]], "bed-days", 0, 100_000),
+    )
+
+
+READERS = {"ed_visits": _ed_visit, "population": _population, "bed_days": _bed_days}
+
+
+def parse(text: str, kind: str, progress=None) -> Parsed:
+    """Every row of the file: good ones parsed, bad ones reported by line number."""
+    reader = _reader(text)
+    where = _header(next(reader), kind)
+    width = max(where.values()) + 1
+    rows, errors, line = [], [], 1
+    for line, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) < width:
+            errors.append(f"line {line}: {len(cells)} columns, expected {width}")
+            continue
+        try:
+            rows.append(READERS[kind](cells, where))
+        except ValueError as error:
+            errors.append(f"line {line}: {error}")
+        if progress and line % 10_000 == 0:
+            progress(line)
+    return Parsed(rows, errors, line)
+
+
+def age_band_includes(band: str, age: int) -> bool:
+    low, high = AGE_BAND.match(band).groups()
+    return int(low) <= age and (high is None or age <= int(high))
