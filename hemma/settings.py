@@ -211,6 +211,11 @@ HEMMA_OSRM_URL = env("HEMMA_OSRM_URL", default="")
 # Optional map background for the route map: an OpenStreetMap-style tile server the region
 # runs itself, e.g. http://tiles.region.se/{z}/{x}/{y}.png. Unset: a plain SVG map.
 HEMMA_MAP_TILE_URL = env("HEMMA_MAP_TILE_URL", default="")
+# Key for the pseudonyms of imported ED visits (default: SECRET_KEY). Keep it stable:
+# a new key makes re-imports count the same visits again.
+HEMMA_PSEUDONYM_KEY = env("HEMMA_PSEUDONYM_KEY", default="")
+# Aggregates counting fewer patients than this are hidden on the dashboard.
+HEMMA_SMALL_NUMBER_THRESHOLD = env.int("HEMMA_SMALL_NUMBER_THRESHOLD", default=5)
 if HEMMA_MAP_TILE_URL:  # the page may load images from that server (and nothing else)
     _tiles = HEMMA_MAP_TILE_URL.split("/{", 1)[0].split("/")
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append("/".join(_tiles[:3]))

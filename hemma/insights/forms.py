@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import EconomicsSettings
+from .models import EconomicsSettings, ImportBatch
 from .services import EDITABLE, MAX_REPLICATIONS
 
 
@@ -98,3 +98,17 @@ class SimulatorForm(forms.Form):
         if beds is not None and safety is not None and safety >= beds:
             self.add_error("safety_places", _("Färre trygghetsplatser än vårdplatser."))
         return data
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Underlag"), choices=ImportBatch.Kind.choices)
+    file = forms.FileField(label=_("CSV-fil"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            return upload.name, upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                _("Filen är inte UTF-8. Spara den som CSV UTF-8.")
+            ) from None

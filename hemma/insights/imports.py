@@ -4,7 +4,8 @@ here (services.py does that, idempotently).
 
 - ED visits: person (personnummer or a pseudonym), date, age, primary care centre,
   municipality;
-- listed population: primary care centre, month (YYYY-MM), age band ("80+", "65-79"), count;
+- listed population: primary care centre, month (YYYY-MM), age band ("80+", "65-79"), count
+  (and optionally the centre's municipality);
 - ward bed-days: ward, month, bed-days.
 
 Separator ";" or ",", a header line with the column names (Swedish or English), UTF-8
@@ -35,6 +36,7 @@ class PopulationRow:
     month: date  # the first of the month
     age_band: str
     count: int
+    municipality: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,16 @@ def _reader(text: str):
     return csv.reader(io.StringIO(text), delimiter=delimiter)
 
 
+OPTIONAL = {"population": {"municipality": ("municipality", "kommun")}}
+
+
 def _header(row: list[str], kind: str) -> dict[str, int]:
     names = [cell.strip().casefold() for cell in row]
     where = {}
+    for key, aliases in OPTIONAL.get(kind, {}).items():
+        found = [names.index(a) for a in aliases if a in names]
+        if found:
+            where[key] = found[0]
     for key, aliases in COLUMNS[kind].items():
         found = [names.index(a) for a in aliases if a in names]
         if not found:
@@ -140,11 +149,13 @@ def _population(cells, where) -> PopulationRow:
     band = cells[where["age_band"]].strip().replace("–", "-")
     if not AGE_BAND.match(band):
         raise ValueError(f"age band {band!r} is not like 80+ or 65-79")
+    municipality = cells[where["municipality"]].strip() if "municipality" in where else ""
     return PopulationRow(
         centre=_text(cells[where["centre"]], "primary care centre"),
         month=_month(cells[where["month"]]),
         age_band=band,
         count=_whole(cells[where["count"]], "count"),
+        municipality=municipality,
     )
 
 

@@ -77,3 +77,88 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: what it was, what was kept, what was wrong (by line)."""
+
+    class Kind(models.TextChoices):
+        ED_VISITS = "ed_visits", _("Akutbesök")
+        POPULATION = "population", _("Listade per vårdcentral")
+        BED_DAYS = "bed_days", _("Vårddygn per avdelning")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    lines = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)  # new rows
+    duplicates = models.PositiveIntegerField(default=0)  # already there (a re-import)
+    errors = models.JSONField(default=list)
+    by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"
+
+
+class EdVisitRecord(models.Model):
+    """An ED visit from the data warehouse. The person is kept only as a keyed pseudonym."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    person_key = models.CharField(max_length=64)
+    visited_on = models.DateField()
+    age = models.PositiveSmallIntegerField()
+    centre = models.CharField(max_length=200)
+    municipality = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "person_key", "visited_on"], name="ed_record_once_a_day"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "centre", "visited_on"]),
+            models.Index(fields=["organisation", "municipality", "visited_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.visited_on}"
+
+
+class ListedPopulation(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    centre = models.CharField(max_length=200)
+    municipality = models.CharField(max_length=200, blank=True)
+    month = models.DateField()  # first of the month
+    age_band = models.CharField(max_length=10)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "centre", "month", "age_band"], name="population_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.month:%Y-%m} {self.age_band}"
+
+
+class WardBedDays(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    ward = models.CharField(max_length=200)
+    month = models.DateField()
+    bed_days = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "ward", "month"], name="bed_days_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ward} {self.month:%Y-%m}"

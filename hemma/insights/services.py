@@ -1,16 +1,26 @@
 """Follow-up: economic settings (managers edit them, every change recorded) and the
 simulator's saved scenarios."""
 
+import hashlib
+import hmac
 from dataclasses import asdict
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Membership, Organisation, Staff
 from hemma.errors import Conflict, HemmaError, NotAllowed
 
-from . import simulation
-from .models import EconomicsSettings, Scenario
+from . import imports, simulation
+from .models import (
+    EconomicsSettings,
+    EdVisitRecord,
+    ImportBatch,
+    ListedPopulation,
+    Scenario,
+    WardBedDays,
+)
 
 EDITABLE = (
     "kpp_ed_visit_cost",
@@ -109,3 +119,99 @@ def scenario_delete(*, by: Staff, scenario: Scenario) -> None:
     if scenario.created_by_id != by.pk and not is_manager(by, scenario.organisation):
         raise NotAllowed(_("Bara den som sparade scenariot eller en chef kan ta bort det."))
     scenario.delete()
+
+
+# --- Imports from the data warehouse ---------------------------------------------------------
+
+CHUNK = 5_000
+
+
+def pseudonym(person: str) -> str:
+    """A keyed pseudonym: the same person gives the same key (so re-imports do not
+    duplicate and visits can be counted per person), the number itself is never stored."""
+    normalised = "".join(ch for ch in person.casefold() if ch.isalnum())
+    key = (django_settings.HEMMA_PSEUDONYM_KEY or django_settings.SECRET_KEY).encode()
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def _count(model, organisation) -> int:
+    return model.objects.filter(organisation=organisation).count()
+
+
+def _store(model, objects, **conflict) -> None:
+    for start in range(0, len(objects), CHUNK):
+        model.objects.bulk_create(objects[start : start + CHUNK], **conflict)
+
+
+@transaction.atomic
+def import_file(
+    *, by: Staff, organisation: Organisation, kind: str, file_name: str, text: str, progress=None
+) -> ImportBatch:
+    """Store a file's good rows (bad rows are listed by line). Importing the same rows again
+    adds nothing: visits are unique per person and day, population and bed-day figures per
+    centre/ward and month (a newer figure replaces the old)."""
+    if not is_manager(by, organisation):
+        raise NotAllowed(_("Bara chefer i organisationen läser in underlag."))
+    try:
+        parsed = imports.parse(text, kind, progress)
+    except imports.BadFile as error:
+        raise HemmaError(_("Filen kan inte läsas: %(error)s") % {"error": error}) from None
+    if kind == ImportBatch.Kind.ED_VISITS:
+        model = EdVisitRecord
+        objects = [
+            EdVisitRecord(
+                organisation=organisation,
+                person_key=pseudonym(r.person),
+                visited_on=r.visited_on,
+                age=r.age,
+                centre=r.centre,
+                municipality=r.municipality,
+            )
+            for r in parsed.rows
+        ]
+        conflict = {"ignore_conflicts": True}
+    elif kind == ImportBatch.Kind.POPULATION:
+        model = ListedPopulation
+        objects = [
+            ListedPopulation(
+                organisation=organisation,
+                centre=r.centre,
+                municipality=r.municipality,
+                month=r.month,
+                age_band=r.age_band,
+                count=r.count,
+            )
+            for r in parsed.rows
+        ]
+        conflict = {
+            "update_conflicts": True,
+            "unique_fields": ["organisation", "centre", "month", "age_band"],
+            "update_fields": ["count", "municipality"],
+        }
+    elif kind == ImportBatch.Kind.BED_DAYS:
+        model = WardBedDays
+        objects = [
+            WardBedDays(organisation=organisation, ward=r.ward, month=r.month, bed_days=r.bed_days)
+            for r in parsed.rows
+        ]
+        conflict = {
+            "update_conflicts": True,
+            "unique_fields": ["organisation", "ward", "month"],
+            "update_fields": ["bed_days"],
+        }
+    else:
+        raise HemmaError(_("Okänd sorts underlag."))
+    before = _count(model, organisation)
+    _store(model, objects, **conflict)
+    new = _count(model, organisation) - before
+    return ImportBatch.objects.create(
+        organisation=organisation,
+        kind=kind,
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        lines=parsed.lines,
+        imported=new,
+        duplicates=len(objects) - new,
+        errors=parsed.errors[:1000],
+        by=by,
+    )

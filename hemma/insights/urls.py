@@ -6,5 +6,6 @@ app_name = "insights"
 urlpatterns = [
     path("", views.economics, name="economics"),
     path("simulator/", views.simulator, name="simulator"),
+    path("imports/", views.imports, name="imports"),
     path("simulator/<int:scenario_id>/delete/", views.scenario_delete, name="scenario_delete"),
 ]

@@ -14,7 +14,7 @@ from hemma.web.decorators import staff_required
 
 from . import charts, forms, services, simulation
 from . import economics as calc
-from .models import Scenario
+from .models import ImportBatch, Scenario
 
 WEEKDAY_PROFILE = simulation.WardParameters().arrivals_per_weekday
 
@@ -159,3 +159,41 @@ def scenario_delete(request, scenario_id):
     except HemmaError as error:
         messages.error(request, error.message)
     return redirect("insights:simulator")
+
+
+@staff_required
+def imports(request):
+    organisation = request.hemma.unit.organisation
+    form = forms.ImportForm()
+    if request.method == "POST":
+        form = forms.ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            name, text = form.cleaned_data["file"]
+            try:
+                batch = services.import_file(
+                    by=request.hemma.staff,
+                    organisation=organisation,
+                    kind=form.cleaned_data["kind"],
+                    file_name=name,
+                    text=text,
+                )
+                messages.success(
+                    request,
+                    _("%(new)s nya rader, %(old)s fanns redan, %(bad)s felaktiga.")
+                    % {"new": batch.imported, "old": batch.duplicates, "bad": len(batch.errors)},
+                )
+                return redirect("insights:imports")
+            except HemmaError as error:
+                messages.error(request, error.message)
+        else:
+            messages.error(request, _("Kontrollera uppgifterna."))
+    batches = ImportBatch.objects.filter(organisation=organisation).select_related("by__user")[:20]
+    return render(
+        request,
+        "insights/imports.html",
+        {
+            "form": form,
+            "batches": batches,
+            "manager": services.is_manager(request.hemma.staff, organisation),
+        },
+    )

@@ -69,16 +69,23 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-progress-form]").forEach((form) => {
     form.addEventListener("submit", () => {
-      const field = form.querySelector(`[name=${form.dataset.progressUnitsField}]`);
-      const estimate = Math.max(1, Number(field?.value || 1) * Number(form.dataset.progressPerUnit || 0.05));
+      const field = form.dataset.progressUnitsField
+        ? form.querySelector(`[name=${form.dataset.progressUnitsField}]`)
+        : null;
+      const units = Number(field?.value);
+      // Without an estimate (a file upload) the bar just shows that work is going on.
+      const estimate = Number.isFinite(units)
+        ? Math.max(1, units * Number(form.dataset.progressPerUnit || 0.05))
+        : null;
       const bar = form.querySelector("[data-progress]");
       const status = form.querySelector("[data-progress-status]");
       const started = Date.now();
       bar.hidden = false;
       status.hidden = false;
+      if (estimate === null) bar.removeAttribute("value");
       setInterval(() => {
         const elapsed = (Date.now() - started) / 1000;
-        bar.value = Math.min(99, (elapsed / estimate) * 100);
+        if (estimate !== null) bar.value = Math.min(99, (elapsed / estimate) * 100);
         status.textContent = `${Math.round(elapsed)} s`;
       }, 200);
     });

@@ -1,0 +1,111 @@
+"""Imports: managers only, bad rows reported with line numbers, good rows kept, re-import
+adds nothing, the person stored only as a pseudonym; the management command and the page."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from hemma.errors import NotAllowed
+from hemma.insights import services
+from hemma.insights.models import EdVisitRecord, ImportBatch, ListedPopulation, WardBedDays
+from tests.conftest import client_for, make_staff
+
+pytestmark = pytest.mark.django_db
+ED = (
+    "person;datum;ålder;vårdcentral;kommun\n"
+    "19121212-1212;2025-03-04;84;Vårdcentral Kvarnen;Falun\n"
+    "pseudo-17;2025-03-05;91;Vårdcentral Kvarnen;Falun\n"
+    "pseudo-18;2025-03-05;x;Vårdcentral Kvarnen;Falun\n"
+)
+
+
+@pytest.fixture
+def manager(primary_care):
+    return make_staff("vcchef", "physician", primary_care, role="manager")
+
+
+def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(manager, primary_care):
+    organisation = primary_care.organisation
+    batch = services.import_file(
+        by=manager, organisation=organisation, kind="ed_visits", file_name="akut.csv", text=ED
+    )
+    assert (batch.imported, batch.duplicates) == (2, 0)
+    assert batch.errors == ["line 4: age 'x' is not a whole number"]
+    again = services.import_file(
+        by=manager, organisation=organisation, kind="ed_visits", file_name="akut.csv", text=ED
+    )
+    assert (again.imported, again.duplicates) == (0, 2)
+    assert EdVisitRecord.objects.count() == 2
+    stored = list(EdVisitRecord.objects.values_list("person_key", flat=True))
+    assert "191212121212" not in "".join(stored) and all(len(key) == 64 for key in stored)
+    # the same person written differently is the same pseudonym
+    assert services.pseudonym("19121212-1212") == services.pseudonym("191212121212")
+
+
+def test_a_newer_population_figure_replaces_the_old(manager, primary_care):
+    organisation = primary_care.organisation
+    text = "vårdcentral;månad;åldersgrupp;antal;kommun\nKvarnen;2025-03;80+;420;Falun\n"
+    services.import_file(
+        by=manager, organisation=organisation, kind="population", file_name="a", text=text
+    )
+    services.import_file(
+        by=manager,
+        organisation=organisation,
+        kind="population",
+        file_name="b",
+        text=text.replace("420", "425"),
+    )
+    row = ListedPopulation.objects.get()
+    assert row.count == 425 and row.municipality == "Falun"
+    services.import_file(
+        by=manager,
+        organisation=organisation,
+        kind="bed_days",
+        file_name="c",
+        text="avdelning;månad;vårddygn\nInfektion 30;2025-03;640\n",
+    )
+    assert WardBedDays.objects.get().bed_days == 640
+
+
+def test_only_managers_import(coordinator, primary_care):
+    with pytest.raises(NotAllowed):
+        services.import_file(
+            by=coordinator,
+            organisation=primary_care.organisation,
+            kind="ed_visits",
+            file_name="akut.csv",
+            text=ED,
+        )
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_command_prints_bad_lines(manager, tmp_path, capsys):
+    path = tmp_path / "akut.csv"
+    path.write_text(ED, encoding="utf-8")
+    call_command("import_insights", str(path), kind="ed_visits", by="vcchef")
+    out = capsys.readouterr().out
+    assert "line 4: age 'x' is not a whole number" in out and "2 new, 0 already there, 1 bad" in out
+
+
+def test_the_upload_page(client, manager, coordinator):
+    as_manager = client_for(client, manager)
+    upload = SimpleUploadedFile("akut.csv", ED.encode("utf-8-sig"), content_type="text/csv")
+    response = as_manager.post(
+        reverse("insights:imports"), {"kind": "ed_visits", "file": upload}, follow=True
+    )
+    page = response.content.decode()
+    assert "2 nya rader, 0 fanns redan, 1 felaktiga." in page and "line 4: age" in page
+    latin = SimpleUploadedFile("akut.csv", "person;ålder\n".encode("latin-1"))
+    response = as_manager.post(
+        reverse("insights:imports"), {"kind": "ed_visits", "file": latin}, follow=True
+    )
+    assert "Filen är inte UTF-8" in response.content.decode()
+    broken = SimpleUploadedFile("x.csv", b"person;datum\n1;2025-01-01\n")
+    response = as_manager.post(
+        reverse("insights:imports"), {"kind": "ed_visits", "file": broken}, follow=True
+    )
+    assert "Filen kan inte läsas: line 1: no column for age" in response.content.decode()
+    client.logout()
+    page = client_for(client, coordinator).get(reverse("insights:imports")).content.decode()
+    assert "Bara chefer i organisationen läser in underlag." in page
