@@ -129,6 +129,23 @@ def _episodes(patients: dict, units: dict) -> None:
     _monitoring(patients, units, nurse, physician)
     _coordination(patients, units, nurse, physician)
     _visits(patients, units)
+    _history(units)
+
+
+def _history(units: dict) -> None:
+    """Two years of generated finished episodes, ED visits and bed-days for the outcome
+    dashboard (once)."""
+    from hemma.insights.history import HistorySize, generate
+
+    if Patient.objects.filter(last_name__endswith="(historik)").exists():
+        return
+    generate(
+        ward=units["ward"],
+        home_health=units["home_health"],
+        staff=Staff.objects.get(user__username="anna.ssk"),
+        end=timezone.localdate(),
+        size=HistorySize(months=24, episodes_per_month=14),
+    )
 
 
 def _visits(patients: dict, units: dict) -> None:

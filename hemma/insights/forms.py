@@ -112,3 +112,24 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(
                 _("Filen är inte UTF-8. Spara den som CSV UTF-8.")
             ) from None
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("Från"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Till"), widget=forms.DateInput(attrs={"type": "date"}))
+    ward = forms.ModelChoiceField(label=_("Avdelning"), queryset=None, required=False)
+
+    def __init__(self, *args, wards=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ward"].queryset = wards
+        self.fields["ward"].empty_label = _("Alla")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("Perioden slutar innan den börjar."))
+            if (end - start).days > 5 * 366:
+                raise forms.ValidationError(_("Välj högst fem år."))
+        return data

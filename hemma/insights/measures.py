@@ -2,8 +2,10 @@
 (ED visits per 1000 listed patients aged 80+, rolling three months) and small-number
 suppression for every aggregate shown. Pure Python."""
 
-from datetime import date
+import math
+from datetime import date, datetime, time, timedelta
 from statistics import fmean
+from zoneinfo import ZoneInfo
 
 DEFAULT_THRESHOLD = 5  # cells counting fewer patients than this are hidden
 
@@ -59,3 +61,51 @@ def suppress_row(
         else:
             total = None
     return shown, total
+
+
+# --- Care at home: bed-days, readmissions, times ------------------------------------------
+
+
+def home_intervals(
+    transitions: list[tuple[str, datetime]], now: datetime, at_home: str = "at_home"
+):
+    """The periods an episode spent at home, from its timeline [(to_state, at), …] in order."""
+    intervals, since = [], None
+    for state, moment in transitions:
+        if state == at_home and since is None:
+            since = moment
+        elif state != at_home and since is not None:
+            intervals.append((since, moment))
+            since = None
+    if since is not None:
+        intervals.append((since, now))
+    return intervals
+
+
+def bed_days(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> int:
+    """Bed-days (vårddygn) at home in [first_day, last_day]: the local midnights spent at
+    home, as hospitals count them – a night is a night also when the clocks change."""
+    total = 0
+    for start, end in intervals:
+        day = max(start.astimezone(tz).date() + timedelta(days=1), first_day)
+        stop = min(end.astimezone(tz).date(), last_day)
+        while day <= stop:
+            midnight = datetime.combine(day, time.min, tzinfo=tz)
+            if start <= midnight <= end:
+                total += 1
+            day += timedelta(days=1)
+    return total
+
+
+def readmitted_within(discharged_at: datetime, admissions: list[datetime], days: int = 30) -> bool:
+    limit = discharged_at + timedelta(days=days)
+    return any(discharged_at < moment <= limit for moment in admissions)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (0 < share ≤ 1); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]

@@ -1,10 +1,14 @@
 """Follow-up pages: the economics (the seed's KPP example and the organisation's settings,
 each figure with its formula and source) and the ward simulator with saved scenarios."""
 
+import csv
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +16,7 @@ from hemma.accounts.models import Unit
 from hemma.errors import HemmaError
 from hemma.web.decorators import staff_required
 
-from . import charts, forms, services, simulation
+from . import charts, forms, selectors, services, simulation
 from . import economics as calc
 from .models import ImportBatch, Scenario
 
@@ -197,3 +201,68 @@ def imports(request):
             "manager": services.is_manager(request.hemma.staff, organisation),
         },
     )
+
+
+# --- The outcome dashboard ---------------------------------------------------------------
+
+
+def _period(request):
+    organisation = request.hemma.unit.organisation
+    wards = Unit.objects.filter(organisation=organisation, kind=Unit.Kind.WARD).order_by("name")
+    today = timezone.localdate()
+    default_start = (today.replace(day=1) - timedelta(days=330)).replace(day=1)
+    form = forms.PeriodForm(request.GET or None, wards=wards)
+    start, end, ward = default_start, today, None
+    if form.is_bound:
+        if form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+            ward = form.cleaned_data["ward"]
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            form = forms.PeriodForm(wards=wards, initial={"start": start, "end": end})
+    else:
+        form = forms.PeriodForm(wards=wards, initial={"start": start, "end": end})
+    return form, selectors.Period(start, end), ward
+
+
+@staff_required
+def dashboard(request):
+    form, period, ward = _period(request)
+    panels = selectors.dashboard(request.hemma.unit.organisation, period, ward)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "ward": ward,
+            "panels": panels,
+            "query": request.GET.urlencode(),
+            "threshold": selectors.threshold(),
+        },
+    )
+
+
+@staff_required
+def dashboard_csv(request, panel):
+    _form, period, ward = _period(request)
+    panels = {p.key: p for p in selectors.dashboard(request.hemma.unit.organisation, period, ward)}
+    chosen = panels.get(panel)
+    if chosen is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="hemma-{panel}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"'
+    )
+    response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark
+    writer = csv.writer(response, delimiter=";")
+    hidden = _("dolt (färre än %(n)s)") % {"n": selectors.threshold()}
+    writer.writerow([_("Mått"), _("Värde"), _("Kommentar")])
+    for row in chosen.rows:
+        writer.writerow([row.label, hidden if row.value is None else row.value, row.note])
+    if chosen.chart:
+        writer.writerow([])
+        writer.writerow([_("Serie"), *chosen.chart["labels"]])
+        for series in chosen.chart["series"]:
+            writer.writerow([series["label"], *("" if v is None else v for v in series["values"])])
+    return response

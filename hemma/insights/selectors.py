@@ -1,0 +1,368 @@
+"""The outcome dashboard's panels, computed from live data with database aggregates and a
+few ordered scans – aggregates only, never patient-level rows, and every count of patients
+below the small-number threshold hidden (measures.suppress_row).
+
+Scope: the acting unit's organisation (a region sees its wards' episodes, a municipality
+its home health units'), optionally one ward; a period of whole days; trends by month."""
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from hemma.accounts.models import Organisation, Unit
+from hemma.carerequests.models import CareRequest
+from hemma.coordination.models import (
+    CaseMessage,
+    DirectoryUse,
+    DischargeCase,
+    FrailtyScreening,
+)
+from hemma.coordination.selectors import clock, payment_agreements
+from hemma.episodes.models import ChecklistItem, Episode, EpisodeTransition
+from hemma.monitoring.models import Alert
+
+from . import measures
+from .models import EdVisitRecord, ListedPopulation, WardBedDays
+
+AT_HOME = Episode.State.AT_HOME
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date  # inclusive
+
+    @property
+    def start(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.first, time.min))
+
+    @property
+    def end(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+
+    def months(self) -> list[date]:
+        months, month = [], self.first.replace(day=1)
+        while month <= self.last:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return months
+
+
+@dataclass
+class Row:
+    label: str
+    value: object  # None = hidden (small number) or not available
+    note: str = ""
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    chart: dict | None = None  # {"labels": [...], "series": [{"label", "values"}]}
+
+
+def threshold() -> int:
+    return settings.HEMMA_SMALL_NUMBER_THRESHOLD
+
+
+def _count(value: int) -> int | None:
+    """A count of patients as it may be shown."""
+    return None if measures.hidden(value, threshold()) else value
+
+
+def _episodes(organisation: Organisation, ward: Unit | None):
+    episodes = Episode.objects.filter(
+        Q(ward__organisation=organisation) | Q(home_health_unit__organisation=organisation)
+    )
+    return episodes.filter(ward=ward) if ward else episodes
+
+
+def care_at_home(organisation: Organisation, period: Period, ward: Unit | None = None) -> Panel:
+    from django.utils.translation import gettext as _
+
+    tz = ZoneInfo(settings.TIME_ZONE)
+    now = timezone.now()
+    episodes = _episodes(organisation, ward)
+    touching = episodes.filter(at_home_since__isnull=False, at_home_since__lt=period.end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=period.start)
+    )
+    timelines: dict[int, list] = defaultdict(list)
+    for episode_id, state, at in (
+        EpisodeTransition.objects.filter(episode__in=touching)
+        .order_by("episode_id", "at", "id")
+        .values_list("episode_id", "to_state", "at")
+    ):
+        timelines[episode_id].append((state, at))
+    home_days = 0
+    by_month: Counter = Counter()
+    went_home: dict[int, datetime] = {}
+    for episode_id, timeline in timelines.items():
+        intervals = measures.home_intervals(timeline, now)
+        home_days += measures.bed_days(intervals, period.first, period.last, tz)
+        for month in period.months():
+            month_last = min(
+                (month + timedelta(days=32)).replace(day=1) - timedelta(days=1), period.last
+            )
+            by_month[month] += measures.bed_days(
+                intervals, max(month, period.first), month_last, tz
+            )
+        first_home = next((at for state, at in timeline if state == AT_HOME), None)
+        if first_home and period.start <= first_home < period.end:
+            went_home[episode_id] = first_home
+    created = dict(episodes.filter(pk__in=went_home).values_list("pk", "created_at"))
+    flag_to_home = [(went_home[pk] - created[pk]).total_seconds() / 86400 for pk in went_home]
+    ended = episodes.filter(
+        state=Episode.State.DISCHARGED, ended_at__gte=period.start, ended_at__lt=period.end
+    )
+    direct = EpisodeTransition.objects.filter(
+        episode__in=episodes,
+        to_state=Episode.State.READMITTED,
+        at__gte=period.start,
+        at__lt=period.end,
+    ).count()
+    readmitted = _readmissions(ended)
+    ward_days = (
+        WardBedDays.objects.filter(
+            organisation=organisation,
+            month__gte=period.first.replace(day=1),
+            month__lte=period.last,
+            **({"ward": ward.name} if ward else {}),
+        ).aggregate(total=Sum("bed_days"))["total"]
+        or 0
+    )
+    alerts = Alert.objects.filter(
+        episode__in=episodes, created_at__gte=period.start, created_at__lt=period.end
+    )
+    acknowledged = [
+        (a - c).total_seconds() / 60
+        for c, a in alerts.filter(acknowledged_at__isnull=False).values_list(
+            "created_at", "acknowledged_at"
+        )
+    ]
+    accepted = [
+        (a - s).total_seconds() / 3600
+        for s, a in CareRequest.objects.filter(
+            episode__in=episodes,
+            status=CareRequest.Status.ACCEPTED,
+            sent_at__gte=period.start,
+            sent_at__lt=period.end,
+            answered_at__isnull=False,
+        ).values_list("sent_at", "answered_at")
+    ]
+    last_items = _last_checklist_items(list(went_home))
+    ended_count = ended.count()
+    active = episodes.filter(state=AT_HOME).count()
+    share = home_days / (home_days + ward_days) * 100 if ward_days else None
+    rows = [
+        Row(_("Patienter hemma nu"), _count(active)),
+        Row(_("Gick hem under perioden"), _count(len(went_home))),
+        Row(_("Avslutade (utskrivna) under perioden"), _count(ended_count)),
+        Row(
+            _("Dagar från kandidat till hemma (median)"),
+            round(statistics.median(flag_to_home), 1) if _count(len(flag_to_home)) else None,
+        ),
+        Row(_("Vårddygn i hemmet (frigjorda vårddygn)"), home_days),
+        Row(
+            _("Andel av avdelningens vårddygn som gavs i hemmet"),
+            f"{share:.1f} %" if share is not None else None,
+            "" if ward_days else _("kräver inläst vårddygnsstatistik"),
+        ),
+        Row(_("Direktinläggningar under vårdtiden"), _count(direct)),
+        Row(
+            _("Återinläggningar inom 30 dagar efter utskrivning"),
+            f"{_count(readmitted)} / {ended_count}"
+            if _count(readmitted) is not None and _count(ended_count)
+            else None,
+        ),
+        Row(
+            _("Larm per patientdygn"),
+            round(alerts.count() / home_days, 2) if home_days else None,
+        ),
+        Row(
+            _("Tid till kvittens av larm, median / 90:e percentil (min)"),
+            _pair(acknowledged),
+        ),
+        Row(_("Vårdbegäran: tid till accept, median (timmar)"), _median(accepted)),
+        Row(
+            _("Checklistepunkter som oftast blev klara sist"),
+            ", ".join(f"{label} ({n})" for label, n in last_items) or None,
+        ),
+    ]
+    chart = {
+        "labels": [f"{m:%Y-%m}" for m in period.months()],
+        "series": [
+            {"label": _("Vårddygn i hemmet"), "values": [by_month[m] for m in period.months()]}
+        ],
+    }
+    return Panel("care_at_home", _("Vård i hemmet"), rows, chart)
+
+
+def _median(values):
+    return round(statistics.median(values), 1) if _count(len(values)) else None
+
+
+def _pair(values):
+    if not _count(len(values)):
+        return None
+    return f"{statistics.median(values):.0f} / {measures.percentile(values, 0.9):.0f}"
+
+
+def _readmissions(ended) -> int:
+    """Discharged episodes followed within 30 days by a new inpatient admission (an
+    admission notice, or a new episode from a ward)."""
+    discharged = list(ended.values_list("patient_id", "ended_at"))
+    patients = {p for p, _ in discharged}
+    admissions: dict[int, list[datetime]] = defaultdict(list)
+    for patient_id, at in DischargeCase.objects.filter(patient_id__in=patients).values_list(
+        "patient_id", "admitted_at"
+    ):
+        admissions[patient_id].append(at)
+    for patient_id, at in Episode.objects.filter(patient_id__in=patients).values_list(
+        "patient_id", "created_at"
+    ):
+        admissions[patient_id].append(at)
+    return sum(1 for p, out in discharged if measures.readmitted_within(out, admissions[p]))
+
+
+def _last_checklist_items(episode_ids: list[int], top: int = 3):
+    last: dict[int, tuple] = {}
+    for episode_id, key, at in (
+        ChecklistItem.objects.filter(episode_id__in=episode_ids, at__isnull=False)
+        .order_by("episode_id", "-at")
+        .values_list("episode_id", "key", "at")
+    ):
+        last.setdefault(episode_id, (key, at))
+    counts = Counter(key for key, _ in last.values())
+    labels = dict(ChecklistItem.Key.choices)
+    return [(labels.get(k, k), n) for k, n in counts.most_common(top) if _count(n) is not None]
+
+
+def coordination(organisation: Organisation, period: Period) -> Panel:
+    from django.utils.translation import gettext as _
+
+    cases = (
+        DischargeCase.objects.filter(
+            Q(ward__organisation=organisation) | Q(receivers__organisation=organisation)
+        )
+        .filter(admitted_at__gte=period.start, admitted_at__lt=period.end)
+        .distinct()
+        .select_related("ward")
+        .prefetch_related("messages", "receivers")
+    )
+    agreements = payment_agreements()
+    now = timezone.now()
+    notices = on_time = sip_due = sip_in_time = payment_days = 0
+    for case in cases:
+        case_clock = clock(case, now, agreements)
+        admission = next(
+            (m for m in case.messages.all() if m.kind == CaseMessage.Kind.ADMISSION), None
+        )
+        if admission:
+            notices += 1
+            on_time += not admission.late
+        if case_clock.sip_deadline:
+            sip_due += 1
+            call = next(
+                (m for m in case.messages.all() if m.kind == CaseMessage.Kind.SIP_CALL), None
+            )
+            sip_in_time += bool(call and call.sent_at <= case_clock.sip_deadline)
+        payment_days += case_clock.payment_days
+    directory = (
+        DirectoryUse.objects.filter(
+            at__gte=period.start, at__lt=period.end, staff__units__organisation=organisation
+        )
+        .distinct()
+        .count()
+    )
+    screenings = FrailtyScreening.objects.filter(
+        unit__organisation=organisation, assessed_on__gte=period.first, assessed_on__lte=period.last
+    ).count()
+    rows = [
+        Row(_("Inskrivningsmeddelanden i tid (inom 24 timmar)"), _share(on_time, notices)),
+        Row(_("SIP kallad inom 3 dagar efter utskrivningsklar"), _share(sip_in_time, sip_due)),
+        Row(_("Dagar med betalningsansvar"), payment_days),
+        Row(_("Uppslag i läkare till läkare-listan"), directory),
+        Row(_("Skörhetsskattningar (CFS) gjorda"), _count(screenings)),
+    ]
+    return Panel("coordination", _("Samordning"), rows)
+
+
+def _share(part: int, whole: int):
+    if not _count(whole) or measures.hidden(part, threshold()):
+        return None
+    return f"{part} / {whole} ({part / whole * 100:.0f} %)"
+
+
+def population(organisation: Organisation, period: Period, by: str = "centre") -> Panel:
+    """ED visits per 1000 listed aged 80+, rolling three months, per primary care centre
+    (or municipality), for each month of the period."""
+    from django.utils.translation import gettext as _
+
+    months = period.months()
+    window_start = measures.months_back(months[0], 3)[0]
+    key = "centre" if by == "centre" else "municipality"
+    visits: dict[str, dict[date, int]] = defaultdict(dict)
+    for name, month, count in (
+        EdVisitRecord.objects.filter(
+            organisation=organisation,
+            age__gte=80,
+            visited_on__gte=window_start,
+            visited_on__lte=period.last,
+        )
+        .annotate(month=TruncMonth("visited_on"))
+        .values_list(key, "month")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        month = month.date() if isinstance(month, datetime) else month
+        visits[name][month] = count
+    listed: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for row in ListedPopulation.objects.filter(
+        organisation=organisation,
+        age_band="80+",
+        month__gte=window_start,
+        month__lte=period.last,
+    ).values(key, "month", "count"):
+        listed[row[key] or _("(okänd kommun)")][row["month"]] += row["count"]
+    names = sorted(set(visits) | set(listed))
+    series, rows = [], []
+    for name in names:
+        values = []
+        for month in months:
+            window_visits = sum(visits[name].get(m, 0) for m in measures.months_back(month, 3))
+            rate = measures.rolling_rate_per_1000(visits[name], listed[name], month)
+            values.append(
+                None
+                if rate is None or measures.hidden(window_visits, threshold())
+                else round(rate, 1)
+            )
+        series.append({"label": name, "values": values})
+        latest = next((v for v in reversed(values) if v is not None), None)
+        rows.append(Row(name, latest))
+    title = _("Akutbesök per 1000 listade 80+ (rullande 3 månader)")
+    if by != "centre":
+        title = _("Akutbesök per 1000 listade 80+ per kommun (rullande 3 månader)")
+    return Panel(
+        f"population_{key}",
+        title,
+        rows,
+        {"labels": [f"{m:%Y-%m}" for m in months], "series": series},
+    )
+
+
+def dashboard(organisation: Organisation, period: Period, ward: Unit | None = None) -> list[Panel]:
+    return [
+        care_at_home(organisation, period, ward),
+        coordination(organisation, period),
+        population(organisation, period, "centre"),
+        population(organisation, period, "municipality"),
+    ]
