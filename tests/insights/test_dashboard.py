@@ -1,0 +1,215 @@
+"""The outcome dashboard: bed-days and readmissions on hand-built episodes crossing the
+period's edges, small numbers hidden, the population measure from imported data, the page
+with its period filter and CSV export, and a query count that does not grow with the data."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from hemma.episodes.models import Episode, EpisodeTransition
+from hemma.insights import selectors
+from hemma.insights.history import HistorySize, generate
+from hemma.insights.models import EdVisitRecord, ListedPopulation
+from tests.conftest import client_for, make_patient
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Europe/Stockholm")
+OCTOBER = selectors.Period(date(2026, 10, 1), date(2026, 10, 31))
+
+
+def at(*args):
+    return datetime(*args, tzinfo=TZ)
+
+
+def episode_with(patient, ward, home_health, staff, steps, ended=None):
+    episode = Episode.objects.create(
+        patient=patient,
+        ward=ward,
+        home_health_unit=home_health,
+        created_by=staff,
+        state=steps[-1][0],
+        at_home_since=next(t for s, t in steps if s == "at_home"),
+        ended_at=ended,
+    )
+    Episode.objects.filter(pk=episode.pk).update(created_at=steps[0][1])
+    previous = ""
+    for state, moment in steps:
+        transition = EpisodeTransition.objects.create(
+            episode=episode, from_state=previous, to_state=state, by=staff
+        )
+        EpisodeTransition.objects.filter(pk=transition.pk).update(at=moment)
+        previous = state
+    return episode
+
+
+def row(panel, label):
+    return next(r.value for r in panel.rows if r.label.startswith(label))
+
+
+def test_bed_days_across_the_period_edge_and_the_clock_change(
+    ward, home_health, ward_nurse, settings
+):
+    settings.HEMMA_SMALL_NUMBER_THRESHOLD = 1
+    kim = make_patient("19440514-9057", "Kim", ward)
+    # home 29 Sep → 27 Oct (clocks back 25 Oct), back to the ward 3 nights in between
+    episode_with(
+        kim,
+        ward,
+        home_health,
+        ward_nurse,
+        [
+            ("candidate", at(2026, 9, 27, 9)),
+            ("at_home", at(2026, 9, 29, 14)),
+            ("readmitted", at(2026, 10, 10, 20)),
+            ("at_home", at(2026, 10, 13, 11)),
+            ("discharged", at(2026, 10, 27, 10)),
+        ],
+        ended=at(2026, 10, 27, 10),
+    )
+    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    # October nights at home: 1–10 (10) and 14–27 (14); September's 30th is outside
+    assert row(panel, "Vårddygn i hemmet") == 24
+    assert row(panel, "Direktinläggningar") == 1
+    assert row(panel, "Gick hem under perioden") == 0  # it went home in September
+    assert panel.chart["series"][0]["values"] == [24]
+
+
+def test_readmission_within_30_days_is_counted(ward, home_health, ward_nurse, settings):
+    settings.HEMMA_SMALL_NUMBER_THRESHOLD = 1
+    lisa = make_patient("19380508-9145", "Lisa", ward)
+    episode_with(
+        lisa,
+        ward,
+        home_health,
+        ward_nurse,
+        [
+            ("candidate", at(2026, 10, 1, 9)),
+            ("at_home", at(2026, 10, 2, 9)),
+            ("discharged", at(2026, 10, 8, 9)),
+        ],
+        ended=at(2026, 10, 8, 9),
+    )
+    episode_with(
+        lisa,
+        ward,
+        home_health,
+        ward_nurse,
+        [
+            ("candidate", at(2026, 10, 30, 9)),
+            ("at_home", at(2026, 10, 31, 9)),
+            ("discharged", at(2026, 11, 3, 9)),
+        ],
+        ended=at(2026, 11, 3, 9),
+    )
+    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    assert row(panel, "Återinläggningar") == "1 / 1"
+    assert row(panel, "Gick hem under perioden") == 2
+
+
+def test_small_numbers_are_hidden(ward, home_health, ward_nurse):
+    kim = make_patient("19440514-9057", "Kim", ward)
+    episode_with(
+        kim,
+        ward,
+        home_health,
+        ward_nurse,
+        [
+            ("candidate", at(2026, 10, 1, 9)),
+            ("at_home", at(2026, 10, 2, 9)),
+            ("discharged", at(2026, 10, 8, 9)),
+        ],
+        ended=at(2026, 10, 8, 9),
+    )
+    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    assert row(panel, "Gick hem under perioden") is None
+    assert row(panel, "Avslutade") is None
+    assert row(panel, "Dagar från kandidat") is None  # a median of one patient is that patient
+
+
+def test_population_measure_from_imported_rows(region):
+    for month, listed in (
+        (date(2026, 8, 1), 400),
+        (date(2026, 9, 1), 410),
+        (date(2026, 10, 1), 420),
+    ):
+        ListedPopulation.objects.create(
+            organisation=region,
+            centre="VC Kvarnen",
+            municipality="Falun",
+            month=month,
+            age_band="80+",
+            count=listed,
+        )
+    for index, (day, age) in enumerate(
+        [(date(2026, 8, 3), 85)] * 9
+        + [(date(2026, 9, 3), 90)] * 12
+        + [(date(2026, 10, 3), 81)] * 6
+        + [(date(2026, 10, 4), 79)] * 5  # under 80: not counted
+    ):
+        EdVisitRecord.objects.create(
+            organisation=region,
+            person_key=f"p{index}",
+            visited_on=day,
+            age=age,
+            centre="VC Kvarnen",
+            municipality="Falun",
+        )
+    panel = selectors.population(region, OCTOBER)
+    assert panel.rows[0].label == "VC Kvarnen" and panel.rows[0].value == 65.9  # 27 / 410 × 1000
+    by_municipality = selectors.population(region, OCTOBER, by="municipality")
+    assert by_municipality.rows[0].label == "Falun" and by_municipality.rows[0].value == 65.9
+
+
+def test_the_page_the_period_filter_and_the_csv(client, ward, home_health, ward_nurse):
+    generate(
+        ward=ward,
+        home_health=home_health,
+        staff=ward_nurse,
+        end=date(2026, 10, 31),
+        size=HistorySize(months=4, episodes_per_month=8),
+    )
+    as_nurse = client_for(client, ward_nurse)
+    query = {"start": "2026-07-01", "end": "2026-10-31"}
+    page = as_nurse.get(reverse("insights:dashboard"), query).content.decode()
+    assert "Vårddygn i hemmet" in page and "Akutbesök per 1000 listade 80+" in page
+    assert 'type="application/json"' in page and "chart.umd.min.js" in page
+    response = as_nurse.get(reverse("insights:dashboard_csv", args=["care_at_home"]), query)
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeffMått;Värde;Kommentar") and "Vårddygn i hemmet" in body
+    assert "2026-07;2026-08;2026-09;2026-10" in body
+    bad = as_nurse.get(reverse("insights:dashboard"), {"start": "2026-10-01", "end": "2026-01-01"})
+    assert "Perioden slutar innan den börjar." in bad.content.decode()
+    assert as_nurse.get(reverse("insights:dashboard_csv", args=["nothing"])).status_code == 404
+
+
+def test_the_dashboard_reads_in_a_fixed_number_of_queries(ward, home_health, ward_nurse):
+    period = selectors.Period(date(2026, 1, 1), date(2026, 10, 31))
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            selectors.dashboard(ward.organisation, period)
+        return len(captured)
+
+    generate(
+        ward=ward,
+        home_health=home_health,
+        staff=ward_nurse,
+        end=date(2026, 10, 31),
+        size=HistorySize(months=3, episodes_per_month=4),
+        seed=1,
+    )
+    few = queries()
+    generate(
+        ward=ward,
+        home_health=home_health,
+        staff=ward_nurse,
+        end=date(2026, 10, 31),
+        size=HistorySize(months=10, episodes_per_month=12),
+        seed=2,
+    )
+    assert queries() == few
