@@ -212,6 +212,10 @@ def generate(
                         systolic_bp=rng.randint(100, 150),
                         respiration_rate=rng.randint(12, 22),
                         temperature=Decimal(str(round(rng.uniform(36.2, 38.6), 1))),
+                        news2_total=0,
+                        news2_level=Level.LOW,
+                        news2_complete=False,
+                        news2_missing=["consciousness", "on_oxygen"],
                     )
                 )
     # Creating sets auto_now_add fields to now, on the objects too: keep the history's

@@ -82,19 +82,24 @@ def home_intervals(
     return intervals
 
 
-def bed_days(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> int:
-    """Bed-days (vårddygn) at home in [first_day, last_day]: the local midnights spent at
-    home, as hospitals count them – a night is a night also when the clocks change."""
-    total = 0
+def nights(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> list[date]:
+    """The local midnights spent at home in [first_day, last_day] (the date they begin), as
+    hospitals count bed-days – a night is a night also when the clocks change."""
+    found = []
     for start, end in intervals:
         day = max(start.astimezone(tz).date() + timedelta(days=1), first_day)
         stop = min(end.astimezone(tz).date(), last_day)
         while day <= stop:
             midnight = datetime.combine(day, time.min, tzinfo=tz)
             if start <= midnight <= end:
-                total += 1
+                found.append(day)
             day += timedelta(days=1)
-    return total
+    return found
+
+
+def bed_days(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> int:
+    """Bed-days (vårddygn) at home in [first_day, last_day]."""
+    return len(nights(intervals, first_day, last_day, tz))
 
 
 def readmitted_within(discharged_at: datetime, admissions: list[datetime], days: int = 30) -> bool:

@@ -107,14 +107,9 @@ def care_at_home(organisation: Organisation, period: Period, ward: Unit | None =
     went_home: dict[int, datetime] = {}
     for episode_id, timeline in timelines.items():
         intervals = measures.home_intervals(timeline, now)
-        home_days += measures.bed_days(intervals, period.first, period.last, tz)
-        for month in period.months():
-            month_last = min(
-                (month + timedelta(days=32)).replace(day=1) - timedelta(days=1), period.last
-            )
-            by_month[month] += measures.bed_days(
-                intervals, max(month, period.first), month_last, tz
-            )
+        for night in measures.nights(intervals, period.first, period.last, tz):
+            home_days += 1
+            by_month[night.replace(day=1)] += 1
         first_home = next((at for state, at in timeline if state == AT_HOME), None)
         if first_home and period.start <= first_home < period.end:
             went_home[episode_id] = first_home

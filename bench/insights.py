@@ -1,0 +1,105 @@
+"""Benchmark: the outcome dashboard on five years of data, and the capacity simulator.
+
+Builds a throw-away database (SQLite in var/bench.sqlite3, or DATABASE_URL for
+PostgreSQL), loads the demo region and generates five years of history – by default
+about 20,000 finished episodes, 500,000 ED visits of the listed 80+ population and
+2,000,000 observation sets (hemma/insights/history.py) – then times each dashboard panel
+(the median of --repeat runs) and counts its SQL queries. Then the simulator: one year ×
+100 replications of a 22-bed ward, wall time and peak Python memory.
+
+    .venv/bin/python bench/insights.py [--months 60] [--episodes-per-month 334]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hemma_bench .venv/bin/python bench/insights.py
+"""
+
+import argparse
+import statistics
+import time
+import tracemalloc
+from datetime import date
+
+from common import fresh_database  # noqa: E402  (bench/ on sys.path)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--months", type=int, default=60)
+    parser.add_argument("--episodes-per-month", type=int, default=334)
+    parser.add_argument("--ed-per-centre-month", type=int, default=2400)
+    parser.add_argument("--observations-per-home-day", type=int, default=18)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--replications", type=int, default=100)
+    args = parser.parse_args()
+    database = fresh_database()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from hemma.accounts.models import Organisation, Staff, Unit
+    from hemma.episodes.models import Episode
+    from hemma.insights import selectors, simulation
+    from hemma.insights.history import HistorySize, generate
+    from hemma.insights.models import EdVisitRecord
+    from hemma.monitoring.models import ObservationSet
+
+    call_command("load_demo", "--quiet")
+    started = time.perf_counter()
+    created = generate(
+        ward=Unit.objects.get(kind="ward"),
+        home_health=Unit.objects.get(kind="home_health_care"),
+        staff=Staff.objects.get(user__username="anna.ssk"),
+        end=timezone.localdate(),
+        size=HistorySize(
+            months=args.months,
+            episodes_per_month=args.episodes_per_month,
+            ed_visits_80_per_centre_month=args.ed_per_centre_month // 4,
+            observations_per_home_day=args.observations_per_home_day,
+        ),
+        seed=7,
+    )
+    print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]}")
+    print(
+        f"generated in {time.perf_counter() - started:.0f} s: "
+        f"{Episode.objects.count():,} episodes, {EdVisitRecord.objects.count():,} ED visits, "
+        f"{ObservationSet.objects.count():,} observations ({created})"
+    )
+    region = Organisation.objects.get(kind="region")
+    today = timezone.localdate()
+    periods = {
+        "last 12 months": selectors.Period(date(today.year - 1, today.month, 1), today),
+        "5 years": selectors.Period(date(today.year - 5, today.month, 1), today),
+    }
+    panels = {
+        "care at home": lambda p: selectors.care_at_home(region, p),
+        "coordination": lambda p: selectors.coordination(region, p),
+        "ED per 1000 80+ by centre": lambda p: selectors.population(region, p, "centre"),
+        "ED per 1000 80+ by municipality": lambda p: selectors.population(
+            region, p, "municipality"
+        ),
+    }
+    print(f"{'panel':34} {'period':15} {'median ms':>10} {'queries':>8}")
+    for period_name, period in periods.items():
+        for name, panel in panels.items():
+            times = []
+            for _ in range(args.repeat):
+                with CaptureQueriesContext(connection) as queries:
+                    began = time.perf_counter()
+                    panel(period)
+                    times.append((time.perf_counter() - began) * 1000)
+            print(f"{name:34} {period_name:15} {statistics.median(times):>10.0f} {len(queries):>8}")
+
+    tracemalloc.start()
+    began = time.perf_counter()
+    summary = simulation.replicate(simulation.WardParameters(), replications=args.replications)
+    took = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    print(
+        f"simulator: 1 year × {args.replications} replications, 22 beds: {took:.1f} s, "
+        f"peak Python memory {peak:.1f} MB; mean occupancy {summary.mean_occupancy.mean:.1f} "
+        f"({summary.mean_occupancy.low:.1f}–{summary.mean_occupancy.high:.1f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
