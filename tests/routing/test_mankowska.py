@@ -128,3 +128,10 @@ def test_hemma_plan_prints_a_feasible_plan_and_a_bad_file_gives_a_clear_error(tm
     bad.write_text((DATA / "InstanzCPLEX_HCSRP_10_1.txt").read_text().replace("12", "three", 1))
     result = _hemma("plan", "--format", "mankowska", str(bad))
     assert result.returncode == 1 and "line 2" in json.loads(result.stdout)["error"]
+
+
+def test_the_time_ordered_plan_is_feasible_on_every_shipped_instance():
+    for path in sorted(DATA.glob("Instanz*.txt")):
+        instance = mankowska.read(path)
+        result = mankowska.evaluate(instance, mankowska._ordered_by_time(instance))  # noqa: SLF001
+        assert result.feasible, (path.stem, result.problems)
