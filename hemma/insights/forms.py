@@ -14,6 +14,9 @@ class EconomicsForm(forms.ModelForm):
 class SavingForm(forms.Form):
     visits_before = forms.IntegerField(label=_("Akutbesök per månad före"), min_value=0, initial=87)
     visits_after = forms.IntegerField(label=_("Akutbesök per månad efter"), min_value=0, initial=63)
+    housing_days = forms.IntegerField(
+        label=_("Dygn korttidsboende som undveks"), min_value=0, required=False, initial=0
+    )
 
 
 class SimulatorForm(forms.Form):

@@ -60,6 +60,7 @@ class Row:
     label: str
     value: object  # None = hidden (small number) or not available
     note: str = ""
+    key: str = ""
 
 
 @dataclass
@@ -165,7 +166,7 @@ def care_at_home(organisation: Organisation, period: Period, ward: Unit | None =
             _("Dagar från kandidat till hemma (median)"),
             round(statistics.median(flag_to_home), 1) if _count(len(flag_to_home)) else None,
         ),
-        Row(_("Vårddygn i hemmet (frigjorda vårddygn)"), home_days),
+        Row(_("Vårddygn i hemmet (frigjorda vårddygn)"), home_days, key="home_bed_days"),
         Row(
             _("Andel av avdelningens vårddygn som gavs i hemmet"),
             f"{share:.1f} %" if share is not None else None,

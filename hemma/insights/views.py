@@ -50,6 +50,24 @@ def economics(request):
             saving_form.cleaned_data["visits_after"],
         )
     visit_cost = calc.ed_visit_cost(settings.kpp_ed_visit_cost, settings.overhead_share)
+    # Bed-days at home over the last twelve months, from live data (the dashboard's measure).
+    today = timezone.localdate()
+    year = selectors.Period(today.replace(day=1) - timedelta(days=335), today)
+    care = selectors.care_at_home(organisation, year)
+    home_days = next(r.value for r in care.rows if r.key == "home_bed_days")
+    net = calc.bed_days_net_effect(
+        home_days,
+        settings.bed_day_cost,
+        calc.HomeEpisodeCosts(
+            visit_minutes={}, hourly_cost={}, equipment=home_days * settings.home_day_cost
+        ),
+    )
+    housing_days = (
+        saving_form.cleaned_data.get("housing_days") or 0
+        if saving_form.is_bound and saving_form.is_valid()
+        else 0
+    )
+    housing = calc.short_term_housing_avoided(housing_days, settings.short_term_housing_day_cost)
     return render(
         request,
         "insights/economics.html",
@@ -60,6 +78,9 @@ def economics(request):
             "saving_form": saving_form if saving_form.is_bound else forms.SavingForm(),
             "visit_cost": visit_cost,
             "saving": calc.yearly_ed_saving(before, after, visit_cost.value),
+            "net": net,
+            "year": year,
+            "housing": housing,
             "seed_examples": [
                 calc.yearly_ed_saving(87, 63, visit_cost.value),
                 calc.yearly_ed_saving(87, 78, visit_cost.value),

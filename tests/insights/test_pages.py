@@ -100,3 +100,14 @@ def test_the_simulator_refuses_bad_input(client, ward_nurse):
     page = text(as_nurse.post(SIMULATOR, RUN | {"replications": 5000}))
     assert "Kontrollera uppgifterna." in page
     assert not Scenario.objects.exists()
+
+
+def test_the_economics_page_shows_the_net_effect_of_bed_days_at_home(client, ward_nurse):
+    page = text(
+        client_for(client, ward_nurse).get(
+            ECONOMICS, {"visits_before": 87, "visits_after": 63, "housing_days": 14}
+        )
+    )
+    assert "Vårddygn i hemmet, netto" in page
+    assert "0 vårddygn × 8 500 kr = 0 kr" in page  # no episodes at home in this test region
+    assert "14 dygn korttidsboende × 3 500 kr = 49 000 kr" in page
