@@ -121,11 +121,19 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=_("Från"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Till"), widget=forms.DateInput(attrs={"type": "date"}))
     ward = forms.ModelChoiceField(label=_("Avdelning"), queryset=None, required=False)
+    centre = forms.ModelChoiceField(
+        label=_("Listade på vårdcentral"), queryset=None, required=False
+    )
+    grain = forms.ChoiceField(
+        label=_("Trend per"), choices=[("month", _("månad")), ("week", _("vecka"))], required=False
+    )
 
-    def __init__(self, *args, wards=None, **kwargs):
+    def __init__(self, *args, wards=None, centres=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ward"].queryset = wards
         self.fields["ward"].empty_label = _("Alla")
+        self.fields["centre"].queryset = centres
+        self.fields["centre"].empty_label = _("Alla")
 
     def clean(self):
         data = super().clean()

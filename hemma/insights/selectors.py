@@ -38,6 +38,7 @@ AT_HOME = Episode.State.AT_HOME
 class Period:
     first: date
     last: date  # inclusive
+    grain: str = "month"  # trends by "month" or "week"
 
     @property
     def start(self) -> datetime:
@@ -46,6 +47,24 @@ class Period:
     @property
     def end(self) -> datetime:
         return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+
+    def bucket(self, day: date) -> date:
+        """The trend bucket a day falls in: its month, or its ISO week's Monday."""
+        if self.grain == "week":
+            return day - timedelta(days=day.weekday())
+        return day.replace(day=1)
+
+    def buckets(self) -> list[date]:
+        if self.grain != "week":
+            return self.months()
+        monday, found = self.bucket(self.first), []
+        while monday <= self.last:
+            found.append(monday)
+            monday += timedelta(days=7)
+        return found
+
+    def label(self, bucket: date) -> str:
+        return f"{bucket:%G-v%V}" if self.grain == "week" else f"{bucket:%Y-%m}"
 
     def months(self) -> list[date]:
         months, month = [], self.first.replace(day=1)
@@ -80,19 +99,25 @@ def _count(value: int) -> int | None:
     return None if measures.hidden(value, threshold()) else value
 
 
-def _episodes(organisation: Organisation, ward: Unit | None):
+def _episodes(organisation: Organisation, ward: Unit | None, centre: Unit | None = None):
     episodes = Episode.objects.filter(
         Q(ward__organisation=organisation) | Q(home_health_unit__organisation=organisation)
     )
-    return episodes.filter(ward=ward) if ward else episodes
+    if ward:
+        episodes = episodes.filter(ward=ward)
+    if centre:  # the patients listed at one primary care centre
+        episodes = episodes.filter(patient__listed_unit=centre)
+    return episodes
 
 
-def care_at_home(organisation: Organisation, period: Period, ward: Unit | None = None) -> Panel:
+def care_at_home(
+    organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
+) -> Panel:
     from django.utils.translation import gettext as _
 
     tz = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
-    episodes = _episodes(organisation, ward)
+    episodes = _episodes(organisation, ward, centre)
     touching = episodes.filter(at_home_since__isnull=False, at_home_since__lt=period.end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gte=period.start)
     )
@@ -110,7 +135,7 @@ def care_at_home(organisation: Organisation, period: Period, ward: Unit | None =
         intervals = measures.home_intervals(timeline, now)
         for night in measures.nights(intervals, period.first, period.last, tz):
             home_days += 1
-            by_month[night.replace(day=1)] += 1
+            by_month[period.bucket(night)] += 1
         first_home = next((at for state, at in timeline if state == AT_HOME), None)
         if first_home and period.start <= first_home < period.end:
             went_home[episode_id] = first_home
@@ -194,9 +219,9 @@ def care_at_home(organisation: Organisation, period: Period, ward: Unit | None =
         ),
     ]
     chart = {
-        "labels": [f"{m:%Y-%m}" for m in period.months()],
+        "labels": [period.label(b) for b in period.buckets()],
         "series": [
-            {"label": _("Vårddygn i hemmet"), "values": [by_month[m] for m in period.months()]}
+            {"label": _("Vårddygn i hemmet"), "values": [by_month[b] for b in period.buckets()]}
         ],
     }
     return Panel("care_at_home", _("Vård i hemmet"), rows, chart)
@@ -355,9 +380,11 @@ def population(organisation: Organisation, period: Period, by: str = "centre") -
     )
 
 
-def dashboard(organisation: Organisation, period: Period, ward: Unit | None = None) -> list[Panel]:
+def dashboard(
+    organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
+) -> list[Panel]:
     return [
-        care_at_home(organisation, period, ward),
+        care_at_home(organisation, period, ward, centre),
         coordination(organisation, period),
         population(organisation, period, "centre"),
         population(organisation, period, "municipality"),

@@ -230,26 +230,30 @@ def imports(request):
 def _period(request):
     organisation = request.hemma.unit.organisation
     wards = Unit.objects.filter(organisation=organisation, kind=Unit.Kind.WARD).order_by("name")
+    centres = Unit.objects.filter(kind=Unit.Kind.PRIMARY_CARE).order_by("name")
     today = timezone.localdate()
     default_start = (today.replace(day=1) - timedelta(days=330)).replace(day=1)
-    form = forms.PeriodForm(request.GET or None, wards=wards)
-    start, end, ward = default_start, today, None
+    form = forms.PeriodForm(request.GET or None, wards=wards, centres=centres)
+    start, end, ward, centre, grain = default_start, today, None, None, "month"
     if form.is_bound:
         if form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-            ward = form.cleaned_data["ward"]
+            ward, centre = form.cleaned_data["ward"], form.cleaned_data["centre"]
+            grain = form.cleaned_data["grain"] or "month"
         else:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-            form = forms.PeriodForm(wards=wards, initial={"start": start, "end": end})
+            form = forms.PeriodForm(
+                wards=wards, centres=centres, initial={"start": start, "end": end}
+            )
     else:
-        form = forms.PeriodForm(wards=wards, initial={"start": start, "end": end})
-    return form, selectors.Period(start, end), ward
+        form = forms.PeriodForm(wards=wards, centres=centres, initial={"start": start, "end": end})
+    return form, selectors.Period(start, end, grain), ward, centre
 
 
 @staff_required
 def dashboard(request):
-    form, period, ward = _period(request)
-    panels = selectors.dashboard(request.hemma.unit.organisation, period, ward)
+    form, period, ward, centre = _period(request)
+    panels = selectors.dashboard(request.hemma.unit.organisation, period, ward, centre)
     return render(
         request,
         "insights/dashboard.html",
@@ -257,6 +261,7 @@ def dashboard(request):
             "form": form,
             "period": period,
             "ward": ward,
+            "centre": centre,
             "panels": panels,
             "query": request.GET.urlencode(),
             "threshold": selectors.threshold(),
@@ -266,8 +271,9 @@ def dashboard(request):
 
 @staff_required
 def dashboard_csv(request, panel):
-    _form, period, ward = _period(request)
-    panels = {p.key: p for p in selectors.dashboard(request.hemma.unit.organisation, period, ward)}
+    _form, period, ward, centre = _period(request)
+    organisation = request.hemma.unit.organisation
+    panels = {p.key: p for p in selectors.dashboard(organisation, period, ward, centre)}
     chosen = panels.get(panel)
     if chosen is None:
         raise Http404

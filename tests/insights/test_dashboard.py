@@ -213,3 +213,31 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(ward, home_health, war
         seed=2,
     )
     assert queries() == few
+
+
+def test_weekly_trend_and_a_primary_care_centre_filter(
+    ward, home_health, ward_nurse, primary_care, settings
+):
+    settings.HEMMA_SMALL_NUMBER_THRESHOLD = 1
+    kim = make_patient("19440514-9057", "Kim", ward, listed_unit=primary_care)
+    other = make_patient("19380508-9145", "Lisa", ward)
+    for patient in (kim, other):
+        episode_with(
+            patient,
+            ward,
+            home_health,
+            ward_nurse,
+            [
+                ("candidate", at(2026, 10, 4, 9)),
+                ("at_home", at(2026, 10, 5, 9)),
+                ("discharged", at(2026, 10, 13, 9)),
+            ],
+            ended=at(2026, 10, 13, 9),
+        )
+    weekly = selectors.Period(date(2026, 10, 1), date(2026, 10, 31), "week")
+    panel = selectors.care_at_home(ward.organisation, weekly)
+    # nights 6–13 October: week 41 (5–11 Oct) has 6–11, week 42 has 12–13; two patients
+    assert panel.chart["labels"][:3] == ["2026-v40", "2026-v41", "2026-v42"]
+    assert panel.chart["series"][0]["values"][:3] == [0, 12, 4]
+    listed = selectors.care_at_home(ward.organisation, weekly, centre=primary_care)
+    assert row(listed, "Vårddygn i hemmet") == 8
