@@ -87,6 +87,11 @@ class SimulatorForm(forms.Form):
         decimal_places=1,
         localize=True,
     )
+    from_history = forms.BooleanField(
+        label=_("Inskrivningar och vårdtider från avdelningens historik"),
+        required=False,
+        help_text=_("Senaste årets inskrivningsmeddelanden och utskrivningar (minst 30)."),
+    )
     replications = forms.TypedChoiceField(
         label=_("Upprepningar"),
         coerce=int,

@@ -62,6 +62,42 @@ def economics_save(*, by: Staff, organisation: Organisation, values: dict) -> Ec
     return settings
 
 
+MIN_HISTORY = 30
+
+
+def ward_history(ward, now=None) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Arrivals per weekday and lengths of stay (days) from the ward's last year of
+    admissions and discharges (lag 2017:612 cases). Too little history is an error."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hemma.coordination.models import DischargeCase
+
+    now = now or timezone.now()
+    since = now - timedelta(days=365)
+    stays = list(
+        DischargeCase.objects.filter(
+            ward=ward, admitted_at__gte=since, discharged_at__isnull=False
+        ).values_list("admitted_at", "discharged_at")
+    )
+    if len(stays) < MIN_HISTORY:
+        raise HemmaError(
+            _(
+                "För lite historik: %(n)s avslutade vårdtillfällen senaste året, "
+                "minst %(min)s behövs."
+            )
+            % {"n": len(stays), "min": MIN_HISTORY}
+        )
+    weeks = 365 / 7
+    per_weekday = [0] * 7
+    for admitted, _discharged in stays:
+        per_weekday[timezone.localtime(admitted).weekday()] += 1
+    arrivals = tuple(round(n / weeks, 3) for n in per_weekday)
+    lengths = tuple(max(0.25, (d - a).total_seconds() / 86400) for a, d in stays)
+    return arrivals, lengths
+
+
 def run(params: simulation.WardParameters, replications: int, seed: int = 1):
     if not 1 <= replications <= MAX_REPLICATIONS:
         raise HemmaError(_("Välj mellan 1 och %(max)s upprepningar.") % {"max": MAX_REPLICATIONS})

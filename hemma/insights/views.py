@@ -2,6 +2,7 @@
 each figure with its formula and source) and the ward simulator with saved scenarios."""
 
 import csv
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -139,6 +140,11 @@ def simulator(request):
         data = form.cleaned_data
         try:
             params = _params(data, settings)
+            if data["from_history"]:
+                if unit.kind != Unit.Kind.WARD:
+                    raise HemmaError(_("Historiken finns för avdelningar: agera för en avdelning."))
+                arrivals, lengths = services.ward_history(unit)
+                params = replace(params, arrivals_per_weekday=arrivals, los_history=lengths)
             summary = services.run(params, data["replications"], data["seed"])
             result = services.summary_as_json(summary)
             if data["name"]:

@@ -111,3 +111,35 @@ def test_the_economics_page_shows_the_net_effect_of_bed_days_at_home(client, war
     assert "Vårddygn i hemmet, netto" in page
     assert "0 vårddygn × 8 500 kr = 0 kr" in page  # no episodes at home in this test region
     assert "14 dygn korttidsboende × 3 500 kr = 49 000 kr" in page
+
+
+def test_the_simulator_uses_the_wards_own_history(client, ward, ward_nurse, kim):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hemma.coordination.models import DischargeCase
+
+    as_nurse = client_for(client, ward_nurse)
+    page = text(as_nurse.post(SIMULATOR, RUN | {"from_history": "on"}))
+    assert "För lite historik: 0 avslutade vårdtillfällen" in page
+    now = timezone.now()
+    for index in range(35):
+        admitted = now - timedelta(days=10 + index * 7)
+        DischargeCase.objects.create(
+            patient=kim,
+            ward=ward,
+            admitted_at=admitted,
+            support_judged_at=admitted,
+            estimated_discharge=admitted.date(),
+            status="discharged",
+            discharged_at=admitted + timedelta(days=4),
+            created_by=ward_nurse,
+        )
+    from hemma.insights.services import ward_history
+
+    arrivals, lengths = ward_history(ward)
+    assert sum(arrivals) == pytest.approx(35 / (365 / 7), rel=0.01)
+    assert set(round(x, 3) for x in lengths) == {4.0}
+    page = text(as_nurse.post(SIMULATOR, RUN | {"from_history": "on", "replications": 10}))
+    assert "Inneliggande i medel" in page  # about 0.67 admissions a day × 4 days ≈ 2.7
