@@ -28,8 +28,17 @@ def main():
     parser.add_argument("--observations-per-home-day", type=int, default=18)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--replications", type=int, default=100)
+    parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
     args = parser.parse_args()
-    database = fresh_database()
+    if args.reuse:
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        database = settings.DATABASES["default"]
+    else:
+        database = fresh_database()
 
     from django.core.management import call_command
     from django.db import connection
@@ -43,21 +52,24 @@ def main():
     from hemma.insights.models import EdVisitRecord
     from hemma.monitoring.models import ObservationSet
 
-    call_command("load_demo", "--quiet")
     started = time.perf_counter()
-    created = generate(
-        ward=Unit.objects.get(kind="ward"),
-        home_health=Unit.objects.get(kind="home_health_care"),
-        staff=Staff.objects.get(user__username="anna.ssk"),
-        end=timezone.localdate(),
-        size=HistorySize(
-            months=args.months,
-            episodes_per_month=args.episodes_per_month,
-            ed_visits_80_per_centre_month=args.ed_per_centre_month // 4,
-            observations_per_home_day=args.observations_per_home_day,
-        ),
-        seed=7,
-    )
+    if args.reuse:
+        created = "reused"
+    else:
+        call_command("load_demo", "--quiet")
+        created = generate(
+            ward=Unit.objects.get(kind="ward"),
+            home_health=Unit.objects.get(kind="home_health_care"),
+            staff=Staff.objects.get(user__username="anna.ssk"),
+            end=timezone.localdate(),
+            size=HistorySize(
+                months=args.months,
+                episodes_per_month=args.episodes_per_month,
+                ed_visits_80_per_centre_month=args.ed_per_centre_month,
+                observations_per_home_day=args.observations_per_home_day,
+            ),
+            seed=7,
+        )
     print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]}")
     print(
         f"generated in {time.perf_counter() - started:.0f} s: "
@@ -83,6 +95,7 @@ def main():
         for name, panel in panels.items():
             times = []
             for _ in range(args.repeat):
+                connection.queries_log.clear()
                 with CaptureQueriesContext(connection) as queries:
                     began = time.perf_counter()
                     panel(period)

@@ -3,7 +3,7 @@
 suppression for every aggregate shown. Pure Python."""
 
 import math
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
@@ -84,16 +84,13 @@ def home_intervals(
 
 def nights(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> list[date]:
     """The local midnights spent at home in [first_day, last_day] (the date they begin), as
-    hospitals count bed-days – a night is a night also when the clocks change."""
+    hospitals count bed-days – a night is a night also when the clocks change. Every
+    midnight after the local start date up to the local end date lies inside the stay."""
     found = []
     for start, end in intervals:
         day = max(start.astimezone(tz).date() + timedelta(days=1), first_day)
         stop = min(end.astimezone(tz).date(), last_day)
-        while day <= stop:
-            midnight = datetime.combine(day, time.min, tzinfo=tz)
-            if start <= midnight <= end:
-                found.append(day)
-            day += timedelta(days=1)
+        found.extend(day + timedelta(days=n) for n in range((stop - day).days + 1))
     return found
 
 

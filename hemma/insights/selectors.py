@@ -12,7 +12,18 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -121,26 +132,33 @@ def care_at_home(
     touching = episodes.filter(at_home_since__isnull=False, at_home_since__lt=period.end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gte=period.start)
     )
+    # One home period per episode (sent home → ended) unless it was admitted back to the
+    # ward in between: only those episodes' timelines are read (a few per cent).
+    readmitted_episodes = EpisodeTransition.objects.filter(
+        episode__in=touching, to_state=Episode.State.READMITTED
+    ).values("episode_id")
     timelines: dict[int, list] = defaultdict(list)
     for episode_id, state, at in (
-        EpisodeTransition.objects.filter(episode__in=touching)
+        EpisodeTransition.objects.filter(episode_id__in=readmitted_episodes)
         .order_by("episode_id", "at", "id")
         .values_list("episode_id", "to_state", "at")
     ):
         timelines[episode_id].append((state, at))
+    intervals_of: dict[int, list] = {
+        episode_id: measures.home_intervals(timeline, now)
+        for episode_id, timeline in timelines.items()
+    }
+    for pk, home, ended_at in touching.values_list("pk", "at_home_since", "ended_at"):
+        if pk not in intervals_of:
+            intervals_of[pk] = [(home, ended_at or now)]
     home_days = 0
     by_month: Counter = Counter()
-    went_home: dict[int, datetime] = {}
-    for episode_id, timeline in timelines.items():
-        intervals = measures.home_intervals(timeline, now)
+    for intervals in intervals_of.values():
         for night in measures.nights(intervals, period.first, period.last, tz):
             home_days += 1
             by_month[period.bucket(night)] += 1
-        first_home = next((at for state, at in timeline if state == AT_HOME), None)
-        if first_home and period.start <= first_home < period.end:
-            went_home[episode_id] = first_home
-    created = dict(episodes.filter(pk__in=went_home).values_list("pk", "created_at"))
-    flag_to_home = [(went_home[pk] - created[pk]).total_seconds() / 86400 for pk in went_home]
+    went_home = episodes.filter(at_home_since__gte=period.start, at_home_since__lt=period.end)
+    flag_to_home = _days(went_home, "created_at", "at_home_since")
     ended = episodes.filter(
         state=Episode.State.DISCHARGED, ended_at__gte=period.start, ended_at__lt=period.end
     )
@@ -164,28 +182,32 @@ def care_at_home(
         episode__in=episodes, created_at__gte=period.start, created_at__lt=period.end
     )
     acknowledged = [
-        (a - c).total_seconds() / 60
-        for c, a in alerts.filter(acknowledged_at__isnull=False).values_list(
-            "created_at", "acknowledged_at"
+        d * 24 * 60
+        for d in _days(
+            alerts.filter(acknowledged_at__isnull=False), "created_at", "acknowledged_at"
         )
     ]
     accepted = [
-        (a - s).total_seconds() / 3600
-        for s, a in CareRequest.objects.filter(
-            episode__in=episodes,
-            status=CareRequest.Status.ACCEPTED,
-            sent_at__gte=period.start,
-            sent_at__lt=period.end,
-            answered_at__isnull=False,
-        ).values_list("sent_at", "answered_at")
+        d * 24
+        for d in _days(
+            CareRequest.objects.filter(
+                episode__in=episodes,
+                status=CareRequest.Status.ACCEPTED,
+                sent_at__gte=period.start,
+                sent_at__lt=period.end,
+                answered_at__isnull=False,
+            ),
+            "sent_at",
+            "answered_at",
+        )
     ]
-    last_items = _last_checklist_items(list(went_home))
+    last_items = _last_checklist_items(went_home)
     ended_count = ended.count()
     active = episodes.filter(state=AT_HOME).count()
     share = home_days / (home_days + ward_days) * 100 if ward_days else None
     rows = [
         Row(_("Patienter hemma nu"), _count(active)),
-        Row(_("Gick hem under perioden"), _count(len(went_home))),
+        Row(_("Gick hem under perioden"), _count(len(flag_to_home))),
         Row(_("Avslutade (utskrivna) under perioden"), _count(ended_count)),
         Row(
             _("Dagar från kandidat till hemma (median)"),
@@ -227,6 +249,15 @@ def care_at_home(
     return Panel("care_at_home", _("Vård i hemmet"), rows, chart)
 
 
+def _days(queryset, begin: str, end: str) -> list[float]:
+    """end − begin in days for each row, subtracted in the database (one number a row)."""
+    delay = ExpressionWrapper(F(end) - F(begin), output_field=DurationField())
+    return [
+        d.total_seconds() / 86400
+        for d in queryset.annotate(_delay=delay).values_list("_delay", flat=True)
+    ]
+
+
 def _median(values):
     return round(statistics.median(values), 1) if _count(len(values)) else None
 
@@ -239,32 +270,30 @@ def _pair(values):
 
 def _readmissions(ended) -> int:
     """Discharged episodes followed within 30 days by a new inpatient admission (an
-    admission notice, or a new episode from a ward)."""
-    discharged = list(ended.values_list("patient_id", "ended_at"))
-    patients = {p for p, _ in discharged}
-    admissions: dict[int, list[datetime]] = defaultdict(list)
-    for patient_id, at in DischargeCase.objects.filter(patient_id__in=patients).values_list(
-        "patient_id", "admitted_at"
-    ):
-        admissions[patient_id].append(at)
-    for patient_id, at in Episode.objects.filter(patient_id__in=patients).values_list(
-        "patient_id", "created_at"
-    ):
-        admissions[patient_id].append(at)
-    return sum(1 for p, out in discharged if measures.readmitted_within(out, admissions[p]))
+    admission notice, or a new episode from a ward) – counted in the database."""
+    window = ExpressionWrapper(OuterRef("ended_at") + timedelta(days=30), DateTimeField())
+    notice = DischargeCase.objects.filter(
+        patient=OuterRef("patient"), admitted_at__gt=OuterRef("ended_at"), admitted_at__lte=window
+    )
+    new_episode = Episode.objects.filter(
+        patient=OuterRef("patient"), created_at__gt=OuterRef("ended_at"), created_at__lte=window
+    )
+    return ended.filter(Q(Exists(notice)) | Q(Exists(new_episode))).count()
 
 
-def _last_checklist_items(episode_ids: list[int], top: int = 3):
-    last: dict[int, tuple] = {}
-    for episode_id, key, at in (
-        ChecklistItem.objects.filter(episode_id__in=episode_ids, at__isnull=False)
-        .order_by("episode_id", "-at")
-        .values_list("episode_id", "key", "at")
-    ):
-        last.setdefault(episode_id, (key, at))
-    counts = Counter(key for key, _ in last.values())
+def _last_checklist_items(episodes, top: int = 3):
+    """The checklist item done last before going home, counted per item (in the database)."""
+    last = ChecklistItem.objects.filter(episode=OuterRef("pk"), at__isnull=False).order_by("-at")
+    counts = (
+        episodes.annotate(last_key=Subquery(last.values("key")[:1]))
+        .exclude(last_key=None)
+        .values("last_key")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "last_key")
+    )
     labels = dict(ChecklistItem.Key.choices)
-    return [(labels.get(k, k), n) for k, n in counts.most_common(top) if _count(n) is not None]
+    found = [(labels.get(row["last_key"], row["last_key"]), row["n"]) for row in counts[:top]]
+    return [(label, n) for label, n in found if _count(n) is not None]
 
 
 def coordination(organisation: Organisation, period: Period) -> Panel:
