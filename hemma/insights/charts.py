@@ -3,7 +3,7 @@ numbers are written with a decimal point whatever the page's language. Pure Pyth
 
 from html import escape
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 640, 260, 44, 28, 12, 12
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 640, 260, 44, 28, 26, 12
 
 
 def line_chart(series, *, lines=(), title: str, x_label: str) -> str:
@@ -23,14 +23,16 @@ def line_chart(series, *, lines=(), title: str, x_label: str) -> str:
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" width="100%">',
         f"<title>{escape(title)}</title>",
+        f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" '
         f'fill="#f8f9fb" stroke="#ccd"/>',
     ]
+    decimals = 0 if top >= 10 else 1
     for step in range(5):
         value = top * step / 4
         parts.append(
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
-            f'font-size="11">{value:.0f}</text>'
+            f'font-size="11">{value:.{decimals}f}</text>'
         )
     for label, level, colour in lines:
         parts.append(
