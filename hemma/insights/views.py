@@ -164,6 +164,9 @@ def simulator(request):
     scenarios = list(
         Scenario.objects.filter(organisation=organisation).select_related("created_by__user")
     )
+    for scenario in scenarios:  # beds freed compared with the first (the baseline)
+        first = scenarios[0].results["estimates"]["mean_occupancy"]["mean"]
+        scenario.freed = first - scenario.results["estimates"]["mean_occupancy"]["mean"]
     return render(
         request,
         "insights/simulator.html",

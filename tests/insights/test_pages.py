@@ -86,7 +86,9 @@ def test_the_simulator_runs_saves_and_compares(client, ward_nurse):
     )
     assert freed > 0.3  # 4 % of bed-days at home frees about 0.8 beds on this ward
     assert more.results["home_percent"] > today.results["home_percent"]
-    assert f"{freed:.1f}".replace(".", ",") in page
+    from django.template.defaultfilters import floatformat
+
+    assert f"<td>{floatformat(freed, 1)}</td>" in page  # the comparison column
     page = text(as_nurse.post(SIMULATOR, RUN | {"name": "4 % i hemmet"}))
     assert "Det finns redan ett scenario" in page
     as_nurse.post(reverse("insights:scenario_delete", args=[more.pk]))
