@@ -249,6 +249,7 @@ def generate(
                         organisation=organisation,
                         person_key=pseudonym(f"{centre}-{rng.randrange(listed)}-{month_index}"),
                         visited_on=month + timedelta(days=rng.randrange(28)),
+                        month=month,
                         age=rng.randint(80, 99),
                         centre=centre,
                         municipality=municipality,

@@ -111,6 +111,7 @@ class EdVisitRecord(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     person_key = models.CharField(max_length=64)
     visited_on = models.DateField()
+    month = models.DateField()  # first of the visit's month: monthly sums without date functions
     age = models.PositiveSmallIntegerField()
     centre = models.CharField(max_length=200)
     municipality = models.CharField(max_length=200)
@@ -122,8 +123,8 @@ class EdVisitRecord(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["organisation", "centre", "visited_on"]),
-            models.Index(fields=["organisation", "municipality", "visited_on"]),
+            models.Index(fields=["organisation", "month", "age", "centre"]),
+            models.Index(fields=["organisation", "month", "age", "municipality"]),
         ]
 
     def __str__(self) -> str:

@@ -24,7 +24,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from hemma.accounts.models import Organisation, Unit
@@ -364,16 +363,14 @@ def population(organisation: Organisation, period: Period, by: str = "centre") -
     for name, month, count in (
         EdVisitRecord.objects.filter(
             organisation=organisation,
+            month__gte=window_start,
+            month__lte=period.last,
             age__gte=80,
-            visited_on__gte=window_start,
-            visited_on__lte=period.last,
         )
-        .annotate(month=TruncMonth("visited_on"))
         .values_list(key, "month")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        month = month.date() if isinstance(month, datetime) else month
         visits[name][month] = count
     listed: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for row in ListedPopulation.objects.filter(

@@ -199,6 +199,7 @@ def import_file(
                 organisation=organisation,
                 person_key=pseudonym(r.person),
                 visited_on=r.visited_on,
+                month=r.visited_on.replace(day=1),
                 age=r.age,
                 centre=r.centre,
                 municipality=r.municipality,

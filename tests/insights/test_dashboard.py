@@ -153,6 +153,7 @@ def test_population_measure_from_imported_rows(region):
         EdVisitRecord.objects.create(
             organisation=region,
             person_key=f"p{index}",
+            month=day.replace(day=1),
             visited_on=day,
             age=age,
             centre="VC Kvarnen",
