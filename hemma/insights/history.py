@@ -164,10 +164,13 @@ def generate(
                     episode=episode,
                     unit=episode.ward,
                     level=rng.choice((Level.LOW_MEDIUM, Level.MEDIUM, Level.HIGH)),
-                    status=Alert.Status.ACKNOWLEDGED,
+                    status=Alert.Status.RESOLVED,  # history: every alert dealt with
                     created_at=raised,
                     acknowledged_at=acknowledged,
                     acknowledged_by=staff,
+                    resolved_at=acknowledged + timedelta(minutes=20),
+                    resolved_by=staff,
+                    action=rng.choice((Alert.Action.PHONED, Alert.Action.HOME_VISIT)),
                 )
             )
         last = rng.choice(LAST_ITEMS)
