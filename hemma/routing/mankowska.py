@@ -538,9 +538,15 @@ def solve(instance: Instance, seconds: float = 10.0, seed: int = 1, progress=Non
     routes, _ = _pyvrp_routes(instance, max(0.5, seconds * 0.3), seed)
     routes = _repair(cost, routes)
     current = cost(routes)
-    if safe_value < current:  # PyVRP's order deadlocks: start from the time-ordered plan
-        routes, current = fallback, safe_value
-    routes, current = _local_search(cost, routes, current, near, deadline, rng)
+    if safe_value < current:
+        # PyVRP's order deadlocks a gap: improve both starts, half the remaining time each,
+        # and go on from the better (the time-ordered one is always feasible).
+        halfway = time.monotonic() + (deadline - time.monotonic()) / 2
+        first = _local_search(cost, routes, current, near, halfway, rng)
+        second = _local_search(cost, fallback, safe_value, near, deadline, rng)
+        routes, current = min(first, second, key=lambda pair: pair[1])
+    else:
+        routes, current = _local_search(cost, routes, current, near, deadline, rng)
     best_routes, best = routes, current
     while time.monotonic() < deadline:
         candidate = _kick(instance, best_routes, rng, size=rng.randint(2, 4))
