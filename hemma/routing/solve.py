@@ -413,7 +413,7 @@ def _plan(problem, workers, routes, breaks, unassigned) -> Plan:
     for worker_id, ids in routes.items():
         after = breaks.get(worker_id, (None,))[0]
         stops[worker_id] = timeline(problem, workers[worker_id], ids, after).stops
-    plan = Plan(routes=stops, unassigned=dict(unassigned), solver="pyvrp", breaks=dict(breaks))
+    plan = Plan(routes=stops, unassigned=dict(unassigned), solver="pyvrp")
     plan.breaks = {
         w: (after, timeline(problem, workers[w], routes[w], after).break_start)
         for w, (after, _) in breaks.items()

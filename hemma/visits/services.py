@@ -165,16 +165,13 @@ def shift_remove(*, by: Staff, unit: Unit, shift: Shift) -> None:
     _require_home_health(by, unit)
     if shift.unit_id != unit.pk:
         raise NotAllowed(_("Passet hör till en annan enhet."))
-    if Assignment.objects.filter(
-        staff=shift.staff, visit__unit=unit, visit__day=shift.day
-    ).exists():
-        Assignment.objects.filter(
-            staff=shift.staff,
-            visit__unit=unit,
-            visit__day=shift.day,
-            visit__status=Visit.Status.ASSIGNED,
-        ).delete()
-        _reopen_unassigned(unit, shift.day)
+    Assignment.objects.filter(
+        staff=shift.staff,
+        visit__unit=unit,
+        visit__day=shift.day,
+        visit__status=Visit.Status.ASSIGNED,
+    ).delete()
+    _reopen_unassigned(unit, shift.day)
     shift.delete()
 
 
@@ -531,11 +528,12 @@ def _store(day_problem: DayProblem, plan: Plan, day: date, keep: set[str]) -> No
     Assignment.objects.filter(visit__in=[v for k, v in visits.items() if k not in keep]).delete()
     travel_of = {}
     workers = {w.id: w for w in day_problem.problem.workers}
+    locations = {v.id: v.location for v in day_problem.problem.visits}
     for worker_id, stops in plan.routes.items():
         here = workers[worker_id].start
         matrix = day_problem.problem.matrix_for(workers[worker_id])
         for position, stop in enumerate(stops):
-            location = next(v.location for v in day_problem.problem.visits if v.id == stop.visit_id)
+            location = locations[stop.visit_id]
             travel_of[(worker_id, stop.visit_id)] = matrix[here][location]
             here = location
             if stop.visit_id in keep:
