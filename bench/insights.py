@@ -29,7 +29,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--replications", type=int, default=100)
     parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
+    parser.add_argument("--simulator-only", action="store_true", help="no database needed")
     args = parser.parse_args()
+    if args.simulator_only:
+        simulator(args.replications)
+        return
     if args.reuse:
         import django
 
@@ -47,7 +51,7 @@ def main():
 
     from hemma.accounts.models import Organisation, Staff, Unit
     from hemma.episodes.models import Episode
-    from hemma.insights import selectors, simulation
+    from hemma.insights import selectors
     from hemma.insights.history import HistorySize, generate
     from hemma.insights.models import EdVisitRecord
     from hemma.monitoring.models import ObservationSet
@@ -105,16 +109,31 @@ def main():
                     times.append((time.perf_counter() - began) * 1000)
             print(f"{name:34} {period_name:15} {statistics.median(times):>10.0f} {len(queries):>8}")
 
-    tracemalloc.start()
-    began = time.perf_counter()
-    summary = simulation.replicate(simulation.WardParameters(), replications=args.replications)
-    took = time.perf_counter() - began
-    peak = tracemalloc.get_traced_memory()[1] / 1e6
-    print(
-        f"simulator: 1 year × {args.replications} replications, 22 beds: {took:.1f} s, "
-        f"peak Python memory {peak:.1f} MB; mean occupancy {summary.mean_occupancy.mean:.1f} "
-        f"({summary.mean_occupancy.low:.1f}–{summary.mean_occupancy.high:.1f})"
-    )
+    simulator(args.replications)
+
+
+def simulator(replications: int):
+    """Wall time without tracing (tracemalloc slows Python down), then peak memory in a
+    second, traced run; for today's share at home and for 4 %."""
+    from hemma.insights import simulation
+
+    for share in (0.002, 0.04):
+        params = simulation.WardParameters(
+            early_discharge_share=simulation.share_for_home_bed_days(share, 5.0, 2.5)
+        )
+        began = time.perf_counter()
+        summary = simulation.replicate(params, replications=replications)
+        took = time.perf_counter() - began
+        tracemalloc.start()
+        simulation.replicate(params, replications=replications)
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+        print(
+            f"simulator: {share:.1%} of bed-days at home, 1 year × {replications} replications, "
+            f"22 beds: {took:.1f} s, peak Python memory {peak:.1f} MB; mean occupancy "
+            f"{summary.mean_occupancy.mean:.1f} ({summary.mean_occupancy.low:.1f}–"
+            f"{summary.mean_occupancy.high:.1f})"
+        )
 
 
 if __name__ == "__main__":

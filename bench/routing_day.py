@@ -5,11 +5,12 @@ Falun, Borlänge and Ludvika – IV antibiotic doses at 08/16 or 09/17 (± 30 mi
 lunchtime medication, wound care and samples, physiotherapy, and three double visits
 (lift transfers, two assistant nurses at once) – and 10 staff at three bases with mixed
 skills, lunch breaks and one cyclist. Travel by the embedded model (great circle × 1.3 at
-car/bike speed). Prints travel, visits planned, doses on time and solve time for the
+car/bike speed; with --towns at town speed inside Falun, Borlänge and Ludvika and rural
+speed outside). Prints travel, visits planned, doses on time and solve time for the
 greedy by-hand planner and for PyVRP at the given time limits; every plan is judged by the
 independent checker.
 
-    .venv/bin/python bench/routing_day.py [--seconds 5 10 30] [--seed 2026]
+    .venv/bin/python bench/routing_day.py [--seconds 5 10 30] [--seed 2026] [--towns]
 """
 
 import argparse
@@ -25,7 +26,7 @@ from hemma.routing.check import violations  # noqa: E402
 from hemma.routing.greedy import plan_by_hand  # noqa: E402
 from hemma.routing.model import Problem, Visit, Worker  # noqa: E402
 from hemma.routing.solve import solve  # noqa: E402
-from hemma.routing.travel import matrix  # noqa: E402
+from hemma.routing.travel import UrbanArea, matrix  # noqa: E402
 
 BASES = {"Falun": (60.6066, 15.6310), "Borlänge": (60.4858, 15.4371), "Ludvika": (60.1496, 15.1878)}
 NURSE, ASSISTANT, PHYSIO = (
@@ -34,6 +35,12 @@ NURSE, ASSISTANT, PHYSIO = (
     frozenset({"physio"}),
 )
 H = 60
+# --towns: the three towns driven at town speed, the countryside at rural speed
+TOWNS = (
+    UrbanArea(60.6066, 15.6310, 4.0),
+    UrbanArea(60.4858, 15.4371, 4.0),
+    UrbanArea(60.1496, 15.1878, 3.0),
+)
 
 
 def staff() -> list[Worker]:
@@ -98,12 +105,12 @@ def visits(rng: random.Random, homes) -> list[Visit]:
     return day
 
 
-def build(seed: int) -> Problem:
+def build(seed: int, towns: tuple[UrbanArea, ...] = ()) -> Problem:
     rng = random.Random(seed)  # noqa: S311 – a reproducible benchmark day
     problem = Problem(visits(rng, patients(rng)), staff())
     keys = problem.keys()
-    problem.travel = matrix(keys, mode="car")
-    problem.mode_travel = {"bike": matrix(keys, mode="bike")}
+    problem.travel = matrix(keys, mode="car", urban_areas=towns)
+    problem.mode_travel = {"bike": matrix(keys, mode="bike", urban_areas=towns)}
     return problem
 
 
@@ -126,10 +133,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, nargs="*", default=[5, 10, 30])
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--towns", action="store_true", help="town speed in Falun, Borlänge, Ludvika; rural outside"
+    )
     args = parser.parse_args()
-    problem = build(args.seed)
+    problem = build(args.seed, TOWNS if args.towns else ())
+    speeds = "urban/rural speeds" if args.towns else "one average speed"
     print(
-        f"Dalarna day (seed {args.seed}): {len(problem.visits)} visits, "
+        f"Dalarna day (seed {args.seed}, {speeds}): {len(problem.visits)} visits, "
         f"{len(problem.workers)} staff, 3 bases"
     )
     print(

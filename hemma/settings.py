@@ -8,7 +8,10 @@ SECRET_KEY is required; `hemma check --deploy` then reports no warnings.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from hemma.routing.travel import parse_urban_areas
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -208,6 +211,13 @@ HEMMA_FREQUENT_ATTENDER_VISITS = env.int("HEMMA_FREQUENT_ATTENDER_VISITS", defau
 # Optional road router for visit planning: an OSRM server (e.g. http://osrm.region.se:5000)
 # with a Sweden extract. Empty: the embedded straight-line model, no network calls.
 HEMMA_OSRM_URL = env("HEMMA_OSRM_URL", default="")
+# Towns of the region, driven at town speed by the embedded travel model (without them one
+# average speed): "latitude,longitude,radius_km" per town, separated by semicolons, e.g.
+# "60.607,15.631,4;60.485,15.437,5" for Falun and Borlänge. Not used when OSRM answers.
+try:
+    HEMMA_URBAN_AREAS = parse_urban_areas(env("HEMMA_URBAN_AREAS", default=""))
+except ValueError as error:
+    raise ImproperlyConfigured(f"HEMMA_URBAN_AREAS: {error}") from None
 # Optional map background for the route map: an OpenStreetMap-style tile server the region
 # runs itself, e.g. http://tiles.region.se/{z}/{x}/{y}.png. Unset: a plain SVG map.
 HEMMA_MAP_TILE_URL = env("HEMMA_MAP_TILE_URL", default="")

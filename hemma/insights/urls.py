@@ -6,6 +6,7 @@ app_name = "insights"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<slug:panel>.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("<slug:panel>.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
     path("economics/", views.economics, name="economics"),
     path("simulator/", views.simulator, name="simulator"),
     path("imports/", views.imports, name="imports"),

@@ -5,13 +5,16 @@ import csv
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from hemma.accounts.models import Unit
 from hemma.errors import HemmaError
@@ -278,27 +281,49 @@ def dashboard(request):
     )
 
 
-@staff_required
-def dashboard_csv(request, panel):
+def _export(request, panel):
+    """The chosen panel and its period, as the rows of a table: the measures (hidden counts
+    say so), then the chart's series by month or week."""
     _form, period, ward, centre = _period(request)
     organisation = request.hemma.unit.organisation
     panels = {p.key: p for p in selectors.dashboard(organisation, period, ward, centre)}
     chosen = panels.get(panel)
     if chosen is None:
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="hemma-{panel}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"'
-    )
-    response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark
-    writer = csv.writer(response, delimiter=";")
     hidden = _("dolt (färre än %(n)s)") % {"n": selectors.threshold()}
-    writer.writerow([_("Mått"), _("Värde"), _("Kommentar")])
-    for row in chosen.rows:
-        writer.writerow([row.label, hidden if row.value is None else row.value, row.note])
+    rows = [[_("Mått"), _("Värde"), _("Kommentar")]]
+    rows += [[r.label, hidden if r.value is None else r.value, r.note] for r in chosen.rows]
     if chosen.chart:
-        writer.writerow([])
-        writer.writerow([_("Serie"), *chosen.chart["labels"]])
+        rows += [[], [_("Serie"), *chosen.chart["labels"]]]
         for series in chosen.chart["series"]:
-            writer.writerow([series["label"], *("" if v is None else v for v in series["values"])])
+            rows.append([series["label"], *("" if v is None else v for v in series["values"])])
+    name = f"hemma-{panel}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+    return chosen, name, rows
+
+
+@staff_required
+def dashboard_csv(request, panel):
+    _chosen, name, rows = _export(request, panel)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark
+    csv.writer(response, delimiter=";").writerows(rows)
+    return response
+
+
+@staff_required
+def dashboard_xlsx(request, panel):
+    """The same table as an Excel workbook (numbers stay numbers)."""
+    chosen, name, rows = _export(request, panel)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(chosen.title)[:31])
+    for row in rows:
+        sheet.append([str(v) if isinstance(v, Promise) else v for v in row])
+    content = BytesIO()
+    workbook.save(content)
+    response = HttpResponse(
+        content.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response

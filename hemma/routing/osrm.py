@@ -39,11 +39,13 @@ def table(base_url: str, keys: list[tuple[float, float]], timeout: float = TIMEO
     return result
 
 
-def travel_matrix(keys: list[tuple], osrm_url: str = "", mode: str = "car"):
-    """(matrix, warning): OSRM when configured and answering, else the embedded model."""
+def travel_matrix(keys: list[tuple], osrm_url: str = "", mode: str = "car", urban_areas=()):
+    """(matrix, warning): OSRM when configured and answering, else the embedded model
+    (with the region's urban areas driven at town speed)."""
     if osrm_url:
         try:
             return table(osrm_url, keys), ""
         except OsrmError as error:
-            return embedded_matrix(keys, mode), f"{error}; using the straight-line estimate"
-    return embedded_matrix(keys, mode), ""
+            fallback = embedded_matrix(keys, mode, urban_areas=urban_areas)
+            return fallback, f"{error}; using the straight-line estimate"
+    return embedded_matrix(keys, mode, urban_areas=urban_areas), ""

@@ -424,11 +424,12 @@ def build_problem(unit: Unit, day: date, visits=None) -> DayProblem:
     problem = Problem(routing_visits, workers, gaps=gaps)
     warnings = []
     keys = problem.keys()
-    problem.travel, warning = travel_matrix(keys, settings.HEMMA_OSRM_URL, "car")
+    towns = settings.HEMMA_URBAN_AREAS
+    problem.travel, warning = travel_matrix(keys, settings.HEMMA_OSRM_URL, "car", towns)
     if warning:
         warnings.append(_("Vägnätet kunde inte nås (%(error)s).") % {"error": warning})
     for mode in {w.mode for w in workers} - {TravelMode.CAR}:
-        problem.mode_travel[mode], _warning = travel_matrix(keys, "", mode)
+        problem.mode_travel[mode], _warning = travel_matrix(keys, "", mode, towns)
     return DayProblem(problem, routed, shifts, [str(w) for w in warnings], no_address)
 
 

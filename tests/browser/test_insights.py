@@ -27,9 +27,7 @@ def test_a_manager_follows_results_and_downloads_a_csv(page, live_server):
     page.get_by_role("button", name="Visa").click()
     expect(page.get_by_text("Period 2025-06-01 – 2025-12-31")).to_be_visible()
     with page.expect_download() as download_info:
-        page.locator("#panel-care_at_home").get_by_role(
-            "link", name="Ladda ner CSV (Excel)"
-        ).click()
+        page.locator("#panel-care_at_home").get_by_role("link", name="Ladda ner CSV").click()
     download = download_info.value
     assert download.suggested_filename == "hemma-care_at_home-20250601-20251231.csv"
     text = Path(download.path()).read_text(encoding="utf-8-sig")

@@ -3,12 +3,14 @@ period's edges, small numbers hidden, the population measure from imported data,
 with its period filter and CSV export, and a query count that does not grow with the data."""
 
 from datetime import date, datetime
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from hemma.episodes.models import Episode, EpisodeTransition
 from hemma.insights import selectors
@@ -186,6 +188,33 @@ def test_the_page_the_period_filter_and_the_csv(client, ward, home_health, ward_
     bad = as_nurse.get(reverse("insights:dashboard"), {"start": "2026-10-01", "end": "2026-01-01"})
     assert "Perioden slutar innan den börjar." in bad.content.decode()
     assert as_nurse.get(reverse("insights:dashboard_csv", args=["nothing"])).status_code == 404
+
+
+def test_the_excel_export_keeps_numbers_as_numbers(client, ward, home_health, ward_nurse):
+    generate(
+        ward=ward,
+        home_health=home_health,
+        staff=ward_nurse,
+        end=date(2026, 10, 31),
+        size=HistorySize(months=4, episodes_per_month=8),
+    )
+    as_nurse = client_for(client, ward_nurse)
+    query = {"start": "2026-07-01", "end": "2026-10-31"}
+    response = as_nurse.get(reverse("insights:dashboard_xlsx", args=["care_at_home"]), query)
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert 'filename="hemma-care_at_home-20260701-20261031.xlsx"' in response["Content-Disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["Mått", "Värde", "Kommentar"]
+    home_days = next(row for row in rows if row[0] == "Vårddygn i hemmet (frigjorda vårddygn)")
+    assert isinstance(home_days[1], int) and home_days[1] > 0
+    series = next(row for row in rows if row[0] == "Serie")
+    assert series[1:5] == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    monthly = next(row for row in rows if row[0] == "Vårddygn i hemmet")
+    assert sum(monthly[1:5]) == home_days[1]
+    assert as_nurse.get(reverse("insights:dashboard_xlsx", args=["nothing"])).status_code == 404
 
 
 def test_the_dashboard_reads_in_a_fixed_number_of_queries(ward, home_health, ward_nurse):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from hemma.audit.models import AccessLogEntry
 from hemma.errors import HemmaError, NotAllowed
 from hemma.routing.check import violations
+from hemma.routing.travel import UrbanArea
 from hemma.visits import selectors, services
 from hemma.visits.models import Assignment, PlanRun, Visit
 from tests.conftest import make_staff
@@ -393,3 +394,15 @@ def test_continuity_prefers_whoever_last_visited_the_patient(team, home_health, 
     with frozen(BEFORE_THE_DAY):
         services.plan_day(by=nurse, unit=home_health, day=DAY, seconds=1)
     assert visit.assignments.get().staff == other
+
+
+def test_the_regions_towns_slow_the_embedded_travel_times(
+    settings, team, home_health, home_patients, shifts
+):
+    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    plain = services.build_problem(home_health, DAY).problem
+    locations = plain.keys()
+    a, b = next((a, b) for a in locations for b in locations if plain.travel[a][b] > 2)
+    settings.HEMMA_URBAN_AREAS = (UrbanArea(a[0], a[1], 500.0),)  # the whole county a town
+    urban = services.build_problem(home_health, DAY).problem
+    assert urban.travel[a][b] > plain.travel[a][b]
