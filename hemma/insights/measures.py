@@ -82,16 +82,27 @@ def home_intervals(
     return intervals
 
 
-def nights(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> list[date]:
-    """The local midnights spent at home in [first_day, last_day] (the date they begin), as
-    hospitals count bed-days – a night is a night also when the clocks change. Every
-    midnight after the local start date up to the local end date lies inside the stay."""
-    found = []
+def night_spans(intervals, first_day: date, last_day: date, tz: ZoneInfo):
+    """The runs of nights at home in [first_day, last_day] as (first night, last night), as
+    hospitals count bed-days (a night is named by the date it begins) – a night is a night
+    also when the clocks change. Every midnight after the local start date up to the local
+    end date lies inside the stay."""
+    spans = []
     for start, end in intervals:
         day = max(start.astimezone(tz).date() + timedelta(days=1), first_day)
         stop = min(end.astimezone(tz).date(), last_day)
-        found.extend(day + timedelta(days=n) for n in range((stop - day).days + 1))
-    return found
+        if day <= stop:
+            spans.append((day, stop))
+    return spans
+
+
+def nights(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> list[date]:
+    """The local midnights spent at home in [first_day, last_day] (the date they begin)."""
+    return [
+        day + timedelta(days=n)
+        for day, stop in night_spans(intervals, first_day, last_day, tz)
+        for n in range((stop - day).days + 1)
+    ]
 
 
 def bed_days(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> int:

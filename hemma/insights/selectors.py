@@ -15,10 +15,8 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DateTimeField,
-    DurationField,
     Exists,
     ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     Subquery,
@@ -39,6 +37,7 @@ from hemma.episodes.models import ChecklistItem, Episode, EpisodeTransition
 from hemma.monitoring.models import Alert
 
 from . import measures
+from .expressions import EpochSeconds, SecondsBetween
 from .models import EdVisitRecord, ListedPopulation, WardBedDays
 
 AT_HOME = Episode.State.AT_HOME
@@ -72,6 +71,23 @@ class Period:
             found.append(monday)
             monday += timedelta(days=7)
         return found
+
+    def following(self, bucket: date) -> date:
+        """The first day of the next bucket."""
+        if self.grain == "week":
+            return bucket + timedelta(days=7)
+        return (bucket + timedelta(days=32)).replace(day=1)
+
+    def spread(self, first: date, last: date, counts: Counter) -> None:
+        """Add the days first…last to the buckets they fall in."""
+        if self.grain == "month" and (first.year, first.month) == (last.year, last.month):
+            counts[first.replace(day=1)] += (last - first).days + 1  # most stays: one month
+            return
+        while first <= last:
+            bucket = self.bucket(first)
+            upto = min(last, self.following(bucket) - timedelta(days=1))
+            counts[bucket] += (upto - first).days + 1
+            first = upto + timedelta(days=1)
 
     def label(self, bucket: date) -> str:
         return f"{bucket:%G-v%V}" if self.grain == "week" else f"{bucket:%Y-%m}"
@@ -147,15 +163,19 @@ def care_at_home(
         episode_id: measures.home_intervals(timeline, now)
         for episode_id, timeline in timelines.items()
     }
-    for pk, home, ended_at in touching.values_list("pk", "at_home_since", "ended_at"):
+    # 20,000 episodes over five years: their times as epoch seconds (no per-row conversion)
+    for pk, home, ended_at in touching.values_list(
+        "pk", EpochSeconds("at_home_since"), EpochSeconds("ended_at")
+    ):
         if pk not in intervals_of:
-            intervals_of[pk] = [(home, ended_at or now)]
+            end = datetime.fromtimestamp(ended_at, tz) if ended_at is not None else now
+            intervals_of[pk] = [(datetime.fromtimestamp(home, tz), end)]
     home_days = 0
     by_month: Counter = Counter()
     for intervals in intervals_of.values():
-        for night in measures.nights(intervals, period.first, period.last, tz):
-            home_days += 1
-            by_month[period.bucket(night)] += 1
+        for first, last in measures.night_spans(intervals, period.first, period.last, tz):
+            home_days += (last - first).days + 1
+            period.spread(first, last, by_month)
     went_home = episodes.filter(at_home_since__gte=period.start, at_home_since__lt=period.end)
     flag_to_home = _days(went_home, "created_at", "at_home_since")
     ended = episodes.filter(
@@ -250,11 +270,8 @@ def care_at_home(
 
 def _days(queryset, begin: str, end: str) -> list[float]:
     """end − begin in days for each row, subtracted in the database (one number a row)."""
-    delay = ExpressionWrapper(F(end) - F(begin), output_field=DurationField())
-    return [
-        d.total_seconds() / 86400
-        for d in queryset.annotate(_delay=delay).values_list("_delay", flat=True)
-    ]
+    seconds = queryset.annotate(_seconds=SecondsBetween(begin, end))
+    return [s / 86400 for s in seconds.values_list("_seconds", flat=True)]
 
 
 def _median(values):

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from hemma.episodes.models import Episode, EpisodeTransition
 from hemma.insights import selectors
+from hemma.insights.expressions import EpochSeconds, SecondsBetween
 from hemma.insights.history import HistorySize, generate
 from hemma.insights.models import EdVisitRecord, ListedPopulation
 from tests.conftest import client_for, make_patient
@@ -271,3 +272,63 @@ def test_weekly_trend_and_a_primary_care_centre_filter(
     assert panel.chart["series"][0]["values"][:3] == [0, 12, 4]
     listed = selectors.care_at_home(ward.organisation, weekly, centre=primary_care)
     assert row(listed, "Vårddygn i hemmet") == 8
+
+
+def test_stays_at_home_spread_over_months_and_weeks_across_the_clock_change(
+    ward, home_health, ward_nurse, settings
+):
+    settings.HEMMA_SMALL_NUMBER_THRESHOLD = 1
+    kim = make_patient("19440514-9057", "Kim", ward)
+    lisa = make_patient("19380508-9145", "Lisa", ward)
+    # home 28 Sep 14:00 → 3 Oct 10:00: nights dated 29, 30 Sep and 1, 2, 3 Oct
+    episode_with(
+        kim,
+        ward,
+        home_health,
+        ward_nurse,
+        [("candidate", at(2026, 9, 27, 9)), ("at_home", at(2026, 9, 28, 14))],
+        ended=at(2026, 10, 3, 10),
+    )
+    # home 24 Oct 23:30 → 26 Oct 00:30, clocks back in the night to 25 Oct: two nights
+    episode_with(
+        lisa,
+        ward,
+        home_health,
+        ward_nurse,
+        [("candidate", at(2026, 10, 24, 9)), ("at_home", at(2026, 10, 24, 23, 30))],
+        ended=at(2026, 10, 26, 0, 30),
+    )
+    monthly = selectors.Period(date(2026, 9, 1), date(2026, 10, 31))
+    panel = selectors.care_at_home(ward.organisation, monthly)
+    assert row(panel, "Vårddygn i hemmet") == 7
+    assert panel.chart["series"][0]["values"] == [2, 5]
+    weekly = selectors.Period(date(2026, 9, 28), date(2026, 10, 31), "week")
+    by_week = selectors.care_at_home(ward.organisation, weekly).chart["series"][0]["values"]
+    # week 40 (28 Sep–4 Oct): 5 nights; week 43 (19–25 Oct): 25 Oct; week 44: 26 Oct
+    assert by_week == [5, 0, 0, 1, 1]
+    edge = selectors.Period(date(2026, 10, 26), date(2026, 10, 31))
+    assert row(selectors.care_at_home(ward.organisation, edge), "Vårddygn i hemmet") == 1
+
+
+def test_the_database_does_the_time_arithmetic(ward, home_health, ward_nurse):
+    kim = make_patient("19440514-9057", "Kim", ward)
+    episode = episode_with(
+        kim,
+        ward,
+        home_health,
+        ward_nurse,
+        [("candidate", at(2026, 10, 24, 9)), ("at_home", at(2026, 10, 26, 0, 30))],
+    )
+    seconds, epoch, missing = (
+        Episode.objects.filter(pk=episode.pk)
+        .values_list(
+            SecondsBetween("created_at", "at_home_since"),
+            EpochSeconds("at_home_since"),
+            EpochSeconds("ended_at"),
+        )
+        .get()
+    )
+    # 24 Oct 09:00 CEST → 26 Oct 00:30 CET: 39.5 hours plus the hour the clocks went back
+    assert seconds == pytest.approx(40.5 * 3600, abs=0.01)
+    assert epoch == pytest.approx(at(2026, 10, 26, 0, 30).timestamp(), abs=0.01)
+    assert missing is None
