@@ -1,5 +1,6 @@
 """Home health care routing and scheduling with interdependent services (Mankowska, Meisel
-and Bierwirth 2014): reader, evaluator and solver for the published benchmark. Pure Python.
+and Bierwirth 2014): reader, evaluator and solver for the published benchmark. No Django;
+the local search is compiled with Numba (fastsearch.py).
 
 A patient needs one or two services; staff are qualified for some services; a double
 service needs two staff whose starts differ by a gap in [mind, maxd] (0/0 = at the same
@@ -9,6 +10,7 @@ time). Starting after the window's end is allowed but is tardiness. Objective:
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import fastsearch
 from .solomon import BadInstance
 
 KEYWORDS = (
@@ -273,8 +275,9 @@ def to_json(instance: Instance, routes: Routes, evaluation: Evaluation) -> dict:
 # PyVRP routes the services (each service a client, each skill a load dimension the
 # unqualified have no room for, the window's end a deadline it treats as time warp); it knows
 # nothing of double-service gaps or tardiness. An iterated local search on the exact
-# objective above (relocate and swap moves between qualified staff, random kicks) then
-# repairs and improves what PyVRP cannot see. Both stop at the time limit.
+# objective above (relocate and swap moves between qualified staff, random kicks; compiled
+# with Numba in fastsearch.py) then repairs and improves what PyVRP cannot see. Both stop at
+# the time limit.
 
 SCALE = 1000  # PyVRP works in whole numbers
 
@@ -326,142 +329,12 @@ def _pyvrp_routes(instance: Instance, seconds: float, seed: int, deadlines: bool
     return routes, result.best.is_feasible()
 
 
-class _Cost:
-    """The objective of evaluate() without the explanations, fast enough to be called
-    thousands of times a second by the local search; broken rules cost a large penalty."""
-
-    def __init__(self, instance: Instance):
-        self.instance = instance
-        self.pairs = [(node, *instance.needed(node)) for node in sorted(instance.double)]
-        self.duration = {(node, s): instance.processing[node][0][s] for node, s in instance.tasks()}
-        self.rounds = 2 * len(self.pairs) + 10
-
-    def __call__(self, routes: Routes) -> float:
-        inst, distance, floor = self.instance, 0.0, {}
-        d, earliest = inst.distance, inst.earliest
-        owner = {}
-        for vehicle, route in enumerate(routes):
-            here = 0
-            for task in route:
-                distance += d[here][task[0]]
-                here = task[0]
-                owner[task] = vehicle
-            distance += d[here][0]
-        penalty = 0.0
-        for node, first, second in self.pairs:
-            if owner.get((node, first)) == owner.get((node, second)):
-                penalty += 1e6
-        for _ in range(self.rounds):
-            starts = {}
-            for route in routes:
-                time, here = 0.0, 0
-                for task in route:
-                    node = task[0]
-                    start = time + d[here][node]
-                    if start < earliest[node]:
-                        start = earliest[node]
-                    if task in floor and start < floor[task]:
-                        start = floor[task]
-                    starts[task] = start
-                    time, here = start + self.duration[task], node
-            pushed = False
-            for node, first, second in self.pairs:
-                a, b = starts[(node, first)], starts[(node, second)]
-                if b < a + inst.min_gap[node] - 1e-9:
-                    floor[(node, second)] = a + inst.min_gap[node]
-                    pushed = True
-                elif b > a + inst.max_gap[node] + 1e-9:
-                    floor[(node, first)] = b - inst.max_gap[node]
-                    pushed = True
-            if not pushed:
-                break
-        else:
-            # The order deadlocks a gap (e.g. two staff meeting at two patients in opposite
-            # orders): a penalty that shrinks as the gaps get closer guides the search out.
-            for node, first, second in self.pairs:
-                between = starts[(node, second)] - starts[(node, first)]
-                low, high = inst.min_gap[node], inst.max_gap[node]
-                if not low - 1e-9 <= between <= high + 1e-9:
-                    penalty += 1e4 + 10 * min(abs(between - low), abs(between - high))
-        late = [start - inst.latest[node] for (node, _), start in starts.items()]
-        late = [x for x in late if x > 0]
-        return (distance + sum(late) + max(late, default=0.0)) / 3 + penalty
-
-
 def _near(instance: Instance, count: int = 40) -> list[set[int]]:
     d = instance.distance
     return [
         set(sorted(instance.patients, key=lambda other: d[node][other])[:count]) | {0}
         for node in range(instance.nodes)
     ]
-
-
-def _moves(instance: Instance, routes: Routes, near, rng):
-    """Candidate neighbours in random order: relocate one service next to one of its
-    nearest neighbours (or a route's start) with a qualified staff member, swap two
-    services between staff qualified for each other's."""
-    placed = [(v, i) for v, route in enumerate(routes) for i in range(len(route))]
-    rng.shuffle(placed)
-    for v, i in placed:
-        node, service = routes[v][i]
-        close = near[node]
-        for w in range(instance.vehicles):
-            if not instance.qualified[w][service]:
-                continue
-            route = routes[w]
-            for j in range(len(route) + (0 if w == v else 1)):
-                if w == v and j == i:
-                    continue
-                before = route[j - 1][0] if j > 0 else 0
-                if before in close or (j < len(route) and route[j][0] in close):
-                    yield ("relocate", v, i, w, j)
-        for w, j in placed:
-            if w == v or routes[w][j][0] not in close:
-                continue
-            other = routes[w][j][1]
-            if instance.qualified[w][service] and instance.qualified[v][other]:
-                yield ("swap", v, i, w, j)
-
-
-def _apply(routes: Routes, move) -> Routes:
-    kind, v, i, w, j = move
-    new = [list(route) for route in routes]
-    if kind == "relocate":
-        task = new[v].pop(i)
-        new[w].insert(j, task)
-    else:
-        new[v][i], new[w][j] = new[w][j], new[v][i]
-    return new
-
-
-def _descend(cost, routes: Routes, best: float, near, deadline: float, rng):
-    import time
-
-    improved = True
-    while improved and time.monotonic() < deadline:
-        improved = False
-        for move in _moves(cost.instance, routes, near, rng):
-            if time.monotonic() >= deadline:
-                break
-            candidate = _apply(routes, move)
-            value = cost(candidate)
-            if value < best - 1e-9:
-                routes, best, improved = candidate, value, True
-                break
-    return routes, best
-
-
-def _local_search(cost, routes: Routes, best: float, nears, deadline: float, rng):
-    """Variable neighbourhood descent: the few nearest first (cheap), the wide neighbourhood
-    (moves that matter for tardiness) once the narrow one is exhausted."""
-    level = 0
-    while level < len(nears):
-        routes, value = _descend(cost, routes, best, nears[level], deadline, rng)
-        if value < best - 1e-9 and level > 0:
-            best, level = value, 0
-            continue
-        best, level = value, level + 1
-    return routes, best
 
 
 def _repair(cost, routes: Routes) -> Routes:
@@ -489,18 +362,6 @@ def _repair(cost, routes: Routes) -> Routes:
     return routes
 
 
-def _kick(instance: Instance, routes: Routes, rng, size: int = 3) -> Routes:
-    new = [list(route) for route in routes]
-    for _ in range(size):
-        filled = [v for v in range(instance.vehicles) if new[v]]
-        v = rng.choice(filled)
-        task = new[v].pop(rng.randrange(len(new[v])))
-        options = [w for w in range(instance.vehicles) if instance.qualified[w][task[1]]]
-        w = rng.choice(options)
-        new[w].insert(rng.randrange(len(new[w]) + 1), task)
-    return new
-
-
 def _ordered_by_time(instance: Instance) -> Routes:
     """An always-feasible plan: every staff member takes their services in one global order
     (by window start), so no two staff can wait for each other in a cycle; each service goes
@@ -523,39 +384,107 @@ def _ordered_by_time(instance: Instance) -> Routes:
     return routes
 
 
+class _Fast:
+    """The instance as arrays for the compiled search (fastsearch.py), and the same objective
+    as _Cost on plain routes (it has `instance` too, so _repair can use either)."""
+
+    def __init__(self, instance: Instance):
+        import numpy as np
+
+        self.instance = instance
+        self.tasks = instance.tasks()
+        index = {task: i for i, task in enumerate(self.tasks)}
+        pairs = [(node, *instance.needed(node)) for node in sorted(instance.double)]
+        near = np.zeros((instance.nodes, instance.nodes), dtype=np.bool_)
+        for node, close in enumerate(_near(instance, 40)):
+            near[node, sorted(close)] = True
+        self.data = (
+            np.array(instance.distance, dtype=np.float64),
+            np.array(instance.earliest, dtype=np.float64),
+            np.array(instance.latest, dtype=np.float64),
+            np.array([node for node, _ in self.tasks], dtype=np.int64),
+            np.array([instance.processing[n][0][s] for n, s in self.tasks], dtype=np.float64),
+            np.array([index[(node, a)] for node, a, _ in pairs], dtype=np.int64),
+            np.array([index[(node, b)] for node, _, b in pairs], dtype=np.int64),
+            np.array([instance.min_gap[node] for node, *_ in pairs], dtype=np.float64),
+            np.array([instance.max_gap[node] for node, *_ in pairs], dtype=np.float64),
+            np.array(
+                [[bool(q[s]) for _, s in self.tasks] for q in instance.qualified], dtype=np.bool_
+            ),
+            near,
+        )
+        self.index = index
+
+    def arrays(self, routes: Routes):
+        import numpy as np
+
+        route = np.zeros((self.instance.vehicles, len(self.tasks) + 1), dtype=np.int64)
+        length = np.zeros(self.instance.vehicles, dtype=np.int64)
+        for v, tasks in enumerate(routes):
+            route[v, : len(tasks)] = [self.index[task] for task in tasks]
+            length[v] = len(tasks)
+        return route, length
+
+    def routes(self, route, length) -> Routes:
+        return [[self.tasks[t] for t in route[v, : length[v]]] for v in range(len(length))]
+
+    def __call__(self, routes: Routes) -> float:
+        return fastsearch.cost(*self.arrays(routes), self.data)
+
+
+BUDGET = 20_000  # evaluations between looks at the clock (a few milliseconds)
+
+
+def _descend_fast(fast: _Fast, route, length, value: float, deadline: float) -> float:
+    import time
+
+    while True:
+        value, done = fastsearch.improve(route, length, value, fast.data, BUDGET)
+        if done or time.monotonic() >= deadline:
+            return value
+
+
 def solve(instance: Instance, seconds: float = 10.0, seed: int = 1, progress=None) -> Routes:
     """The best plan found within `seconds`; always feasible (skills, every service once,
     double services by two staff with their gaps met) – if the search ends on an order that
-    deadlocks a gap, the best feasible plan seen is returned, at worst the time-ordered one."""
+    deadlocks a gap, the best feasible plan seen is returned, at worst the time-ordered one.
+    PyVRP gives the first routes, the compiled local search (iterated: random kicks, then
+    descent) improves them."""
     import random
     import time
 
     rng = random.Random(seed)  # noqa: S311 – search, not security
     deadline = time.monotonic() + seconds
-    cost, near = _Cost(instance), [_near(instance, 40)]
+    fastsearch.seed(seed)
+    fast = _Fast(instance)
     fallback = _ordered_by_time(instance)
-    safe, safe_value = fallback, cost(fallback)
+    safe, safe_value = fallback, fast(fallback)
     routes, _ = _pyvrp_routes(instance, max(0.5, seconds * 0.3), seed)
-    routes = _repair(cost, routes)
-    current = cost(routes)
+    routes = _repair(fast, routes)
+    route, length = fast.arrays(routes)
+    current = fast(routes)
     if safe_value < current:
         # PyVRP's order deadlocks a gap: improve both starts, half the remaining time each,
         # and go on from the better (the time-ordered one is always feasible).
         halfway = time.monotonic() + (deadline - time.monotonic()) / 2
-        first = _local_search(cost, routes, current, near, halfway, rng)
-        second = _local_search(cost, fallback, safe_value, near, deadline, rng)
-        routes, current = min(first, second, key=lambda pair: pair[1])
+        current = _descend_fast(fast, route, length, current, halfway)
+        other_route, other_length = fast.arrays(fallback)
+        other = _descend_fast(fast, other_route, other_length, safe_value, deadline)
+        if other < current:
+            route, length, current = other_route, other_length, other
     else:
-        routes, current = _local_search(cost, routes, current, near, deadline, rng)
-    best_routes, best = routes, current
+        current = _descend_fast(fast, route, length, current, deadline)
+    best_route, best_length, best = route, length, current
     while time.monotonic() < deadline:
-        candidate = _kick(instance, best_routes, rng, size=rng.randint(2, 4))
-        value = cost(candidate)
-        candidate, value = _local_search(cost, candidate, value, near, deadline, rng)
+        route, length = best_route.copy(), best_length.copy()
+        fastsearch.kick(route, length, fast.data, rng.randint(2, 4))
+        value = fastsearch.cost(route, length, fast.data)
+        value = _descend_fast(fast, route, length, value, deadline)
         if value < best - 1e-9:
-            best_routes, best = candidate, value
+            best_route, best_length, best = route, length, value
             if progress:
                 progress(best)
+    best_routes = fast.routes(best_route, best_length)
     if best < safe_value and evaluate(instance, best_routes).feasible:
         return best_routes
     return safe if evaluate(instance, safe).feasible else fallback

@@ -4,13 +4,14 @@ by the evaluator (skills, every service once, two different staff for a double s
 gaps met); malformed files name the line; the `hemma plan` / `hemma evaluate` tools."""
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from hemma.routing import mankowska
+from hemma.routing import fastsearch, mankowska
 from hemma.routing.solomon import BadInstance
 
 DATA = Path(__file__).parent / "data" / "mankowska"
@@ -135,3 +136,50 @@ def test_the_time_ordered_plan_is_feasible_on_every_shipped_instance():
         instance = mankowska.read(path)
         result = mankowska.evaluate(instance, mankowska._ordered_by_time(instance))  # noqa: SLF001
         assert result.feasible, (path.stem, result.problems)
+
+
+def test_the_compiled_objective_equals_the_evaluator():
+    """fastsearch.cost is what the search minimises: on every feasible order it must be the
+    published objective, and an order that breaks a rule must cost more than any plan."""
+    instance = mankowska.read(DATA / "InstanzCPLEX_HCSRP_50_1.txt")
+    fast = mankowska._Fast(instance)  # noqa: SLF001
+    published = mankowska.parse_solution((DATA / "solution-50-1-1.txt").read_text(), instance)
+    assert fast(published) == pytest.approx(965.154, abs=1e-3)
+    rng = random.Random(3)
+    route, length = fast.arrays(published)
+    feasible = broken = 0
+    for _ in range(300):
+        trial_route, trial_length = route.copy(), length.copy()
+        fastsearch.kick(trial_route, trial_length, fast.data, rng.randint(1, 4))
+        routes = fast.routes(trial_route, trial_length)
+        expected = mankowska.evaluate(instance, routes)
+        value = fastsearch.cost(trial_route, trial_length, fast.data)
+        if expected.feasible:
+            feasible += 1
+            assert value == pytest.approx(expected.cost, rel=1e-9)
+        else:
+            broken += 1
+            assert value > 10_000
+    assert feasible > 50 and broken > 10  # both kinds were tried
+
+
+def test_the_compiled_descent_only_improves_and_keeps_every_service():
+    instance = mankowska.read(DATA / "InstanzCPLEX_HCSRP_50_1.txt")
+    fast = mankowska._Fast(instance)  # noqa: SLF001
+    start = mankowska._ordered_by_time(instance)  # noqa: SLF001
+    route, length = fast.arrays(start)
+    before = fast(start)
+    fastsearch.seed(1)
+    after, done = fastsearch.improve(route, length, before, fast.data, 10**9)
+    routes = fast.routes(route, length)
+    assert done and after < before
+    assert sorted(task for tasks in routes for task in tasks) == sorted(instance.tasks())
+    result = mankowska.evaluate(instance, routes)
+    assert result.feasible and result.cost == pytest.approx(after, rel=1e-9)
+
+
+def test_100_patients_within_5_per_cent_of_the_best_known_in_10_seconds():
+    instance = mankowska.read(DATA / "InstanzVNS_HCSRP_100_1.txt")
+    result = mankowska.evaluate(instance, mankowska.solve(instance, seconds=10))
+    assert result.feasible, result.problems
+    assert result.cost <= 1318.9 * 1.05  # best known
