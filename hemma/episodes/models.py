@@ -101,6 +101,8 @@ class EpisodeTransition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # the follow-up dashboard counts direct admissions (to_state) in a period
+        indexes = [models.Index(fields=["to_state", "at"], name="transition_state_at")]
 
     def __str__(self) -> str:
         return f"{self.from_state or '–'} → {self.to_state}"
@@ -191,6 +193,12 @@ class ChecklistItem(models.Model):
                 condition=~Q(status="not_applicable") | ~Q(note=""),
                 name="checklist_not_applicable_needs_reason",
             ),
+        ]
+        # the follow-up dashboard asks, per episode, which item was done last
+        indexes = [
+            models.Index(
+                fields=["episode", "-at"], condition=Q(at__isnull=False), name="checklist_done_at"
+            )
         ]
 
     def __str__(self) -> str:

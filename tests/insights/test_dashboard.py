@@ -113,6 +113,39 @@ def test_readmission_within_30_days_is_counted(ward, home_health, ward_nurse, se
     assert row(panel, "Gick hem under perioden") == 2
 
 
+def test_the_30_day_limit_of_a_readmission_is_kept_to_the_hour(
+    ward, home_health, ward_nurse, settings
+):
+    settings.HEMMA_SMALL_NUMBER_THRESHOLD = 1
+    discharged = at(2026, 10, 1, 9)  # 07:00 UTC; 30 × 24 h later is 31 Oct 07:00 UTC
+    for personnummer, name, back in (
+        ("19380508-9145", "Lisa", at(2026, 10, 31, 6)),  # 05:00 UTC: within
+        ("19440514-9057", "Kim", at(2026, 10, 31, 10)),  # 09:00 UTC: after
+    ):
+        patient = make_patient(personnummer, name, ward)
+        episode_with(
+            patient,
+            ward,
+            home_health,
+            ward_nurse,
+            [
+                ("candidate", at(2026, 9, 25, 9)),
+                ("at_home", at(2026, 9, 26, 9)),
+                ("discharged", discharged),
+            ],
+            ended=discharged,
+        )
+        episode_with(
+            patient,
+            ward,
+            home_health,
+            ward_nurse,
+            [("candidate", back), ("at_home", at(2026, 10, 31, 14))],
+        )
+    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    assert row(panel, "Återinläggningar") == "1 / 2"
+
+
 def test_small_numbers_are_hidden(ward, home_health, ward_nurse):
     kim = make_patient("19440514-9057", "Kim", ward)
     episode_with(
