@@ -161,10 +161,15 @@ def care_at_home(
         episode_id: measures.home_intervals(timeline, now)
         for episode_id, timeline in timelines.items()
     }
-    # 20,000 episodes over five years: their times as epoch seconds (no per-row conversion)
-    for pk, home, ended_at in touching.values_list(
-        "pk", EpochSeconds("at_home_since"), EpochSeconds("ended_at")
+    # 20,000 episodes over five years: their times as epoch seconds (no per-row conversion).
+    # Those that went home in the period are among them: their days from candidate to home.
+    flag_to_home = []
+    start, end_of_period = period.start.timestamp(), period.end.timestamp()
+    for pk, created, home, ended_at in touching.values_list(
+        "pk", EpochSeconds("created_at"), EpochSeconds("at_home_since"), EpochSeconds("ended_at")
     ):
+        if start <= home < end_of_period:
+            flag_to_home.append((home - created) / 86400)
         if pk not in intervals_of:
             end = datetime.fromtimestamp(ended_at, tz) if ended_at is not None else now
             intervals_of[pk] = [(datetime.fromtimestamp(home, tz), end)]
@@ -175,7 +180,6 @@ def care_at_home(
             home_days += (last - first).days + 1
             period.spread(first, last, by_month)
     went_home = episodes.filter(at_home_since__gte=period.start, at_home_since__lt=period.end)
-    flag_to_home = _days(went_home, "created_at", "at_home_since")
     ended = episodes.filter(
         state=Episode.State.DISCHARGED, ended_at__gte=period.start, ended_at__lt=period.end
     )
@@ -198,12 +202,9 @@ def care_at_home(
     alerts = Alert.objects.filter(
         episode__in=episodes, created_at__gte=period.start, created_at__lt=period.end
     )
-    acknowledged = [
-        d * 24 * 60
-        for d in _days(
-            alerts.filter(acknowledged_at__isnull=False), "created_at", "acknowledged_at"
-        )
-    ]
+    # every alert of the period, with its time to acknowledgement (None: not yet)
+    alert_delays = _days(alerts, "created_at", "acknowledged_at")
+    acknowledged = [d * 24 * 60 for d in alert_delays if d is not None]
     accepted = [
         d * 24
         for d in _days(
@@ -245,7 +246,7 @@ def care_at_home(
         ),
         Row(
             _("Larm per patientdygn"),
-            round(alerts.count() / home_days, 2) if home_days else None,
+            round(len(alert_delays) / home_days, 2) if home_days else None,
         ),
         Row(
             _("Tid till kvittens av larm, median / 90:e percentil (min)"),
@@ -267,9 +268,10 @@ def care_at_home(
 
 
 def _days(queryset, begin: str, end: str) -> list[float]:
-    """end − begin in days for each row, subtracted in the database (one number a row)."""
+    """end − begin in days for each row, subtracted in the database (one number a row;
+    None where end is missing)."""
     seconds = queryset.annotate(_seconds=SecondsBetween(begin, end))
-    return [s / 86400 for s in seconds.values_list("_seconds", flat=True)]
+    return [s if s is None else s / 86400 for s in seconds.values_list("_seconds", flat=True)]
 
 
 def _median(values):
