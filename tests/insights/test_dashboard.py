@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from hemma.episodes.models import Episode, EpisodeTransition
+from hemma.episodes.models import ChecklistItem, Episode, EpisodeTransition
 from hemma.insights import selectors
 from hemma.insights.expressions import EpochSeconds, SecondsBetween
 from hemma.insights.history import HistorySize, generate
@@ -365,3 +365,32 @@ def test_the_database_does_the_time_arithmetic(ward, home_health, ward_nurse):
     assert seconds == pytest.approx(40.5 * 3600, abs=0.01)
     assert epoch == pytest.approx(at(2026, 10, 26, 0, 30).timestamp(), abs=0.01)
     assert missing is None
+
+
+def test_the_checklist_item_done_last_before_home_is_counted(
+    ward, home_health, ward_nurse, settings
+):
+    settings.HEMMA_SMALL_NUMBER_THRESHOLD = 1
+    lasts = ["transport", "transport", "medicines_packed"]
+    for number, (personnummer, last) in enumerate(
+        zip(("19380508-9145", "19440514-9057", "19121212-1212"), lasts, strict=True)
+    ):
+        patient = make_patient(personnummer, f"Patient {number}", ward)
+        episode = episode_with(
+            patient,
+            ward,
+            home_health,
+            ward_nurse,
+            [("candidate", at(2026, 10, 5, 9)), ("at_home", at(2026, 10, 6, 15))],
+        )
+        done = ["consent", "iv_access", "medicines_packed", "transport"]
+        done.remove(last)
+        for hour, key in enumerate([*done, last], start=8):
+            ChecklistItem.objects.create(
+                episode=episode, key=key, status="done", by=ward_nurse, at=at(2026, 10, 6, hour)
+            )
+        ChecklistItem.objects.create(episode=episode, key="video_tested", status="open")
+    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    assert row(panel, "Checklistepunkter") == (
+        "Transport ordnad (2), Läkemedel och material packat (1)"
+    )
