@@ -58,3 +58,13 @@ def test_the_solomon_solution_is_checked_independently_and_printed_as_json(tmp_p
     assert data["problems"] == []
     assert data["feasible"] is True and data["vehicles"] == 2 and data["tardiness"] == 0.0
     assert sorted(s["node"] for r in data["routes"] for s in r) == [1, 2, 3]
+
+
+def test_fewer_vehicles_first_then_distance_from_that_solution():
+    from hemma.routing.solomon import solve_routes
+
+    # three vehicles available; demand 25 over capacity 20 needs two
+    result = solve_routes(parse(SMALL), seconds=1.0, vehicles_first=True)
+    assert result.problems == []
+    assert result.vehicles == 2 and result.distance == pytest.approx(30.0)
+    assert sorted(c for route in result.routes for c in route) == [1, 2, 3]
