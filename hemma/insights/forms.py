@@ -19,6 +19,11 @@ class SavingForm(forms.Form):
     )
 
 
+def _decimal(label, places: int = 2, **options) -> forms.DecimalField:
+    """A decimal field as the simulator's inputs are: localised (a comma in Swedish)."""
+    return forms.DecimalField(label=label, decimal_places=places, localize=True, **options)
+
+
 class SimulatorForm(forms.Form):
     name = forms.CharField(
         label=_("Spara som scenario (namn)"),
@@ -30,62 +35,26 @@ class SimulatorForm(forms.Form):
     safety_places = forms.IntegerField(
         label=_("Trygghetsplatser"), min_value=0, max_value=50, initial=2
     )
-    arrivals_per_day = forms.DecimalField(
-        label=_("Inskrivningar per dygn (medel)"),
-        min_value=0,
-        max_value=100,
-        initial=4.0,
-        decimal_places=2,
-        localize=True,
+    arrivals_per_day = _decimal(
+        _("Inskrivningar per dygn (medel)"), min_value=0, max_value=100, initial=4.0
     )
-    los_mean_days = forms.DecimalField(
-        label=_("Vårdtid, medel (dygn)"),
-        min_value=0.5,
-        max_value=60,
-        initial=5.0,
-        decimal_places=2,
-        localize=True,
-    )
-    los_sd_days = forms.DecimalField(
-        label=_("Vårdtid, spridning (dygn)"),
-        min_value=0,
-        max_value=60,
-        initial=3.5,
-        decimal_places=2,
-        localize=True,
-    )
-    home_percent = forms.DecimalField(
-        label=_("Andel vårddygn i hemmet (%)"),
+    los_mean_days = _decimal(_("Vårdtid, medel (dygn)"), min_value=0.5, max_value=60, initial=5.0)
+    los_sd_days = _decimal(_("Vårdtid, spridning (dygn)"), min_value=0, max_value=60, initial=3.5)
+    home_percent = _decimal(
+        _("Andel vårddygn i hemmet (%)"),
         min_value=0,
         max_value=50,
         initial=0.2,
-        decimal_places=2,
-        localize=True,
         help_text=_("Sverige i dag ca 0,2 %; England, Australien, Kanada 4–5 %."),
     )
-    days_moved_home = forms.DecimalField(
-        label=_("Dygn som flyttas hem per patient"),
-        min_value=0.5,
-        max_value=30,
-        initial=2.5,
-        decimal_places=2,
-        localize=True,
+    days_moved_home = _decimal(
+        _("Dygn som flyttas hem per patient"), min_value=0.5, max_value=30, initial=2.5
     )
-    direct_admission_percent = forms.DecimalField(
-        label=_("Direktinläggning från hemmet (%)"),
-        min_value=0,
-        max_value=100,
-        initial=7,
-        decimal_places=1,
-        localize=True,
+    direct_admission_percent = _decimal(
+        _("Direktinläggning från hemmet (%)"), min_value=0, max_value=100, initial=7, places=1
     )
-    readmission_percent = forms.DecimalField(
-        label=_("Återinläggning inom 30 dagar (%)"),
-        min_value=0,
-        max_value=100,
-        initial=8,
-        decimal_places=1,
-        localize=True,
+    readmission_percent = _decimal(
+        _("Återinläggning inom 30 dagar (%)"), min_value=0, max_value=100, initial=8, places=1
     )
     from_history = forms.BooleanField(
         label=_("Inskrivningar och vårdtider från avdelningens historik"),

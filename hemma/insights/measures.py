@@ -96,18 +96,11 @@ def night_spans(intervals, first_day: date, last_day: date, tz: ZoneInfo):
     return spans
 
 
-def nights(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> list[date]:
-    """The local midnights spent at home in [first_day, last_day] (the date they begin)."""
-    return [
-        day + timedelta(days=n)
-        for day, stop in night_spans(intervals, first_day, last_day, tz)
-        for n in range((stop - day).days + 1)
-    ]
-
-
 def bed_days(intervals, first_day: date, last_day: date, tz: ZoneInfo) -> int:
     """Bed-days (vårddygn) at home in [first_day, last_day]."""
-    return len(nights(intervals, first_day, last_day, tz))
+    return sum(
+        (stop - day).days + 1 for day, stop in night_spans(intervals, first_day, last_day, tz)
+    )
 
 
 def readmitted_within(discharged_at: datetime, admissions: list[datetime], days: int = 30) -> bool:

@@ -78,9 +78,6 @@ class Period:
 
     def spread(self, first: date, last: date, counts: Counter) -> None:
         """Add the days first…last to the buckets they fall in."""
-        if self.grain == "month" and (first.year, first.month) == (last.year, last.month):
-            counts[first.replace(day=1)] += (last - first).days + 1  # most stays: one month
-            return
         while first <= last:
             bucket = self.bucket(first)
             upto = min(last, self.following(bucket) - timedelta(days=1))

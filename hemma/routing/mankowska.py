@@ -10,6 +10,8 @@ time). Starting after the window's end is allowed but is tardiness. Objective:
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from . import fastsearch
 from .solomon import BadInstance
 
@@ -385,12 +387,10 @@ def _ordered_by_time(instance: Instance) -> Routes:
 
 
 class _Fast:
-    """The instance as arrays for the compiled search (fastsearch.py), and the same objective
-    as _Cost on plain routes (it has `instance` too, so _repair can use either)."""
+    """The instance as arrays for the compiled search (fastsearch.py), and its objective on
+    plain routes (with `instance`, as _repair needs)."""
 
     def __init__(self, instance: Instance):
-        import numpy as np
-
         self.instance = instance
         self.tasks = instance.tasks()
         index = {task: i for i, task in enumerate(self.tasks)}
@@ -416,8 +416,6 @@ class _Fast:
         self.index = index
 
     def arrays(self, routes: Routes):
-        import numpy as np
-
         route = np.zeros((self.instance.vehicles, len(self.tasks) + 1), dtype=np.int64)
         length = np.zeros(self.instance.vehicles, dtype=np.int64)
         for v, tasks in enumerate(routes):
