@@ -200,6 +200,9 @@ LOGGING = {
 HEMMA_EMERGENCY_ACCESS_HOURS = env.int("HEMMA_EMERGENCY_ACCESS_HOURS", default=8)
 # After discharge the episode's care relationships still grant reads this long (follow-up).
 HEMMA_CARE_RELATIONSHIP_GRACE_DAYS = env.int("HEMMA_CARE_RELATIONSHIP_GRACE_DAYS", default=14)
+# A list re-displayed unchanged (e.g. the alert panel's poll) within this many minutes is
+# not logged again for the same user, unit and patient.
+HEMMA_ACCESS_LOG_REPEAT_MINUTES = env.int("HEMMA_ACCESS_LOG_REPEAT_MINUTES", default=5)
 # Safety places (trygghetsplatser) per ward, on top of its beds: "plats 23" on a 22-bed ward.
 HEMMA_SAFETY_BEDS_PER_WARD = env.int("HEMMA_SAFETY_BEDS_PER_WARD", default=1)
 # Monitoring: an open medium/high alert nobody acknowledged within this many minutes is

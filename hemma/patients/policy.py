@@ -1,27 +1,51 @@
-"""The access policy (patientdatalagen, inre sekretess): who may read which patient.
+"""The access policy (patientdatalagen, inre sekretess): one module answers three questions.
 
-One module decides. A staff member may read a patient when one of their units
-has an open care relationship with the patient, or when they have an unexpired
-emergency access (nödåtkomst) with a stated reason. Nobody else, whatever their
-Django flags: a superuser without a staff profile sees no patients.
+*See*: may this staff member, acting for this unit, read this patient, and which part of
+the record (`Scope.HSL`: the health record; `Scope.SOL`: a home-care unit sees only what its
+own request needs)? A staff member may read a patient when one of their units has an open
+care relationship with the patient (or one ended within the grace period after discharge),
+or when they hold an unexpired emergency access (nödåtkomst) with a stated reason. Nobody
+else, whatever their Django flags: a superuser without a staff profile sees no patients.
 
-The shared record holds the region's data (the hospital's episode, agreement, values).
-A municipal unit reads it only while the patient consents to information sharing
-between region and municipality (sammanhållen journalföring); a revoked consent stops
-new reads at once. Emergency access remains possible, with its reason, for review.
+*List*: `patients_visible_to(staff, unit)` is the one queryset filter every list, worklist,
+inbox, planner, map, meeting and case page uses, so a list can never show more than the
+patient page would.
+
+*Do*: `may_do(staff, unit, action, episode)` decides from the unit's role in the episode
+(the owning ward decides clinical steps; the visiting team records visits, readings and
+criteria; primary care reads and receives referrals; home care sees its own requests) and
+the staff member's profession. Templates show the actions `allowed_actions` returns, and
+services call `require_action`, so a crafted POST meets the same refusal as a hidden button.
+
+The shared record holds the region's data. A municipal unit reads it only while the
+patient consents to information sharing between region and municipality (sammanhållen
+journalföring); a revoked consent stops new reads, lists and inboxes at once. Emergency
+access remains possible, with its reason, for review.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Membership, Organisation, Staff, Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.errors import NotAllowed
 
 from .models import CareRelationship, EmergencyAccess, Patient, SharingConsent
 
 MUNICIPALITY = Organisation.Kind.MUNICIPALITY
+HOME_CARE = Unit.Kind.HOME_CARE
+PHYSICIAN = Staff.Profession.PHYSICIAN
+
+
+class Scope(StrEnum):
+    """Which part of the record an access opens."""
+
+    HSL = "hsl"  # the health record (hälso- och sjukvårdslagen)
+    SOL = "sol"  # home care (socialtjänstlagen): only what its own request needs
 
 
 @dataclass(frozen=True)
@@ -30,6 +54,14 @@ class AccessDecision:
     purpose: str  # AccessLogEntry.Purpose
     unit: Unit | None  # the unit the access is made through (logged)
     emergency: EmergencyAccess | None = None
+    scope: Scope = Scope.HSL
+
+    @property
+    def health_record(self) -> bool:
+        return self.granted and self.scope == Scope.HSL
+
+
+# --- see --------------------------------------------------------------------------------
 
 
 def decide_patient_access(
@@ -43,19 +75,25 @@ def decide_patient_access(
     )
     if not has_sharing_consent(patient):
         relationships = relationships.exclude(unit__organisation__kind=MUNICIPALITY)
-    related_unit_ids = set(relationships.values_list("unit_id", flat=True))
-    if related_unit_ids:
-        # Prefer the unit the user acts for; otherwise the log names the unit that holds
-        # the relationship, so a review can see on what basis the record was opened.
-        if acting_unit is not None and acting_unit.pk in related_unit_ids:
-            unit = acting_unit
-        else:
-            unit = Unit.objects.get(pk=min(related_unit_ids))
-        return AccessDecision(True, AccessLogEntry.Purpose.CARE, unit)
+    related = dict(relationships.values_list("unit_id", "unit__kind"))
+    if related:
+        unit = _unit_of_access(acting_unit, related)
+        scope = Scope.SOL if related[unit.pk] == HOME_CARE else Scope.HSL
+        return AccessDecision(True, AccessLogEntry.Purpose.CARE, unit, scope=scope)
     emergency = active_emergency_access(staff=staff, patient=patient)
     if emergency is not None:
         return AccessDecision(True, AccessLogEntry.Purpose.EMERGENCY, emergency.unit, emergency)
     return denied
+
+
+def _unit_of_access(acting_unit: Unit | None, related: dict[int, str]) -> Unit:
+    """Prefer the unit the user acts for; otherwise the health-care unit holding the
+    relationship (so a nurse of both home care and home health reads as home health),
+    so a review can see on what basis the record was opened."""
+    if acting_unit is not None and acting_unit.pk in related:
+        return acting_unit
+    health = sorted(pk for pk, kind in related.items() if kind != HOME_CARE)
+    return Unit.objects.get(pk=(health or sorted(related))[0])
 
 
 def has_sharing_consent(patient: Patient) -> bool:
@@ -71,32 +109,196 @@ def active_emergency_access(*, staff: Staff, patient: Patient) -> EmergencyAcces
     )
 
 
-def patients_in_care_of(staff: Staff | None, *, unit: Unit | None = None) -> QuerySet[Patient]:
-    """Patients with an open care relationship to the staff member's units (or one of them)."""
+# --- list -------------------------------------------------------------------------------
+
+
+def patients_visible_to(staff: Staff | None, unit: Unit | None = None) -> QuerySet[Patient]:
+    """The patients a list may show: an open (or in-grace) care relationship with the
+    acting unit – or, without a unit, with any of the staff member's units – and, for a
+    municipal unit, the patient's consent to sharing. Emergency accesses are not listed:
+    they open one record, found by its number."""
     if staff is None:
         return Patient.objects.none()
     unit_ids = Membership.objects.filter(staff=staff).values("unit_id")
     relationships = CareRelationship.objects.filter(_open_relationship(), unit_id__in=unit_ids)
-    # Municipal units list only patients who consent to sharing with the municipality.
-    relationships = relationships.filter(
-        ~Q(unit__organisation__kind=MUNICIPALITY)
-        | Q(
-            patient__sharing_consents__revoked_at__isnull=True,
-            patient__sharing_consents__isnull=False,
-        )
-    )
     if unit is not None:
-        relationships = relationships.filter(unit=unit)
+        relationships = relationships.filter(unit_id=unit.pk)
+    relationships = relationships.filter(
+        ~Q(unit__organisation__kind=MUNICIPALITY) | Q(Exists(_active_consent()))
+    )
     return Patient.objects.filter(pk__in=relationships.values("patient_id"))
 
 
-def may_manage_care_team(*, staff: Staff | None, unit: Unit | None, patient: Patient) -> bool:
-    """Only a unit already in the care team may add other units to it."""
-    if staff is None or unit is None:
+def health_record_patients_visible_to(staff: Staff | None, unit: Unit | None) -> QuerySet[Patient]:
+    """Patients whose health record (not only a home-care request) the unit may list."""
+    if unit is not None and unit.kind == HOME_CARE:
+        return Patient.objects.none()
+    return patients_visible_to(staff, unit)
+
+
+def _active_consent():
+    return SharingConsent.objects.filter(patient_id=OuterRef("patient_id"), revoked_at=None)
+
+
+# Kept for callers written before the list question had its own name.
+patients_in_care_of = patients_visible_to
+
+
+# --- do ---------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """A unit's part in one episode."""
+
+    OWNER = "owner"  # the ward: medical responsibility, decides clinical steps
+    VISITING = "visiting"  # the team that visits at home (home health care, mobile team)
+    PRIMARY_CARE = "primary_care"  # reads, receives the referral after discharge
+    HOME_CARE = "home_care"  # sees its own requests only
+    READER = "reader"  # any other unit with a care relationship: reads
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    physician: bool = False  # the decision is a physician's
+
+
+def _rule(*roles: Role, physician: bool = False) -> Rule:
+    return Rule(frozenset(roles), physician)
+
+
+OWNER, VISITING = Role.OWNER, Role.VISITING
+
+# action → who may do it. One table for views, templates, services and the docs
+# (docs/architecture.md prints it).
+EPISODE_ACTIONS: dict[str, Rule] = {
+    # the flow (episodes)
+    "assess": _rule(OWNER),
+    "decide": _rule(OWNER, physician=True),
+    "consent": _rule(OWNER),
+    "agreed": _rule(OWNER),
+    "prepare": _rule(OWNER),
+    "checklist": _rule(OWNER),
+    "reserve_bed": _rule(OWNER),
+    "send_home": _rule(OWNER),
+    "readmit": _rule(OWNER),
+    "return_home": _rule(OWNER),
+    "discharge": _rule(OWNER, physician=True),
+    "notice": _rule(OWNER),
+    "cancel": _rule(OWNER),
+    "task_done": _rule(OWNER, VISITING, Role.PRIMARY_CARE),
+    # the agreement, requests and logistics (careplans, carerequests)
+    "edit_agreement": _rule(OWNER),
+    "send_care_request": _rule(OWNER),
+    "order_logistics": _rule(OWNER),
+    "deliver_logistics": _rule(OWNER, VISITING),
+    # monitoring at home
+    "record_reading": _rule(OWNER, VISITING),
+    "acknowledge_alert": _rule(OWNER, VISITING),
+    "set_monitoring_plan": _rule(OWNER, physician=True),
+    "enrol_device": _rule(OWNER, VISITING),
+    "round": _rule(OWNER, VISITING),
+    "round_decision": _rule(OWNER, physician=True),
+    "mark_criterion": _rule(OWNER, VISITING),
+    "evening_call": _rule(OWNER),
+    # visits at home
+    "record_visit": _rule(VISITING),
+    "plan_visits": _rule(VISITING),
+    # after discharge
+    "read_referral": _rule(Role.PRIMARY_CARE),
+}
+
+
+def episode_role(unit: Unit | None, episode) -> Role | None:
+    """The acting unit's part in the episode (None: no part at all)."""
+    if unit is None:
+        return None
+    if unit.pk == episode.ward_id:
+        return Role.OWNER
+    if unit.pk == episode.home_health_unit_id:
+        return Role.VISITING
+    if unit.kind == HOME_CARE:
+        return Role.HOME_CARE
+    if unit.kind == Unit.Kind.PRIMARY_CARE:
+        return Role.PRIMARY_CARE
+    return Role.READER
+
+
+def may_do(*, staff: Staff | None, unit: Unit | None, action: str, episode) -> bool:
+    """May this staff member, acting for this unit, do `action` on the episode?
+
+    The caller has already established that the staff member may see the patient
+    (the view fetched the episode through the policy); this adds the role."""
+    rule = EPISODE_ACTIONS.get(action)
+    if rule is None or staff is None or unit is None:
         return False
-    return CareRelationship.objects.filter(
-        patient=patient, unit=unit, ended_at__isnull=True, unit__memberships__staff=staff
-    ).exists()
+    if not _is_member(staff, unit):
+        return False
+    if episode_role(unit, episode) not in rule.roles:
+        return False
+    return not rule.physician or staff.profession == PHYSICIAN
+
+
+def allowed_actions(*, staff: Staff | None, unit: Unit | None, episode) -> frozenset[str]:
+    """Every action the policy allows here: templates show exactly these buttons."""
+    return frozenset(
+        action
+        for action in EPISODE_ACTIONS
+        if may_do(staff=staff, unit=unit, action=action, episode=episode)
+    )
+
+
+def require_action(*, staff: Staff | None, unit: Unit | None, action: str, episode) -> None:
+    """Services call this first: the same refusal as a hidden button."""
+    if not may_do(staff=staff, unit=unit, action=action, episode=episode):
+        raise NotAllowed(_("Din enhet får inte göra det här för den här patienten."))
+
+
+def _is_member(staff: Staff, unit: Unit) -> bool:
+    cache = getattr(staff, "_hemma_unit_ids", None)
+    if cache is None:
+        cache = set(Membership.objects.filter(staff=staff).values_list("unit_id", flat=True))
+        staff._hemma_unit_ids = cache
+    return unit.pk in cache
+
+
+# --- the care team ----------------------------------------------------------------------
+
+
+def may_add_to_care_team(*, staff: Staff | None, unit: Unit | None, patient: Patient) -> bool:
+    """The owning ward of an open episode adds units; outside an episode the patient's
+    listing centre does."""
+    if staff is None or unit is None or not _is_member(staff, unit):
+        return False
+    return unit.pk in _care_team_managers(patient)
+
+
+def may_end_relationship(
+    *, staff: Staff | None, unit: Unit | None, relationship: CareRelationship
+) -> bool:
+    """A unit ends its own relationship; the managing unit (see above) ends others."""
+    if staff is None or unit is None or not _is_member(staff, unit):
+        return False
+    if relationship.unit_id == unit.pk:
+        return True
+    return unit.pk in _care_team_managers(relationship.patient)
+
+
+# Kept for callers written before the care-team rule was split in add and end.
+def may_manage_care_team(*, staff: Staff | None, unit: Unit | None, patient: Patient) -> bool:
+    return may_add_to_care_team(staff=staff, unit=unit, patient=patient)
+
+
+def _care_team_managers(patient: Patient) -> set[int]:
+    # Through the reverse relation: episodes builds on patients, not the other way.
+    open_wards = set(
+        patient.episodes.exclude(state__in=("discharged", "cancelled")).values_list(
+            "ward_id", flat=True
+        )
+    )
+    if open_wards:
+        return open_wards
+    return {patient.listed_unit_id} if patient.listed_unit_id else set()
 
 
 def _open_relationship() -> Q:

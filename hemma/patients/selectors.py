@@ -13,11 +13,11 @@ from django.http import Http404
 
 from hemma.accounts.models import Staff, Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
+from hemma.audit.services import access_log_record, access_log_record_many
 from hemma.clinical.identifiers import InvalidIdentifier, parse_personal_identity
 
 from .models import CareRelationship, Patient
-from .policy import AccessDecision, decide_patient_access, patients_in_care_of
+from .policy import AccessDecision, decide_patient_access, patients_visible_to
 
 Action = AccessLogEntry.Action
 Outcome = AccessLogEntry.Outcome
@@ -63,6 +63,29 @@ def get_patient_for_user(
     return PatientAccess(patient, decision)
 
 
+def deny(
+    *,
+    staff: Staff | None,
+    acting_unit: Unit | None,
+    what: str,
+    patient=None,
+    action=Action.VIEW_PATIENT,
+):
+    """Log a refusal naming the object, then answer 404 (the same answer as for an
+    unknown object, so a probe learns nothing). Every refused object read or action
+    goes through here."""
+    access_log_record(
+        staff=staff,
+        unit=acting_unit,
+        patient=patient,
+        action=action,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=Outcome.DENIED,
+        detail=what,
+    )
+    raise Http404(what)
+
+
 def _patient_or_none(patient_id) -> Patient | None:
     try:
         key = uuid.UUID(str(patient_id))
@@ -85,19 +108,18 @@ def patient_search(
     """The patient list: the user's patients, filtered by name or number. Logged."""
     # Printable characters only: a NUL byte cannot be stored in PostgreSQL text (or the log).
     query = "".join(char for char in query if char.isprintable()).strip()[:100]
-    patients = patients_in_care_of(staff, unit=acting_unit if only_unit else None)
+    patients = patients_visible_to(staff, unit=acting_unit if only_unit else None)
     identity = _identity_or_none(query)
     if identity is not None:
         patients = patients.filter(personal_number=identity.number)
     elif query:
         patients = patients.filter(_name_or_number_filter(query))
     rows = list(patients.select_related("listed_unit").order_by("last_name", "first_name")[:200])
-    access_log_record(
+    access_log_record_many(
         staff=staff,
         unit=acting_unit,
+        patients=rows,
         action=Action.SEARCH if query else Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=Outcome.GRANTED,
         detail=query,
     )
     offer = identity.formatted if identity is not None and not rows and staff else None

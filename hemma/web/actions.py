@@ -1,13 +1,13 @@
 """What every POST action view does the same way: validate the form, call exactly one
 service, and tell the user the outcome in Swedish (never a 500 for bad input)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.utils.translation import gettext as _
 
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
+from hemma.audit.services import access_log_record_many
 from hemma.errors import HemmaError
 
 
@@ -26,13 +26,14 @@ def run_form_action(request, form, perform: Callable[[dict], object], done: str 
     return True
 
 
-def log_list(request, detail: str) -> None:
-    """A list of patients was shown to the acting unit (logged like every read)."""
-    access_log_record(
+def log_list(request, detail: str, patients: Iterable) -> None:
+    """A list showed these patients to the acting unit: one entry per patient, in one
+    insert, so each appears in the patient's extract (an unchanged re-display within the
+    repeat window is not logged again)."""
+    access_log_record_many(
         staff=request.hemma.staff,
         unit=request.hemma.unit,
+        patients=patients,
         action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
         detail=detail,
     )
