@@ -8,7 +8,10 @@ hemtjänst = home care.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hemma.audit.models import AppendOnlyError
 
 from .validators import validate_hsa_id, validate_organisation_number, validate_phone
 
@@ -148,3 +151,93 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} – {self.unit} ({self.get_role_display()})"
+
+
+class AdministrationLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The administration log is append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("The administration log is append-only.")
+
+    bulk_update = update
+
+
+class AdministrationLogEntry(models.Model):
+    """Who changed which memberships, roles, professions, accounts and units (administrationslogg).
+
+    Written only by hemma.accounts.services, in the same transaction as the change.
+    Append-only like the access log (model, queryset and a database trigger refuse
+    updates and deletes). `organisation` is the organisation whose data changed, so
+    its log reviewers see the entry; a change touching two organisations is written
+    once for each. Actor and target are also kept as text so the entry stays readable.
+    """
+
+    class Action(models.TextChoices):
+        MEMBERSHIP_ADDED = "membership_added", _("Medlemskap tillagt")
+        MEMBERSHIP_REMOVED = "membership_removed", _("Medlemskap borttaget")
+        MEMBERSHIP_ROLE_CHANGED = "membership_role_changed", _("Roll ändrad")
+        PROFESSION_CHANGED = "profession_changed", _("Yrke ändrat")
+        STAFF_CREATED = "staff_created", _("Personal upplagd")
+        STAFF_CHANGED = "staff_changed", _("Personaluppgifter ändrade")
+        STAFF_DEACTIVATED = "staff_deactivated", _("Konto inaktiverat")
+        STAFF_REACTIVATED = "staff_reactivated", _("Konto aktiverat igen")
+        STAFF_DELETED = "staff_deleted", _("Personal borttagen")
+        UNIT_CREATED = "unit_created", _("Vårdenhet upplagd")
+        UNIT_CHANGED = "unit_changed", _("Vårdenhet ändrad")
+        UNIT_DELETED = "unit_deleted", _("Vårdenhet borttagen")
+        ORGANISATION_CREATED = "organisation_created", _("Organisation upplagd")
+        ORGANISATION_CHANGED = "organisation_changed", _("Organisation ändrad")
+
+    occurred_at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("utförd av"),
+    )
+    actor_display = models.CharField(_("utförd av (text)"), max_length=200)
+    # Null only when no organisation is concerned yet (the operator set up a staff member
+    # without memberships): such entries are not shown to any organisation's reviewers.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    target = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("gäller personal"),
+    )
+    target_display = models.CharField(_("gäller (text)"), max_length=200, blank=True)
+    action = models.CharField(_("händelse"), max_length=30, choices=Action.choices)
+    detail = models.CharField(_("detalj"), max_length=500, blank=True)
+
+    objects = AdministrationLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrativ loggpost")
+        verbose_name_plural = _("administrativa loggposter")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # Review: `filter(organisation_id__in=…).order_by("-occurred_at")`.
+            models.Index(
+                fields=["organisation", "-occurred_at"], name="adminlog_organisation_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_display} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The administration log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The administration log is append-only.")

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from hemma.accounts.models import Staff, Unit
+from hemma.accounts.models import AdministrationLogEntry, Staff, Unit
 from hemma.accounts.selectors import reviewable_organisation_ids
 from hemma.clinical.identifiers import PersonalIdentity
 from hemma.patients.models import EmergencyAccess, Patient
@@ -49,6 +49,21 @@ def log_entries_for_review(*, reviewer: Staff, log_filter: LogFilter) -> QuerySe
         entries = entries.filter(purpose=AccessLogEntry.Purpose.EMERGENCY)
     if log_filter.denied_only:
         entries = entries.filter(outcome=AccessLogEntry.Outcome.DENIED)
+    return entries.order_by("-occurred_at", "-id")
+
+
+def administration_log_for_review(
+    *, reviewer: Staff, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[AdministrationLogEntry]:
+    """Membership, role, profession, account and unit changes in the organisations the
+    reviewer reviews for, newest first."""
+    entries = AdministrationLogEntry.objects.filter(
+        organisation_id__in=reviewable_organisation_ids(reviewer)
+    ).select_related("organisation")
+    if date_from:
+        entries = entries.filter(occurred_at__gte=_start_of(date_from))
+    if date_to:
+        entries = entries.filter(occurred_at__lt=_start_of(date_to + timedelta(days=1)))
     return entries.order_by("-occurred_at", "-id")
 
 

@@ -6,6 +6,7 @@ app_name = "audit"
 urlpatterns = [
     path("", views.log_review, name="review"),
     path("extract/", views.patient_extract, name="extract"),
+    path("admin-log/", views.admin_log, name="admin_log"),
     path(
         "emergency/<int:access_id>/review/",
         views.emergency_access_review,

@@ -10,9 +10,11 @@ from hemma.patients import services as patient_services
 from hemma.patients.forms import PatientExtractForm
 from hemma.web.decorators import staff_required
 
+from .admin_log_forms import AdministrationLogFilterForm
 from .forms import EmergencyReviewForm, LogFilterForm
 from .selectors import (
     LogFilter,
+    administration_log_for_review,
     log_entries_for_review,
     patient_log_extract,
     units_for_review,
@@ -50,6 +52,36 @@ def log_review(request):
             "query": query.urlencode(),
             "emergency_accesses": unreviewed_emergency_accesses(reviewer),
             "review_form": EmergencyReviewForm(),
+        },
+    )
+
+
+@staff_required
+def admin_log(request):
+    """The administration log (who changed memberships, roles, professions, accounts and
+    units) of the organisations the log reviewer reviews for."""
+    if (denied := _reviewer_only(request)) is not None:
+        return denied
+    form = AdministrationLogFilterForm(request.GET or None)
+    page = None
+    if not request.GET or form.is_valid():
+        data = form.cleaned_data if request.GET else {}
+        entries = administration_log_for_review(
+            reviewer=request.hemma.staff,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/admin_log.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "several_organisations": len(reviewable_organisation_ids(request.hemma.staff)) > 1,
         },
     )
 
