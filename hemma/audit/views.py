@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.selectors import reviewable_organisation_ids
+from hemma.audit.services import log_review_record
 from hemma.errors import HemmaError
 from hemma.patients import services as patient_services
 from hemma.patients.forms import PatientExtractForm
@@ -41,6 +42,7 @@ def log_review(request):
         log_filter = form.to_filter() if request.GET else LogFilter()
         entries = log_entries_for_review(reviewer=reviewer, log_filter=log_filter)
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        log_review_record(staff=reviewer, unit=request.hemma.unit, entries=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
