@@ -22,6 +22,9 @@ from hemma.accounts.models import Membership, Organisation, Staff, Unit
 from hemma.clinical.identifiers import parse_personal_identity
 from hemma.patients.models import CareRelationship, NextOfKin, Patient
 
+# SQLite: Django's test flush may pass the access log's DELETE trigger (and only it).
+pytest_plugins = ["tests.audit.sqlite_trigger"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("HEMMA_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "test-password-for-people"

@@ -1,8 +1,9 @@
 """The access log (åtkomstlogg) required by patientdatalagen and HSLF-FS 2016:40.
 
 Append-only: the model refuses updates and deletes, the queryset refuses bulk
-updates and deletes, and a database trigger refuses UPDATE (and DELETE on
-PostgreSQL) so not even raw SQL from the app can rewrite history. Who, unit and
+updates and deletes, and a database trigger refuses UPDATE and DELETE so not even raw
+SQL from the app can rewrite history; on PostgreSQL the app's role (hemma db_roles) may
+only SELECT and INSERT, so it cannot drop the trigger or TRUNCATE either. Who, unit and
 patient are also copied as text so the entry stays readable if a name changes.
 Entries are kept at least 5 years; Hemma has no way to delete them.
 """
