@@ -13,9 +13,9 @@ measures with Django's test client:
 
 import argparse
 import time
-from datetime import timedelta
 
 from common import fresh_database, percentiles  # noqa: E402  (bench/ on sys.path)
+from flow_builder import FlowBuilder  # noqa: E402
 
 
 def main():
@@ -29,97 +29,14 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
-    from django.utils import timezone
 
-    from hemma.accounts.models import Staff, Unit
-    from hemma.careplans import services as careplans
-    from hemma.careplans.models import Agreement, AgreementTemplate
-    from hemma.carerequests import services as carerequests
-    from hemma.clinical.identifiers import luhn_check_digit
+    from hemma.accounts.models import Staff
     from hemma.demo.services import demo_load
-    from hemma.episodes import services as episodes
-    from hemma.episodes.models import Episode, SafetyBed
-    from hemma.patients.models import Patient
+    from hemma.episodes.models import Episode
 
     demo_load()
-    ward = Unit.objects.get(kind="ward")
-    home_health = Unit.objects.get(kind="home_health_care")
-    nurse = Staff.objects.get(user__username="anna.ssk")
-    physician = Staff.objects.get(user__username="erik.lak")
-    home_nurse = Staff.objects.get(user__username="karin.hsv")
-    template = AgreementTemplate.objects.get(ward=None, name__startswith="IV-antibiotika")
-    # A busy ward: enough safety places for every episode that goes home.
-    for number in range(args.episodes):
-        SafetyBed.objects.get_or_create(ward=ward, label=f"Bench {number}")
-    checks = dict.fromkeys(Episode._meta.apps.get_model("episodes", "Assessment").CHECKS, True)
-
-    def patient(index):
-        nine = (
-            f"{30 + index % 50:02d}{1 + index % 12:02d}{1 + index % 28:02d}{900 + index % 100:03d}"
-        )
-        number = f"19{nine}{luhn_check_digit(nine)}"
-        found = Patient.objects.filter(personal_number=number).first()
-        if found:
-            return None
-        created = Patient(first_name=f"Bench{index}", last_name="Testsson", city="Falun")
-        from hemma.clinical.identifiers import parse_personal_identity
-
-        created.apply_identity(parse_personal_identity(number))
-        created.listed_unit = ward.organisation.units.filter(kind="primary_care").first()
-        created.save()
-        return created
-
-    def walk(p, until):
-        e = episodes.episode_flag_candidate(staff=nurse, unit=ward, patient=p, reason="Bench")
-        if until == "candidate":
-            return
-        episodes.assessment_update(staff=nurse, unit=ward, episode=e, checks=checks, tier="kim")
-        episodes.assessment_decide(
-            staff=physician, unit=ward, episode=e, suitable=True, reason="Stabil"
-        )
-        episodes.consent_record(
-            staff=nurse,
-            unit=ward,
-            episode=e,
-            patient_informed=True,
-            next_of_kin_informed=True,
-            brochure_given=True,
-            patient_agrees=True,
-            shares_information=True,
-        )
-        careplans.agreement_create(staff=nurse, unit=ward, episode=e, template=template)
-        episodes.episode_mark_agreed(staff=nurse, unit=ward, episode=e)
-        request = carerequests.care_request_send(
-            staff=nurse,
-            unit=ward,
-            episode=e,
-            kind="home_health",
-            to_unit=home_health,
-            reason="Bench",
-            start_at=timezone.now() + timedelta(hours=2),
-            interventions="Pumpbyte",
-            medications=[{"drug": "Cefotaxim", "dose": "1 g", "route": "iv", "times": "08"}],
-        )
-        if until == "agreed":
-            return
-        carerequests.care_request_accept(staff=home_nurse, unit=home_health, care_request=request)
-        episodes.episode_start_preparing(staff=nurse, unit=ward, episode=e)
-        for key in ("agreement_given", "medicines_packed", "iv_access", "samples_taken"):
-            episodes.checklist_item_set(staff=nurse, unit=ward, episode=e, key=key, status="done")
-        for key in ("video_tested", "transport"):
-            episodes.checklist_item_set(staff=nurse, unit=ward, episode=e, key=key, status="done")
-        episodes.safety_bed_reserve(staff=nurse, unit=ward, episode=e)
-        episodes.episode_send_home(staff=nurse, unit=ward, episode=e)
-        if until == "at_home":
-            return
-        agreement = Agreement.objects.get(episode=e)
-        for criterion in agreement.versions.get().criteria:
-            careplans.discharge_criterion_set(
-                staff=nurse, unit=ward, agreement=agreement, criterion=criterion, met=True
-            )
-        episodes.episode_discharge(
-            staff=physician, unit=ward, episode=e, summary="Klar", referral_text="CRP"
-        )
+    builder = FlowBuilder(safety_beds=args.episodes)
+    patient, walk = builder.new_patient, builder.walk
 
     spread = ["candidate", "agreed", "at_home", "at_home", "discharged"]
     started = time.perf_counter()

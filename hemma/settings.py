@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "hemma.accounts.middleware.ActingUnitMiddleware",
+    # After WhiteNoise (static files keep their caching) and authentication (it needs the user).
+    "hemma.web.middleware.NoStoreMiddleware",
     # Axes last: it turns a locked-out login into its own response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -129,6 +131,14 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's: behind the TLS proxy every request has the proxy's address,
+# so the lockout reads X-Forwarded-For as written by the trusted proxies (0 = no proxy:
+# REMOTE_ADDR). See hemma/accounts/client_ip.py.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+HEMMA_TRUSTED_PROXY_COUNT = env.int(
+    "HEMMA_TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0
+)
+AXES_CLIENT_IP_CALLABLE = "hemma.accounts.client_ip.client_ip_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -185,7 +195,7 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -9,6 +9,7 @@ from hemma.clinical import episode_states as states
 from hemma.episodes.models import ChecklistItem, Episode
 from hemma.episodes.services import _log, checklist_mark_done
 from hemma.errors import Conflict, HemmaError, NotAllowed
+from hemma.patients.policy import require_action
 
 from .models import Agreement, AgreementTemplate, AgreementVersion, DischargeCriterionCheck
 
@@ -22,12 +23,11 @@ WRITABLE_STATES = (
 )
 
 
-def _require_team_member(staff: Staff, unit: Unit, episode: Episode) -> None:
-    """The ward and the home health care unit of the episode write the agreement."""
-    if unit.pk not in (episode.ward_id, episode.home_health_unit_id):
-        raise NotAllowed(_("Bara avdelningen och hemsjukvården kan ändra överenskommelsen."))
-    if not Membership.objects.filter(staff=staff, unit=unit).exists():
-        raise NotAllowed(_("Du är inte medlem i enheten."))
+def _require(staff: Staff, unit: Unit, action: str, episode: Episode) -> None:
+    """The policy decides (hemma.patients.policy.EPISODE_ACTIONS): the owning ward writes
+    and revises the agreement (edit_agreement); the ward and the visiting team check off
+    discharge criteria (mark_criterion)."""
+    require_action(staff=staff, unit=unit, action=action, episode=episode)
 
 
 def _clean_content(content: dict) -> dict:
@@ -70,11 +70,11 @@ def agreement_create(
         if template is None:
             raise HemmaError(_("Välj en mall."))
         content = template.content()
+    _require(staff, unit, "edit_agreement", episode)
     cleaned = _clean_content(content)
     try:
         with transaction.atomic():
             episode = Episode.objects.select_for_update().get(pk=episode.pk)
-            _require_team_member(staff, unit, episode)
             if episode.state not in WRITABLE_STATES:
                 raise NotAllowed(
                     _("Överenskommelsen skrivs efter läkarens beslut, så länge vården pågår.")
@@ -102,6 +102,7 @@ def agreement_revise(
 ) -> AgreementVersion:
     """A new version; the earlier ones stay readable. A revision based on an older version
     than the newest is refused, so nobody's change is silently overwritten."""
+    _require(staff, unit, "edit_agreement", agreement.episode)
     cleaned = _clean_content(content)
     with transaction.atomic():
         agreement = (
@@ -110,7 +111,6 @@ def agreement_revise(
             .get(pk=agreement.pk)
         )
         episode = agreement.episode
-        _require_team_member(staff, unit, episode)
         if episode.state not in WRITABLE_STATES:
             raise NotAllowed(_("Vårdtillfället är avslutat; överenskommelsen kan inte ändras."))
         if base_number != agreement.current_number:
@@ -141,6 +141,7 @@ def discharge_criterion_set(
     *, staff: Staff, unit: Unit, agreement: Agreement, criterion: str, met: bool, note: str = ""
 ) -> None:
     """Step 10: check off (or un-check) one of the agreement's discharge criteria."""
+    _require(staff, unit, "mark_criterion", agreement.episode)
     with transaction.atomic():
         agreement = (
             Agreement.objects.select_for_update()
@@ -148,7 +149,6 @@ def discharge_criterion_set(
             .get(pk=agreement.pk)
         )
         episode = agreement.episode
-        _require_team_member(staff, unit, episode)
         if episode.state not in (states.AT_HOME, states.READMITTED):
             raise NotAllowed(_("Utskrivningskriterierna bockas av medan patienten vårdas."))
         current = agreement.versions.get(number=agreement.current_number)
@@ -167,9 +167,9 @@ def discharge_criterion_set(
 
 def agreement_mark_given(*, staff: Staff, unit: Unit, agreement: Agreement) -> None:
     """The patient has the printed agreement: ticks the pre-discharge checklist item."""
+    _require(staff, unit, "edit_agreement", agreement.episode)
     with transaction.atomic():
         episode = Episode.objects.select_for_update().get(pk=agreement.episode_id)
-        _require_team_member(staff, unit, episode)
         checklist_mark_done(episode, ChecklistItem.Key.AGREEMENT_GIVEN, staff)
         _log(staff=staff, unit=unit, episode=episode, detail="agreement given to patient")
 

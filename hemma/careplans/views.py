@@ -1,48 +1,68 @@
 """Agreement pages: the agreement of an episode (create from a template, revise, versions,
-discharge criteria, print view for the patient) and the ward's templates."""
+discharge criteria, print view for the patient) and the ward's templates.
+
+The agreement is part of the health record: a home-care unit (Scope.SOL) gets a 404 and a
+denied entry. Writing it is the owning ward's (edit_agreement); checking off discharge
+criteria the ward's and the visiting team's (mark_criterion). A refused action is a 403
+with a denied entry naming the episode and the action."""
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.clinical import episode_states as states
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
+from hemma.patients.policy import allowed_actions, may_do
 from hemma.web.decorators import staff_required
 
 from . import forms, selectors, services
 from .models import AgreementTemplate
 
 
-def _episode(request, episode_id, *, edit=False, detail=""):
+def _episode(request, episode_id, *, edit=False, detail="", requires=""):
+    """The episode through the policy, for a health-record reader; `requires`: the action
+    the page is for (checked before anything is shown or changed)."""
     return get_episode_for_user(
         staff=request.hemma.staff,
         acting_unit=request.hemma.unit,
         episode_id=episode_id,
         action=AccessLogEntry.Action.EDIT_PATIENT if edit else AccessLogEntry.Action.VIEW_PATIENT,
         detail=detail or f"agreement of episode {episode_id}",
+        health_record=True,
+        do=requires,
     ).episode
 
 
 @staff_required
+@require_GET
 def agreement(request, episode_id):
     episode = _episode(request, episode_id)
     agreement = selectors.agreement_for_episode(episode)
-    context = {"episode": episode, "patient": episode.patient, "agreement": agreement}
-    if agreement is None:
+    offered = states.actions_offered(
+        episode.state,
+        allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode),
+    )
+    context = {
+        "episode": episode,
+        "patient": episode.patient,
+        "agreement": agreement,
+        "offered": offered,
+    }
+    if agreement is None and "edit_agreement" in offered:
         context["create_form"] = forms.AgreementCreateForm(
             templates=selectors.templates_for_ward(episode.ward)
         )
-    else:
+    elif agreement is not None:
         context.update(
             version=selectors.current_version(agreement),
             versions=agreement.versions.select_related("created_by__user"),
             criteria=selectors.criteria_status(agreement),
             criteria_met=selectors.discharge_criteria_met(agreement),
-            can_check=episode.state in ("at_home", "readmitted"),
         )
     return render(request, "careplans/agreement.html", context)
 
@@ -50,7 +70,7 @@ def agreement(request, episode_id):
 @staff_required
 @require_POST
 def create(request, episode_id):
-    episode = _episode(request, episode_id, edit=True)
+    episode = _episode(request, episode_id, edit=True, requires="edit_agreement")
     form = forms.AgreementCreateForm(
         request.POST, templates=selectors.templates_for_ward(episode.ward)
     )
@@ -83,7 +103,20 @@ def _agreement_or_404(episode):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def revise(request, episode_id):
-    episode = _episode(request, episode_id, edit=request.method == "POST")
+    if request.method == "GET":
+        episode = _episode(request, episode_id)
+        if not may_do(
+            staff=request.hemma.staff,
+            unit=request.hemma.unit,
+            action="edit_agreement",
+            episode=episode,
+        ):
+            messages.error(
+                request, _("Avdelningen som har vårdtillfället reviderar överenskommelsen.")
+            )
+            return redirect("careplans:agreement", episode_id=episode.pk)
+    else:
+        episode = _episode(request, episode_id, edit=True, requires="edit_agreement")
     agreement = _agreement_or_404(episode)
     current = selectors.current_version(agreement)
     if request.method == "POST":
@@ -114,6 +147,7 @@ def revise(request, episode_id):
 
 
 @staff_required
+@require_GET
 def version(request, episode_id, number):
     episode = _episode(request, episode_id)
     agreement = _agreement_or_404(episode)
@@ -126,6 +160,7 @@ def version(request, episode_id, number):
 
 
 @staff_required
+@require_GET
 def print_view(request, episode_id):
     episode = _episode(request, episode_id, detail=f"agreement print, episode {episode_id}")
     agreement = _agreement_or_404(episode)
@@ -144,7 +179,7 @@ def print_view(request, episode_id):
 @staff_required
 @require_POST
 def criterion(request, episode_id):
-    episode = _episode(request, episode_id, edit=True)
+    episode = _episode(request, episode_id, edit=True, requires="mark_criterion")
     agreement = _agreement_or_404(episode)
     form = forms.CriterionForm(request.POST)
     if not form.is_valid():
@@ -166,7 +201,7 @@ def criterion(request, episode_id):
 @staff_required
 @require_POST
 def given(request, episode_id):
-    episode = _episode(request, episode_id, edit=True)
+    episode = _episode(request, episode_id, edit=True, requires="edit_agreement")
     agreement = _agreement_or_404(episode)
     try:
         services.agreement_mark_given(

@@ -1,23 +1,47 @@
-"""Reads of care requests: only the sending and the receiving unit see a request, and
-every opening is access-logged against the patient."""
+"""Reads of care requests. A request is seen by its sending and its receiving unit, and only
+while that unit may see the patient (patients.policy: an open or in-grace care relationship
+of the acting unit, and for a municipal unit the patient's consent to sharing) – so lists,
+counters and pages follow the record, and a revoked consent hides a request at once. A
+home-care unit (SoL) sees only requests addressed to it, without the health record
+(medication list, agreement). Every opening is access-logged; every refusal writes a denied
+entry naming the request."""
 
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404
 
-from hemma.accounts.models import Staff, Unit
+from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
+from hemma.episodes.models import Episode
+from hemma.patients.policy import (
+    CARE_ROLES,
+    AccessDecision,
+    decide_unit_access,
+    may_do,
+    patients_visible_to,
+)
+from hemma.patients.selectors import deny
 
 from .models import CareRequest
 
+HOME_CARE = Unit.Kind.HOME_CARE
+# What each side of a request may do on it (the state is the service's to check).
+RECEIVER_ACTIONS = frozenset({"accept", "decline", "ask"})
+SENDER_ACTIONS = frozenset({"answer", "withdraw"})
 
-def _with_details(requests: QuerySet) -> QuerySet:
+
+def _with_details(requests: QuerySet, unit: Unit) -> QuerySet:
+    # The antibiotic flag comes from the medication list: health record, not for home care.
+    antibiotics = (
+        Value(0, output_field=IntegerField())
+        if unit.kind == HOME_CARE
+        else Count("medications", filter=Q(medications__is_antibiotic=True))
+    )
     return requests.select_related(
         "episode__patient", "from_unit", "to_unit", "sent_by__user"
     ).annotate(
-        antibiotics=Count("medications", filter=Q(medications__is_antibiotic=True)),
+        antibiotics=antibiotics,
         open_first=Case(
             When(status__in=CareRequest.OPEN_STATUSES, then=Value(0)),
             default=Value(1),
@@ -26,29 +50,44 @@ def _with_details(requests: QuerySet) -> QuerySet:
     )
 
 
-def inbox_for_unit(unit: Unit) -> QuerySet:
+def visible_requests(staff: Staff | None, unit: Unit) -> QuerySet:
+    """Requests the unit sent or received, of patients the unit may list now."""
+    return CareRequest.objects.filter(
+        Q(to_unit=unit) | Q(from_unit=unit),
+        episode__patient__in=patients_visible_to(staff, unit),
+    )
+
+
+def inbox_for_unit(unit: Unit, staff: Staff | None) -> QuerySet:
     """Requests to the unit: unanswered first, newest first."""
-    return _with_details(CareRequest.objects.filter(to_unit=unit)).order_by(
-        "open_first", "-sent_at"
-    )
+    requests = visible_requests(staff, unit).filter(to_unit=unit)
+    return _with_details(requests, unit).order_by("open_first", "-sent_at")
 
 
-def sent_by_unit(unit: Unit) -> QuerySet:
-    return _with_details(CareRequest.objects.filter(from_unit=unit)).order_by(
-        "open_first", "-sent_at"
-    )
+def sent_by_unit(unit: Unit, staff: Staff | None) -> QuerySet:
+    requests = visible_requests(staff, unit).filter(from_unit=unit)
+    return _with_details(requests, unit).order_by("open_first", "-sent_at")
 
 
-def unread_count(unit: Unit) -> int:
+def unread_requests(staff: Staff | None, unit: Unit) -> QuerySet:
+    """Unread requests to the unit (the menu badge): hidden patients are not counted."""
     return (
-        CareRequest.objects.filter(to_unit=unit, read_at__isnull=True)
+        visible_requests(staff, unit)
+        .filter(to_unit=unit, read_at__isnull=True)
         .exclude(status=CareRequest.Status.WITHDRAWN)
-        .count()
     )
 
 
-def requests_for_episode(episode) -> QuerySet:
-    return CareRequest.objects.filter(episode=episode).select_related("to_unit")
+def unread_count(unit: Unit, staff: Staff | None) -> int:
+    return unread_requests(staff, unit).count()
+
+
+def requests_for_episode(episode, unit: Unit | None = None) -> QuerySet:
+    """The episode's requests; a home-care unit sees only those addressed to it."""
+    requests = CareRequest.objects.filter(episode=episode).select_related("to_unit")
+    if unit is not None and unit.kind == HOME_CARE:
+        requests = requests.filter(to_unit=unit)
+    return requests
 
 
 @dataclass(frozen=True)
@@ -56,6 +95,24 @@ class CareRequestAccess:
     care_request: CareRequest
     is_sender: bool
     is_receiver: bool
+    decision: AccessDecision
+
+    @property
+    def health_record(self) -> bool:
+        """HSL: the medication list and the agreement. A home-care unit (SoL) reads only
+        what its own request says."""
+        return self.decision.health_record
+
+    @property
+    def shows_medications(self) -> bool:
+        return self.health_record and self.care_request.kind == CareRequest.Kind.HOME_HEALTH
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        """The actions this side may take on the request (templates show exactly these)."""
+        return (RECEIVER_ACTIONS if self.is_receiver else frozenset()) | (
+            SENDER_ACTIONS if self.is_sender else frozenset()
+        )
 
 
 def get_care_request_for_user(
@@ -65,8 +122,9 @@ def get_care_request_for_user(
     request_id: int,
     action: str = AccessLogEntry.Action.VIEW_PATIENT,
 ) -> CareRequestAccess:
-    """The sending and receiving units read the request (what it shares about the patient);
-    anyone else gets a 404 and a denied entry in the access log."""
+    """The sending or receiving unit, while it may see the patient, reads the request;
+    anyone else – and any unknown id – gets a 404 and a denied entry in the access log."""
+    what = f"care request id={request_id}"
     care_request = (
         CareRequest.objects.select_related(
             "episode__patient",
@@ -81,25 +139,79 @@ def get_care_request_for_user(
         .filter(pk=request_id)
         .first()
     )
-    member = staff.memberships.filter(unit=unit).exists()
-    allowed = (
-        care_request is not None
-        and member
-        and unit.pk in (care_request.from_unit_id, care_request.to_unit_id)
+    if care_request is None:
+        deny(staff=staff, acting_unit=unit, what=what, action=action)
+    patient = care_request.episode.patient
+    is_sender = unit.pk == care_request.from_unit_id
+    is_receiver = unit.pk == care_request.to_unit_id
+    member = Membership.objects.filter(staff=staff, unit=unit, role__in=CARE_ROLES).exists()
+    decision = (
+        decide_unit_access(staff=staff, unit=unit, patient=patient)
+        if member and (is_sender or is_receiver)
+        else None
     )
+    if decision is None or not decision.granted:
+        deny(staff=staff, acting_unit=unit, what=what, patient=patient, action=action)
     access_log_record(
         staff=staff,
-        unit=unit,
-        patient=care_request.episode.patient if care_request else None,
+        unit=decision.unit,
+        patient=patient,
         action=action,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED if allowed else AccessLogEntry.Outcome.DENIED,
-        detail=f"care request id={request_id}",
+        purpose=decision.purpose,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail=what,
     )
-    if not allowed:
-        raise Http404("No care request")
-    return CareRequestAccess(
-        care_request,
-        is_sender=unit.pk == care_request.from_unit_id,
-        is_receiver=unit.pk == care_request.to_unit_id,
+    return CareRequestAccess(care_request, is_sender, is_receiver, decision)
+
+
+def get_episode_for_action(
+    *,
+    staff: Staff,
+    unit: Unit,
+    episode_id: int,
+    episode_action: str | None,
+    detail: str,
+    action: str = AccessLogEntry.Action.VIEW_PATIENT,
+) -> Episode:
+    """An episode page of this app (a new care request, logistics): the acting unit itself
+    must see the patient's health record (HSL; not a home-care unit), and for a change its
+    role must allow `episode_action` (policy.EPISODE_ACTIONS). A refusal – or an unknown
+    episode – is a 404 with a denied entry naming the page."""
+    episode = (
+        Episode.objects.select_related(
+            "patient__listed_unit",
+            "patient__home_municipality",
+            "ward__organisation",
+            "home_health_unit__organisation",
+        )
+        .filter(pk=episode_id)
+        .first()
     )
+    if episode is None:
+        deny(
+            staff=staff, acting_unit=unit, what=f"{detail} (episode id={episode_id})", action=action
+        )
+    allowed = episode_action is None or may_do(
+        staff=staff, unit=unit, action=episode_action, episode=episode
+    )
+    decision = (
+        decide_unit_access(staff=staff, unit=unit, patient=episode.patient) if allowed else None
+    )
+    if decision is None or not decision.health_record:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"{detail} (episode id={episode_id}, {episode_action or 'view'})",
+            patient=episode.patient,
+            action=action,
+        )
+    access_log_record(
+        staff=staff,
+        unit=decision.unit,
+        patient=episode.patient,
+        action=action,
+        purpose=decision.purpose,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail=detail,
+    )
+    return episode

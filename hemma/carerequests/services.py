@@ -13,6 +13,7 @@ from hemma.clinical.antibiotics import looks_like_antibiotic
 from hemma.episodes.models import ChecklistItem, Consent, Episode
 from hemma.episodes.services import _ensure_relationship, _log, checklist_mark_done
 from hemma.errors import Conflict, HemmaError, NotAllowed
+from hemma.patients.policy import require_action
 
 from .models import CareRequest, CareRequestMessage, LogisticsOrder, Medication
 
@@ -112,7 +113,7 @@ def care_request_send(
             )
             if unit.pk != episode.ward_id:
                 raise NotAllowed(_("Vårdbegäran skickas av avdelningen som har vårdtillfället."))
-            _require_member(staff, unit)
+            require_action(staff=staff, unit=unit, action="send_care_request", episode=episode)
             if episode.state not in SENDABLE_STATES:
                 raise NotAllowed(_("Vårdbegäran skickas när samtycke och överenskommelse finns."))
             consent = Consent.objects.filter(episode=episode).first()
@@ -138,13 +139,14 @@ def care_request_send(
             for medication in meds:
                 medication.care_request = care_request
             Medication.objects.bulk_create(meds)
-            if kind == CareRequest.Kind.HOME_HEALTH:
-                # Home health care is health care (HSL): it joins the patient's care team.
-                # Home care (SoL) sees only what the request shares.
-                if episode.home_health_unit_id != to_unit.pk:
-                    episode.home_health_unit = to_unit
-                    episode.save(update_fields=["home_health_unit"])
-                _ensure_relationship(episode.patient, to_unit, staff)
+            # Home health care is health care (HSL): it becomes the episode's visiting team.
+            if kind == CareRequest.Kind.HOME_HEALTH and episode.home_health_unit_id != to_unit.pk:
+                episode.home_health_unit = to_unit
+                episode.save(update_fields=["home_health_unit"])
+            # The receiver gets a care relationship, the basis of every read (policy.py):
+            # home health care reads the record (HSL); a home-care unit's relationship opens
+            # only what its own request needs (Scope.SOL), and both only with consent.
+            _ensure_relationship(episode.patient, to_unit, staff)
             _log(staff=staff, unit=unit, episode=episode, detail=f"care request {kind} sent")
     except IntegrityError:
         raise Conflict(
@@ -277,10 +279,11 @@ def care_request_withdraw(
     return care_request
 
 
-def _require_episode_team(staff: Staff, unit: Unit, episode: Episode) -> None:
+def _require_episode_team(staff: Staff, unit: Unit, episode: Episode, action: str) -> None:
+    """Ordering is the owning ward's; the ward and home health care deliver."""
     if unit.pk not in (episode.ward_id, episode.home_health_unit_id):
         raise NotAllowed(_("Bara avdelningen och hemsjukvården hanterar logistiken."))
-    _require_member(staff, unit)
+    require_action(staff=staff, unit=unit, action=action, episode=episode)
 
 
 def logistics_order_add(
@@ -303,7 +306,7 @@ def logistics_order_add(
         raise HemmaError(_("Antalet måste vara minst 1."))
     with transaction.atomic():
         episode = Episode.objects.select_for_update().select_related("patient").get(pk=episode.pk)
-        _require_episode_team(staff, unit, episode)
+        _require_episode_team(staff, unit, episode, "order_logistics")
         if not episode.is_open or episode.state == states.CANDIDATE:
             raise NotAllowed(_("Logistik beställs för ett pågående vårdtillfälle efter beslut."))
         if responsible_unit.pk not in (episode.ward_id, episode.home_health_unit_id) and (
@@ -335,7 +338,7 @@ def logistics_order_advance(*, staff: Staff, unit: Unit, order: LogisticsOrder) 
             .select_related("episode__patient")
             .get(pk=order.pk)
         )
-        _require_episode_team(staff, unit, order.episode)
+        _require_episode_team(staff, unit, order.episode, "deliver_logistics")
         next_status = LogisticsOrder.NEXT_STATUS.get(order.status)
         if next_status is None:
             raise Conflict(_("Beställningen är redan levererad."))

@@ -2,8 +2,7 @@
 and answering it, and the episode's logistics orders."""
 
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,10 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.careplans.selectors import agreement_for_episode
-from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
+from hemma.patients.policy import allowed_actions, may_do
+from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import forms, selectors, services
 from .models import LogisticsOrder
@@ -23,28 +24,38 @@ from .models import LogisticsOrder
 
 @staff_required
 def inbox(request):
-    unit = request.hemma.unit
-    log_list(request, "care request inbox")
-    return render(
+    staff, unit = request.hemma.staff, request.hemma.unit
+    received = list(selectors.inbox_for_unit(unit, staff)[:200])
+    sent = list(selectors.sent_by_unit(unit, staff)[:200]) if unit.kind == Unit.Kind.WARD else None
+    log_list(
         request,
-        "carerequests/inbox.html",
-        {
-            "received": selectors.inbox_for_unit(unit)[:200],
-            "sent": selectors.sent_by_unit(unit)[:200] if unit.kind == Unit.Kind.WARD else None,
-        },
+        "care request inbox",
+        [r.episode.patient for r in [*received, *(sent or [])]],
     )
+    return render(request, "carerequests/inbox.html", {"received": received, "sent": sent})
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def new(request, episode_id):
-    episode = get_episode_for_user(
+    # Sending a care request is the owning ward's action (policy.EPISODE_ACTIONS): a
+    # crafted POST from anyone else is refused and logged; others see no form.
+    episode = selectors.get_episode_for_action(
         staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
+        unit=request.hemma.unit,
         episode_id=episode_id,
-        action=AccessLogEntry.Action.EDIT_PATIENT,
+        episode_action="send_care_request" if request.method == "POST" else None,
+        action=AccessLogEntry.Action.EDIT_PATIENT
+        if request.method == "POST"
+        else AccessLogEntry.Action.VIEW_PATIENT,
         detail=f"care request form, episode {episode_id}",
-    ).episode
+    )
+    may_send = may_do(
+        staff=request.hemma.staff,
+        unit=request.hemma.unit,
+        action="send_care_request",
+        episode=episode,
+    )
     if request.method == "POST":
         form = forms.CareRequestForm(request.POST)
         if form.is_valid():
@@ -84,7 +95,12 @@ def new(request, episode_id):
     return render(
         request,
         "carerequests/new.html",
-        {"form": form, "episode": episode, "patient": episode.patient},
+        {
+            "form": form if may_send else None,
+            "episode": episode,
+            "patient": episode.patient,
+            "may_send": may_send,
+        },
     )
 
 
@@ -115,9 +131,13 @@ def detail(request, request_id):
             "care_request": care_request,
             "patient": care_request.episode.patient,
             "access": access,
-            "medications": care_request.medications.all(),
+            "allowed": access.allowed,
+            # The medication list and the agreement are health record (HSL): a home-care
+            # unit (SoL) reads only its own request.
+            "show_medications": access.shows_medications,
+            "medications": care_request.medications.all() if access.shows_medications else [],
             "thread": care_request.messages.select_related("by__user", "unit"),
-            "version": care_request.agreement_version,
+            "version": care_request.agreement_version if access.health_record else None,
         },
     )
 
@@ -166,13 +186,28 @@ ACTIONS = {
 @require_POST
 def act(request, request_id, action):
     if action not in ACTIONS:
-        raise Http404("No such action")
-    care_request = selectors.get_care_request_for_user(
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"care request id={request_id}: {action[:50]}",
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
+    access = selectors.get_care_request_for_user(
         staff=request.hemma.staff,
         unit=request.hemma.unit,
         request_id=request_id,
         action=AccessLogEntry.Action.EDIT_PATIENT,
-    ).care_request
+    )
+    care_request = access.care_request
+    if action not in access.allowed:
+        # Answering is the receiver's, answering a question and withdrawing the sender's.
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"care request id={care_request.pk}: {action}",
+            patient=care_request.episode.patient,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
     form_class, perform, done = ACTIONS[action]
     form = form_class(request.POST)
     run_form_action(request, form, lambda data: perform(request, care_request, data), done)
@@ -182,24 +217,29 @@ def act(request, request_id, action):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def logistics(request, episode_id):
-    episode = get_episode_for_user(
+    # The episode team reads and delivers; ordering is the owning ward's action.
+    episode = selectors.get_episode_for_action(
         staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
+        unit=request.hemma.unit,
         episode_id=episode_id,
+        episode_action="order_logistics" if request.method == "POST" else None,
         action=AccessLogEntry.Action.EDIT_PATIENT
         if request.method == "POST"
         else AccessLogEntry.Action.VIEW_PATIENT,
         detail=f"logistics, episode {episode_id}",
-    ).episode
+    )
     form = forms.LogisticsForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
         try:
-            services.logistics_order_add(
-                staff=request.hemma.staff,
-                unit=request.hemma.unit,
-                episode=episode,
-                **form.cleaned_data,
-            )
+            with submit_once(request, result_url=request.path):  # a double click orders once
+                services.logistics_order_add(
+                    staff=request.hemma.staff,
+                    unit=request.hemma.unit,
+                    episode=episode,
+                    **form.cleaned_data,
+                )
+        except AlreadySubmitted as repeat:
+            return already_saved(request, repeat, request.path)
         except HemmaError as error:
             form.add_error(None, error.message)
         else:
@@ -210,6 +250,9 @@ def logistics(request, episode_id):
         request,
         "carerequests/logistics.html",
         {
+            "allowed": allowed_actions(
+                staff=request.hemma.staff, unit=request.hemma.unit, episode=episode
+            ),
             "episode": episode,
             "patient": episode.patient,
             "orders": orders,
@@ -222,12 +265,20 @@ def logistics(request, episode_id):
 @staff_required
 @require_POST
 def logistics_advance(request, order_id):
-    order = get_object_or_404(LogisticsOrder, pk=order_id)
-    # The episode read goes through the access policy and the log like any other.
-    get_episode_for_user(
+    order = LogisticsOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"logistics order id={order_id}",
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
+    # The episode team delivers; the read goes through the policy and the log like any other.
+    selectors.get_episode_for_action(
         staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
+        unit=request.hemma.unit,
         episode_id=order.episode_id,
+        episode_action="deliver_logistics",
         action=AccessLogEntry.Action.EDIT_PATIENT,
         detail=f"logistics order {order.pk}",
     )

@@ -36,3 +36,79 @@ def can_transition(current: str, target: str) -> bool:
 
 def allowed_targets(current: str) -> frozenset[str]:
     return TRANSITIONS.get(current, frozenset())
+
+
+# What each state offers, by the policy's action names (hemma.patients.policy.EPISODE_ACTIONS).
+# Who may do it is the policy's question; the episode page shows an action when both agree:
+# offered = allowed_actions(...) & ACTIONS_BY_STATE[state]. Tasks are not part of the flow:
+# a unit completes its own in any state.
+ACTIONS_BY_STATE: dict[str, frozenset[str]] = {
+    CANDIDATE: frozenset({"assess", "decide", "notice", "notice_ready", "cancel", "task_done"}),
+    ASSESSED: frozenset(
+        {"consent", "agreed", "edit_agreement", "notice", "notice_ready", "cancel", "task_done"}
+    ),
+    AGREED: frozenset(
+        {
+            "prepare",
+            "checklist",
+            "reserve_bed",
+            "edit_agreement",
+            "send_care_request",
+            "notice",
+            "notice_ready",
+            "cancel",
+            "task_done",
+        }
+    ),
+    PREPARING: frozenset(
+        {
+            "checklist",
+            "reserve_bed",
+            "send_home",
+            "edit_agreement",
+            "send_care_request",
+            "notice",
+            "notice_ready",
+            "cancel",
+            "task_done",
+        }
+    ),
+    AT_HOME: frozenset(
+        {
+            "readmit",
+            "discharge",
+            "mark_criterion",
+            "edit_agreement",
+            "send_care_request",
+            "notice",
+            "notice_ready",
+            "task_done",
+        }
+    ),
+    READMITTED: frozenset(
+        {
+            "return_home",
+            "discharge",
+            "mark_criterion",
+            "edit_agreement",
+            "send_care_request",
+            "notice",
+            "notice_ready",
+            "cancel",
+            "task_done",
+        }
+    ),
+    # After discharge a new care request can continue care at home (e.g. wound care).
+    DISCHARGED: frozenset({"send_care_request", "task_done"}),
+    CANCELLED: frozenset({"task_done"}),
+}
+
+# Parts of the episode page by state (what there is to read, not who may act).
+AT_HOME_STATES = frozenset({AT_HOME, READMITTED})  # cared for at home or in the safety bed
+MONITORED_STATES = frozenset({PREPARING, AT_HOME, READMITTED, DISCHARGED})
+WITH_LOGISTICS = frozenset(STATES) - {CANDIDATE, CANCELLED}
+
+
+def actions_offered(state: str, allowed: frozenset[str]) -> frozenset[str]:
+    """The actions the page shows: the state offers them and the policy allows them."""
+    return allowed & ACTIONS_BY_STATE.get(state, frozenset())

@@ -1,5 +1,6 @@
 """The care coordinator's (vårdkoordinator) worklist for a primary care centre: listed
-patients with many care contacts or complex illness, each with the next action."""
+patients with many care contacts or complex illness, each with the next action. Only
+patients the centre may list (patients.policy: its open or in-grace care relationship)."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -7,10 +8,11 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hemma.accounts.models import Unit
+from hemma.accounts.models import Staff, Unit
 from hemma.clinical import episode_states as states
 from hemma.episodes.models import Episode, Referral
 from hemma.patients.models import Patient
+from hemma.patients.policy import patients_visible_to
 
 from .models import DischargeCase, SipMeeting, TemporaryVisit
 from .screening import flags_for
@@ -26,9 +28,11 @@ class Row:
     next_action: str = ""
 
 
-def worklist(unit: Unit) -> list[Row]:
+def worklist(unit: Unit, staff: Staff | None) -> list[Row]:
     """A constant number of queries, however many patients are listed."""
-    listed = Patient.objects.filter(listed_unit=unit)
+    listed = Patient.objects.filter(
+        listed_unit=unit, pk__in=patients_visible_to(staff, unit).values("pk")
+    )
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     open_cases = {
         c.patient_id: c for c in DischargeCase.objects.filter(patient__in=listed, status="open")

@@ -2,28 +2,36 @@
 
 The agenda is built from the patients the two units share – listed at the primary care
 centre, in home health care's care, inpatients (an open discharge case) or in hospital
-care at home – and only those who consent to region–municipality sharing."""
+care at home – and only those who consent to region–municipality sharing and whom the
+creating unit may list. Each unit sees only the agenda rows and tasks of patients it may
+list now (patients.policy), so a revoked consent or an ended relationship hides a row."""
 
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Membership, Staff, Unit
+from hemma.audit.models import AccessLogEntry
 from hemma.clinical import episode_states as states
 from hemma.episodes.models import Episode
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
+from hemma.patients.policy import CARE_ROLES, decide_unit_access, patients_visible_to
+from hemma.patients.selectors import deny
 
 from .models import CoordinationMeeting, DischargeCase, MeetingItem, Task
 
 AT_HOME_STATES = (states.PREPARING, states.AT_HOME, states.READMITTED)
 
 
-def shared_patients(primary_care: Unit, home_health: Unit) -> list[tuple[Patient, str]]:
-    """(patient, why on the agenda) for the consented patients the two units share."""
+def shared_patients(
+    primary_care: Unit, home_health: Unit, visible: QuerySet | None = None
+) -> list[tuple[Patient, str]]:
+    """(patient, why on the agenda) for the consented patients the two units share, among
+    `visible` (the patients the creating unit may list)."""
     consented = SharingConsent.objects.filter(revoked_at__isnull=True).values("patient_id")
     in_home_health = CareRelationship.objects.filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=timezone.now()), unit=home_health
@@ -31,6 +39,8 @@ def shared_patients(primary_care: Unit, home_health: Unit) -> list[tuple[Patient
     patients = Patient.objects.filter(listed_unit=primary_care, pk__in=consented).filter(
         pk__in=in_home_health
     )
+    if visible is not None:
+        patients = patients.filter(pk__in=visible.values("pk"))
     inpatients = set(
         DischargeCase.objects.filter(status="open", patient__in=patients).values_list(
             "patient_id", flat=True
@@ -80,7 +90,9 @@ def meeting_create(
             MeetingItem.objects.bulk_create(
                 [
                     MeetingItem(meeting=meeting, patient=patient, reason=str(reason))
-                    for patient, reason in shared_patients(primary_care, home_health)
+                    for patient, reason in shared_patients(
+                        primary_care, home_health, patients_visible_to(staff, unit)
+                    )
                 ]
             )
     except IntegrityError:
@@ -164,10 +176,69 @@ def meeting_close(
     return meeting
 
 
-def tasks_for_unit(unit: Unit):
-    """The unit's open tasks, overdue first (then by due date)."""
+def visible_tasks(tasks: QuerySet, staff: Staff | None, unit: Unit) -> QuerySet:
+    """Tasks about patients the unit may list now (or about no patient at all)."""
+    visible = patients_visible_to(staff, unit)
+    return tasks.filter(
+        Q(patient__in=visible)
+        | Q(patient__isnull=True, episode__patient__in=visible)
+        | Q(patient__isnull=True, episode__isnull=True)
+    )
+
+
+def tasks_for_unit(unit: Unit, staff: Staff | None):
+    """The unit's open tasks of patients it may list, overdue first (then by due date)."""
     return (
-        Task.objects.filter(owner_unit=unit, status=Task.Status.OPEN)
-        .select_related("patient", "owner__user")
+        visible_tasks(Task.objects.filter(owner_unit=unit, status=Task.Status.OPEN), staff, unit)
+        .select_related("patient", "episode__patient", "owner__user")
         .order_by("due_on", "id")
+    )
+
+
+def get_task_for_user(*, staff: Staff, unit: Unit, task_id: int) -> Task:
+    """A task of the acting unit about a patient the unit may see now (or about no patient);
+    anything else – an unknown id too – is a 404 with a denied entry naming the task."""
+    task = Task.objects.select_related("patient", "episode__patient").filter(pk=task_id).first()
+    patient = (
+        (task.patient or (task.episode.patient if task.episode_id else None)) if task else None
+    )
+    allowed = (
+        task is not None
+        and task.owner_unit_id == unit.pk
+        and Membership.objects.filter(staff=staff, unit=unit, role__in=CARE_ROLES).exists()
+        and (patient is None or decide_unit_access(staff=staff, unit=unit, patient=patient).granted)
+    )
+    if not allowed:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"task id={task_id}",
+            patient=patient,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
+    return task
+
+
+def meetings_for_unit(unit: Unit) -> QuerySet:
+    """The meetings the unit takes part in (dates and units only: no patient is shown)."""
+    return (
+        CoordinationMeeting.objects.filter(
+            Q(primary_care=unit) | Q(home_health=unit) | Q(guests=unit)
+        )
+        .distinct()
+        .select_related("primary_care", "home_health")
+    )
+
+
+def meeting_for_unit(staff: Staff, unit: Unit, meeting_id: int) -> CoordinationMeeting | None:
+    """A meeting the acting unit (of which the user is a member) takes part in."""
+    if not Membership.objects.filter(staff=staff, unit=unit, role__in=CARE_ROLES).exists():
+        return None
+    return meetings_for_unit(unit).filter(pk=meeting_id).first()
+
+
+def visible_items(meeting: CoordinationMeeting, staff: Staff | None, unit: Unit) -> QuerySet:
+    """The agenda rows of patients the unit may list now."""
+    return meeting.items.filter(patient__in=patients_visible_to(staff, unit)).select_related(
+        "patient"
     )

@@ -1,15 +1,18 @@
-"""Reads of discharge cases: only the ward and the receiving units see a case, every
-opening is access-logged; deadlines from hemma.clinical.discharge_law."""
+"""Reads of discharge cases (lag 2017:612): the ward and the receiving units see a case, and
+only while that unit may see the patient (patients.policy: its own open or in-grace care
+relationship, and for a municipal unit the patient's consent to sharing) – so every list,
+counter and page follows the record and a revoked consent hides the case at once. Every
+opening is access-logged, every refusal (an unknown id too) writes a denied entry naming
+the case; deadlines from hemma.clinical.discharge_law."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q
-from django.http import Http404
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from hemma.accounts.models import Staff, Unit
+from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.clinical.discharge_law import (
@@ -18,8 +21,20 @@ from hemma.clinical.discharge_law import (
     payment_days,
     sip_call_deadline,
 )
+from hemma.patients.policy import (
+    CARE_ROLES,
+    AccessDecision,
+    decide_unit_access,
+    patients_visible_to,
+)
+from hemma.patients.selectors import deny
 
 from .models import CaseMessage, DischargeCase, MessageReceipt, PaymentAgreement
+
+HOME_CARE = Unit.Kind.HOME_CARE
+WARD_ACTIONS = frozenset({"estimate", "discharge"})
+PHYSICIAN_ACTIONS = frozenset({"ready", "withdraw"})  # the ward's physician
+SIP_ACTIONS = frozenset({"consent", "sip"})
 
 
 @dataclass(frozen=True)
@@ -78,10 +93,15 @@ def clock(
     )
 
 
-def ward_cases(ward: Unit):
-    """The discharge coordinator's list: open cases with messages and receipts prefetched."""
+def ward_cases(ward: Unit, staff: Staff | None):
+    """The discharge coordinator's list: open cases of patients the ward may list, with
+    messages and receipts prefetched."""
     return (
-        DischargeCase.objects.filter(ward=ward, status=DischargeCase.Status.OPEN)
+        DischargeCase.objects.filter(
+            ward=ward,
+            status=DischargeCase.Status.OPEN,
+            patient__in=patients_visible_to(staff, ward),
+        )
         .select_related("patient", "ward", "fixed_contact__user")
         .prefetch_related(
             "receivers",
@@ -96,22 +116,37 @@ def ward_cases(ward: Unit):
     )
 
 
-def inbox(unit: Unit):
-    """Messages to the unit, unread first."""
+def _receipts(staff: Staff | None, unit: Unit) -> QuerySet:
+    return MessageReceipt.objects.filter(
+        unit=unit, message__case__patient__in=patients_visible_to(staff, unit)
+    )
+
+
+def inbox(unit: Unit, staff: Staff | None):
+    """Messages to the unit about patients it may list, unread first."""
     return (
-        MessageReceipt.objects.filter(unit=unit)
+        _receipts(staff, unit)
         .select_related("message__case__patient", "message__from_unit", "message__sent_by__user")
         .order_by(F("read_at").asc(nulls_first=True), "-message__sent_at")
     )
 
 
-def unread_count(unit: Unit) -> int:
-    return MessageReceipt.objects.filter(unit=unit, read_at__isnull=True).count()
+def unread_receipts(staff: Staff | None, unit: Unit) -> QuerySet:
+    """Unread messages (the menu badge): a hidden patient is not counted."""
+    return _receipts(staff, unit).filter(read_at__isnull=True)
 
 
-def cases_for_unit(unit: Unit):
+def unread_count(unit: Unit, staff: Staff | None) -> int:
+    return unread_receipts(staff, unit).count()
+
+
+def cases_for_unit(unit: Unit, staff: Staff | None):
     return (
-        DischargeCase.objects.filter(receivers=unit, status=DischargeCase.Status.OPEN)
+        DischargeCase.objects.filter(
+            receivers=unit,
+            status=DischargeCase.Status.OPEN,
+            patient__in=patients_visible_to(staff, unit),
+        )
         .select_related("patient", "ward", "fixed_contact__user")
         .prefetch_related("receivers", "messages")
         .annotate(
@@ -124,27 +159,92 @@ def cases_for_unit(unit: Unit):
     )
 
 
-def get_case_for_user(*, staff: Staff, unit: Unit, case_id: int, action=None) -> DischargeCase:
+@dataclass(frozen=True)
+class CaseAccess:
+    case: DischargeCase
+    decision: AccessDecision
+    membership: Membership
+    is_ward: bool
+
+    @property
+    def sees_sip(self) -> bool:
+        """The SIP (its meetings and plan) is health and care planning the parties draw up
+        together; a home-care unit (SoL) sees only what its own notice says. The model
+        records SIP participants as free text only, so no unit can be proved a participant
+        and home care is never shown the SIP."""
+        return self.decision.health_record and self.membership.unit.kind != HOME_CARE
+
+    def allowed(self, staff: Staff) -> frozenset[str]:
+        """The case actions this unit and person may take (templates show exactly these;
+        the state is the service's to check)."""
+        case = self.case
+        actions = set()
+        if self.is_ward:
+            actions |= WARD_ACTIONS
+            if staff.profession == Staff.Profession.PHYSICIAN:
+                actions |= PHYSICIAN_ACTIONS
+        if (
+            self.membership.unit_id == case.patient.listed_unit_id
+            and self.membership.role == Membership.Role.MANAGER
+        ):
+            actions.add("contact")
+        if self.sees_sip:
+            actions.add("consent")
+            if case.fixed_contact_id == staff.pk:
+                actions.add("sip")
+        actions.add("acknowledge")
+        return frozenset(actions)
+
+
+def get_case_for_user(
+    *, staff: Staff, unit: Unit, case_id: int, action=None, what: str = ""
+) -> CaseAccess:
+    """The ward and the receiving units, while they may see the patient, read the case;
+    anyone else (and any unknown id) gets a 404 and a denied entry naming the case."""
+    action = action or AccessLogEntry.Action.VIEW_PATIENT
+    what = what or f"discharge case id={case_id}"
     case = (
         DischargeCase.objects.select_related("patient__listed_unit", "ward__organisation")
         .filter(pk=case_id)
         .first()
     )
-    member = staff.memberships.filter(unit=unit).exists()
-    allowed = (
-        case is not None
-        and member
-        and (unit.pk == case.ward_id or case.receivers.filter(pk=unit.pk).exists())
+    if case is None:
+        deny(staff=staff, acting_unit=unit, what=what, action=action)
+    membership = (
+        Membership.objects.select_related("unit")
+        .filter(staff=staff, unit=unit, role__in=CARE_ROLES)
+        .first()
     )
+    on_case = unit.pk == case.ward_id or case.receivers.filter(pk=unit.pk).exists()
+    decision = (
+        decide_unit_access(staff=staff, unit=unit, patient=case.patient)
+        if membership is not None and on_case
+        else None
+    )
+    if decision is None or not decision.granted:
+        deny(staff=staff, acting_unit=unit, what=what, patient=case.patient, action=action)
     access_log_record(
         staff=staff,
-        unit=unit,
-        patient=case.patient if case else None,
-        action=action or AccessLogEntry.Action.VIEW_PATIENT,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED if allowed else AccessLogEntry.Outcome.DENIED,
-        detail=f"discharge case id={case_id}",
+        unit=decision.unit,
+        patient=case.patient,
+        action=action,
+        purpose=decision.purpose,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail=what,
     )
-    if not allowed:
-        raise Http404("No case")
-    return case
+    return CaseAccess(case, decision, membership, is_ward=unit.pk == case.ward_id)
+
+
+def get_sip_case_for_user(*, staff: Staff, unit: Unit, case_id: int, action=None) -> CaseAccess:
+    """The SIP plan page and its print: the case's units that see the SIP (not home care)."""
+    what = f"SIP plan, discharge case id={case_id}"
+    access = get_case_for_user(staff=staff, unit=unit, case_id=case_id, action=action, what=what)
+    if not access.sees_sip:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"{what} (home care)",
+            patient=access.case.patient,
+            action=action or AccessLogEntry.Action.VIEW_PATIENT,
+        )
+    return access

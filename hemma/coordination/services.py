@@ -220,10 +220,18 @@ def _require_case_unit(staff: Staff, unit: Unit, case: DischargeCase) -> None:
         raise NotAllowed(_("Din enhet är inte med i ärendet."))
 
 
+def _require_sip_unit(staff: Staff, unit: Unit, case: DischargeCase) -> None:
+    """The SIP is drawn up by the case's health-care units; home care (SoL) is no SIP party
+    in Hemma (the model records SIP participants as free text only)."""
+    _require_case_unit(staff, unit, case)
+    if unit.kind == Unit.Kind.HOME_CARE:
+        raise NotAllowed(_("Hemtjänsten ser inte SIP-planen."))
+
+
 def sip_consent_record(*, staff: Staff, unit: Unit, case: DischargeCase) -> DischargeCase:
     with transaction.atomic():
         case = _locked(case)
-        _require_case_unit(staff, unit, case)
+        _require_sip_unit(staff, unit, case)
         if case.sip_consent_at is None:
             case.sip_consent_at = timezone.now()
             _bump(case, "sip_consent_at")
@@ -246,7 +254,7 @@ def sip_call(
         case = _locked(case)
         if case.fixed_contact_id != staff.pk:
             raise NotAllowed(_("SIP kallas av patientens fasta vårdkontakt."))
-        _require_case_unit(staff, unit, case)
+        _require_sip_unit(staff, unit, case)
         if case.sip_consent_at is None:
             raise NotAllowed(_("SIP kräver patientens samtycke. Registrera samtycket först."))
         if not participants.strip():
@@ -329,7 +337,7 @@ def sip_plan_save(
         raise HemmaError(_("Ange behov, mål och vem som gör vad."))
     with transaction.atomic():
         case = _locked(case)
-        _require_case_unit(staff, unit, case)
+        _require_sip_unit(staff, unit, case)
         if case.sip_consent_at is None:
             raise NotAllowed(_("SIP kräver patientens samtycke. Registrera samtycket först."))
         latest = case.sip_plans.order_by("-number").first()

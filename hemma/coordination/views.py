@@ -2,57 +2,65 @@
 one page per case with its messages, receipts, deadlines and actions."""
 
 from django.contrib import messages
-from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hemma.accounts.models import Membership, Unit
+from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
 from hemma.errors import HemmaError
-from hemma.patients.selectors import get_patient_for_user
+from hemma.patients.policy import decide_unit_access
+from hemma.patients.selectors import deny, get_patient_for_user
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import care_coordinator, directory, forms, meetings, screening, selectors, services
-from .models import CoordinationMeeting, DirectoryEntry, MeetingItem, MessageReceipt, Task
+from .models import DirectoryEntry, MeetingItem, MessageReceipt, Task
+
+
+def _task_patients(tasks) -> list:
+    return [t.patient or t.episode.patient for t in tasks if t.patient_id or t.episode_id]
 
 
 @staff_required
 def worklist(request):
-    unit = request.hemma.unit
-    log_list(request, "coordination worklist")
+    """Only patients the unit may list (policy.patients_visible_to); each one shown is
+    logged."""
+    staff, unit = request.hemma.staff, request.hemma.unit
     now = timezone.now()
+    tasks = list(meetings.tasks_for_unit(unit, staff)[:100])
     if unit.kind == Unit.Kind.WARD:
-        cases = list(selectors.ward_cases(unit))
+        cases = list(selectors.ward_cases(unit, staff))
         agreements = selectors.payment_agreements()
         rows = [(case, selectors.clock(case, now, agreements)) for case in cases]
+        log_list(
+            request, "coordination worklist", [c.patient for c in cases] + _task_patients(tasks)
+        )
         return render(
             request,
             "coordination/ward.html",
-            {
-                "rows": rows,
-                "now": now,
-                "today": timezone.localdate(),
-                "tasks": meetings.tasks_for_unit(unit)[:100],
-            },
+            {"rows": rows, "now": now, "today": timezone.localdate(), "tasks": tasks},
         )
-    cases = list(selectors.cases_for_unit(unit))
+    cases = list(selectors.cases_for_unit(unit, staff))
     agreements = selectors.payment_agreements()
+    receipts = list(selectors.inbox(unit, staff)[:100])
     coordinator_rows = (
-        care_coordinator.worklist(unit) if unit.kind == Unit.Kind.PRIMARY_CARE else None
+        care_coordinator.worklist(unit, staff) if unit.kind == Unit.Kind.PRIMARY_CARE else None
     )
+    shown = [c.patient for c in cases] + [r.message.case.patient for r in receipts]
+    shown += [row.patient for row in coordinator_rows or []] + _task_patients(tasks)
+    log_list(request, "coordination worklist", shown)
     return render(
         request,
         "coordination/inbox.html",
         {
-            "receipts": selectors.inbox(unit)[:100],
+            "receipts": receipts,
             "cases": [(case, selectors.clock(case, now, agreements)) for case in cases],
             "now": now,
-            "tasks": meetings.tasks_for_unit(unit)[:100],
+            "tasks": tasks,
             "today": timezone.localdate(),
             "coordinator_rows": coordinator_rows,
         },
@@ -62,12 +70,9 @@ def worklist(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def open_case(request, patient_id):
-    patient = get_patient_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
-        patient_id=patient_id,
-        detail="admission notice form",
-    ).patient
+    patient = _health_record_patient(
+        request, patient_id, AccessLogEntry.Action.VIEW_PATIENT, "admission notice form"
+    )
     form = forms.CaseOpenForm(
         request.POST if request.method == "POST" else None,
         initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)},
@@ -96,9 +101,9 @@ def open_case(request, patient_id):
 @staff_required
 def case(request, case_id):
     unit = request.hemma.unit
-    case = selectors.get_case_for_user(staff=request.hemma.staff, unit=unit, case_id=case_id)
+    access = selectors.get_case_for_user(staff=request.hemma.staff, unit=unit, case_id=case_id)
+    case = access.case
     services.receipt_read(staff=request.hemma.staff, unit=unit, case=case)
-    membership = Membership.objects.filter(staff=request.hemma.staff, unit=unit).first()
     timeline = case.messages.select_related("sent_by__user", "from_unit").prefetch_related(
         "receipts__unit"
     )
@@ -111,17 +116,14 @@ def case(request, case_id):
             "timeline": timeline,
             "clock": selectors.clock(case),
             "receivers": case.receivers.all(),
-            "sip_meetings": case.sip_meetings.all(),
+            # The SIP is not home care's (SoL): neither its meetings nor its plan.
+            "sees_sip": access.sees_sip,
+            "sip_meetings": case.sip_meetings.all() if access.sees_sip else [],
             "my_receipts": {
                 r.message_id: r
                 for r in MessageReceipt.objects.filter(message__case=case, unit=unit)
             },
-            "is_ward": unit.pk == case.ward_id,
-            "is_physician": request.hemma.staff.profession == "physician",
-            "is_listed_manager": unit.pk == case.patient.listed_unit_id
-            and membership is not None
-            and membership.role == Membership.Role.MANAGER,
-            "is_fixed_contact": case.fixed_contact_id == request.hemma.staff.pk,
+            "allowed": access.allowed(request.hemma.staff),
             "estimate_form": forms.EstimateForm(
                 initial={
                     "estimated_discharge": case.estimated_discharge,
@@ -181,18 +183,39 @@ def _receipt_of(case, receipt_id):
     return receipt
 
 
+def _deny_case_action(request, case_id, action, patient=None):
+    deny(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        what=f"discharge case id={case_id}: {action[:50]}",
+        patient=patient,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+    )
+
+
 @staff_required
 @require_POST
 def act(request, case_id, action):
     if action not in ACTIONS and action != "contact":
-        raise Http404("No such action")
+        _deny_case_action(request, case_id, action)
     unit = request.hemma.unit
-    case = selectors.get_case_for_user(
+    access = selectors.get_case_for_user(
         staff=request.hemma.staff,
         unit=unit,
         case_id=case_id,
         action=AccessLogEntry.Action.EDIT_PATIENT,
     )
+    case = access.case
+    refused = action not in access.allowed(request.hemma.staff)
+    if action == "acknowledge":  # only the unit's own receipt
+        refused = (
+            refused
+            or not MessageReceipt.objects.filter(
+                pk=_int_or_none(request.POST.get("receipt")), message__case=case, unit=unit
+            ).exists()
+        )
+    if refused:
+        _deny_case_action(request, case.pk, action, case.patient)
     if action == "contact":
         form = forms.FixedContactForm(request.POST, unit=unit)
         perform = lambda r, c, d: services.fixed_contact_appoint(  # noqa: E731
@@ -205,16 +228,41 @@ def act(request, case_id, action):
     return redirect("coordination:case", case_id=case.pk)
 
 
+def _health_record_patient(request, patient_id, action, detail):
+    """A patient whose health record the acting unit reads (HSL): admission notices and
+    frailty screenings are health care, not home care's (SoL)."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    if unit.kind == Unit.Kind.HOME_CARE:
+        deny(
+            staff=staff, acting_unit=unit, what=f"{detail} {patient_id} (home care)", action=action
+        )
+    access = get_patient_for_user(
+        staff=staff, acting_unit=unit, patient_id=patient_id, action=action, detail=detail
+    )
+    if not access.decision.health_record:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"{detail} (home care)",
+            patient=access.patient,
+            action=action,
+        )
+    return access.patient
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 @staff_required
 @require_POST
 def frailty(request, patient_id):
-    patient = get_patient_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
-        patient_id=patient_id,
-        action=AccessLogEntry.Action.EDIT_PATIENT,
-        detail="frailty screening",
-    ).patient
+    patient = _health_record_patient(
+        request, patient_id, AccessLogEntry.Action.EDIT_PATIENT, "frailty screening"
+    )
     run_form_action(
         request,
         forms.FrailtyForm(request.POST),
@@ -252,46 +300,53 @@ def meetings_view(request):
         "coordination/meetings.html",
         {
             "form": form,
-            "meetings": CoordinationMeeting.objects.filter(
-                Q(primary_care=unit) | Q(home_health=unit) | Q(guests=unit)
-            )
-            .distinct()
-            .select_related("primary_care", "home_health")[:50],
+            "meetings": meetings.meetings_for_unit(unit)[:50],
         },
     )
 
 
-def _meeting_for(request, meeting_id):
-    unit = request.hemma.unit
-    meeting = (
-        CoordinationMeeting.objects.filter(pk=meeting_id)
-        .filter(Q(primary_care=unit) | Q(home_health=unit) | Q(guests=unit))
-        .distinct()
-        .select_related("primary_care", "home_health")
-        .first()
-    )
+def _meeting_for(request, meeting_id, action=AccessLogEntry.Action.VIEW_PATIENT):
+    """A participating unit's meeting; any other (or unknown) id is a 404 with a denied
+    entry naming the meeting."""
+    meeting = meetings.meeting_for_unit(request.hemma.staff, request.hemma.unit, meeting_id)
     if meeting is None:
-        raise Http404("No meeting")
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"coordination meeting id={meeting_id}",
+            action=action,
+        )
     return meeting
 
 
+def _item_for(request, meeting):
+    """An agenda row of a patient the unit may see now; otherwise a 404 and a denied entry."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    item_id = _int_or_none(request.POST.get("item"))
+    item = MeetingItem.objects.select_related("patient").filter(pk=item_id, meeting=meeting).first()
+    if item is None or not decide_unit_access(staff=staff, unit=unit, patient=item.patient).granted:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"coordination meeting id={meeting.pk} item id={item_id}",
+            patient=item.patient if item else None,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
+    return item
+
+
 @staff_required
+@require_GET
 def meeting(request, meeting_id):
     meeting = _meeting_for(request, meeting_id)
-    items = list(meeting.items.select_related("patient"))
-    for item in items:  # each patient on the agenda is a logged read of shared data
-        access_log_record(
-            staff=request.hemma.staff,
-            unit=request.hemma.unit,
-            patient=item.patient,
-            action=AccessLogEntry.Action.VIEW_PATIENT,
-            purpose=AccessLogEntry.Purpose.CARE,
-            outcome=AccessLogEntry.Outcome.GRANTED,
-            detail=f"coordination meeting {meeting.pk}",
-        )
-    tasks = Task.objects.filter(source=f"meeting:{meeting.pk}").select_related(
-        "owner_unit", "patient"
-    )
+    staff, unit = request.hemma.staff, request.hemma.unit
+    # Only the agenda rows of patients the unit may list now; each one is logged.
+    items = list(meetings.visible_items(meeting, staff, unit))
+    log_list(request, f"coordination meeting {meeting.pk}", [item.patient for item in items])
+    tasks = meetings.visible_tasks(
+        Task.objects.filter(source=f"meeting:{meeting.pk}"), staff, unit
+    ).select_related("owner_unit", "patient")
+    task_form = forms.TaskForm(meeting=meeting)
     return render(
         request,
         "coordination/meeting.html",
@@ -299,7 +354,9 @@ def meeting(request, meeting_id):
             "meeting": meeting,
             "items": items,
             "tasks": tasks,
-            "task_form": forms.TaskForm(meeting=meeting),
+            "task_form": task_form,
+            # The owner units once, not one query (and a count) per agenda row.
+            "owner_choices": list(task_form.fields["owner_unit"].choices),
         },
     )
 
@@ -307,11 +364,11 @@ def meeting(request, meeting_id):
 @staff_required
 @require_POST
 def meeting_act(request, meeting_id, action):
-    meeting = _meeting_for(request, meeting_id)
+    meeting = _meeting_for(request, meeting_id, AccessLogEntry.Action.EDIT_PATIENT)
     staff, unit = request.hemma.staff, request.hemma.unit
     try:
         if action == "note":
-            item = get_object_or_404(MeetingItem, pk=request.POST.get("item"), meeting=meeting)
+            item = _item_for(request, meeting)
             meetings.item_note(
                 staff=staff, unit=unit, item=item, notes=request.POST.get("notes", "")
             )
@@ -319,22 +376,31 @@ def meeting_act(request, meeting_id, action):
             form = forms.TaskForm(request.POST, meeting=meeting)
             if not form.is_valid():
                 raise HemmaError(_("Kontrollera uppgiften: titel, ansvarig enhet och datum."))
-            item = get_object_or_404(MeetingItem, pk=request.POST.get("item"), meeting=meeting)
-            meetings.task_add(
-                staff=staff,
-                unit=unit,
-                meeting=meeting,
-                patient=item.patient,
-                source=f"meeting:{meeting.pk}",
-                **form.cleaned_data,
-            )
+            item = _item_for(request, meeting)
+            done = reverse("coordination:meeting", args=[meeting.pk])
+            with submit_once(request, result_url=done):  # a double click adds one task
+                meetings.task_add(
+                    staff=staff,
+                    unit=unit,
+                    meeting=meeting,
+                    patient=item.patient,
+                    source=f"meeting:{meeting.pk}",
+                    **form.cleaned_data,
+                )
         elif action == "close":
             meetings.meeting_close(
                 staff=staff, unit=unit, meeting=meeting, minutes=request.POST.get("minutes", "")
             )
         else:
-            raise Http404("No such action")
+            deny(
+                staff=staff,
+                acting_unit=unit,
+                what=f"coordination meeting id={meeting.pk}: {action[:50]}",
+                action=AccessLogEntry.Action.EDIT_PATIENT,
+            )
         messages.success(request, _("Sparat."))
+    except AlreadySubmitted as repeat:
+        return already_saved(request, repeat, reverse("coordination:meeting", args=[meeting.pk]))
     except HemmaError as error:
         messages.error(request, error.message)
     return redirect("coordination:meeting", meeting_id=meeting.pk)
@@ -343,7 +409,9 @@ def meeting_act(request, meeting_id, action):
 @staff_required
 @require_POST
 def task_done(request, task_id):
-    task = get_object_or_404(Task, pk=task_id, owner_unit=request.hemma.unit)
+    task = meetings.get_task_for_user(
+        staff=request.hemma.staff, unit=request.hemma.unit, task_id=task_id
+    )
     try:
         meetings.task_done(staff=request.hemma.staff, unit=request.hemma.unit, task=task)
         messages.success(request, _("Uppgiften är klar."))
@@ -453,14 +521,15 @@ def temporary_visit(request):
 @require_http_methods(["GET", "POST"])
 def sip_plan(request, case_id):
     unit = request.hemma.unit
-    case = selectors.get_case_for_user(
+    # The SIP plan and its print follow the case and the patient's record; not home care's.
+    case = selectors.get_sip_case_for_user(
         staff=request.hemma.staff,
         unit=unit,
         case_id=case_id,
         action=AccessLogEntry.Action.EDIT_PATIENT
         if request.method == "POST"
         else AccessLogEntry.Action.VIEW_PATIENT,
-    )
+    ).case
     plans = list(case.sip_plans.select_related("created_by__user"))
     latest = plans[0] if plans else None
     if request.method == "POST":

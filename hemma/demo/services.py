@@ -273,7 +273,7 @@ def _monitoring(patients: dict, units: dict, nurse: Staff, physician: Staff) -> 
     lisa = Episode.objects.filter(patient=patients["193805089145"], state="at_home").first()
     if lisa is None:
         return
-    monitoring.monitoring_plan_set(staff=nurse, unit=ward, episode=lisa, interval_hours=8)
+    monitoring.monitoring_plan_set(staff=physician, unit=ward, episode=lisa, interval_hours=8)
     if not PersonalThreshold.objects.filter(patient=lisa.patient, ended_at=None).exists():
         monitoring.threshold_set(
             staff=physician,

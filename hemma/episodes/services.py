@@ -23,6 +23,7 @@ from hemma.clinical import episode_states as states
 from hemma.coordination.models import Task
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient
+from hemma.patients.policy import require_action
 from hemma.patients.services import sharing_consent_record
 
 from .models import (
@@ -36,7 +37,6 @@ from .models import (
     SafetyBedReservation,
 )
 
-PHYSICIAN = Staff.Profession.PHYSICIAN
 EVENING_CALL_TIME = time(19, 0)
 
 
@@ -88,14 +88,10 @@ def _transition(*, episode: Episode, to_state: str, staff: Staff, unit: Unit, re
     _log(staff=staff, unit=unit, episode=episode, detail=f"-> {to_state}")
 
 
-def _require_ward_staff(staff: Staff, unit: Unit, episode: Episode) -> None:
-    if unit.pk != episode.ward_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
-        raise NotAllowed(_("Bara avdelningens personal kan göra detta."))
-
-
-def _require_physician(staff: Staff) -> None:
-    if staff.profession != PHYSICIAN:
-        raise NotAllowed(_("Bara en läkare kan fatta detta beslut."))
+def _require(staff: Staff, unit: Unit, action: str, episode: Episode) -> None:
+    """Every use case asks the policy first (hemma.patients.policy.EPISODE_ACTIONS): the
+    unit's role in the episode and, for a physician's decision, the profession."""
+    require_action(staff=staff, unit=unit, action=action, episode=episode)
 
 
 def _ensure_relationship(patient: Patient, unit: Unit | None, staff: Staff) -> None:
@@ -160,6 +156,7 @@ def assessment_update(
     therapist_note: str = "",
 ) -> Assessment:
     """Step 2a: nurse and PT/OT record the structured suitability assessment."""
+    _require(staff, unit, "assess", episode)
     with transaction.atomic():
         episode = _locked(episode)
         if episode.state != states.CANDIDATE:
@@ -181,7 +178,7 @@ def assessment_decide(
     *, staff: Staff, unit: Unit, episode: Episode, suitable: bool, reason: str
 ) -> Episode:
     """Step 2b: the physician's final decision. Not suitable ends the episode."""
-    _require_physician(staff)
+    _require(staff, unit, "decide", episode)
     if not reason.strip():
         raise HemmaError(_("Motivera beslutet."))
     with transaction.atomic():
@@ -227,6 +224,7 @@ def consent_record(
     shares_information: bool,
 ) -> Consent:
     """Step 3: information and consent. Without consent the flow stops there."""
+    _require(staff, unit, "consent", episode)
     with transaction.atomic():
         episode = _locked(episode)
         if episode.state != states.ASSESSED:
@@ -266,6 +264,7 @@ def _has_agreement(episode: Episode) -> bool:
 
 def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
     """Step 4 done: consent and a documented agreement exist."""
+    _require(staff, unit, "agreed", episode)
     with transaction.atomic():
         episode = _locked(episode)
         consent = Consent.objects.filter(episode=episode).first()
@@ -286,9 +285,9 @@ def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episod
 def episode_start_preparing(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
     """Step 5: the care request is sent; logistics and the checklist follow. Omar's tier
     (expanded home care) also needs a request to home care / needs assessment."""
+    _require(staff, unit, "prepare", episode)
     with transaction.atomic():
         episode = _locked(episode)
-        _require_ward_staff(staff, unit, episode)
         live = CareRequest.objects.filter(episode=episode, status__in=CareRequest.LIVE_STATUSES)
         if not live.filter(kind=CareRequest.Kind.HOME_HEALTH).exists():
             raise NotAllowed(_("Skicka vårdbegäran till hemsjukvården först."))
@@ -320,6 +319,7 @@ def checklist_item_set(
     *, staff: Staff, unit: Unit, episode: Episode, key: str, status: str, note: str = ""
 ) -> ChecklistItem:
     """Step 7: tick an item, or mark it not applicable with a reason."""
+    _require(staff, unit, "checklist", episode)
     if status == ChecklistItem.Status.NOT_APPLICABLE and not note.strip():
         raise HemmaError(_("Ange varför punkten inte är aktuell."))
     if key == ChecklistItem.Key.SAFETY_BED and status == ChecklistItem.Status.DONE:
@@ -339,10 +339,10 @@ def checklist_item_set(
 
 def safety_bed_reserve(*, staff: Staff, unit: Unit, episode: Episode) -> SafetyBedReservation:
     """Step 8: reserve a safety place on the ward. Never overbooks, even under a race."""
+    _require(staff, unit, "reserve_bed", episode)
     try:
         with transaction.atomic():
             episode = _locked(episode)
-            _require_ward_staff(staff, unit, episode)
             if SafetyBedReservation.objects.filter(episode=episode, released_at=None).exists():
                 raise Conflict(_("Patienten har redan en reserverad trygghetsplats."))
             # Lock the ward's places so two nurses cannot take the last one at once.
@@ -368,9 +368,9 @@ def safety_bed_reserve(*, staff: Staff, unit: Unit, episode: Episode) -> SafetyB
 
 def episode_send_home(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
     """Step 8→9: the patient goes home when every checklist item is done or not applicable."""
+    _require(staff, unit, "send_home", episode)
     with transaction.atomic():
         episode = _locked(episode)
-        _require_ward_staff(staff, unit, episode)
         _require_transition(episode, states.AT_HOME)
         missing = [
             item.get_key_display()
@@ -414,6 +414,13 @@ def _evening_of(moment: datetime) -> datetime:
 
 
 def episode_task_complete(*, staff: Staff, unit: Unit, task: Task, note: str) -> Task:
+    """A unit completes a task it owns (the ward its evening call, home health care the
+    notice of a direct admission), when its role in the episode allows it."""
+    if task.episode_id is None:
+        raise NotAllowed(_("Uppgiften hör inte till ett vårdtillfälle."))
+    _require(staff, unit, "task_done", task.episode)
+    if task.owner_unit_id != unit.pk:
+        raise NotAllowed(_("Uppgiften hör till en annan enhet."))
     with transaction.atomic():
         task = (
             Task.objects.select_for_update(of=("self",))
@@ -433,6 +440,7 @@ def episode_task_complete(*, staff: Staff, unit: Unit, task: Task, note: str) ->
 
 def episode_direct_admission(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -> Episode:
     """Step 10: one action readmits the patient to the reserved safety place."""
+    _require(staff, unit, "readmit", episode)
     if not reason.strip():
         raise HemmaError(_("Ange orsaken till direktinläggningen."))
     with transaction.atomic():
@@ -474,9 +482,9 @@ def episode_direct_admission(*, staff: Staff, unit: Unit, episode: Episode, reas
 
 
 def episode_return_home(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -> Episode:
+    _require(staff, unit, "return_home", episode)
     with transaction.atomic():
         episode = _locked(episode)
-        _require_ward_staff(staff, unit, episode)
         _transition(
             episode=episode,
             to_state=states.AT_HOME,
@@ -494,7 +502,7 @@ def episode_discharge(
     *, staff: Staff, unit: Unit, episode: Episode, summary: str, referral_text: str
 ) -> Episode:
     """Step 11: the physician discharges when the criteria are met; primary care is referred."""
-    _require_physician(staff)
+    _require(staff, unit, "discharge", episode)
     if not summary.strip():
         raise HemmaError(_("Skriv en utskrivningsanteckning."))
     with transaction.atomic():
@@ -535,6 +543,7 @@ def _end_episode_relationships(episode: Episode, now: datetime) -> None:
 
 
 def episode_cancel(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -> Episode:
+    _require(staff, unit, "cancel", episode)
     if not reason.strip():
         raise HemmaError(_("Ange varför vårdtillfället avbryts."))
     with transaction.atomic():
@@ -559,8 +568,7 @@ def episode_record_notice(
     fields = {"admission": "admission_notice_at", "ready": "ready_for_discharge_at"}
     if notice not in fields:
         raise HemmaError(_("Okänt meddelande."))
-    if notice == "ready":
-        _require_physician(staff)
+    _require(staff, unit, "notice_ready" if notice == "ready" else "notice", episode)
     with transaction.atomic():
         episode = _locked(episode)
         setattr(episode, fields[notice], at)
@@ -570,16 +578,16 @@ def episode_record_notice(
 
 
 def referral_mark_read(*, staff: Staff, unit: Unit, referral: Referral) -> Referral:
+    """The receiving unit (the listing centre) confirms it has read the referral."""
+    if referral.to_unit_id != unit.pk:
+        raise NotAllowed(_("Remissen är ställd till en annan enhet."))
+    _require(staff, unit, "read_referral", referral.episode)
     with transaction.atomic():
         referral = (
             Referral.objects.select_for_update()
             .select_related("episode__patient")
             .get(pk=referral.pk)
         )
-        if referral.to_unit_id != unit.pk:
-            raise NotAllowed(_("Remissen är ställd till en annan enhet."))
-        if not Membership.objects.filter(staff=staff, unit=unit).exists():
-            raise NotAllowed(_("Du är inte medlem i enheten."))
         if referral.read_at is None:
             referral.read_at = timezone.now()
             referral.save(update_fields=["read_at"])

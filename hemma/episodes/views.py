@@ -1,27 +1,29 @@
 """Episode pages: the ward worklist, flagging, and one page per episode with its steps."""
 
-from datetime import timedelta
-
 from django.contrib import messages
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.careplans.models import AgreementVersion
 from hemma.careplans.selectors import agreement_for_episode, criteria_status, current_version
 from hemma.carerequests.models import CareRequest
 from hemma.carerequests.selectors import inbox_for_unit, requests_for_episode
 from hemma.clinical import episode_states as states
 from hemma.clinical.discharge_law import sip_call_deadline
-from hemma.clinical.recurrence import applies_on
 from hemma.coordination.models import Task
 from hemma.errors import HemmaError
-from hemma.patients.selectors import get_patient_for_user
+from hemma.patients.policy import (
+    allowed_actions,
+    health_record_patients_visible_to,
+    may_do,
+    patients_visible_to,
+)
+from hemma.patients.selectors import deny, get_patient_for_user
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
@@ -33,16 +35,28 @@ from .models import (
     SafetyBed,
     SafetyBedReservation,
 )
-from .selectors import get_episode_for_user
+from .selectors import (
+    activities_today,
+    get_episode_for_user,
+    refuse,
+    silent_patients,
+)
 
 
 @staff_required
 def worklist(request):
     """One page per unit: the ward's flow and census, home health care's requests and
-    patients at home with today's activities, primary care's referrals after discharge."""
-    unit = request.hemma.unit
+    patients at home with today's activities, primary care's referrals after discharge.
+
+    Only patients the unit may list: episodes and their activities need the health record
+    (a home-care unit lists none, a revoked consent hides the patient at once); tasks,
+    incoming requests and referrals need the patient visible to the unit. Every patient
+    shown is logged."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    visible = patients_visible_to(staff, unit)
     episodes = (
         Episode.objects.filter(Q(ward=unit) | Q(home_health_unit=unit))
+        .filter(patient__in=health_record_patients_visible_to(staff, unit))
         .exclude(state__in=states.FINAL_STATES)
         .select_related("patient")
         .prefetch_related(
@@ -57,8 +71,23 @@ def worklist(request):
     groups = {state: [] for state in states.STATES}
     for episode in episodes:
         groups[episode.state].append(episode)
-    log_list(request, "episode worklist")
+    # Every open task of the unit (flow, alerts, meetings), the most overdue first.
+    tasks = list(
+        Task.objects.filter(owner_unit=unit, status=Task.Status.OPEN)
+        .filter(
+            Q(patient__in=visible)
+            | Q(patient__isnull=True, episode__patient__in=visible)
+            | Q(patient__isnull=True, episode__isnull=True)
+        )
+        .select_related("episode__patient", "patient")
+        .order_by("due_on", "due_at", "id")[:50]
+    )
+    shown = [episode.patient for group in groups.values() for episode in group]
+    shown += [
+        task.patient or task.episode.patient for task in tasks if task.patient_id or task.episode_id
+    ]
     census = None
+    context = {"groups": groups, "now": timezone.now(), "today_date": timezone.localdate()}
     if unit.kind == Unit.Kind.WARD:
         safety = SafetyBed.objects.filter(ward=unit).count()
         used = SafetyBedReservation.objects.filter(bed__ward=unit, released_at=None).count()
@@ -69,83 +98,57 @@ def worklist(request):
             "safety_free": safety - used,
             "at_home": len(groups[states.AT_HOME]),
         }
-    context = {
-        "groups": groups,
-        "census": census,
-        "now": timezone.now(),
-        "today_date": timezone.localdate(),
-        # Every open task of the unit (flow, alerts, meetings), the most overdue first.
-        "tasks": Task.objects.filter(owner_unit=unit, status=Task.Status.OPEN)
-        .select_related("episode__patient", "patient")
-        .order_by("due_on", "due_at", "id")[:50],
-    }
-    if unit.kind == Unit.Kind.WARD:
         context["silent"] = silent_patients(groups[states.AT_HOME])
     if unit.kind in (Unit.Kind.HOME_HEALTH_CARE, Unit.Kind.HOME_CARE):
-        context["incoming"] = inbox_for_unit(unit).filter(status__in=CareRequest.OPEN_STATUSES)
+        context["incoming"] = list(
+            # The inbox shows only requests about patients visible to the unit.
+            inbox_for_unit(unit, staff).filter(status__in=CareRequest.OPEN_STATUSES)
+        )
+        shown += [care_request.episode.patient for care_request in context["incoming"]]
     if unit.kind == Unit.Kind.HOME_HEALTH_CARE:
         context["today"] = activities_today(groups[states.AT_HOME])
     if unit.kind == Unit.Kind.PRIMARY_CARE:
-        context["referrals"] = (
-            Referral.objects.filter(to_unit=unit)
+        context["referrals"] = list(
+            Referral.objects.filter(to_unit=unit, episode__patient__in=visible)
             .select_related("episode__patient", "episode__ward", "created_by__user")
             .order_by(F("read_at").asc(nulls_first=True), "-created_at")[:100]
         )
+        shown += [referral.episode.patient for referral in context["referrals"]]
+    context["census"] = census
+    context["tasks"] = tasks
+    log_list(request, "episode worklist", shown)
     return render(request, "episodes/worklist.html", context)
-
-
-def silent_patients(episodes: list[Episode]) -> list[tuple[Episode, object]]:
-    """Patients at home whose agreed measurement is overdue: (episode, last value time)."""
-    from hemma.monitoring.models import MonitoringPlan, ObservationSet
-
-    plans = {p.episode_id: p for p in MonitoringPlan.objects.filter(episode__in=episodes)}
-    latest = dict(
-        ObservationSet.objects.filter(episode__in=list(plans))
-        .values("episode_id")
-        .annotate(last=Max("measured_at"))
-        .values_list("episode_id", "last")
-    )
-    now = timezone.now()
-    silent = []
-    for episode in episodes:
-        plan = plans.get(episode.pk)
-        since = latest.get(episode.pk) or episode.at_home_since
-        if plan and since and since < now - timedelta(hours=plan.interval_hours, minutes=60):
-            silent.append((episode, since))
-    return silent
-
-
-def activities_today(episodes: list[Episode]) -> list[tuple[Episode, int, list[dict]]]:
-    """Each patient at home with the agreement's activities due today (one query)."""
-    versions = {
-        version.agreement.episode_id: version
-        for version in AgreementVersion.objects.filter(
-            agreement__episode__in=episodes, number=F("agreement__current_number")
-        ).select_related("agreement")
-    }
-    today = timezone.localdate()
-    rows = []
-    for episode in episodes:
-        day = (today - timezone.localdate(episode.at_home_since)).days + 1
-        version = versions.get(episode.pk)
-        activities = [
-            activity
-            for activity in (version.activities if version else [])
-            if applies_on(activity["when"], today, day)
-        ]
-        rows.append((episode, day, activities))
-    return rows
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def flag(request, patient_id):
-    patient = get_patient_for_user(
+    access = get_patient_for_user(
         staff=request.hemma.staff,
         acting_unit=request.hemma.unit,
         patient_id=patient_id,
         detail="flag candidate form",
-    ).patient
+    )
+    patient, unit = access.patient, request.hemma.unit
+    if not access.decision.health_record:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=unit,
+            what=f"flag candidate, patient {patient.pk}: health record",
+            patient=patient,
+        )
+    if unit.kind != Unit.Kind.WARD:
+        # Only a ward flags a candidate: it becomes the episode's owner. A crafted POST is
+        # refused (403, logged); the page itself says so.
+        if request.method == "POST":
+            refuse(
+                staff=request.hemma.staff,
+                acting_unit=unit,
+                what=f"flag candidate, patient {patient.pk}",
+                patient=patient,
+            )
+        messages.error(request, _("Kandidater flaggas av en vårdavdelning."))
+        return redirect("patients:detail", patient_id=patient.pk)
     home_health = Unit.objects.filter(
         organisation=patient.home_municipality_id, kind=Unit.Kind.HOME_HEALTH_CARE
     ).first()
@@ -178,10 +181,15 @@ def flag(request, patient_id):
 
 
 @staff_required
+@require_GET
 def detail(request, episode_id):
+    staff, unit = request.hemma.staff, request.hemma.unit
     episode = get_episode_for_user(
-        staff=request.hemma.staff, acting_unit=request.hemma.unit, episode_id=episode_id
+        staff=staff, acting_unit=unit, episode_id=episode_id, health_record=True
     ).episode
+    offered = states.actions_offered(
+        episode.state, allowed_actions(staff=staff, unit=unit, episode=episode)
+    )
     assessment = getattr(episode, "assessment", None)
     initial = {name: getattr(assessment, name) for name in assessment.CHECKS} if assessment else {}
     if assessment:
@@ -219,7 +227,7 @@ def detail(request, episode_id):
             "agreement": agreement,
             "version": current_version(agreement) if agreement else None,
             "criteria": criteria_status(agreement) if agreement else [],
-            "care_requests": requests_for_episode(episode),
+            "care_requests": requests_for_episode(episode, request.hemma.unit),
             "logistics_open": episode.logistics.exclude(status="delivered").count(),
             "sip_deadline": sip_deadline,
             "assessment_form": forms.AssessmentForm(initial=initial),
@@ -228,7 +236,13 @@ def detail(request, episode_id):
             "discharge_form": forms.DischargeForm(),
             "notice_form": forms.NoticeForm(initial={"at": timezone.localtime()}),
             "checklist_statuses": ChecklistItem.Status.choices,
-            "is_physician": request.hemma.staff.profession == "physician",
+            # What the page offers: the state offers it and the policy allows the unit.
+            "offered": offered,
+            "state_actions": states.ACTIONS_BY_STATE[episode.state],
+            "at_home_now": episode.state == states.AT_HOME,
+            "in_home_care": episode.state in states.AT_HOME_STATES,
+            "monitored": episode.state in states.MONITORED_STATES,
+            "with_logistics": episode.state in states.WITH_LOGISTICS,
         },
     )
 
@@ -292,7 +306,7 @@ ACTIONS = {
     "task_done": (
         forms.TaskForm,
         lambda r, e, d: services.episode_task_complete(
-            staff=r.hemma.staff, unit=r.hemma.unit, note=d["note"], task=_task_of(e, d["task"])
+            staff=r.hemma.staff, unit=r.hemma.unit, note=d["note"], task=d["task_object"]
         ),
     ),
     "readmit": (
@@ -328,41 +342,72 @@ ACTIONS = {
 }
 
 
-def _task_of(episode, task_id):
-    task = episode.tasks.filter(pk=task_id).first()
-    if task is None:
-        raise HemmaError(_("Uppgiften finns inte."))
-    return task
+def _perform(request, episode, action, data):
+    perform = ACTIONS[action][1]
+    if action == "task_done":
+        task = episode.tasks.select_related("episode").filter(pk=data["task"]).first()
+        if task is None:
+            raise HemmaError(_("Uppgiften finns inte."))
+        if task.owner_unit_id != request.hemma.unit.pk:
+            # A unit completes only its own tasks.
+            refuse(
+                staff=request.hemma.staff,
+                acting_unit=request.hemma.unit,
+                what=f"episode {episode.pk} task_done task {task.pk}",
+                patient=episode.patient,
+            )
+        data["task_object"] = task
+    return perform(request, episode, data)
 
 
 @staff_required
 @require_POST
 def act(request, episode_id, action):
+    """One step of the flow. The policy is asked before the service (which asks again): a
+    crafted POST for an action the unit may not do is a 403 with a denied entry naming the
+    episode and the action, and changes nothing."""
     if action not in ACTIONS:
         raise Http404("No such action")
+    staff, unit = request.hemma.staff, request.hemma.unit
     episode = get_episode_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
+        staff=staff,
+        acting_unit=unit,
         episode_id=episode_id,
         action=AccessLogEntry.Action.EDIT_PATIENT,
         detail=f"episode {episode_id} {action}",
+        do=action,
     ).episode
-    form_class, perform = ACTIONS[action]
-    form = form_class(request.POST)
-    run_form_action(request, form, lambda data: perform(request, episode, data))
+    form = ACTIONS[action][0](request.POST)
+    run_form_action(request, form, lambda data: _perform(request, episode, action, data))
     return redirect("episodes:detail", episode_id=episode.pk)
 
 
 @staff_required
 @require_POST
 def referral_read(request, referral_id):
-    """Primary care confirms it has read the referral after discharge."""
-    referral = Referral.objects.filter(pk=referral_id, to_unit=request.hemma.unit).first()
-    if referral is None:
-        raise Http404("No referral")
+    """Primary care confirms it has read the referral after discharge: only the receiving
+    unit, in its primary-care role; anyone else gets a 404 and a denied entry."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    referral = (
+        Referral.objects.select_related("episode__patient", "episode__ward")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if (
+        referral is None
+        or referral.to_unit_id != unit.pk
+        or not may_do(staff=staff, unit=unit, action="read_referral", episode=referral.episode)
+    ):
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"referral id={referral_id} read",
+            patient=referral.episode.patient if referral else None,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
     get_episode_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
+        staff=staff,
+        acting_unit=unit,
         episode_id=referral.episode_id,
         action=AccessLogEntry.Action.EDIT_PATIENT,
         detail=f"referral {referral.pk} read",

@@ -1,4 +1,11 @@
-"""Reads for monitoring. Callers have passed the episode's access policy (which logged)."""
+"""Reads for monitoring, scoped by the access policy.
+
+One episode's reads: callers have passed the episode's access policy (which logged). Lists
+(alerts, the round, the round protocol) take the staff member and the acting unit and show
+only patients whose health record the unit may list
+(`health_record_patients_visible_to`): a revoked sharing consent removes a patient from a
+municipal unit's lists at once, and a home-care unit lists none. The views log one entry
+per patient shown."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -6,11 +13,12 @@ from datetime import timedelta
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from hemma.accounts.models import Unit
+from hemma.accounts.models import Staff, Unit
 from hemma.careplans.models import AgreementVersion, DischargeCriterionCheck
 from hemma.clinical import episode_states as states
 from hemma.clinical.recurrence import applies_on
 from hemma.episodes.models import Episode
+from hemma.patients.policy import health_record_patients_visible_to
 
 from .charts import Point, trend_svg
 from .models import Alert, MonitoringPlan, ObservationSet, RoundEntry
@@ -18,18 +26,19 @@ from .models import Alert, MonitoringPlan, ObservationSet, RoundEntry
 TREND_PARAMETERS = ("pulse", "spo2", "systolic_bp", "temperature", "respiration_rate")
 
 
-def open_alerts_for_unit(unit: Unit):
+def open_alerts(staff: Staff | None, unit: Unit | None):
+    """Unresolved alerts of the episodes the unit owns (the ward the alert goes to) or
+    visits (home health care), for patients whose health record the unit may list."""
+    if unit is None:
+        return Alert.objects.none()
     return (
-        Alert.objects.filter(unit=unit)
+        Alert.objects.filter(Q(unit=unit) | Q(episode__home_health_unit=unit))
+        .filter(episode__patient__in=health_record_patients_visible_to(staff, unit))
         .exclude(status=Alert.Status.RESOLVED)
         .select_related("episode__patient", "observation", "acknowledged_by__user")
         .select_related("escalated_to__user")
         .order_by("status", "-created_at")
     )
-
-
-def open_alert_count(unit: Unit) -> int:
-    return Alert.objects.filter(unit=unit, status=Alert.Status.OPEN).count()
 
 
 def trend_points(observations, parameter: str, alert_ids: set[int]) -> list[Point]:
@@ -56,11 +65,13 @@ def trends(observations, alert_ids: set[int], labels: dict, *, mini=False) -> li
     return charts
 
 
-def round_list(ward: Unit, day, labels: dict) -> list[dict]:
-    """Every patient at home (and about to go home) of the ward, with what the round needs,
-    in a constant number of queries however many patients there are."""
+def round_list(staff: Staff | None, ward: Unit, day, labels: dict) -> list[dict]:
+    """Every patient at home (and about to go home) of the ward whose health record the
+    ward may list, with what the round needs, in a constant number of queries however many
+    patients there are."""
     episodes = list(
         Episode.objects.filter(ward=ward, state__in=[states.AT_HOME, states.PREPARING])
+        .filter(patient__in=health_record_patients_visible_to(staff, ward))
         .select_related("patient", "home_health_unit")
         .annotate(
             open_alerts=Count("alerts", filter=~Q(alerts__status=Alert.Status.RESOLVED)),
@@ -134,3 +145,14 @@ def round_list(ward: Unit, day, labels: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def round_protocol(staff: Staff | None, unit: Unit, day) -> list[RoundEntry]:
+    """The day's round decisions for the episodes the unit visits (home health care reads
+    the ward's protocol), for patients whose health record the unit may list."""
+    return list(
+        RoundEntry.objects.filter(episode__home_health_unit=unit, day=day)
+        .filter(episode__patient__in=health_record_patients_visible_to(staff, unit))
+        .select_related("episode__patient", "ward", "recorded_by__user")
+        .order_by("episode__patient__last_name", "episode__patient__first_name")
+    )

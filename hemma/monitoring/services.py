@@ -1,5 +1,10 @@
 """Monitoring: record observation sets (NEWS2, personal thresholds, alerts), act on alerts,
-escalate, enrol the patient's device, and record the digital round."""
+escalate, enrol the patient's device, and record the digital round.
+
+Every staff action asks the access policy first (`require_action` with the action's name
+in `policy.EPISODE_ACTIONS`): the ward and the visiting team record readings, act on
+alerts and enrol devices; the ward's physician sets the monitoring plan and decides at the
+round. A crafted request meets the same refusal as a hidden button."""
 
 import hashlib
 import secrets
@@ -20,6 +25,7 @@ from hemma.episodes.models import Episode, EpisodeTransition
 from hemma.episodes.services import _log, episode_direct_admission
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import Patient
+from hemma.patients.policy import require_action
 
 from .models import (
     Alert,
@@ -181,11 +187,16 @@ def observation_record(
     measured_at: datetime | None = None,
     method: str = ObservationSet.Method.DEVICE,
     recorded_by: Staff | None = None,
+    unit: Unit | None = None,
     note: str = "",
     feeling: str = "",
 ) -> Recorded:
     """Store one set of vitals with its NEWS2; alert the ward when a threshold is crossed.
-    Idempotent: the same client_id for the same episode is stored once."""
+    Idempotent: the same client_id for the same episode is stored once. A reading entered
+    by staff (`recorded_by`, acting for `unit`) needs the policy's `record_reading`; the
+    patient's own device is tied to its episode by its token."""
+    if recorded_by is not None:
+        require_action(staff=recorded_by, unit=unit, action="record_reading", episode=episode)
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 100:
         raise HemmaError(_("Mätningen saknar ett giltigt id."))
@@ -227,6 +238,8 @@ def observation_record(
         # A concurrent retry of the same reading won: return what it stored.
         existing = ObservationSet.objects.get(episode=episode, client_id=client_id)
         return Recorded(existing, existing.alerts.first(), created=False)
+    if recorded_by is not None:
+        _log(staff=recorded_by, unit=unit, episode=episode, detail=f"reading {observation.pk}")
     return Recorded(observation, alert, created=True)
 
 
@@ -264,17 +277,12 @@ def _alert_for(episode, observation, result: News2Result, values: dict) -> Alert
     )
 
 
-def _require_ward_member(staff: Staff, unit: Unit, alert: Alert) -> None:
-    if unit.pk != alert.unit_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
-        raise NotAllowed(_("Larmet hör till en annan enhet."))
-
-
 def alert_acknowledge(*, staff: Staff, unit: Unit, alert: Alert) -> Alert:
     with transaction.atomic():
         alert = (
             Alert.objects.select_for_update().select_related("episode__patient").get(pk=alert.pk)
         )
-        _require_ward_member(staff, unit, alert)
+        require_action(staff=staff, unit=unit, action="acknowledge_alert", episode=alert.episode)
         if alert.status != Alert.Status.OPEN:
             raise Conflict(_("Larmet är redan kvitterat."))
         alert.status = Alert.Status.ACKNOWLEDGED
@@ -292,7 +300,10 @@ def alert_resolve(*, staff: Staff, unit: Unit, alert: Alert, action: str, note: 
         alert = (
             Alert.objects.select_for_update().select_related("episode__patient").get(pk=alert.pk)
         )
-        _require_ward_member(staff, unit, alert)
+        require_action(staff=staff, unit=unit, action="acknowledge_alert", episode=alert.episode)
+        if action == Alert.Action.DIRECT_ADMISSION:
+            # Readmission is the ward's step, whoever handles the alert.
+            require_action(staff=staff, unit=unit, action="readmit", episode=alert.episode)
         if alert.status == Alert.Status.RESOLVED:
             raise Conflict(_("Larmet är redan åtgärdat."))
         if action == Alert.Action.DIRECT_ADMISSION:
@@ -409,10 +420,9 @@ def last_measured_at(episode: Episode) -> datetime | None:
 
 
 def monitoring_plan_set(*, staff: Staff, unit: Unit, episode: Episode, interval_hours: int):
+    require_action(staff=staff, unit=unit, action="set_monitoring_plan", episode=episode)
     if not 1 <= interval_hours <= 72:
         raise HemmaError(_("Ange ett intervall mellan 1 och 72 timmar."))
-    if unit.pk not in (episode.ward_id, episode.home_health_unit_id):
-        raise NotAllowed(_("Bara avdelningen och hemsjukvården ändrar mätplanen."))
     plan, _created = MonitoringPlan.objects.update_or_create(
         episode=episode, defaults={"interval_hours": interval_hours, "set_by": staff}
     )
@@ -428,6 +438,7 @@ def _require_physician(staff: Staff) -> None:
 def spo2_scale_set(*, staff: Staff, unit: Unit, episode: Episode, scale: int, reason: str):
     """Scale 2 only for confirmed hypercapnic respiratory failure: a physician's decision."""
     _require_physician(staff)
+    require_action(staff=staff, unit=unit, action="set_monitoring_plan", episode=episode)
     if scale not in (1, 2):
         raise HemmaError(_("Välj skala 1 eller 2."))
     if not reason.strip():
@@ -450,6 +461,7 @@ def threshold_set(
     reason: str,
 ) -> PersonalThreshold:
     _require_physician(staff)
+    require_action(staff=staff, unit=unit, action="set_monitoring_plan", episode=episode)
     if parameter not in PersonalThreshold.Parameter.values:
         raise HemmaError(_("Okänd parameter."))
     if low is None and high is None:
@@ -529,9 +541,9 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or
 
 
 def enrolment_issue(*, staff: Staff, unit: Unit, episode: Episode, label: str = "") -> str:
-    """A one-time code the ward gives the patient; returns the code (stored only hashed)."""
-    if unit.pk != episode.ward_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
-        raise NotAllowed(_("Bara avdelningens personal kan koppla en enhet."))
+    """A one-time code the ward (or the visiting team) gives the patient; returns the code
+    (stored only hashed)."""
+    require_action(staff=staff, unit=unit, action="enrol_device", episode=episode)
     if episode.state in states.FINAL_STATES:
         raise NotAllowed(_("Vårdtillfället är avslutat."))
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
@@ -590,8 +602,7 @@ def device_for_token(token: str | None) -> DeviceEnrolment | None:
 
 
 def enrolment_revoke(*, staff: Staff, unit: Unit, enrolment: DeviceEnrolment) -> None:
-    if unit.pk not in (enrolment.episode.ward_id, enrolment.episode.home_health_unit_id):
-        raise NotAllowed(_("Bara avdelningen och hemsjukvården kan koppla bort en enhet."))
+    require_action(staff=staff, unit=unit, action="enrol_device", episode=enrolment.episode)
     DeviceEnrolment.objects.filter(pk=enrolment.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -599,6 +610,13 @@ def enrolment_revoke(*, staff: Staff, unit: Unit, enrolment: DeviceEnrolment) ->
 
 
 # --- The digital round -----------------------------------------------------------------
+
+
+def round_action(decision: str) -> str:
+    """The policy's name for recording this decision: the ward and the visiting team record
+    the round ("continue as planned"); revising the agreement, the discharge conversation
+    and a direct admission are the ward physician's decisions."""
+    return "round" if decision == RoundEntry.Decision.CONTINUE else "round_decision"
 
 
 def round_record(
@@ -612,14 +630,21 @@ def round_record(
     note: str = "",
     video_link: str = "",
 ) -> RoundEntry:
-    """One patient's decision at the day's round; a direct admission runs the flow's step."""
-    if unit.pk != episode.ward_id or not Membership.objects.filter(staff=staff, unit=unit).exists():
-        raise NotAllowed(_("Ronden hålls av avdelningen som har vårdtillfället."))
+    """One patient's decision at the day's round, held by the episode's ward (its physician
+    decides); a direct admission runs the flow's step."""
+    require_action(staff=staff, unit=unit, action="round", episode=episode)
     if decision not in RoundEntry.Decision.values:
         raise HemmaError(_("Välj ett beslut."))
+    require_action(staff=staff, unit=unit, action=round_action(decision), episode=episode)
     if not participants:
         raise HemmaError(_("Ange vilka som deltog."))
     with transaction.atomic():
+        earlier = RoundEntry.objects.select_for_update().filter(episode=episode, day=day).first()
+        if earlier is not None:
+            # A physician's decision is changed only by whoever may decide it.
+            require_action(
+                staff=staff, unit=unit, action=round_action(earlier.decision), episode=episode
+            )
         if decision == RoundEntry.Decision.DIRECT_ADMISSION:
             episode_direct_admission(
                 staff=staff,
@@ -631,7 +656,7 @@ def round_record(
             episode=episode,
             day=day,
             defaults={
-                "ward": unit,
+                "ward": episode.ward,
                 "decision": decision,
                 "participants": participants,
                 "note": note.strip(),

@@ -1,28 +1,36 @@
 """Monitoring pages: the episode's values and trends, the ward's live alerts, the daily
-digital round, and the patient's own page on a tablet or phone (device token, no account)."""
+digital round, and the patient's own page on a tablet or phone (device token, no account).
+
+Every page and action goes through the access policy: one episode is read with
+`get_episode_for_user` and needs the health record (home care gets a 404 and a denied
+entry); an action needs `may_do` with its name in `policy.EPISODE_ACTIONS` (refused: a
+denied entry, 403, nothing changed); lists show only `health_record_patients_visible_to`
+and log one entry per patient shown."""
 
 import json
 import uuid
-from datetime import date
 
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.careplans.selectors import agreement_for_episode, current_version
+from hemma.episodes.models import Episode
 from hemma.episodes.selectors import get_episode_for_user
-from hemma.errors import HemmaError
+from hemma.errors import HemmaError, NotAllowed
+from hemma.patients.policy import allowed_actions, require_action
+from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
@@ -37,12 +45,64 @@ from .models import (
     PersonalThreshold,
 )
 
+Action = AccessLogEntry.Action
+
 DEVICE_COOKIE = "hemma_device"
 RED_LEVELS = (Level.MEDIUM, Level.HIGH, Level.LOW_MEDIUM)
 
 
+def _day(value: str | None):
+    """The day asked for, or today (a malformed or impossible date is not a 500)."""
+    try:
+        return parse_date(value or "") or timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
 def labels() -> dict:
     return {name: services.parameter_label(name) for name in selectors.TREND_PARAMETERS}
+
+
+# --- The policy, once for every view ---------------------------------------------------
+
+
+def health_record_episode(request, episode_id, detail: str) -> Episode:
+    """The episode, read through the access policy (logged), when the acting unit may read
+    the health record: vitals and NEWS2 are not home care's (SoL) to read – refused with a
+    denied entry and a 404 like any refusal."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    access = get_episode_for_user(
+        staff=staff, acting_unit=unit, episode_id=episode_id, detail=detail
+    )
+    if not access.access.decision.health_record:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"{detail}: not the health record (home care)",
+            patient=access.episode.patient,
+        )
+    return access.episode
+
+
+def refused(request, episode: Episode, action: str, what: str) -> HttpResponse | None:
+    """None when the policy lets the acting unit do `action`; otherwise a denied entry
+    naming the object, the reason as a message and 403 – nothing is changed."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    try:
+        require_action(staff=staff, unit=unit, action=action, episode=episode)
+    except NotAllowed as error:
+        access_log_record(
+            staff=staff,
+            unit=unit,
+            patient=episode.patient,
+            action=Action.EDIT_PATIENT,
+            purpose=AccessLogEntry.Purpose.CARE,
+            outcome=AccessLogEntry.Outcome.DENIED,
+            detail=f"{what}: {action} refused",
+        )
+        messages.error(request, error.message)
+        return render(request, "web/error.html", {"status": 403}, status=403)
+    return None
 
 
 # --- Staff: one episode -------------------------------------------------------------------
@@ -50,16 +110,11 @@ def labels() -> dict:
 
 @staff_required
 def episode(request, episode_id):
-    episode = get_episode_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
-        episode_id=episode_id,
-        detail=f"monitoring of episode {episode_id}",
-    ).episode
+    episode = health_record_episode(request, episode_id, f"monitoring of episode {episode_id}")
     observations = list(episode.observations.order_by("measured_at"))
     alerts = list(episode.alerts.select_related("acknowledged_by__user", "resolved_by__user"))
     alert_ids = {a.observation_id for a in alerts if a.observation_id}
-    is_physician = request.hemma.staff.profession == "physician"
+    allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
     plan = MonitoringPlan.objects.filter(episode=episode).first()
     return render(
         request,
@@ -77,7 +132,7 @@ def episode(request, episode_id):
             "scale": services.spo2_scale_of(episode.patient),
             "plan": plan,
             "devices": episode.devices.all(),
-            "is_physician": is_physician,
+            "allowed": allowed,
             "observation_form": forms.ObservationForm(initial={"client_id": uuid.uuid4()}),
             "threshold_form": forms.ThresholdForm(),
             "scale_form": forms.ScaleForm(),
@@ -103,6 +158,7 @@ def _record(request, episode, form):
         source=_source_for(request.hemma.unit),
         method=ObservationSet.Method.MANUAL,
         recorded_by=request.hemma.staff,
+        unit=request.hemma.unit,
         client_id=form.cleaned_data["client_id"],
         note=form.cleaned_data["note"],
     )
@@ -115,27 +171,31 @@ def _issue_code(request, episode, form):
     request.session["device_code"] = code
 
 
+# form, what it does, the policy's name for it
 ACTIONS = {
-    "record": (forms.ObservationForm, _record),
+    "record": (forms.ObservationForm, _record, "record_reading"),
     "threshold": (
         forms.ThresholdForm,
         lambda r, e, f: services.threshold_set(
             staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **f.cleaned_data
         ),
+        "set_monitoring_plan",
     ),
     "scale": (
         forms.ScaleForm,
         lambda r, e, f: services.spo2_scale_set(
             staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **f.cleaned_data
         ),
+        "set_monitoring_plan",
     ),
     "plan": (
         forms.PlanForm,
         lambda r, e, f: services.monitoring_plan_set(
             staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **f.cleaned_data
         ),
+        "set_monitoring_plan",
     ),
-    "issue_code": (forms.forms.Form, _issue_code),
+    "issue_code": (forms.forms.Form, _issue_code, "enrol_device"),
 }
 
 
@@ -144,14 +204,11 @@ ACTIONS = {
 def act(request, episode_id, action):
     if action not in ACTIONS:
         raise Http404("No such action")
-    episode = get_episode_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
-        episode_id=episode_id,
-        action=AccessLogEntry.Action.EDIT_PATIENT,
-        detail=f"monitoring {action}, episode {episode_id}",
-    ).episode
-    form_class, perform = ACTIONS[action]
+    what = f"monitoring {action}, episode {episode_id}"
+    episode = health_record_episode(request, episode_id, what)
+    form_class, perform, policy_action = ACTIONS[action]
+    if (refusal := refused(request, episode, policy_action, what)) is not None:
+        return refusal
     form = form_class(request.POST)
     run_form_action(request, form, lambda _data: perform(request, episode, form))
     return redirect("monitoring:episode", episode_id=episode.pk)
@@ -160,13 +217,18 @@ def act(request, episode_id, action):
 @staff_required
 @require_POST
 def device_revoke(request, device_id):
-    device = get_object_or_404(DeviceEnrolment, pk=device_id)
-    get_episode_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
-        episode_id=device.episode_id,
-        action=AccessLogEntry.Action.EDIT_PATIENT,
-    )
+    device = DeviceEnrolment.objects.filter(pk=device_id).first()
+    if device is None:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"device id={device_id}",
+            action=Action.EDIT_PATIENT,
+        )
+    what = f"device {device.pk} revoke, episode {device.episode_id}"
+    episode = health_record_episode(request, device.episode_id, what)
+    if (refusal := refused(request, episode, "enrol_device", what)) is not None:
+        return refusal
     try:
         services.enrolment_revoke(
             staff=request.hemma.staff, unit=request.hemma.unit, enrolment=device
@@ -178,11 +240,11 @@ def device_revoke(request, device_id):
 
 
 @staff_required
+@require_GET
 def device_qr(request, episode_id):
     """The enrolment link as a QR code (segno, SVG) for the code just issued."""
-    get_episode_for_user(
-        staff=request.hemma.staff, acting_unit=request.hemma.unit, episode_id=episode_id
-    )
+    # Draws the code given in the URL: nothing to refuse beyond reading the episode.
+    health_record_episode(request, episode_id, f"device code QR, episode {episode_id}")
     code = "".join(c for c in request.GET.get("code", "")[:20] if c in services.CODE_ALPHABET)
     url = request.build_absolute_uri(reverse("monitoring:patient_start") + f"?code={code}")
     svg = segno.make(url, error="m").svg_inline(scale=4, title=_("Kod för patientens surfplatta"))
@@ -195,47 +257,57 @@ def device_qr(request, episode_id):
 
 
 def _alert_context(request):
-    unit = request.hemma.unit
-    alerts = list(selectors.open_alerts_for_unit(unit)[:100])
+    """The unit's open alerts – its own (the ward) and those of the episodes it visits –
+    for the patients it may list, each with the actions the policy allows on it. The
+    page and the 10-second poll log the patients shown under one detail, so a poll
+    within the repeat window writes nothing new."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    alerts = list(selectors.open_alerts(staff, unit)[:100])
+    for alert in alerts:
+        alert.allowed = allowed_actions(staff=staff, unit=unit, episode=alert.episode)
+    log_list(request, "alert list", [alert.episode.patient for alert in alerts])
     duty = DutyPhysician.objects.filter(ward=unit).select_related("staff__user").first()
     return {
         "alerts": alerts,
         "alert_ids": ",".join(str(a.pk) for a in alerts if a.status == Alert.Status.OPEN),
         "duty": duty,
         "resolve_form": forms.ResolveForm(),
-        "is_physician": request.hemma.staff.profession == "physician",
+        "is_physician": staff.profession == "physician",
         "is_ward": unit.kind == Unit.Kind.WARD,
     }
 
 
-def _log_alert_list(request):
-    log_list(request, "alert list")
-
-
 @staff_required
 def alerts(request):
-    _log_alert_list(request)
     return render(request, "monitoring/alerts.html", _alert_context(request))
 
 
 @staff_required
 def alerts_panel(request):
     """The live part of the alert list, polled by htmx every 10 seconds."""
-    _log_alert_list(request)
     return render(request, "monitoring/_alerts_panel.html", _alert_context(request))
+
+
+ALERT_ACTIONS = {"ack": "acknowledge_alert", "resolve": "acknowledge_alert"}
 
 
 @staff_required
 @require_POST
 def alert_act(request, alert_id, action):
-    alert = get_object_or_404(Alert, pk=alert_id, unit=request.hemma.unit)
-    get_episode_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
-        episode_id=alert.episode_id,
-        action=AccessLogEntry.Action.EDIT_PATIENT,
-        detail=f"alert {alert.pk} {action}",
-    )
+    if action not in ALERT_ACTIONS:
+        raise Http404("No such action")
+    alert = Alert.objects.filter(pk=alert_id).first()
+    if alert is None:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"alert id={alert_id}",
+            action=Action.EDIT_PATIENT,
+        )
+    what = f"alert {alert.pk} {action}"
+    episode = health_record_episode(request, alert.episode_id, what)
+    if (refusal := refused(request, episode, ALERT_ACTIONS[action], what)) is not None:
+        return refusal
     try:
         if action == "ack":
             services.alert_acknowledge(
@@ -250,8 +322,6 @@ def alert_act(request, alert_id, action):
                 staff=request.hemma.staff, unit=request.hemma.unit, alert=alert, **form.cleaned_data
             )
             messages.success(request, _("Larmet är åtgärdat."))
-        else:
-            raise Http404("No such action")
     except HemmaError as error:
         messages.error(request, error.message)
     return redirect("monitoring:alerts")
@@ -273,25 +343,29 @@ def duty(request):
 
 @staff_required
 def round_view(request):
-    unit = request.hemma.unit
-    day = parse_date(request.GET.get("day") or "") or timezone.localdate()
+    staff, unit = request.hemma.staff, request.hemma.unit
+    day = _day(request.GET.get("day"))
     if unit.kind != Unit.Kind.WARD:
-        # Home health care reads the ward's protocol for its patients.
-        return render(request, "monitoring/round_protocol.html", _protocol(unit, day))
-    access_log_record(
-        staff=request.hemma.staff,
-        unit=unit,
-        action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail=f"digital round {day}",
-    )
+        # Home health care reads the ward's protocol for the patients it visits.
+        entries = selectors.round_protocol(staff, unit, day)
+        log_list(request, f"round protocol {day}", [e.episode.patient for e in entries])
+        return render(request, "monitoring/round_protocol.html", {"day": day, "entries": entries})
+    rows = selectors.round_list(staff, unit, day, labels())
+    for row in rows:
+        allowed = allowed_actions(staff=staff, unit=unit, episode=row["episode"])
+        entry = row["entry"]
+        row["allowed"] = allowed
+        # A physician's decision is changed only by whoever may decide it.
+        row["may_record"] = "round" in allowed and (
+            entry is None or services.round_action(entry.decision) in allowed
+        )
+    log_list(request, f"digital round {day}", [row["episode"].patient for row in rows])
     return render(
         request,
         "monitoring/round.html",
         {
             "day": day,
-            "rows": selectors.round_list(unit, day, labels()),
+            "rows": rows,
             "form": forms.RoundForm(),
             "previous": day.fromordinal(day.toordinal() - 1),
             "next": day.fromordinal(day.toordinal() + 1),
@@ -299,28 +373,17 @@ def round_view(request):
     )
 
 
-def _protocol(unit, day: date) -> dict:
-    from .models import RoundEntry
-
-    return {
-        "day": day,
-        "entries": RoundEntry.objects.filter(episode__home_health_unit=unit, day=day)
-        .select_related("episode__patient", "ward", "recorded_by__user")
-        .order_by("episode__patient__last_name"),
-    }
-
-
 @staff_required
 @require_POST
 def round_record(request, episode_id):
-    episode = get_episode_for_user(
-        staff=request.hemma.staff,
-        acting_unit=request.hemma.unit,
-        episode_id=episode_id,
-        action=AccessLogEntry.Action.EDIT_PATIENT,
-        detail=f"round entry, episode {episode_id}",
-    ).episode
-    day = parse_date(request.POST.get("day") or "") or timezone.localdate()
+    day = _day(request.POST.get("day"))
+    what = f"round {day}, episode {episode_id}"
+    episode = health_record_episode(request, episode_id, what)
+    action = services.round_action(request.POST.get("decision", ""))
+    if (refusal := refused(request, episode, "round", what)) is not None:
+        return refusal
+    if (refusal := refused(request, episode, action, what)) is not None:
+        return refusal
     form = forms.RoundForm(request.POST)
     back = reverse("monitoring:round") + f"?day={day.isoformat()}"
     if not form.is_valid():
@@ -360,9 +423,11 @@ def _device(request):
 
 
 def _log_device_read(device, detail):
+    """The patient's own device reads the record of its episode: logged under the ward
+    that holds the episode (and enrolled the device), so the ward's log review sees it."""
     access_log_record(
         staff=None,
-        unit=None,
+        unit=device.episode.ward,
         patient=device.episode.patient,
         action=AccessLogEntry.Action.API_READ,
         purpose=AccessLogEntry.Purpose.CARE,

@@ -39,6 +39,8 @@ from .models import CareRelationship, EmergencyAccess, Patient, SharingConsent
 MUNICIPALITY = Organisation.Kind.MUNICIPALITY
 HOME_CARE = Unit.Kind.HOME_CARE
 PHYSICIAN = Staff.Profession.PHYSICIAN
+# A log reviewer's membership is for reviewing the log, not for care: it opens no record.
+CARE_ROLES = (Membership.Role.MEMBER, Membership.Role.MANAGER)
 
 
 class Scope(StrEnum):
@@ -71,7 +73,10 @@ def decide_patient_access(
     if staff is None:
         return denied
     relationships = CareRelationship.objects.filter(
-        _open_relationship(), patient=patient, unit__memberships__staff=staff
+        _open_relationship(),
+        patient=patient,
+        unit__memberships__staff=staff,
+        unit__memberships__role__in=CARE_ROLES,
     )
     if not has_sharing_consent(patient):
         relationships = relationships.exclude(unit__organisation__kind=MUNICIPALITY)
@@ -94,6 +99,19 @@ def _unit_of_access(acting_unit: Unit | None, related: dict[int, str]) -> Unit:
         return acting_unit
     health = sorted(pk for pk, kind in related.items() if kind != HOME_CARE)
     return Unit.objects.get(pk=(health or sorted(related))[0])
+
+
+def decide_unit_access(
+    *, staff: Staff | None, unit: Unit | None, patient: Patient
+) -> AccessDecision:
+    """The see question for an object a unit holds (a care request, a discharge case, a
+    meeting row): granted only through `unit` itself – its own open or in-grace care
+    relationship (with consent for a municipal unit) or an emergency access taken for it –
+    so the object follows the record and the unit's lists, never another unit's access."""
+    decision = decide_patient_access(staff=staff, acting_unit=unit, patient=patient)
+    if decision.granted and unit is not None and getattr(decision.unit, "pk", None) == unit.pk:
+        return decision
+    return AccessDecision(False, AccessLogEntry.Purpose.CARE, unit)
 
 
 def has_sharing_consent(patient: Patient) -> bool:
@@ -119,7 +137,7 @@ def patients_visible_to(staff: Staff | None, unit: Unit | None = None) -> QueryS
     they open one record, found by its number."""
     if staff is None:
         return Patient.objects.none()
-    unit_ids = Membership.objects.filter(staff=staff).values("unit_id")
+    unit_ids = Membership.objects.filter(staff=staff, role__in=CARE_ROLES).values("unit_id")
     relationships = CareRelationship.objects.filter(_open_relationship(), unit_id__in=unit_ids)
     if unit is not None:
         relationships = relationships.filter(unit_id=unit.pk)
@@ -185,6 +203,7 @@ EPISODE_ACTIONS: dict[str, Rule] = {
     "return_home": _rule(OWNER),
     "discharge": _rule(OWNER, physician=True),
     "notice": _rule(OWNER),
+    "notice_ready": _rule(OWNER, physician=True),  # ready for discharge (2017:612)
     "cancel": _rule(OWNER),
     "task_done": _rule(OWNER, VISITING, Role.PRIMARY_CARE),
     # the agreement, requests and logistics (careplans, carerequests)
@@ -250,14 +269,27 @@ def allowed_actions(*, staff: Staff | None, unit: Unit | None, episode) -> froze
 
 def require_action(*, staff: Staff | None, unit: Unit | None, action: str, episode) -> None:
     """Services call this first: the same refusal as a hidden button."""
-    if not may_do(staff=staff, unit=unit, action=action, episode=episode):
-        raise NotAllowed(_("Din enhet får inte göra det här för den här patienten."))
+    if may_do(staff=staff, unit=unit, action=action, episode=episode):
+        return
+    rule = EPISODE_ACTIONS.get(action)
+    if (
+        rule is not None
+        and rule.physician
+        and staff is not None
+        and unit is not None
+        and _is_member(staff, unit)
+        and episode_role(unit, episode) in rule.roles
+    ):
+        # The right unit, the wrong profession: say so.
+        raise NotAllowed(_("Bara en läkare kan fatta detta beslut."))
+    raise NotAllowed(_("Din enhet får inte göra det här för den här patienten."))
 
 
 def _is_member(staff: Staff, unit: Unit) -> bool:
     cache = getattr(staff, "_hemma_unit_ids", None)
     if cache is None:
-        cache = set(Membership.objects.filter(staff=staff).values_list("unit_id", flat=True))
+        memberships = Membership.objects.filter(staff=staff, role__in=CARE_ROLES)
+        cache = set(memberships.values_list("unit_id", flat=True))
         staff._hemma_unit_ids = cache
     return unit.pk in cache
 

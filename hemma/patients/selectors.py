@@ -126,6 +126,31 @@ def patient_search(
     return PatientSearch(rows, query, offer)
 
 
+REGISTER_EXISTING = "register: number already registered"
+
+
+def registration_of_existing(
+    *, staff: Staff | None, acting_unit: Unit | None, patient_id, identity
+) -> PatientAccess | PatientSearch:
+    """The answer to registering a number that is already in Hemma: exactly what a search
+    for the number answers, so registering does not reveal whether a number exists.
+
+    A user who may see the patient gets the patient (PatientAccess); anyone else gets the
+    search page's "none of your patients" with the offer of emergency access, worded as for
+    a number that is not in Hemma at all. Logged as a search, granted or denied, with the
+    patient (the log may tell a reviewer what the user was not told)."""
+    try:
+        return get_patient_for_user(
+            staff=staff,
+            acting_unit=acting_unit,
+            patient_id=patient_id,
+            action=Action.SEARCH,
+            detail=REGISTER_EXISTING,
+        )
+    except Http404:
+        return PatientSearch([], identity.formatted, identity.formatted if staff else None)
+
+
 def _identity_or_none(query: str):
     if not re.fullmatch(r"[0-9+\- ]{10,13}", query):
         return None

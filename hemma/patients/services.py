@@ -19,7 +19,7 @@ from hemma.clinical.identifiers import PersonalIdentity, normalize_phone
 from hemma.errors import Conflict, NotAllowed, NotFound
 
 from .models import CareRelationship, EmergencyAccess, NextOfKin, Patient, SharingConsent
-from .policy import may_manage_care_team
+from .policy import may_add_to_care_team, may_end_relationship, may_manage_care_team
 
 Action = AccessLogEntry.Action
 Purpose = AccessLogEntry.Purpose
@@ -51,14 +51,32 @@ def _apply_details(patient: Patient, details: PatientDetails) -> None:
     patient.phone = normalize_phone(details.phone) if details.phone else ""
 
 
+class AlreadyRegistered(Conflict):
+    """The number is already in Hemma. Its message must not reach a user who may not see the
+    patient: views answer like a search for the number (selectors.registration_of_existing)."""
+
+    def __init__(self, identity: PersonalIdentity, patient_id):
+        super().__init__(
+            _("Det finns redan en patient med personnummer %(pnr)s.") % {"pnr": identity.formatted}
+        )
+        self.identity = identity
+        self.patient_id = patient_id
+
+
+def _registered_id(identity: PersonalIdentity):
+    return (
+        Patient.objects.filter(personal_number=identity.number).values_list("pk", flat=True).first()
+    )
+
+
 def patient_register(
     *, staff: Staff, unit: Unit, identity: PersonalIdentity, details: PatientDetails
 ) -> Patient:
-    """Register a patient and put the registering unit in the care team."""
-    if Patient.objects.filter(personal_number=identity.number).exists():
-        raise Conflict(
-            _("Det finns redan en patient med personnummer %(pnr)s.") % {"pnr": identity.formatted}
-        )
+    """Register a patient and put the registering unit in the care team.
+
+    Raises AlreadyRegistered (nothing written) when the number is already in Hemma."""
+    if (existing := _registered_id(identity)) is not None:
+        raise AlreadyRegistered(identity, existing)
     patient = Patient()
     patient.apply_identity(identity)
     _apply_details(patient, details)
@@ -81,9 +99,9 @@ def patient_register(
             )
     except IntegrityError:
         # Two users registering the same number at once: the unique constraint decides.
-        raise Conflict(
-            _("Det finns redan en patient med personnummer %(pnr)s.") % {"pnr": identity.formatted}
-        ) from None
+        if (existing := _registered_id(identity)) is None:
+            raise
+        raise AlreadyRegistered(identity, existing) from None
     return patient
 
 
@@ -152,9 +170,16 @@ def care_relationship_start(
     target_unit: Unit,
     basis: str = CareRelationship.Basis.CARE_TEAM,
 ) -> CareRelationship:
-    """A unit in the care team adds another unit (e.g. the ward adds home health care)."""
-    if not may_manage_care_team(staff=staff, unit=unit, patient=patient):
-        raise NotAllowed(_("Bara en enhet i vårdteamet kan lägga till andra enheter."))
+    """The managing unit adds another unit (e.g. the ward adds home health care): the owning
+    ward of an open episode, or the listing centre outside an episode. A refusal is logged."""
+    if not may_add_to_care_team(staff=staff, unit=unit, patient=patient):
+        _log_refusal(staff, unit, patient, f"care_relationship_start {target_unit.hsa_id}")
+        raise NotAllowed(
+            _(
+                "Bara en enhet i vårdteamet kan lägga till andra enheter: avdelningen som "
+                "har vårdtillfället, annars patientens vårdcentral."
+            )
+        )
     try:
         with transaction.atomic():
             relationship = CareRelationship.objects.create(
@@ -176,11 +201,39 @@ def care_relationship_start(
     return relationship
 
 
+def _log_refusal(staff: Staff, unit: Unit | None, patient: Patient, detail: str) -> None:
+    access_log_record(
+        staff=staff,
+        unit=unit,
+        patient=patient,
+        action=Action.EDIT_PATIENT,
+        purpose=Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.DENIED,
+        detail=f"{detail}: refused",
+    )
+
+
 def care_relationship_end(
     *, staff: Staff, unit: Unit, patient: Patient, relationship_id: int
 ) -> CareRelationship:
-    if not may_manage_care_team(staff=staff, unit=unit, patient=patient):
-        raise NotAllowed(_("Bara en enhet i vårdteamet kan avsluta vårdrelationer."))
+    """A unit ends its own relationship; the managing unit (see care_relationship_start)
+    ends another's. A refusal is logged and changes nothing."""
+    relationship = (
+        CareRelationship.objects.filter(pk=relationship_id, patient=patient, ended_at__isnull=True)
+        .select_related("unit")
+        .first()
+    )
+    if relationship is None:
+        raise NotFound(_("Vårdrelationen är redan avslutad."))
+    relationship.patient = patient
+    if not may_end_relationship(staff=staff, unit=unit, relationship=relationship):
+        _log_refusal(staff, unit, patient, f"care_relationship_end {relationship.unit.hsa_id}")
+        raise NotAllowed(
+            _(
+                "En enhet avslutar sin egen vårdrelation; andras avslutas av avdelningen som "
+                "har vårdtillfället, annars av patientens vårdcentral."
+            )
+        )
     with transaction.atomic():
         relationship = (
             CareRelationship.objects.select_for_update()

@@ -1,6 +1,7 @@
 """Thin views: parse input, call a selector or service, render."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,8 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hemma.audit.models import AccessLogEntry
 from hemma.coordination.forms import FrailtyForm
 from hemma.coordination.screening import flags_for
-from hemma.errors import HemmaError
+from hemma.errors import HemmaError, NotAllowed
 from hemma.web.decorators import staff_required
+from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import services
 from .forms import (
@@ -23,8 +25,15 @@ from .forms import (
     PatientRegistrationForm,
 )
 from .models import SharingConsent
-from .policy import may_manage_care_team
-from .selectors import care_team_of, get_patient_for_user, patient_search
+from .policy import may_add_to_care_team, may_end_relationship
+from .selectors import (
+    PatientAccess,
+    care_team_of,
+    deny,
+    get_patient_for_user,
+    patient_search,
+    registration_of_existing,
+)
 
 Action = AccessLogEntry.Action
 
@@ -66,6 +75,8 @@ def patient_register(request):
                 identity=form.cleaned_data["personal_number"],
                 details=form.to_details(),
             )
+        except services.AlreadyRegistered as existing:
+            return _already_registered(request, existing)
         except HemmaError as error:
             form.add_error("personal_number", error.message)
         else:
@@ -74,14 +85,40 @@ def patient_register(request):
     return render(request, "patients/patient_form.html", {"form": form, "registering": True})
 
 
+def _already_registered(request, existing):
+    """Answer like a search for the number: the patient for a user who may see them, else
+    the search page's "no match" with the emergency-access offer (200, as a search is)."""
+    answer = registration_of_existing(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient_id=existing.patient_id,
+        identity=existing.identity,
+    )
+    if isinstance(answer, PatientAccess):
+        messages.info(request, _("Patienten är redan registrerad."))
+        return redirect("patients:detail", patient_id=answer.patient.pk)
+    return render(request, "patients/patient_list.html", {"search": answer, "only_unit": False})
+
+
 @staff_required
 def patient_detail(request, patient_id):
     access = _access(request, patient_id)
     patient = access.patient
     care_team = care_team_of(patient)
-    can_manage = may_manage_care_team(
+    # The care team: the managing unit adds units and ends others' relationships; every
+    # unit ends its own (hemma.patients.policy).
+    can_manage = may_add_to_care_team(
         staff=request.hemma.staff, unit=request.hemma.unit, patient=patient
     )
+    for relationship in care_team:
+        relationship.patient = patient
+    endable = {
+        relationship.pk
+        for relationship in care_team
+        if may_end_relationship(
+            staff=request.hemma.staff, unit=request.hemma.unit, relationship=relationship
+        )
+    }
     return render(
         request,
         "patients/patient_detail.html",
@@ -91,7 +128,10 @@ def patient_detail(request, patient_id):
             "care_team": care_team,
             "next_of_kin": list(patient.next_of_kin.all()),
             "can_manage_care_team": can_manage,
-            "screening": flags_for([patient.pk])[patient.pk],
+            "endable_relationships": endable,
+            "screening": flags_for([patient.pk])[patient.pk]
+            if access.decision.health_record
+            else None,
             "frailty_form": FrailtyForm(initial={"assessed_on": timezone.localdate()}),
             "sharing_consent": SharingConsent.objects.filter(
                 patient=patient, revoked_at__isnull=True
@@ -107,7 +147,7 @@ def patient_detail(request, patient_id):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def patient_edit(request, patient_id):
-    patient = _access(request, patient_id, Action.EDIT_PATIENT, "open edit form").patient
+    patient = _record_access(request, patient_id, "open edit form")
     if request.method == "POST":
         form = PatientDetailsForm(request.POST)
         if form.is_valid():
@@ -127,21 +167,29 @@ def patient_edit(request, patient_id):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def next_of_kin_add(request, patient_id):
-    patient = _access(request, patient_id, Action.EDIT_PATIENT, "next of kin form").patient
+    patient = _record_access(request, patient_id, "next of kin form")
     form = NextOfKinForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.next_of_kin_add(
-            staff=request.hemma.staff, unit=request.hemma.unit, patient=patient, **form.cleaned_data
-        )
+        done = patient_detail_url(patient)
+        try:
+            with submit_once(request, result_url=done):  # a double click adds one
+                services.next_of_kin_add(
+                    staff=request.hemma.staff,
+                    unit=request.hemma.unit,
+                    patient=patient,
+                    **form.cleaned_data,
+                )
+        except AlreadySubmitted as repeat:
+            return already_saved(request, repeat, done)
         messages.success(request, _("Närstående är tillagd."))
-        return redirect("patients:detail", patient_id=patient.pk)
+        return redirect(done)
     return render(request, "patients/next_of_kin_form.html", {"form": form, "patient": patient})
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def next_of_kin_remove(request, patient_id, kin_id):
-    patient = _access(request, patient_id, Action.EDIT_PATIENT, "remove next of kin").patient
+    patient = _record_access(request, patient_id, "remove next of kin")
     kin = patient.next_of_kin.filter(pk=kin_id).first()
     if request.method == "POST":
         try:
@@ -168,10 +216,31 @@ def next_of_kin_remove(request, patient_id, kin_id):
     )
 
 
+def _care_team_access(request, patient_id, detail):
+    """The care team is part of the health record: a home-care unit (Scope.SOL) gets a 404
+    and a denied entry."""
+    return _record_access(request, patient_id, detail)
+
+
+def _record_access(request, patient_id, detail):
+    """A change to the health record's patient data (details, next of kin, consent, care
+    team): a home-care unit (Scope.SOL) reads the patient but changes none of it."""
+    access = _access(request, patient_id, Action.EDIT_PATIENT, detail)
+    if not access.decision.health_record:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"{detail}: health record",
+            patient=access.patient,
+            action=Action.EDIT_PATIENT,
+        )
+    return access.patient
+
+
 @staff_required
 @require_http_methods(["POST"])
 def care_team_add(request, patient_id):
-    patient = _access(request, patient_id, Action.EDIT_PATIENT, "care team add").patient
+    patient = _care_team_access(request, patient_id, "care team add")
     form = CareTeamAddForm(request.POST)
     if form.is_valid():
         try:
@@ -182,6 +251,9 @@ def care_team_add(request, patient_id):
                 target_unit=form.cleaned_data["unit"],
             )
             messages.success(request, _("Enheten är tillagd i vårdteamet."))
+        except NotAllowed as error:
+            # The service wrote the denied entry; a crafted POST is a 403.
+            raise PermissionDenied(error.message) from None
         except HemmaError as error:
             messages.error(request, error.message)
     else:
@@ -192,7 +264,7 @@ def care_team_add(request, patient_id):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def care_team_end(request, patient_id, relationship_id):
-    patient = _access(request, patient_id, Action.EDIT_PATIENT, "care team end").patient
+    patient = _care_team_access(request, patient_id, "care team end")
     if request.method == "POST":
         try:
             services.care_relationship_end(
@@ -202,12 +274,21 @@ def care_team_end(request, patient_id, relationship_id):
                 relationship_id=relationship_id,
             )
             messages.success(request, _("Vårdrelationen är avslutad."))
+        except NotAllowed as error:
+            # The service wrote the denied entry; a crafted POST is a 403.
+            raise PermissionDenied(error.message) from None
         except HemmaError as error:
             messages.error(request, error.message)
         return redirect("patients:detail", patient_id=patient.pk)
     relationship = next((r for r in care_team_of(patient) if r.pk == relationship_id), None)
     if relationship is None:
         messages.error(request, _("Vårdrelationen är redan avslutad."))
+        return redirect("patients:detail", patient_id=patient.pk)
+    relationship.patient = patient
+    if not may_end_relationship(
+        staff=request.hemma.staff, unit=request.hemma.unit, relationship=relationship
+    ):
+        messages.error(request, _("Din enhet kan inte avsluta den här vårdrelationen."))
         return redirect("patients:detail", patient_id=patient.pk)
     return render(
         request,
@@ -255,7 +336,7 @@ def patient_detail_url(patient) -> str:
 @require_POST
 def sharing_consent(request, patient_id, action):
     """Record or revoke the patient's consent to region–municipality sharing."""
-    patient = _access(request, patient_id, Action.EDIT_PATIENT, f"sharing consent {action}").patient
+    patient = _record_access(request, patient_id, f"sharing consent {action}")
     try:
         if action == "give":
             services.sharing_consent_record(

@@ -1,6 +1,8 @@
-"""Reads for the planner and the run sheet, scoped to the acting unit and (for the run
-sheet) to the staff member's own visits; patient reads pass the access policy and are
-logged."""
+"""Reads for the planner, its map and the run sheet, scoped by the access policy: the
+acting unit's own visits and shifts (the run sheet: the staff member's own visits) of
+patients whose health record the unit may list (`health_record_patients_visible_to`), so
+a revoked sharing consent takes a patient off the planner, the map and the run sheet at
+once. The views log one entry per patient shown."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -10,10 +12,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from hemma.accounts.models import Staff, Unit
-from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
 from hemma.carerequests.models import Medication
-from hemma.patients.policy import decide_patient_access
+from hemma.episodes.models import Episode
+from hemma.patients.policy import health_record_patients_visible_to
 
 from . import maps, services
 from .models import Assignment, PlanRun, Shift, Visit
@@ -47,12 +48,30 @@ def _is_late(visit: Visit, assignment: Assignment, now) -> bool:
     return visit.status == Visit.Status.ASSIGNED and now > assignment.planned_start + LATE_AFTER
 
 
-def planner_board(unit: Unit, day: date) -> dict:
-    """Everything the planner page shows, in a fixed number of queries."""
+def planning_episodes(staff: Staff | None, unit: Unit) -> list[Episode]:
+    """The episodes the unit visits and may add a visit to (the planner's patient choice)."""
+    return list(
+        Episode.objects.filter(home_health_unit=unit, state__in=services.PLANNED_STATES)
+        .filter(patient__in=health_record_patients_visible_to(staff, unit))
+        .select_related("patient")
+        .order_by("patient__last_name", "patient__first_name")
+    )
+
+
+def visible_visits(staff: Staff | None, unit: Unit):
+    """The unit's own visits of patients it may list."""
+    return Visit.objects.filter(
+        unit=unit, episode__patient__in=health_record_patients_visible_to(staff, unit)
+    )
+
+
+def planner_board(staff: Staff | None, unit: Unit, day: date) -> dict:
+    """Everything the planner page (and its map) shows, in a fixed number of queries."""
     now = timezone.now()
     shifts = list(Shift.objects.filter(unit=unit, day=day).select_related("staff__user"))
     visits = list(
-        Visit.objects.filter(unit=unit, day=day)
+        visible_visits(staff, unit)
+        .filter(day=day)
         .select_related("episode__patient")
         .prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("staff__user"))
@@ -122,11 +141,12 @@ def _map(routes: list[Route], unplanned: list[Visit]) -> maps.RouteMap:
 
 
 def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:
-    """The staff member's own visits of the day in order, with what the visit needs.
-    Each patient shown is checked against the access policy and the read is logged."""
+    """The staff member's own visits of the day in order, with what the visit needs, for
+    patients whose health record the unit may list."""
     now = timezone.now()
     assignments = list(
         Assignment.objects.filter(staff=staff, visit__day=day, visit__unit=unit)
+        .filter(visit__episode__patient__in=health_record_patients_visible_to(staff, unit))
         .exclude(visit__status=Visit.Status.CANCELLED)
         .select_related("visit__episode__patient")
         .prefetch_related(
@@ -142,33 +162,14 @@ def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:
         "care_request"
     ):
         medication.setdefault(item.care_request.episode_id, []).append(item)
-    rows, decided = [], {}
+    rows = []
     for assignment in assignments:
         visit = assignment.visit
-        patient = visit.episode.patient
-        if patient.pk not in decided:
-            decision = decide_patient_access(staff=staff, acting_unit=unit, patient=patient)
-            decided[patient.pk] = decision.granted
-            access_log_record(
-                staff=staff,
-                unit=decision.unit or unit,
-                patient=patient,
-                action=AccessLogEntry.Action.VIEW_PATIENT,
-                purpose=decision.purpose,
-                outcome=(
-                    AccessLogEntry.Outcome.GRANTED
-                    if decision.granted
-                    else AccessLogEntry.Outcome.DENIED
-                ),
-                detail=f"run sheet {day}",
-            )
-        if not decided[patient.pk]:
-            continue
         rows.append(
             {
                 "visit": visit,
                 "assignment": assignment,
-                "patient": patient,
+                "patient": visit.episode.patient,
                 "late": _is_late(visit, assignment, now),
                 "medication": medication.get(visit.episode_id, []),
                 "partners": [a.staff for a in visit.assignments.all() if a.staff_id != staff.pk],

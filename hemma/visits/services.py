@@ -1,6 +1,12 @@
 """Home visits: every change of state goes through here, in a transaction, with its
 access-log entry. The planning itself is `hemma.routing` (no Django): this module turns the
-day's shifts and visits into a routing problem and the plan back into assignments."""
+day's shifts and visits into a routing problem and the plan back into assignments.
+
+Planning is the visiting unit's: only a home health unit plans, and only its own shifts
+and visits; a visit is planned, moved or cancelled under the policy's `plan_visits` and
+marked arrived or done under `record_visit` (`policy.EPISODE_ACTIONS`, the visiting team's
+actions). Patients whose health record the unit may no longer list (a revoked sharing
+consent) are left out of generation and planning."""
 
 import time
 from dataclasses import dataclass
@@ -15,10 +21,11 @@ from django.utils.translation import gettext_lazy
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
+from hemma.audit.services import access_log_record, access_log_record_many
 from hemma.careplans.models import AgreementVersion
 from hemma.episodes.models import Episode
 from hemma.errors import HemmaError, NotAllowed
+from hemma.patients.policy import health_record_patients_visible_to, require_action
 from hemma.routing import check as routing_check
 from hemma.routing import solve as routing_solve
 from hemma.routing.model import Gap, Plan, Problem, Stop, Worker
@@ -87,8 +94,10 @@ def from_minutes(minutes: int, day: date) -> datetime:
 # --- Guards --------------------------------------------------------------------------------
 
 
-def _require_home_health(staff: Staff, unit: Unit) -> None:
-    if unit.kind != Unit.Kind.HOME_HEALTH_CARE:
+def require_visiting_unit(staff: Staff, unit: Unit) -> None:
+    """The unit-wide planning (shifts, generating and planning the day) is a home health
+    unit's, by its own staff."""
+    if unit is None or unit.kind != Unit.Kind.HOME_HEALTH_CARE:
         raise NotAllowed(_("Besöksplaneringen görs av hemsjukvården."))
     if not Membership.objects.filter(staff=staff, unit=unit).exists():
         raise NotAllowed(_("Du arbetar inte på %(unit)s.") % {"unit": unit.name})
@@ -127,7 +136,7 @@ def shift_save(
     break_minutes: int = 30,
     max_work_minutes: int | None = None,
 ) -> Shift:
-    _require_home_health(by, unit)
+    require_visiting_unit(by, unit)
     if not Membership.objects.filter(staff=staff, unit=unit).exists():
         raise HemmaError(_("%(name)s arbetar inte på enheten.") % {"name": staff.display_name})
     if ends <= starts:
@@ -162,7 +171,7 @@ def shift_save(
 
 @transaction.atomic
 def shift_remove(*, by: Staff, unit: Unit, shift: Shift) -> None:
-    _require_home_health(by, unit)
+    require_visiting_unit(by, unit)
     if shift.unit_id != unit.pk:
         raise NotAllowed(_("Passet hör till en annan enhet."))
     Assignment.objects.filter(
@@ -204,11 +213,13 @@ def visits_generate(*, by: Staff, unit: Unit, day: date) -> int:
     preparing or at home). Idempotent: an existing visit for the same episode, moment and
     skill is kept as it is (it may have been moved or done). Activities at the same moment
     for the same profession become one visit."""
-    _require_home_health(by, unit)
+    require_visiting_unit(by, unit)
     start, end = day_bounds(day)
-    episodes = Episode.objects.filter(
-        home_health_unit=unit, state__in=PLANNED_STATES
-    ).select_related("patient")
+    episodes = list(
+        Episode.objects.filter(home_health_unit=unit, state__in=PLANNED_STATES)
+        .filter(patient__in=health_record_patients_visible_to(by, unit))
+        .select_related("patient")
+    )
     current = AgreementVersion.objects.filter(
         agreement__episode__in=episodes, number=F("agreement__current_number")
     ).select_related("agreement")
@@ -252,12 +263,12 @@ def visits_generate(*, by: Staff, unit: Unit, day: date) -> int:
                 created_by=by,
             )
             created += 1
-    access_log_record(
+    # The agreements of these patients were read: one entry each.
+    access_log_record_many(
         staff=by,
         unit=unit,
+        patients=[episode.patient for episode in episodes],
         action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
         detail=f"visits generated for {day}: {created} new",
     )
     return created
@@ -282,7 +293,8 @@ def visit_add(
     max_gap_minutes: int | None = None,
 ) -> Visit:
     """An ad-hoc visit during the day (after an alert, for a sample, on request)."""
-    _require_home_health(by, unit)
+    require_visiting_unit(by, unit)
+    require_action(staff=by, unit=unit, action="plan_visits", episode=episode)
     if episode.home_health_unit_id != unit.pk or not episode.is_open:
         raise HemmaError(_("Patienten har inget pågående vårdtillfälle hos enheten."))
     if window_end < window_start:
@@ -320,10 +332,11 @@ def visit_add(
 
 @transaction.atomic
 def visit_cancel(*, by: Staff, unit: Unit, visit: Visit, reason: str) -> Visit:
-    _require_home_health(by, unit)
+    require_visiting_unit(by, unit)
     visit = Visit.objects.select_for_update().select_related("episode__patient").get(pk=visit.pk)
     if visit.unit_id != unit.pk:
         raise NotAllowed(_("Besöket hör till en annan enhet."))
+    require_action(staff=by, unit=unit, action="plan_visits", episode=visit.episode)
     if not visit.is_open:
         raise HemmaError(_("Besöket är redan påbörjat eller avslutat."))
     if not reason.strip():
@@ -347,6 +360,10 @@ class DayProblem:
     warnings: list[str]
     no_address: list[Visit]
 
+    @property
+    def all_visits(self) -> list[Visit]:
+        return [*self.visits.values(), *self.no_address]
+
 
 def visit_key(pk: int) -> str:
     return f"v{pk}"
@@ -364,18 +381,19 @@ def _location(latitude, longitude) -> tuple[float, float]:
     return (round(float(latitude), 6), round(float(longitude), 6))
 
 
-def build_problem(unit: Unit, day: date, visits=None) -> DayProblem:
-    """The routing problem of the day: shifts as workers, open visits as visits."""
+def build_problem(unit: Unit, day: date, visits=None, patients=None) -> DayProblem:
+    """The routing problem of the day: shifts as workers, open visits as visits. A planner
+    passes `patients`, the policy's list of patients the unit may list: the visits of
+    anyone else stay out of the plan (and out of its warnings)."""
     shifts = {
         staff_key(s.staff_id): s
         for s in Shift.objects.filter(unit=unit, day=day).select_related("staff__user")
     }
     if visits is None:
-        visits = list(
-            Visit.objects.filter(unit=unit, day=day)
-            .exclude(status=Visit.Status.CANCELLED)
-            .select_related("episode__patient")
-        )
+        visits = Visit.objects.filter(unit=unit, day=day).exclude(status=Visit.Status.CANCELLED)
+        if patients is not None:
+            visits = visits.filter(episode__patient__in=patients)
+        visits = list(visits.select_related("episode__patient"))
     workers = []
     for key, shift in shifts.items():
         lunch = shift.break_from is not None
@@ -477,12 +495,12 @@ def _current_plan(day_problem: DayProblem, day: date, unit: Unit | None = None) 
 def plan_day(*, by: Staff, unit: Unit, day: date, seconds: float = 5.0, progress=None) -> PlanRun:
     """Plan (or replan) the day. Visits already arrived at or done stay where they are, and
     during the day everything started by now is kept; the rest is planned again."""
-    _require_home_health(by, unit)
+    require_visiting_unit(by, unit)
     if not 0.5 <= seconds <= MAX_SECONDS:
         raise HemmaError(
             _("Välj en tidsgräns mellan 1 och %(max)s sekunder.") % {"max": MAX_SECONDS}
         )
-    day_problem = build_problem(unit, day)
+    day_problem = build_problem(unit, day, patients=health_record_patients_visible_to(by, unit))
     if not day_problem.shifts:
         raise HemmaError(_("Inga arbetspass den dagen: lägg in personalens pass först."))
     problem = day_problem.problem
@@ -513,12 +531,12 @@ def plan_day(*, by: Staff, unit: Unit, day: date, seconds: float = 5.0, progress
         warnings=day_problem.warnings + problems,
         breaks={key: from_minutes(b[1], day).isoformat() for key, b in plan.breaks.items()},
     )
-    access_log_record(
+    # Planning read the patients' addresses and visits: one entry each.
+    access_log_record_many(
         staff=by,
         unit=unit,
+        patients=[visit.episode.patient for visit in day_problem.all_visits],
         action=AccessLogEntry.Action.LIST_PATIENTS,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.GRANTED,
         detail=f"visits planned for {day}: {run.planned} planned, {run.unassigned} not",
     )
     return run
@@ -572,14 +590,15 @@ def visit_move(
     """A manual move: the visit (one staff member's part of it) to another place in a route.
     The new routes are timed again and the whole day checked; what breaks is returned as
     warnings (the planner decides), never silently accepted."""
-    _require_home_health(by, unit)
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    require_visiting_unit(by, unit)
+    visit = Visit.objects.select_for_update().select_related("episode").get(pk=visit.pk)
     if visit.unit_id != unit.pk:
         raise NotAllowed(_("Besöket hör till en annan enhet."))
+    require_action(staff=by, unit=unit, action="plan_visits", episode=visit.episode)
     if not visit.is_open:
         raise HemmaError(_("Besöket är redan påbörjat eller avslutat och kan inte flyttas."))
     day = visit.day
-    day_problem = build_problem(unit, day)
+    day_problem = build_problem(unit, day, patients=health_record_patients_visible_to(by, unit))
     to_key = staff_key(to_staff.pk)
     if to_key not in day_problem.shifts:
         raise HemmaError(_("%(name)s har inget pass den dagen.") % {"name": to_staff.display_name})
@@ -667,9 +686,16 @@ def _own_assignment(staff: Staff, visit: Visit) -> Assignment:
     return assignment
 
 
+def _require_recording(by: Staff, unit: Unit, visit: Visit) -> None:
+    if visit.unit_id != unit.pk:
+        raise NotAllowed(_("Besöket hör till en annan enhet."))
+    require_action(staff=by, unit=unit, action="record_visit", episode=visit.episode)
+
+
 @transaction.atomic
 def visit_arrive(*, by: Staff, unit: Unit, visit: Visit) -> Visit:
     visit = Visit.objects.select_for_update().select_related("episode__patient").get(pk=visit.pk)
+    _require_recording(by, unit, visit)
     _own_assignment(by, visit)
     if visit.status not in (Visit.Status.ASSIGNED, Visit.Status.ARRIVED):
         raise HemmaError(_("Besöket är inte planerat eller redan utfört."))
@@ -684,6 +710,7 @@ def visit_arrive(*, by: Staff, unit: Unit, visit: Visit) -> Visit:
 @transaction.atomic
 def visit_done(*, by: Staff, unit: Unit, visit: Visit, note: str = "") -> Visit:
     visit = Visit.objects.select_for_update().select_related("episode__patient").get(pk=visit.pk)
+    _require_recording(by, unit, visit)
     _own_assignment(by, visit)
     if visit.status not in (Visit.Status.ASSIGNED, Visit.Status.ARRIVED):
         raise HemmaError(_("Besöket är inte planerat eller redan utfört."))

@@ -1,20 +1,30 @@
-"""Home visits: the home health unit's planner and each staff member's run sheet."""
+"""Home visits: the home health unit's planner and each staff member's run sheet.
+
+Through the access policy: the planner, its map and the run sheet show only the unit's
+own visits of patients it may list, and log one entry per patient shown. A visit is
+acted on only by its own unit (anyone else: a denied entry and 404, like an unknown id),
+after the policy's see question on its episode and `may_do` (`plan_visits` to add, move
+or cancel, `record_visit` to mark arrived or done; refused: a denied entry and 403)."""
 
 from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hemma.accounts.models import Staff, Unit
-from hemma.episodes.models import Episode
-from hemma.errors import HemmaError
+from hemma.accounts.models import Staff
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.episodes.selectors import get_episode_for_user
+from hemma.errors import HemmaError, NotAllowed
+from hemma.patients.policy import allowed_actions, require_action
+from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
@@ -27,7 +37,10 @@ BASE = (Decimal("60.606600"), Decimal("15.631000"))
 
 def _day(request) -> date:
     value = request.GET.get("day") or request.POST.get("day") or ""
-    day = parse_date(value) if value else None
+    try:
+        day = parse_date(value) if value else None
+    except ValueError:  # well formed but impossible (2026-02-30): not a 500
+        day = None
     return day or services.planning_day(timezone.now())
 
 
@@ -35,18 +48,64 @@ def _back(day: date, anchor: str = "") -> str:
     return f"{reverse('visits:planner')}?day={day:%Y-%m-%d}{anchor}"
 
 
+EDIT = AccessLogEntry.Action.EDIT_PATIENT
+
+
 def _home_health_only(request):
-    if request.hemma.unit.kind != Unit.Kind.HOME_HEALTH_CARE:
+    try:
+        services.require_visiting_unit(request.hemma.staff, request.hemma.unit)
+    except NotAllowed:
         return render(request, "visits/not_here.html", status=403)
     return None
 
 
-def _episodes(unit):
-    return (
-        Episode.objects.filter(home_health_unit=unit, state__in=services.PLANNED_STATES)
-        .select_related("patient")
-        .order_by("patient__last_name")
+def _denied_403(request, what: str, message: str, patient=None) -> HttpResponse:
+    """A refused action: a denied entry naming the object, the reason, 403; nothing changed."""
+    access_log_record(
+        staff=request.hemma.staff,
+        unit=request.hemma.unit,
+        patient=patient,
+        action=EDIT,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.DENIED,
+        detail=what,
     )
+    messages.error(request, message)
+    return render(request, "web/error.html", {"status": 403}, status=403)
+
+
+def _unit_refused(request, what: str) -> HttpResponse | None:
+    """The unit-wide planning (shifts, generating, planning the day) is a home health
+    unit's: anyone else gets a denied entry and 403."""
+    try:
+        services.require_visiting_unit(request.hemma.staff, request.hemma.unit)
+    except NotAllowed as error:
+        return _denied_403(request, f"{what}: refused", error.message)
+    return None
+
+
+def _visit_refused(request, visit: Visit, action: str, what: str) -> HttpResponse | None:
+    """The see question on the visit's episode (home care and a revoked consent: a denied
+    entry and 404), then `may_do` (refused: a denied entry and 403)."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    access = get_episode_for_user(
+        staff=staff, acting_unit=unit, episode_id=visit.episode_id, detail=what
+    )
+    if not access.access.decision.health_record:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"{what}: not the health record (home care)",
+            patient=access.episode.patient,
+            action=EDIT,
+        )
+    try:
+        require_action(staff=staff, unit=unit, action=action, episode=access.episode)
+    except NotAllowed as error:
+        return _denied_403(
+            request, f"{what}: {action} refused", error.message, access.episode.patient
+        )
+    return None
 
 
 @staff_required
@@ -54,9 +113,14 @@ def planner(request):
     refused = _home_health_only(request)
     if refused:
         return refused
-    unit, day = request.hemma.unit, _day(request)
-    board = selectors.planner_board(unit, day)
-    log_list(request, f"visit planner {day}")
+    staff, unit, day = request.hemma.staff, request.hemma.unit, _day(request)
+    board = selectors.planner_board(staff, unit, day)
+    for visit in board["visits"]:
+        visit.allowed = allowed_actions(staff=staff, unit=unit, episode=visit.episode)
+    episodes = selectors.planning_episodes(staff, unit)
+    # The board, its map and the new-visit form's patient choice: one entry per patient.
+    shown = [visit.episode.patient for visit in board["visits"]]
+    log_list(request, f"visit planner {day}", shown + [e.patient for e in episodes])
     staff_on_shift = [route.shift.staff for route in board["routes"]]
     return render(
         request,
@@ -69,7 +133,7 @@ def planner(request):
             "plan_form": forms.PlanForm(),
             "shift_form": forms.ShiftForm(unit=unit),
             "visit_form": forms.VisitForm(
-                episodes=_episodes(unit), visits=[v for v in board["visits"] if v.is_open]
+                episodes=episodes, visits=[v for v in board["visits"] if v.is_open]
             ),
             "staff_on_shift": staff_on_shift,
             "reasons": services.REASONS,
@@ -81,6 +145,8 @@ def planner(request):
 @require_POST
 def generate(request):
     day = _day(request)
+    if (refusal := _unit_refused(request, f"visits generated for {day}")) is not None:
+        return refusal
     try:
         created = services.visits_generate(by=request.hemma.staff, unit=request.hemma.unit, day=day)
         if created:
@@ -98,6 +164,8 @@ def generate(request):
 @require_POST
 def plan(request):
     day = _day(request)
+    if (refusal := _unit_refused(request, f"visits planned for {day}")) is not None:
+        return refusal
     form = forms.PlanForm(request.POST)
 
     def perform(data):
@@ -117,6 +185,8 @@ def plan(request):
 @require_POST
 def shift_add(request):
     unit, day = request.hemma.unit, _day(request)
+    if (refusal := _unit_refused(request, f"shift {day}")) is not None:
+        return refusal
     form = forms.ShiftForm(request.POST, unit=unit)
 
     # A new shift starts where the unit's shifts start (its base); the demo base otherwise.
@@ -151,7 +221,17 @@ def shift_add(request):
 @staff_required
 @require_POST
 def shift_remove(request, shift_id):
-    shift = get_object_or_404(Shift, pk=shift_id, unit=request.hemma.unit)
+    # Only the unit's own shifts: another unit's is as unknown as a made-up id.
+    shift = Shift.objects.filter(pk=shift_id, unit=request.hemma.unit).first()
+    if shift is None:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"shift id={shift_id} remove",
+            action=EDIT,
+        )
+    if (refusal := _unit_refused(request, f"shift {shift.pk} remove")) is not None:
+        return refusal
     try:
         services.shift_remove(by=request.hemma.staff, unit=request.hemma.unit, shift=shift)
         messages.success(request, _("Passet är borttaget; dess besök behöver planeras igen."))
@@ -163,13 +243,17 @@ def shift_remove(request, shift_id):
 @staff_required
 @require_POST
 def add(request):
-    unit, day = request.hemma.unit, _day(request)
-    episodes = list(_episodes(unit))
+    staff, unit, day = request.hemma.staff, request.hemma.unit, _day(request)
+    if (refusal := _unit_refused(request, f"ad-hoc visit {day}")) is not None:
+        return refusal
+    episodes = selectors.planning_episodes(staff, unit)
     open_visits = list(
-        Visit.objects.filter(unit=unit, day=day, status__in=["planned", "assigned"]).select_related(
-            "episode__patient"
-        )
+        selectors.visible_visits(staff, unit)
+        .filter(day=day, status__in=["planned", "assigned"])
+        .select_related("episode__patient")
     )
+    _deny_unlisted(request, "episode", {e.pk for e in episodes}, "ad-hoc visit: episode")
+    _deny_unlisted(request, "follows", {v.pk for v in open_visits}, "ad-hoc visit: follows visit")
     form = forms.VisitForm(request.POST, episodes=episodes, visits=open_visits)
 
     def perform(data):
@@ -198,17 +282,40 @@ def add(request):
     return redirect(_back(day))
 
 
-def _unit_visit(request, visit_id) -> Visit:
-    visit = Visit.objects.filter(pk=visit_id, unit=request.hemma.unit).first()
-    if visit is None:
-        raise Http404
+def _deny_unlisted(request, field: str, listed: set[int], what: str) -> None:
+    """A posted id the page could not have offered (another unit's, a patient the unit
+    may not list, made up): a denied entry naming it, and 404."""
+    posted = request.POST.get(field, "").strip()
+    if posted and (not posted.isdigit() or int(posted) not in listed):
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"{what} id={posted[:20]}",
+            action=EDIT,
+        )
+
+
+def _unit_visit(request, visit_id, what: str) -> Visit:
+    """One of the acting unit's own visits; any other id: a denied entry and 404."""
+    visit = Visit.objects.filter(pk=visit_id).select_related("episode__patient").first()
+    if visit is None or visit.unit_id != request.hemma.unit.pk:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"visit id={visit_id} {what}",
+            patient=visit.episode.patient if visit is not None else None,
+            action=EDIT,
+        )
     return visit
 
 
 @staff_required
 @require_POST
 def move(request, visit_id):
-    visit = _unit_visit(request, visit_id)
+    visit = _unit_visit(request, visit_id, "move")
+    what = f"visit {visit.pk} move"
+    if (refusal := _visit_refused(request, visit, "plan_visits", what)) is not None:
+        return refusal
     form = forms.MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Välj personal och plats i turen."))
@@ -243,7 +350,10 @@ def move(request, visit_id):
 @staff_required
 @require_POST
 def cancel(request, visit_id):
-    visit = _unit_visit(request, visit_id)
+    visit = _unit_visit(request, visit_id, "cancel")
+    what = f"visit {visit.pk} cancel"
+    if (refusal := _visit_refused(request, visit, "plan_visits", what)) is not None:
+        return refusal
     form = forms.CancelForm(request.POST)
     run_form_action(
         request,
@@ -262,7 +372,11 @@ def cancel(request, visit_id):
 @staff_required
 def run_sheet(request):
     day = _day(request)
-    rows = selectors.run_sheet(request.hemma.staff, request.hemma.unit, day)
+    staff, unit = request.hemma.staff, request.hemma.unit
+    rows = selectors.run_sheet(staff, unit, day)
+    for row in rows:
+        row["allowed"] = allowed_actions(staff=staff, unit=unit, episode=row["visit"].episode)
+    log_list(request, f"run sheet {day}", [row["patient"] for row in rows])
     return render(
         request,
         "visits/run_sheet.html",
@@ -276,10 +390,21 @@ def run_sheet(request):
     )
 
 
-def _own_visit(request, visit_id) -> Visit:
-    visit = Visit.objects.filter(pk=visit_id, assignments__staff=request.hemma.staff).first()
+def _own_visit(request, visit_id, what: str) -> Visit:
+    """A visit on the staff member's own run sheet for the acting unit; any other id: a
+    denied entry and 404. Then the policy's see and `record_visit`."""
+    visit = (
+        Visit.objects.filter(pk=visit_id, unit=request.hemma.unit)
+        .filter(assignments__staff=request.hemma.staff)
+        .first()
+    )
     if visit is None:
-        raise Http404
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"visit id={visit_id} {what}",
+            action=EDIT,
+        )
     return visit
 
 
@@ -290,7 +415,10 @@ def _sheet(visit) -> str:
 @staff_required
 @require_POST
 def arrive(request, visit_id):
-    visit = _own_visit(request, visit_id)
+    visit = _own_visit(request, visit_id, "arrive")
+    what = f"visit {visit.pk} arrive"
+    if (refusal := _visit_refused(request, visit, "record_visit", what)) is not None:
+        return refusal
     try:
         services.visit_arrive(by=request.hemma.staff, unit=request.hemma.unit, visit=visit)
         messages.success(request, _("Ankomst registrerad."))
@@ -302,7 +430,10 @@ def arrive(request, visit_id):
 @staff_required
 @require_POST
 def done(request, visit_id):
-    visit = _own_visit(request, visit_id)
+    visit = _own_visit(request, visit_id, "done")
+    what = f"visit {visit.pk} done"
+    if (refusal := _visit_refused(request, visit, "record_visit", what)) is not None:
+        return refusal
     form = forms.DoneForm(request.POST)
     run_form_action(
         request,

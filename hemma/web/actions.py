@@ -10,15 +10,24 @@ from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record_many
 from hemma.errors import HemmaError
 
+from .idempotency import ALREADY_SAVED, AlreadySubmitted, submit_once
+
 
 def run_form_action(request, form, perform: Callable[[dict], object], done: str = "") -> bool:
-    """True when the form was valid and the service succeeded; messages say what happened."""
+    """True when the form was valid and the service succeeded; messages say what happened.
+
+    A form with a submission token (web/idempotency.py) is carried out once: a repeat is
+    True with "Redan sparat." and performs nothing."""
     if not form.is_valid():
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
         return False
     try:
-        perform(dict(form.cleaned_data))
+        with submit_once(request):
+            perform(dict(form.cleaned_data))
+    except AlreadySubmitted:
+        messages.info(request, ALREADY_SAVED)
+        return True
     except HemmaError as error:
         messages.error(request, error.message)
         return False

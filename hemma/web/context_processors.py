@@ -2,8 +2,8 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from hemma.accounts.models import Membership, Unit
-from hemma.carerequests.models import CareRequest
-from hemma.coordination.models import MessageReceipt
+from hemma.carerequests.selectors import unread_requests
+from hemma.coordination.selectors import unread_receipts
 from hemma.demo.selectors import demo_is_loaded
 from hemma.monitoring.models import Alert
 
@@ -20,17 +20,15 @@ def _count(queryset, field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def nav_counts(unit: Unit) -> dict:
+def nav_counts(unit: Unit, staff=None) -> dict:
     """The menu's badges (unread care requests, unread coordination messages, open alerts)
     in one query, so every page pays for them once."""
     row = (
         Unit.objects.filter(pk=unit.pk)
         .annotate(
-            unread_requests=_count(
-                CareRequest.objects.filter(read_at__isnull=True).exclude(status="withdrawn"),
-                "to_unit",
-            ),
-            unread_coordination=_count(MessageReceipt.objects.filter(read_at__isnull=True), "unit"),
+            # Only patients the unit may list: a badge counts no hidden patient.
+            unread_requests=_count(unread_requests(staff, unit), "to_unit"),
+            unread_coordination=_count(unread_receipts(staff, unit), "unit"),
             open_alerts=_count(Alert.objects.filter(status="open"), "unit"),
         )
         .values("unread_requests", "unread_coordination", "open_alerts")
@@ -44,7 +42,7 @@ def hemma(request):
     acting = getattr(request, "hemma", None) if authenticated else None
     unit = getattr(acting, "unit", None) if acting else None
     return {
-        **(nav_counts(unit) if unit is not None else {}),
+        **(nav_counts(unit, getattr(acting, "staff", None)) if unit is not None else {}),
         "hemma_demo": demo_is_loaded(),
         "acting": acting,
         "is_log_reviewer": bool(acting)

@@ -93,10 +93,8 @@ class TestRevise:
         assert "Sårvård" in str(content_of(agreement, 2)["activities"])
 
     def test_the_second_saver_is_told_and_nothing_is_overwritten(
-        self, agreement, ward_nurse, home_nurse, ward, home_health
+        self, agreement, ward_nurse, physician, ward
     ):
-        agreement.episode.home_health_unit = home_health
-        agreement.episode.save()
         first = content_of(agreement) | {"if_worse": "Ring avdelningen."}
         second = content_of(agreement) | {"if_worse": "Ring hemsjukvården."}
         services.agreement_revise(
@@ -104,8 +102,8 @@ class TestRevise:
         )
         with pytest.raises(Conflict, match="Någon annan har sparat version 2"):
             services.agreement_revise(
-                staff=home_nurse,
-                unit=home_health,
+                staff=physician,
+                unit=ward,
                 agreement=agreement,
                 base_number=1,
                 content=second,

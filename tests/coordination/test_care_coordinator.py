@@ -10,6 +10,7 @@ from hemma.coordination import care_coordinator, services
 from hemma.coordination.models import EdVisit, FrailtyScreening, TemporaryVisit
 from hemma.coordination.screening import temporary_visit_record
 from hemma.errors import HemmaError
+from hemma.patients.models import CareRelationship
 from tests.conftest import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,9 @@ def test_the_list_holds_complex_listed_patients_with_the_next_action(
         estimated_discharge=timezone.localdate() + timedelta(days=2),
         receivers=[home_health],
     )
-    frail = make_patient("19380508-9145", "Skör", listed_unit=primary_care)
+    # Listed and in the centre's care: the list shows only patients the centre may list.
+    CareRelationship.objects.create(patient=kim, unit=primary_care)
+    frail = make_patient("19380508-9145", "Skör", primary_care, listed_unit=primary_care)
     FrailtyScreening.objects.create(
         patient=frail,
         level=7,
@@ -34,13 +37,15 @@ def test_the_list_holds_complex_listed_patients_with_the_next_action(
         assessed_by=coordinator,
         unit=primary_care,
     )
-    frequent = make_patient("19350404-9135", "Ofta", listed_unit=primary_care)
+    frequent = make_patient("19350404-9135", "Ofta", primary_care, listed_unit=primary_care)
     for days in (5, 20, 60):
         EdVisit.objects.create(
             patient=frequent, visited_on=timezone.localdate() - timedelta(days=days)
         )
-    make_patient("19400401-9180", "Frisk", listed_unit=primary_care)
-    rows = {row.patient.first_name: row for row in care_coordinator.worklist(primary_care)}
+    make_patient("19400401-9180", "Frisk", primary_care, listed_unit=primary_care)
+    rows = {
+        row.patient.first_name: row for row in care_coordinator.worklist(primary_care, coordinator)
+    }
     assert set(rows) == {"Kim", "Skör", "Ofta"}
     assert rows["Kim"].next_action == "Utse fast vårdkontakt"
     assert "CFS 7" in rows["Skör"].reasons
@@ -48,8 +53,9 @@ def test_the_list_holds_complex_listed_patients_with_the_next_action(
 
 
 def test_the_list_shows_on_the_centres_worklist(
-    kim, ward, ward_nurse, home_health, client, coordinator
+    kim, ward, ward_nurse, home_health, client, coordinator, primary_care
 ):
+    CareRelationship.objects.create(patient=kim, unit=primary_care)
     services.case_open(
         staff=ward_nurse,
         unit=ward,
@@ -64,8 +70,9 @@ def test_the_list_shows_on_the_centres_worklist(
 
 
 def test_a_temporary_visit_is_recorded_and_seen_by_primary_care(
-    kim, home_nurse, home_health, primary_care, client
+    kim, home_nurse, home_health, primary_care, client, coordinator
 ):
+    CareRelationship.objects.create(patient=kim, unit=primary_care)
     client.force_login(home_nurse.user)
     response = client.post(
         reverse("coordination:temporary_visit"),
@@ -78,7 +85,7 @@ def test_a_temporary_visit_is_recorded_and_seen_by_primary_care(
     )
     assert response.status_code == 302
     assert TemporaryVisit.objects.get().unit == home_health
-    rows = care_coordinator.worklist(primary_care)
+    rows = care_coordinator.worklist(primary_care, coordinator)
     assert "Tillfälligt besök" in rows[0].reasons
     with pytest.raises(HemmaError, match="Ogiltigt personnummer"):
         temporary_visit_record(

@@ -50,7 +50,8 @@ def test_usage_is_counted_per_entry_and_period(entry, as_home_nurse, home_nurse)
     as_home_nurse.post(
         reverse("coordination:directory_entry", args=[entry.pk]),
         {
-            "contacted_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            # Today, whatever the hour (an hour ago is yesterday just after midnight).
+            "contacted_at": timezone.localtime().strftime("%Y-%m-%dT00:00"),
             "answer_minutes": "4",
         },
     )

@@ -14,9 +14,17 @@ from hemma.audit.models import AccessLogEntry
 from hemma.coordination import selectors, services
 from hemma.coordination.models import CaseMessage, MessageReceipt, PaymentAgreement
 from hemma.errors import Conflict, HemmaError, NotAllowed
+from hemma.patients.models import CareRelationship, SharingConsent
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
+
+
+def share_with(patient, unit):
+    """The unit joins the patient's care and the patient consents to region–municipality
+    sharing: what a municipal unit needs to see the case at all (patients.policy)."""
+    CareRelationship.objects.create(patient=patient, unit=unit)
+    SharingConsent.objects.get_or_create(patient=patient, revoked_at=None)
 
 
 @pytest.fixture
@@ -215,11 +223,14 @@ class TestPayment:
 
 class TestReceipts:
     def test_opening_the_case_reads_and_acknowledging_is_recorded(
-        self, case, home_nurse, home_health
+        self, case, home_nurse, home_health, kim
     ):
-        assert selectors.unread_count(home_health) == 1
+        # The badge counts only patients the unit may list: a care relationship and consent.
+        assert selectors.unread_count(home_health, home_nurse) == 0
+        share_with(kim, home_health)
+        assert selectors.unread_count(home_health, home_nurse) == 1
         services.receipt_read(staff=home_nurse, unit=home_health, case=case)
-        assert selectors.unread_count(home_health) == 0
+        assert selectors.unread_count(home_health, home_nurse) == 0
         receipt = MessageReceipt.objects.get(unit=home_health)
         services.receipt_acknowledge(staff=home_nurse, unit=home_health, receipt=receipt)
         with pytest.raises(Conflict):
@@ -248,7 +259,10 @@ class TestPages:
         response = as_ward_nurse.post(reverse("coordination:open", args=[kim.pk]), {})
         assert response.status_code == 200 and "errorlist" in response.content.decode()
 
-    def test_the_municipality_sees_its_inbox_and_the_case(self, case, as_home_nurse):
+    def test_the_municipality_sees_its_inbox_and_the_case(
+        self, case, as_home_nurse, kim, home_health
+    ):
+        share_with(kim, home_health)
         inbox = as_home_nurse.get(reverse("coordination:worklist")).content.decode()
         assert "Inskrivningsmeddelande" in inbox and "Kim Testsson" in inbox
         page = as_home_nurse.get(reverse("coordination:case", args=[case.pk])).content.decode()
@@ -264,8 +278,9 @@ class TestPages:
 
     @pytest.mark.parametrize("viewer", ["as_ward_nurse", "as_home_nurse"])
     def test_the_worklist_query_count_does_not_grow(
-        self, ward_nurse, ward, home_health, viewer, request
+        self, ward_nurse, ward, home_health, viewer, request, settings
     ):
+        settings.HEMMA_ACCESS_LOG_REPEAT_MINUTES = 0  # every display logs its patients
         client = request.getfixturevalue(viewer)
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -276,7 +291,8 @@ class TestPages:
             services.case_open(
                 staff=ward_nurse,
                 unit=ward,
-                patient=make_patient(number, "P"),
+                # In both units' care, with consent: the lists show them.
+                patient=make_patient(number, "P", ward, home_health),
                 admitted_at=timezone.now() - timedelta(hours=1),
                 estimated_discharge=timezone.localdate() + timedelta(days=2),
                 receivers=[home_health],

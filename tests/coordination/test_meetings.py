@@ -18,13 +18,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shared(ward, primary_care, home_health, ward_nurse):
-    """Three patients listed at the centre in home health care's care; one did not consent,
-    one is neither inpatient nor at home."""
-    at_home = make_patient("19440514-9057", "Hemma", home_health, listed_unit=primary_care)
+    """Three patients listed at and in the care of the centre and home health care; one did
+    not consent, one is neither inpatient nor at home."""
+    team = (primary_care, home_health)
+    at_home = make_patient("19440514-9057", "Hemma", *team, listed_unit=primary_care)
     no_consent = make_patient(
-        "19380508-9145", "Utan", home_health, listed_unit=primary_care, consent=False
+        "19380508-9145", "Utan", *team, listed_unit=primary_care, consent=False
     )
-    idle = make_patient("19350404-9135", "Vilande", home_health, listed_unit=primary_care)
+    idle = make_patient("19350404-9135", "Vilande", *team, listed_unit=primary_care)
     for patient in (at_home, no_consent):
         Episode.objects.create(patient=patient, ward=ward, created_by=ward_nurse, state="at_home")
     return at_home, no_consent, idle

@@ -80,15 +80,18 @@ class TestPages:
         assert as_ward_nurse.get("/episodes/999999/").status_code == 404
         assert AccessLogEntry.objects.get().outcome == "denied"
 
-    def test_a_nurse_deciding_gets_a_clear_message(self, as_ward_nurse, make_episode, kim):
+    def test_a_nurse_deciding_is_refused_and_logged(self, as_ward_nurse, make_episode, kim):
+        # The decision is the physician's: the nurse has no button, a crafted POST is a 403.
         episode = make_episode(kim)
         Assessment.objects.create(episode=episode)
-        response = as_ward_nurse.post(
-            act(episode, "decide"), {"suitable": "yes", "reason": "ok"}, follow=True
-        )
-        assert "Bara en läkare" in response.content.decode()
+        assert "Fatta beslut" not in as_ward_nurse.get(detail(episode)).content.decode()
+        response = as_ward_nurse.post(act(episode, "decide"), {"suitable": "yes", "reason": "ok"})
+        assert response.status_code == 403
         episode.refresh_from_db()
         assert episode.state == "candidate"
+        assert AccessLogEntry.objects.filter(
+            outcome="denied", detail=f"episode {episode.pk} decide: refused"
+        ).exists()
 
     @pytest.mark.parametrize(
         ("action", "data"),
@@ -119,7 +122,10 @@ class TestPages:
         assert "Hemma (1)" in body and "Förbereds (1)" in body
         assert "Trygghetsplatser lediga" in body
 
-    def test_the_worklist_query_count_does_not_grow(self, as_ward_nurse, make_episode, ward):
+    def test_the_worklist_query_count_does_not_grow(
+        self, as_ward_nurse, make_episode, ward, settings
+    ):
+        settings.HEMMA_ACCESS_LOG_REPEAT_MINUTES = 0  # every display logs its patients
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -168,8 +174,9 @@ class TestUnitWorklists:
         assert "Inga obesvarade vårdbegäranden" in body
 
     def test_the_home_health_worklist_query_count_does_not_grow(
-        self, ward, ward_nurse, physician, home_health, home_nurse, as_home_nurse
+        self, ward, ward_nurse, physician, home_health, home_nurse, as_home_nurse, settings
     ):
+        settings.HEMMA_ACCESS_LOG_REPEAT_MINUTES = 0  # every display logs its patients
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 

@@ -14,6 +14,7 @@ from hemma.episodes import services
 from hemma.episodes.models import ChecklistItem, Referral
 from hemma.errors import NotAllowed
 from hemma.patients.models import CareRelationship
+from hemma.patients.policy import decide_patient_access
 from tests.flow import send_home_health_request, to_agreed
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +128,9 @@ def test_omar_needs_the_home_care_request_too(
         interventions="Biståndsbedömning: tillsyn 2 gånger/dag, matdistribution",
     )
     assert home_care_request.agreement_version is None  # home care sees only the request
-    assert not CareRelationship.objects.filter(patient=omar, unit=home_care).exists()
+    # Home care's care relationship opens only what its own request needs (Scope.SOL).
+    decision = decide_patient_access(staff=needs_assessor, acting_unit=home_care, patient=omar)
+    assert decision.granted and not decision.health_record
     services.episode_start_preparing(staff=ward_nurse, unit=ward, episode=episode)
 
     carerequests.care_request_ask(

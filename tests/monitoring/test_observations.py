@@ -116,10 +116,12 @@ class TestAlerts:
         assert at_home.state == "readmitted"
         assert at_home.transitions.last().reason == "NEWS2 9"
 
-    def test_another_unit_cannot_acknowledge(self, at_home, home_nurse, home_health):
+    def test_a_unit_outside_the_episode_cannot_acknowledge(
+        self, at_home, coordinator, primary_care
+    ):
         alert = record(at_home, RED_SET).alert
         with pytest.raises(NotAllowed):
-            services.alert_acknowledge(staff=home_nurse, unit=home_health, alert=alert)
+            services.alert_acknowledge(staff=coordinator, unit=primary_care, alert=alert)
 
     def test_resolving_needs_an_action(self, at_home, ward_nurse, ward):
         alert = record(at_home, RED_SET).alert

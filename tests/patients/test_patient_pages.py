@@ -73,12 +73,13 @@ class TestRegistration:
         assert not CareRelationship.objects.exists()
         assert not AccessLogEntry.objects.filter(action="register_patient").exists()
 
-    def test_a_duplicate_personal_number_is_rejected_clearly(self, as_ward_nurse, kim):
+    def test_a_duplicate_personal_number_opens_the_patient_for_the_care_team(
+        self, as_ward_nurse, kim
+    ):
+        # Answered like a search for the number (tests/patients/test_register_existing.py).
         response = as_ward_nurse.post(REGISTER, {**VALID, "personal_number": "440514-9057"})
-        assert response.status_code == 200
-        assert (
-            "Det finns redan en patient med personnummer 19440514-9057" in response.content.decode()
-        )
+        assert response.status_code == 302
+        assert response["Location"] == detail(kim)
         assert Patient.objects.count() == 1
 
     def test_a_user_without_a_unit_cannot_register(self, client, kim):
@@ -157,9 +158,17 @@ class TestNextOfKin:
 
 @pytest.mark.django_db
 class TestCareTeam:
+    @staticmethod
+    def _open_episode(patient, ward, nurse):
+        """The ward manages the care team while it owns an open episode (policy.py)."""
+        from hemma.episodes.models import Episode
+
+        return Episode.objects.create(patient=patient, ward=ward, created_by=nurse)
+
     def test_the_ward_adds_home_health_care_which_then_sees_the_patient(
-        self, as_ward_nurse, client, home_nurse, home_health, kim
+        self, as_ward_nurse, client, home_nurse, home_health, kim, ward, ward_nurse
     ):
+        self._open_episode(kim, ward, ward_nurse)
         url = reverse("patients:care_team_add", kwargs={"patient_id": kim.pk})
         assert as_ward_nurse.post(url, {"unit": home_health.pk}).status_code == 302
         assert CareRelationship.objects.filter(patient=kim, unit=home_health).exists()
@@ -180,7 +189,8 @@ class TestCareTeam:
         assert "Testsson, Kim" not in client.get(reverse("patients:list")).content.decode()
         assert AccessLogEntry.objects.filter(detail="sharing consent revoked").exists()
 
-    def test_adding_a_unit_twice_is_refused(self, as_ward_nurse, ward, kim):
+    def test_adding_a_unit_twice_is_refused(self, as_ward_nurse, ward, ward_nurse, kim):
+        self._open_episode(kim, ward, ward_nurse)
         url = reverse("patients:care_team_add", kwargs={"patient_id": kim.pk})
         response = as_ward_nurse.post(url, {"unit": ward.pk}, follow=True)
         assert "redan en vårdrelation" in response.content.decode()
@@ -208,9 +218,12 @@ class TestCareTeam:
             {"personal_number": "194405149057", "reason": "Akut försämring i hemmet"},
         )
         url = reverse("patients:care_team_add", kwargs={"patient_id": kim.pk})
-        response = as_home_nurse.post(url, {"unit": home_health.pk}, follow=True)
-        assert "Bara en enhet i vårdteamet" in response.content.decode()
+        response = as_home_nurse.post(url, {"unit": home_health.pk})
+        assert response.status_code == 403
         assert not CareRelationship.objects.filter(patient=kim, unit=home_health).exists()
+        assert AccessLogEntry.objects.filter(
+            outcome="denied", detail__startswith="care_relationship_start"
+        ).exists()
 
 
 @pytest.mark.django_db
@@ -245,8 +258,11 @@ class TestSearch:
     def test_an_empty_list_says_so(self, as_ward_nurse):
         assert "inga patienter med vårdrelation" in as_ward_nurse.get(LIST).content.decode()
 
-    def test_the_list_query_count_does_not_grow_with_patients(self, as_ward_nurse, ward):
+    def test_the_list_query_count_does_not_grow_with_patients(self, as_ward_nurse, ward, settings):
         from tests.conftest import make_patient
+
+        # Every display writes its log rows (no repeat window): one insert, not one per row.
+        settings.HEMMA_ACCESS_LOG_REPEAT_MINUTES = 0
 
         def count_queries():
             with CaptureQueriesContext(connection) as queries:

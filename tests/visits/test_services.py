@@ -265,9 +265,7 @@ def test_an_ad_hoc_visit_is_validated(team, home_health, home_patients):
     assert Visit.objects.filter(day=DAY).count() == 2
 
 
-def test_run_sheet_shows_only_own_visits_logged_and_marks_done(
-    team, home_health, home_patients, shifts
-):
+def test_run_sheet_shows_only_own_visits_and_marks_done(team, home_health, home_patients, shifts):
     services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
         services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
@@ -276,11 +274,7 @@ def test_run_sheet_shows_only_own_visits_logged_and_marks_done(
     assert [r["assignment"].position for r in rows] == sorted(
         r["assignment"].position for r in rows
     )
-    seen = {r["patient"].pk for r in rows}
-    logged = AccessLogEntry.objects.filter(
-        action="view_patient", detail=f"run sheet {DAY}", user=team["usk1"].user
-    )
-    assert set(logged.values_list("patient_id", flat=True)) == seen
+    # (the page logs the patients shown: tests/visits/test_policy_visits.py)
     nurse_rows = selectors.run_sheet(team["nurse"], home_health, DAY)
     dose_row = next(r for r in nurse_rows if "IV-antibiotika" in r["visit"].what)
     assert [m.drug for m in dose_row["medication"]] == ["Cefotaxim", "Alvedon"]
@@ -303,10 +297,7 @@ def test_a_revoked_consent_hides_the_patient_from_the_run_sheet(
     lisa = home_patients[0].patient
     SharingConsent.objects.filter(patient=lisa).update(revoked_at=timezone.now())
     rows = selectors.run_sheet(team["nurse"], home_health, DAY)
-    assert lisa.pk not in {r["patient"].pk for r in rows}
-    assert AccessLogEntry.objects.filter(
-        patient=lisa, outcome="denied", detail=f"run sheet {DAY}"
-    ).exists()
+    assert rows and lisa.pk not in {r["patient"].pk for r in rows}
 
 
 def test_late_visits_are_flagged_to_the_planner(team, home_health, home_patients, shifts):
@@ -315,9 +306,9 @@ def test_late_visits_are_flagged_to_the_planner(team, home_health, home_patients
         services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
     first = Assignment.objects.filter(staff=team["nurse"]).order_by("position").first()
     with frozen(first.planned_start + timedelta(minutes=10)):
-        assert selectors.planner_board(home_health, DAY)["late"] == []
+        assert selectors.planner_board(team["nurse"], home_health, DAY)["late"] == []
     with frozen(first.planned_start + timedelta(minutes=20)):
-        late = selectors.planner_board(home_health, DAY)["late"]
+        late = selectors.planner_board(team["nurse"], home_health, DAY)["late"]
     assert [row.visit for row in late] == [first.visit]
 
 
@@ -328,7 +319,7 @@ def test_the_planner_board_reads_in_a_fixed_number_of_queries(
     with frozen(BEFORE_THE_DAY):
         services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
     with django_assert_max_num_queries(6):
-        board = selectors.planner_board(home_health, DAY)
+        board = selectors.planner_board(team["nurse"], home_health, DAY)
         assert sum(len(r.rows) for r in board["routes"]) >= 5
 
 

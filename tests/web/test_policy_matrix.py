@@ -67,7 +67,9 @@ class Spec:
     kind: "public" (no login, no patient data), "device" (the patient's tablet and the FHIR
     API: a device token, never a staff session), "staff" (a staff page without a patient
     in the URL: a list, a tool), "patient" (an object of one patient), "admin", "review"
-    (log review: shows log entries of patients by design, to log reviewers only).
+    (log review: shows log entries of patients by design, to log reviewers only),
+    "shared" (an object of several patients, like a coordination meeting: GET is checked
+    as a list, POST by `do`).
     sample(demo) → (patient, url kwargs) for "patient" specs.
     scope: "hsl" needs the health record; "sol" is open to a home-care unit too.
     do: who may POST – an EPISODE_ACTIONS name, or a function(ctx) → bool, or None
@@ -78,6 +80,7 @@ class Spec:
     sample: Callable | None = None
     scope: str = "hsl"
     do: str | Callable | None = None
+    see: Callable | None = None  # a condition on top of the patient (e.g. sender or receiver)
 
 
 def _episode(state):
@@ -116,6 +119,16 @@ def _care_request_act(action, to_kind="home_health_care"):
 
 def _receiver_of_request(ctx) -> bool:
     return ctx.unit.pk == ctx.obj_unit_id
+
+
+def _sender_or_receiver(ctx) -> bool:
+    request = _model("carerequests.CareRequest").objects.get(pk=ctx.kwargs["request_id"])
+    return ctx.unit.pk in (request.from_unit_id, request.to_unit_id)
+
+
+def _meeting_participant(ctx) -> bool:
+    meeting = ctx.demo["meeting"]
+    return ctx.sees_hsl and ctx.unit.pk in (meeting.primary_care_id, meeting.home_health_id)
 
 
 def _first(label, patient_path, **filters):
@@ -273,7 +286,9 @@ URLS: dict[str, Spec] = {
     "careplans:criterion": Spec("patient", AT_HOME, do="mark_criterion"),
     "careplans:given": Spec("patient", AT_HOME, do="edit_agreement"),
     "carerequests:new": Spec("patient", AT_HOME, do="send_care_request"),
-    "carerequests:detail": Spec("patient", _care_request("home_health_care")),
+    "carerequests:detail": Spec(
+        "patient", _care_request("home_health_care"), see=_sender_or_receiver
+    ),
     "carerequests:act": Spec(
         "patient", _care_request_act("accept", "home_care"), scope="sol", do=_receiver_of_request
     ),
@@ -285,8 +300,8 @@ URLS: dict[str, Spec] = {
     ),
     "coordination:open": Spec("patient", _lisa()),
     "coordination:frailty": Spec("patient", _lisa()),
-    "coordination:meeting": Spec("patient", _meeting()),
-    "coordination:meeting_act": Spec("patient", _meeting("note")),
+    "coordination:meeting": Spec("shared", _meeting()),
+    "coordination:meeting_act": Spec("patient", _meeting("note"), do=_meeting_participant),
     "coordination:task_done": Spec(
         "patient",
         _with(_first("coordination.Task", "episode__patient", status="open"), "task_id"),
@@ -375,6 +390,7 @@ class Ctx:
     unit: Unit
     patient: Patient | None = None
     obj_unit_id: int | None = None
+    kwargs: dict | None = None
 
     @property
     def decision(self):
@@ -494,9 +510,17 @@ def snapshot(patients) -> dict:
     return state
 
 
+# Forms show Skatteverket's best-known test number as an example; it identifies nobody.
+EXAMPLE_NUMBER = "191212121212"
+
+
 def markers(patient: Patient) -> list[str]:
-    """What identifies a patient on a page: the number and the family name."""
-    return [patient.formatted_personal_number, patient.personal_number, patient.last_name]
+    """What identifies a patient on a page: the family name (the demo's are marked
+    "(demo)", so no staff name matches), the street address and the number."""
+    found = [patient.last_name, patient.street_address]
+    if patient.personal_number != EXAMPLE_NUMBER:
+        found += [patient.formatted_personal_number, patient.personal_number]
+    return found
 
 
 def leaked(body: str, patient: Patient) -> list[str]:
@@ -511,8 +535,7 @@ REFUSED = {403, 404}
 
 
 def may_post(spec: Spec, ctx: Ctx) -> bool:
-    sees = ctx.decision.granted if spec.scope == "sol" else ctx.sees_hsl
-    if not sees:
+    if not _sees(spec, ctx):
         return False
     if spec.do is None:
         return True
@@ -548,7 +571,9 @@ def exercise(client, situation: str, demo: dict, roles=ROLES) -> list[str]:
     """Every URL × role in one situation; returns the violations, readably."""
     apply_situation(situation, demo)
     problems = []
-    patient_specs = {name: spec for name, spec in URLS.items() if spec.kind == "patient"}
+    patient_specs = {
+        name: spec for name, spec in URLS.items() if spec.kind in ("patient", "shared")
+    }
     samples = {name: spec.sample(demo) for name, spec in patient_specs.items()}
     staff_urls = {
         name: reverse(name, kwargs=_staff_kwargs(name, demo))
@@ -559,16 +584,19 @@ def exercise(client, situation: str, demo: dict, roles=ROLES) -> list[str]:
         staff = demo["staff"][role]
         unit = staff.memberships.select_related("unit").first().unit
         client.force_login(staff.user)
-        for name, (patient, kwargs) in samples.items():
-            spec = URLS[name]
-            ctx = Ctx(demo, staff, unit, patient, _object_unit(name, kwargs))
-            url = reverse(name, kwargs=kwargs)
-            problems += _check_patient_url(client, name, url, spec, ctx, role)
         invisible = [
             p
             for p in demo["patients"]
             if not policy.decide_patient_access(staff=staff, acting_unit=unit, patient=p).granted
         ]
+        for name, (patient, kwargs) in samples.items():
+            spec = URLS[name]
+            url = reverse(name, kwargs=kwargs)
+            if spec.kind == "shared":
+                staff_urls[name] = url
+                continue
+            ctx = Ctx(demo, staff, unit, patient, _object_unit(name, kwargs), kwargs)
+            problems += _check_patient_url(client, name, url, spec, ctx, role)
         for name, url in staff_urls.items():
             response = client.get(url)
             if response.status_code >= 500:
@@ -582,9 +610,14 @@ def exercise(client, situation: str, demo: dict, roles=ROLES) -> list[str]:
     return [f"[{situation}] {problem}" for problem in problems]
 
 
+def _sees(spec: Spec, ctx: Ctx) -> bool:
+    sees = ctx.decision.granted if spec.scope == "sol" else ctx.sees_hsl
+    return sees and (spec.see is None or spec.see(ctx))
+
+
 def _check_patient_url(client, name, url, spec, ctx, role) -> list[str]:
     problems = []
-    sees = ctx.decision.granted if spec.scope == "sol" else ctx.sees_hsl
+    sees = _sees(spec, ctx)
     before = denied_entries()
     response = client.get(url)
     status = response.status_code
