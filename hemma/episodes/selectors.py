@@ -4,7 +4,6 @@ views' refusal of an action the policy does not allow."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, Max
 from django.http import Http404
 from django.utils import timezone
@@ -14,7 +13,7 @@ from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.clinical.recurrence import applies_on
 from hemma.patients.policy import decide_patient_access, may_do
-from hemma.patients.selectors import PatientAccess, deny, get_patient_for_user
+from hemma.patients.selectors import PatientAccess, get_patient_for_user, refuse
 
 from .models import Episode
 
@@ -61,19 +60,11 @@ def get_episode_for_user(
         )
         raise Http404("No episode")
     detail = detail or f"episode {episode.pk}"
-    if health_record or do:
+    if do:
         decision = decide_patient_access(
             staff=staff, acting_unit=acting_unit, patient=episode.patient
         )
-        if decision.granted and health_record and not decision.health_record:
-            deny(
-                staff=staff,
-                acting_unit=acting_unit,
-                what=f"{detail}: health record",
-                patient=episode.patient,
-                action=action,
-            )
-        if decision.granted and do:
+        if decision.granted and do and (decision.health_record or not health_record):
             check_episode_action(staff=staff, acting_unit=acting_unit, episode=episode, action=do)
     access = get_patient_for_user(
         staff=staff,
@@ -81,31 +72,10 @@ def get_episode_for_user(
         patient_id=episode.patient_id,
         action=action,
         detail=detail,
+        health_record=health_record,
     )
     episode.patient = access.patient
     return EpisodeAccess(episode, access)
-
-
-def refuse(
-    *,
-    staff: Staff | None,
-    acting_unit: Unit | None,
-    what: str,
-    patient=None,
-    action: str = AccessLogEntry.Action.EDIT_PATIENT,
-):
-    """A visible record, an action the policy refuses: a DENIED entry naming the object and
-    the action, then 403 (the handler403 page). Nothing has changed."""
-    access_log_record(
-        staff=staff,
-        unit=acting_unit,
-        patient=patient,
-        action=action,
-        purpose=AccessLogEntry.Purpose.CARE,
-        outcome=AccessLogEntry.Outcome.DENIED,
-        detail=f"{what}: refused",
-    )
-    raise PermissionDenied(what)
 
 
 def check_episode_action(

@@ -8,6 +8,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
@@ -36,11 +37,14 @@ def get_patient_for_user(
     patient_id,
     action: str = Action.VIEW_PATIENT,
     detail: str = "",
+    health_record: bool = False,
 ) -> PatientAccess:
     """Fetch one patient, check the policy, log the access (granted or denied).
 
     Unknown and forbidden patients both raise Http404, so the answer does not
-    reveal whether the patient exists; both are logged as denied.
+    reveal whether the patient exists; both are logged as denied. With
+    `health_record=True` the page shows the health record: a home-care unit
+    (Scope.SOL) is refused the same way, with one denied entry and no granted one.
     """
     patient = _patient_or_none(patient_id)
     decision = (
@@ -48,7 +52,13 @@ def get_patient_for_user(
         if patient is not None
         else None
     )
-    granted = decision is not None and decision.granted
+    granted = decision is not None and (
+        decision.health_record if health_record else decision.granted
+    )
+    if patient is None:
+        detail = f"{detail} id={patient_id}".strip()
+    elif decision.granted and not granted:
+        detail = f"{detail}: health record".strip()
     access_log_record(
         staff=staff,
         unit=decision.unit if granted else acting_unit,
@@ -56,7 +66,7 @@ def get_patient_for_user(
         action=action,
         purpose=decision.purpose if granted else AccessLogEntry.Purpose.CARE,
         outcome=Outcome.GRANTED if granted else Outcome.DENIED,
-        detail=detail if patient is not None else f"{detail} id={patient_id}".strip(),
+        detail=detail,
     )
     if not granted:
         raise Http404("No patient")
@@ -84,6 +94,28 @@ def deny(
         detail=what,
     )
     raise Http404(what)
+
+
+def refuse(
+    *,
+    staff: Staff | None,
+    acting_unit: Unit | None,
+    what: str,
+    patient=None,
+    action: str = AccessLogEntry.Action.EDIT_PATIENT,
+):
+    """A visible record, an action the policy refuses: a DENIED entry naming the object and
+    the action, then 403 (the handler403 page). Nothing has changed."""
+    access_log_record(
+        staff=staff,
+        unit=acting_unit,
+        patient=patient,
+        action=action,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.DENIED,
+        detail=f"{what}: refused",
+    )
+    raise PermissionDenied(what)
 
 
 def _patient_or_none(patient_id) -> Patient | None:

@@ -29,9 +29,9 @@ from .policy import may_add_to_care_team, may_end_relationship
 from .selectors import (
     PatientAccess,
     care_team_of,
-    deny,
     get_patient_for_user,
     patient_search,
+    refuse,
     registration_of_existing,
 )
 
@@ -225,28 +225,27 @@ def _care_team_access(request, patient_id, detail):
 def _record_access(request, patient_id, detail):
     """A change to the health record's patient data (details, next of kin, consent, care
     team): a home-care unit (Scope.SOL) reads the patient but changes none of it."""
-    access = _access(request, patient_id, Action.EDIT_PATIENT, detail)
-    if not access.decision.health_record:
-        deny(
-            staff=request.hemma.staff,
-            acting_unit=request.hemma.unit,
-            what=f"{detail}: health record",
-            patient=access.patient,
-            action=Action.EDIT_PATIENT,
-        )
-    return access.patient
+    return get_patient_for_user(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient_id=patient_id,
+        action=Action.EDIT_PATIENT,
+        detail=detail,
+        health_record=True,
+    ).patient
 
 
 @staff_required
 @require_http_methods(["POST"])
 def care_team_add(request, patient_id):
     patient = _care_team_access(request, patient_id, "care team add")
+    staff, unit = request.hemma.staff, request.hemma.unit
     form = CareTeamAddForm(request.POST)
     if form.is_valid():
         try:
             services.care_relationship_start(
-                staff=request.hemma.staff,
-                unit=request.hemma.unit,
+                staff=staff,
+                unit=unit,
                 patient=patient,
                 target_unit=form.cleaned_data["unit"],
             )
@@ -256,6 +255,10 @@ def care_team_add(request, patient_id):
             raise PermissionDenied(error.message) from None
         except HemmaError as error:
             messages.error(request, error.message)
+    elif not may_add_to_care_team(staff=staff, unit=unit, patient=patient):
+        # A crafted POST with a bad unit is refused like a good one (the service names the
+        # target unit in its denied entry when the form is valid).
+        refuse(staff=staff, acting_unit=unit, what="care team add", patient=patient)
     else:
         messages.error(request, _("Välj en enhet att lägga till."))
     return redirect("patients:detail", patient_id=patient.pk)

@@ -6,6 +6,7 @@ from hemma.carerequests.selectors import unread_requests
 from hemma.coordination.selectors import unread_receipts
 from hemma.demo.selectors import demo_is_loaded
 from hemma.monitoring.models import Alert
+from hemma.patients.policy import health_record_patients_visible_to
 
 
 def _count(queryset, field: str):
@@ -29,7 +30,13 @@ def nav_counts(unit: Unit, staff=None) -> dict:
             # Only patients the unit may list: a badge counts no hidden patient.
             unread_requests=_count(unread_requests(staff, unit), "to_unit"),
             unread_coordination=_count(unread_receipts(staff, unit), "unit"),
-            open_alerts=_count(Alert.objects.filter(status="open"), "unit"),
+            open_alerts=_count(
+                Alert.objects.filter(
+                    status="open",
+                    episode__patient__in=health_record_patients_visible_to(staff, unit),
+                ),
+                "unit",
+            ),
         )
         .values("unread_requests", "unread_coordination", "open_alerts")
         .first()

@@ -170,3 +170,16 @@ class TestThePatientPage:
         for unit in (ward, home_health, home_care):
             assert end_url(lisa, relationship(lisa, unit)) in body
         assert f'action="{add_url(lisa)}"' in body
+
+
+def test_a_crafted_add_with_a_bad_unit_is_refused_not_explained(
+    client, lisas_episode, lisa, home_nurse
+):
+    """Found by the policy matrix on PostgreSQL: an invalid form answered with a form error
+    before the policy was asked. A unit that may not add gets the refusal either way."""
+    client.force_login(home_nurse.user)
+    teams = CareRelationship.objects.count()
+    response = client.post(add_url(lisa), {"unit": "999999"})
+    assert response.status_code == 403
+    assert denied("care team add").exists()
+    assert CareRelationship.objects.count() == teams

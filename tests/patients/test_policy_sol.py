@@ -58,3 +58,6 @@ def test_home_care_changes_none_of_the_patient_data(client, tolvan, needs_assess
         user=needs_assessor.user, outcome="denied", patient=tolvan
     )
     assert denied.exists()
+    # refused once, not "granted, then refused": the extract shows no read
+    granted = AccessLogEntry.objects.filter(user=needs_assessor.user, outcome="granted")
+    assert not granted.exists()

@@ -53,7 +53,6 @@ CRAFTED_POST = {
     "reason": "matrix",
     "note": "matrix",
     "text": "matrix",
-    "unit": "1",
     "name": "Matrix",
     "relation": "vän",
     "phone": "070-1740690",
@@ -637,7 +636,9 @@ def _check_patient_url(client, name, url, spec, ctx, role) -> list[str]:
         return problems  # allowed posts are each app's own tests; here only refusals
     state = snapshot(ctx.demo["patients"])
     before = denied_entries()
-    response = client.post(url, CRAFTED_POST)
+    # A unit that exists (the ambulance): a refusal must not hinge on a bad form.
+    ambulance = Unit.objects.get(kind=Unit.Kind.AMBULANCE)
+    response = client.post(url, {**CRAFTED_POST, "unit": str(ambulance.pk)})
     status = response.status_code
     if status not in REFUSED | {405}:
         problems.append(f"{role} POST {name}: {status}, expected a refusal")
