@@ -27,10 +27,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -86,7 +88,15 @@ def _previous(token: uuid.UUID, user) -> AlreadySubmitted | None:
     return AlreadySubmitted(claim.result_url if claim.user_id == user.pk else "")
 
 
+# A resent form is a matter of seconds to days (a tab left open); a token older than this
+# is forgotten, each user's old ones cleared as they claim a new one (one indexed delete).
+TOKEN_DAYS = 30
+
+
 def _claim(token: uuid.UUID, user, result_url: str) -> SubmissionToken:
+    SubmissionToken.objects.filter(
+        user=user, created_at__lt=timezone.now() - timedelta(days=TOKEN_DAYS)
+    ).delete()
     try:
         with transaction.atomic():  # a savepoint: the insert may fail on the unique token
             return SubmissionToken.objects.create(

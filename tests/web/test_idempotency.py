@@ -246,6 +246,23 @@ def test_another_users_token_creates_nothing_and_reveals_nothing(ward_nurse, phy
     assert not NextOfKin.objects.filter(name="Someone Else").exists()
 
 
+def test_a_users_tokens_older_than_the_limit_are_forgotten(ward_nurse, physician, kim):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hemma.web.idempotency import TOKEN_DAYS
+
+    old = timezone.now() - timedelta(days=TOKEN_DAYS + 1)
+    SubmissionToken.objects.create(token=token(), user=ward_nurse.user, created_at=old)
+    others = SubmissionToken.objects.create(token=token(), user=physician.user, created_at=old)
+    with submit_once(post(ward_nurse.user, token())):
+        add_kin(ward_nurse, kim)
+    remaining = SubmissionToken.objects.filter(user=ward_nurse.user)
+    assert remaining.count() == 1 and remaining.get().created_at > old
+    assert SubmissionToken.objects.filter(pk=others.pk).exists()  # not this user's to clear
+
+
 def test_the_unique_token_decides_when_the_check_was_passed(ward_nurse, kim, monkeypatch):
     """The second submit's look-up ran before the first committed: the insert decides."""
     from hemma.web import idempotency

@@ -19,6 +19,7 @@ show none of the patient's identifying data, write a DENIED access-log entry and
 nothing. A list page must never show a patient the role may not see.
 """
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,12 +33,13 @@ from django.utils import timezone
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.demo.data import STAFF
 from hemma.patients import policy
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
 
 pytestmark = pytest.mark.django_db
 
-ROLES = {
+NAMED_ROLES = {
     "ward_nurse": "anna.ssk",
     "physician": "erik.lak",
     "other_ward": "other.ssk",
@@ -48,6 +50,10 @@ ROLES = {
     "ambulance": "olle.amb",
     "other_admin": "admin.kommun",
 }
+ROLES = NAMED_ROLES
+if os.environ.get("HEMMA_MATRIX_EVERY_USER"):
+    # The scripted attack: every demo user (slow; run by hand, see docs/architecture.md).
+    ROLES = {username: username for username in STAFF} | {"other_ward": "other.ssk"}
 SITUATIONS = ["relationship", "consent_revoked", "no_relationship", "beyond_grace"]
 CRAFTED_POST = {
     "reason": "matrix",
@@ -447,7 +453,7 @@ def demo():
         ),
         "staff": {
             role: Staff.objects.select_related("user").get(user__username=username)
-            for role, username in ROLES.items()
+            for role, username in (NAMED_ROLES | ROLES).items()
         },
     }
 
@@ -696,5 +702,5 @@ def test_the_policy_decides_as_the_law_says(demo):
     for municipal in ("municipal_nurse", "assistant_nurse", "home_care"):
         assert not sees(municipal).granted, municipal
     apply_situation("beyond_grace", demo)
-    for role in ROLES:
+    for role in NAMED_ROLES:
         assert not sees(role).granted, role
