@@ -13,7 +13,7 @@ from hemma.audit.models import AccessLogEntry
 from hemma.careplans.selectors import agreement_for_episode
 from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions, may_do
-from hemma.patients.selectors import deny
+from hemma.patients.selectors import deny, object_or_deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
@@ -265,14 +265,7 @@ def logistics(request, episode_id):
 @staff_required
 @require_POST
 def logistics_advance(request, order_id):
-    order = LogisticsOrder.objects.filter(pk=order_id).first()
-    if order is None:
-        deny(
-            staff=request.hemma.staff,
-            acting_unit=request.hemma.unit,
-            what=f"logistics order id={order_id}",
-            action=AccessLogEntry.Action.EDIT_PATIENT,
-        )
+    order = object_or_deny(request, LogisticsOrder.objects, order_id, what="logistics order")
     # The episode team delivers; the read goes through the policy and the log like any other.
     selectors.get_episode_for_action(
         staff=request.hemma.staff,

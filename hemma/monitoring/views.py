@@ -30,7 +30,7 @@ from hemma.episodes.models import Episode
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError, NotAllowed
 from hemma.patients.policy import allowed_actions, require_action
-from hemma.patients.selectors import deny
+from hemma.patients.selectors import object_or_deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
@@ -210,14 +210,7 @@ def act(request, episode_id, action):
 @staff_required
 @require_POST
 def device_revoke(request, device_id):
-    device = DeviceEnrolment.objects.filter(pk=device_id).first()
-    if device is None:
-        deny(
-            staff=request.hemma.staff,
-            acting_unit=request.hemma.unit,
-            what=f"device id={device_id}",
-            action=Action.EDIT_PATIENT,
-        )
+    device = object_or_deny(request, DeviceEnrolment.objects, device_id, what="device")
     what = f"device {device.pk} revoke, episode {device.episode_id}"
     episode = health_record_episode(request, device.episode_id, what)
     if (refusal := refused(request, episode, "enrol_device", what)) is not None:
@@ -289,14 +282,7 @@ ALERT_ACTIONS = {"ack": "acknowledge_alert", "resolve": "acknowledge_alert"}
 def alert_act(request, alert_id, action):
     if action not in ALERT_ACTIONS:
         raise Http404("No such action")
-    alert = Alert.objects.filter(pk=alert_id).first()
-    if alert is None:
-        deny(
-            staff=request.hemma.staff,
-            acting_unit=request.hemma.unit,
-            what=f"alert id={alert_id}",
-            action=Action.EDIT_PATIENT,
-        )
+    alert = object_or_deny(request, Alert.objects, alert_id, what="alert")
     what = f"alert {alert.pk} {action}"
     episode = health_record_episode(request, alert.episode_id, what)
     if (refusal := refused(request, episode, ALERT_ACTIONS[action], what)) is not None:

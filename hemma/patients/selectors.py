@@ -118,6 +118,20 @@ def refuse(
     raise PermissionDenied(what)
 
 
+def object_or_deny(request, queryset, object_id, *, what: str, action=Action.EDIT_PATIENT):
+    """The object with this id, or – unknown id – a denied entry naming it and a 404: a
+    probe for ids leaves a trace like a refusal does."""
+    found = queryset.filter(pk=object_id).first()
+    if found is None:
+        deny(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            what=f"{what} id={object_id}",
+            action=action,
+        )
+    return found
+
+
 def _patient_or_none(patient_id) -> Patient | None:
     try:
         key = uuid.UUID(str(patient_id))
