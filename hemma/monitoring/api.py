@@ -4,21 +4,27 @@
     POST /fhir               a Bundle (batch, transaction or collection) of them
     Authorization: Bearer <device token>   (the token of an enrolled device, one episode)
 
-Idempotent by Observation.identifier; observations with the same effectiveDateTime form
-one set (one NEWS2). Bad input gets an OperationOutcome and nothing is stored.
+Idempotent by Observation.identifier within the device's episode; observations with the
+same effectiveDateTime form one set (one NEWS2). Bad input gets an OperationOutcome and
+nothing is stored; every error under /fhir (404, 405, 413, 500 too) is an
+OperationOutcome in application/fhir+json, never an HTML page.
 """
 
-import json
+import functools
+import logging
+import re
 
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from hemma.errors import HemmaError
 
 from . import fhir, services
 
 FHIR_JSON = "application/fhir+json"
+logger = logging.getLogger(__name__)
 
 
 def _outcome(issues: list[fhir.Issue], status: int, **headers) -> JsonResponse:
@@ -34,8 +40,55 @@ def _token(request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def fhir_endpoint(view):
+    """POST only (405 otherwise), 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, and an
+    unexpected error is logged, rolled back and answered 500 – all as OperationOutcomes."""
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method != "POST":
+            return _outcome(
+                [fhir.Issue("not-supported", f"{request.method} is not supported here", "")],
+                405,
+                Allow="POST",
+            )
+        try:
+            request.body  # noqa: B018 - reads the body within the size limit
+        except RequestDataTooBig:
+            return _outcome([fhir.Issue("too-costly", "the body is too large", "")], 413)
+        try:
+            with transaction.atomic():  # an unexpected error leaves nothing stored
+                return view(request, *args, **kwargs)
+        except Exception:
+            logger.exception("FHIR ingestion failed")
+            issue = fhir.Issue("exception", "internal error; nothing was stored", "")
+            return _outcome([issue], 500)
+
+    return wrapped
+
+
 @csrf_exempt
-@require_POST
+def not_found(request, path=""):
+    """Any other path under /fhir: an OperationOutcome, not the HTML 404 page."""
+    return _outcome(
+        [
+            fhir.Issue(
+                "not-found",
+                "unknown FHIR endpoint: POST /fhir/Observation or a Bundle to /fhir",
+                "",
+            )
+        ],
+        404,
+    )
+
+
+def _fhir_id(set_id: int, value: str) -> str:
+    """A FHIR id ([A-Za-z0-9-.]{1,64}) for the stored observation."""
+    return f"{set_id}-{re.sub(r'[^A-Za-z0-9.-]', '-', value)}"[:64]
+
+
+@fhir_endpoint
 def ingest(request):
     device = services.device_for_token(_token(request))
     if device is None:
@@ -45,9 +98,12 @@ def ingest(request):
             **{"WWW-Authenticate": 'Bearer realm="hemma"'},
         )
     try:
-        payload = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return _outcome([fhir.Issue("invalid", "the body is not valid JSON", "")], 400)
+        payload = fhir.load_json(request.body)
+    except fhir.BodyError as error:
+        return _outcome([fhir.Issue("invalid", str(error), "")], 400)
+    issues = fhir.string_issues(payload)
+    if issues:
+        return _outcome(issues, 400)
     parsed, issues, is_bundle = fhir.parse_payload(payload)
     if request.path.rstrip("/").endswith("/Observation") and is_bundle:
         issues = [fhir.Issue("invalid", "POST a Bundle to the base URL /fhir", "Bundle")]
@@ -69,25 +125,28 @@ def ingest(request):
                 ],
                 403,
             )
+    groups, rejected = fhir.group_by_time(parsed)
     try:
-        results = services.fhir_observations_store(
-            episode=device.episode, groups=fhir.group_by_time(parsed)
-        )
+        results = services.fhir_observations_store(episode=device.episode, groups=groups)
     except HemmaError as error:
         return _outcome([fhir.Issue("business-rule", str(error.message), "Observation")], 422)
     if not is_bundle:
         observation, set_id, created = results[0]
-        body = {**payload, "id": f"{set_id}-{observation.identifier.rsplit('|', 1)[-1]}"[:64]}
+        body = {**payload, "id": _fhir_id(set_id, observation.identifier[1])}
         return JsonResponse(body, status=201 if created else 200, content_type=FHIR_JSON)
-    # The batch-response lists the entries in the order they were sent.
-    outcome = {
-        observation.identifier: (set_id, created) for observation, set_id, created in results
-    }
+    # The batch-response lists the entries in the order they were sent; an entry that
+    # would give a parameter a second value at one moment is answered 409 with its outcome.
+    outcome = {observation.index: (set_id, created) for observation, set_id, created in results}
     entries = []
     for observation in parsed:
-        set_id, created = outcome[observation.identifier]
-        status = "201 Created" if created else "200 OK"
-        entries.append({"response": {"status": status, "location": f"Observation/{set_id}"}})
+        if observation.index in rejected:
+            issue = rejected[observation.index]
+            response = {"status": "409 Conflict", "outcome": fhir.operation_outcome([issue])}
+        else:
+            set_id, created = outcome[observation.index]
+            status = "201 Created" if created else "200 OK"
+            response = {"status": status, "location": f"Observation/{set_id}"}
+        entries.append({"response": response})
     return JsonResponse(
         {"resourceType": "Bundle", "type": "batch-response", "entry": entries},
         status=200,

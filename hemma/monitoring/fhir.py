@@ -5,6 +5,9 @@ Every problem is reported as an OperationOutcome issue (severity, code, diagnost
 expression) so a device platform can fix its message; nothing is guessed.
 """
 
+import json
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,8 +25,19 @@ QUANTITIES = {
     "8310-5": ("temperature", "Cel"),
 }
 BP_PANEL = "85354-9"
-BP_COMPONENTS = {"8480-6": "systolic_bp", "8462-4": "diastolic_bp"}
+# LOINC component code → (Hemma value, UCUM code); many cuffs send the pulse in the panel.
+BP_COMPONENTS = {
+    "8480-6": ("systolic_bp", "mm[Hg]"),
+    "8462-4": ("diastolic_bp", "mm[Hg]"),
+    "8867-4": ("pulse", "/min"),
+}
 SUPPORTED = sorted([*QUANTITIES, BP_PANEL])
+
+# Input limits: a hostile or broken body is refused before anything is stored.
+MAX_DEPTH = 64  # nesting of JSON arrays and objects
+MAX_BUNDLE_ENTRIES = 1000
+IDENTIFIER_SYSTEM_MAX = 255  # = FhirIdentifier.system.max_length
+IDENTIFIER_VALUE_MAX = 255  # = FhirIdentifier.value.max_length
 
 
 @dataclass
@@ -43,10 +57,83 @@ class Issue:
 
 @dataclass
 class ParsedObservation:
-    identifier: str  # "system|value", the idempotency key
+    identifier: tuple[str, str]  # (system, value), the idempotency key within the episode
     effective: datetime
     values: dict = field(default_factory=dict)
     subject_identifier: str | None = None
+    index: int = 0  # the entry's position in the Bundle (0 for a single Observation)
+
+
+class BodyError(ValueError):
+    """The body cannot be read as JSON within the limits; the message says why."""
+
+
+def _no_constant(name: str):
+    raise BodyError(f"{name} is not a JSON number")
+
+
+def load_json(body: bytes):
+    """The body as JSON, or BodyError: not UTF-8 JSON, NaN/Infinity (not JSON), or nested
+    deeper than MAX_DEPTH. The json module recurses and raises RecursionError on very deep
+    input; that is caught, and any depth it does parse is measured without recursion."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyError("the body is not UTF-8") from None
+    try:
+        payload = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise BodyError(f"the JSON is nested deeper than {MAX_DEPTH} levels") from None
+    except BodyError:
+        raise
+    except ValueError:
+        raise BodyError("the body is not valid JSON") from None
+    stack = [(payload, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_DEPTH:
+                raise BodyError(f"the JSON is nested deeper than {MAX_DEPTH} levels")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return payload
+
+
+_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _bad_character(text: str) -> str | None:
+    found = _BAD_CHARACTER.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        return "a lone surrogate"
+    return f"the control character U+{code:04X}"
+
+
+def string_issues(payload) -> list[Issue]:
+    """FHIR strings hold no control characters but tab, CR and LF, and must be valid
+    Unicode (no lone surrogate): checked in every key and value, without recursion."""
+    issues: list[Issue] = []
+    root = payload.get("resourceType") if isinstance(payload, dict) else None
+    stack = [(payload, root if isinstance(root, str) and not _bad_character(root) else "")]
+    while stack and len(issues) < 10:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                problem = _bad_character(key)
+                if problem:
+                    issues.append(Issue("invalid", f"a key contains {problem}", path))
+                    continue
+                stack.append((value, f"{path}.{key}" if path else key))
+        elif isinstance(node, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
+        elif isinstance(node, str):
+            problem = _bad_character(node)
+            if problem:
+                issues.append(Issue("invalid", f"the string contains {problem}", path))
+    return issues
 
 
 def operation_outcome(issues: list[Issue]) -> dict:
@@ -68,7 +155,7 @@ def _quantity(quantity, unit: str, path: str, issues: list[Issue]) -> float | No
         issues.append(Issue("required", "valueQuantity is required", path))
         return None
     value = quantity.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         issues.append(Issue("value", "valueQuantity.value must be a number", f"{path}.value"))
         return None
     if quantity.get("system", UCUM) != UCUM or quantity.get("code") != unit:
@@ -81,6 +168,17 @@ def _quantity(quantity, unit: str, path: str, issues: list[Issue]) -> float | No
         )
         return None
     return value
+
+
+def _codings(concept) -> list[dict]:
+    """The codings of a CodeableConcept, ignoring anything that is not one."""
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+
+
+def _loinc(concept) -> list[str]:
+    loinc = [c for c in _codings(concept) if c.get("system") == LOINC]
+    return [c["code"] for c in loinc if isinstance(c.get("code"), str)]
 
 
 def parse_observation(
@@ -104,9 +202,7 @@ def parse_observation(
         codes = [
             coding.get("code")
             for category in (categories if isinstance(categories, list) else [])
-            if isinstance(category, dict)
-            for coding in (category.get("coding") or [])
-            if isinstance(coding, dict)
+            for coding in _codings(category)
         ]
         if VITAL_SIGNS not in codes:
             issues.append(Issue("value", "category must include vital-signs", f"{path}.category"))
@@ -115,8 +211,21 @@ def parse_observation(
     if isinstance(identifiers, list) and identifiers and isinstance(identifiers[0], dict):
         system, value = identifiers[0].get("system"), identifiers[0].get("value")
         if isinstance(system, str) and isinstance(value, str) and system and value:
-            identifier = f"{system}|{value}"
-    if identifier is None:
+            identifier = (system, value)
+    if identifier is not None:
+        for part, text, limit in (
+            ("system", identifier[0], IDENTIFIER_SYSTEM_MAX),
+            ("value", identifier[1], IDENTIFIER_VALUE_MAX),
+        ):
+            if len(text) > limit:
+                issues.append(
+                    Issue(
+                        "too-long",
+                        f"identifier {part} is longer than {limit} characters",
+                        f"{path}.identifier[0].{part}",
+                    )
+                )
+    else:
         issues.append(
             Issue(
                 "required",
@@ -133,16 +242,7 @@ def parse_observation(
                 f"{path}.effectiveDateTime",
             )
         )
-    loinc = (
-        [
-            coding.get("code")
-            for coding in ((resource.get("code") or {}).get("coding") or [])
-            if isinstance(coding, dict) and coding.get("system") == LOINC
-        ]
-        if isinstance(resource.get("code"), dict)
-        else []
-    )
-    known = [c for c in loinc if isinstance(c, str) and (c in QUANTITIES or c == BP_PANEL)]
+    known = [c for c in _loinc(resource.get("code")) if c in QUANTITIES or c == BP_PANEL]
     values: dict = {}
     if not known:
         issues.append(
@@ -155,26 +255,17 @@ def parse_observation(
     elif known[0] == BP_PANEL:
         components = resource.get("component")
         for index, component in enumerate(components if isinstance(components, list) else []):
-            codes = (
-                [
-                    c.get("code")
-                    for c in ((component.get("code") or {}).get("coding") or [])
-                    if isinstance(component, dict)
-                    and isinstance(c, dict)
-                    and c.get("system") == LOINC
-                ]
-                if isinstance(component, dict) and isinstance(component.get("code"), dict)
-                else []
-            )
-            name = next(
-                (BP_COMPONENTS[c] for c in codes if isinstance(c, str) and c in BP_COMPONENTS),
-                None,
-            )
-            if name is None:
+            if not isinstance(component, dict):
                 continue
-            value = _quantity(
-                component.get("valueQuantity"), "mm[Hg]", f"{path}.component[{index}]", issues
-            )
+            known_component = [c for c in _loinc(component.get("code")) if c in BP_COMPONENTS]
+            if not known_component:
+                continue
+            name, unit = BP_COMPONENTS[known_component[0]]
+            where = f"{path}.component[{index}]"
+            if name in values:
+                issues.append(Issue("duplicate", f"the panel has two {name} components", where))
+                continue
+            value = _quantity(component.get("valueQuantity"), unit, where, issues)
             if value is not None:
                 values[name] = value
         if "systolic_bp" not in values and not any(i.code == "code-invalid" for i in issues):
@@ -223,10 +314,16 @@ def parse_payload(payload) -> tuple[list[ParsedObservation], list[Issue], bool]:
                 [Issue("required", "Bundle.entry must list the Observations", "Bundle.entry")],
                 True,
             )
-        if len(entries) > 1000:
+        if len(entries) > MAX_BUNDLE_ENTRIES:
             return (
                 [],
-                [Issue("too-costly", "at most 1000 entries per Bundle", "Bundle.entry")],
+                [
+                    Issue(
+                        "too-costly",
+                        f"at most {MAX_BUNDLE_ENTRIES} entries per Bundle",
+                        "Bundle.entry",
+                    )
+                ],
                 True,
             )
         parsed, issues = [], []
@@ -235,15 +332,49 @@ def parse_payload(payload) -> tuple[list[ParsedObservation], list[Issue], bool]:
             observation, problems = parse_observation(resource, f"Bundle.entry[{index}].resource")
             issues += problems
             if observation:
+                observation.index = index
                 parsed.append(observation)
         return parsed, issues, True
     observation, issues = parse_observation(payload)
     return ([observation] if observation else []), issues, False
 
 
-def group_by_time(observations: list[ParsedObservation]) -> list[list[ParsedObservation]]:
-    """Observations taken at the same moment form one set (one NEWS2)."""
+def group_by_time(
+    observations: list[ParsedObservation],
+) -> tuple[list[list[ParsedObservation]], dict[int, Issue]]:
+    """Observations taken at the same moment form one set (one NEWS2). Never two values of
+    one parameter at one moment: an observation that gives a parameter already given at
+    its moment a different value (or reuses an identifier for a different reading) is
+    rejected, by its entry index; the same value twice is one value."""
     groups: dict[datetime, list[ParsedObservation]] = {}
+    seen: dict[tuple[str, str], ParsedObservation] = {}
+    rejected: dict[int, Issue] = {}
     for observation in observations:
+        where = f"Bundle.entry[{observation.index}].resource"
+        first = seen.get(observation.identifier)
+        if first is not None:
+            if (first.effective, first.values) != (observation.effective, observation.values):
+                rejected[observation.index] = Issue(
+                    "duplicate",
+                    f"identifier already used by entry {first.index} for a different reading",
+                    f"{where}.identifier",
+                )
+            else:
+                groups[observation.effective].append(observation)
+            continue
+        group = groups.get(observation.effective, [])
+        given = {}
+        for other in group:
+            given |= other.values
+        clash = sorted(n for n, v in observation.values.items() if n in given and given[n] != v)
+        if clash:
+            rejected[observation.index] = Issue(
+                "duplicate",
+                f"{', '.join(clash)} at {observation.effective.isoformat()} already has "
+                "another value in this Bundle: send one value per parameter and moment",
+                where,
+            )
+            continue
+        seen[observation.identifier] = observation
         groups.setdefault(observation.effective, []).append(observation)
-    return [groups[moment] for moment in sorted(groups)]
+    return [groups[moment] for moment in sorted(groups)], rejected

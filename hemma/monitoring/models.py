@@ -312,12 +312,23 @@ class DutyPhysician(models.Model):
 
 
 class FhirIdentifier(models.Model):
-    """An ingested FHIR Observation's identifier ("system|value"): a resend is stored once."""
+    """An ingested FHIR Observation's identifier (system, value): a resend is stored once.
+    Unique per episode, not across the database: two patients' devices may use the same
+    identifier, and one patient's reading never hides another's."""
 
-    key = models.CharField(max_length=500, unique=True)
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    system = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
     observation = models.ForeignKey(
         ObservationSet, on_delete=models.CASCADE, related_name="fhir_identifiers"
     )
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "system", "value"], name="fhir_identifier_unique_per_episode"
+            )
+        ]
+
     def __str__(self) -> str:
-        return self.key
+        return f"{self.system}|{self.value}"

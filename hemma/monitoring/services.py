@@ -7,6 +7,8 @@ alerts and enrol devices; the ward's physician sets the monitoring plan and deci
 round. A crafted request meets the same refusal as a hidden button."""
 
 import hashlib
+import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -115,6 +117,10 @@ def _check_values(values: dict) -> Vitals:
         if not 20 <= diastolic <= 200:
             raise HemmaError(_("Diastoliskt blodtryck ska vara mellan 20 och 200."))
         systolic = values.get("systolic_bp")
+        if systolic is not None and (
+            isinstance(systolic, bool) or not isinstance(systolic, int | float | Decimal)
+        ):
+            raise HemmaError(_("Systoliskt blodtryck måste vara ett tal."))
         if systolic is not None and diastolic >= systolic:
             raise HemmaError(_("Det diastoliska trycket ska vara lägre än det systoliska."))
     if all(values.get(name) is None for name in VALUE_FIELDS):
@@ -171,6 +177,15 @@ def _display(name: str, value) -> str:
     return str(value)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(text: str) -> bool:
+    """Text the database can store: no NUL (PostgreSQL refuses it) and no lone surrogate
+    (not encodable as UTF-8)."""
+    return _UNSTORABLE.search(text) is None
+
+
 @dataclass(frozen=True)
 class Recorded:
     observation: ObservationSet
@@ -198,8 +213,10 @@ def observation_record(
     if recorded_by is not None:
         require_action(staff=recorded_by, unit=unit, action="record_reading", episode=episode)
     client_id = (client_id or "").strip()
-    if not client_id or len(client_id) > 100:
+    if not client_id or len(client_id) > 100 or not _storable(client_id):
         raise HemmaError(_("Mätningen saknar ett giltigt id."))
+    if not _storable(note) or not _storable(feeling):
+        raise HemmaError(_("Texten innehåller otillåtna tecken."))
     existing = ObservationSet.objects.filter(episode=episode, client_id=client_id).first()
     if existing is not None:
         return Recorded(existing, existing.alerts.first(), created=False)
@@ -495,14 +512,19 @@ def threshold_end(*, staff: Staff, unit: Unit, threshold: PersonalThreshold) -> 
 
 def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
     """Store each group of FHIR observations taken at one moment as one set, all or nothing.
-    Returns (observation, set id, created) per observation; a resent identifier is kept."""
+    Returns (observation, set id, created) per observation; a resent identifier is kept.
+    Identifiers are the episode's own: the same identifier from another patient's device
+    is another reading."""
     results = []
     with transaction.atomic():
         for group in groups:
-            keys = [o.identifier for o in group]
-            known = dict(
-                FhirIdentifier.objects.filter(key__in=keys).values_list("key", "observation_id")
-            )
+            values_sent = {o.identifier[1] for o in group}
+            known = {
+                (system, value): observation_id
+                for system, value, observation_id in FhirIdentifier.objects.filter(
+                    episode=episode, value__in=values_sent
+                ).values_list("system", "value", "observation_id")
+            }
             fresh = [o for o in group if o.identifier not in known]
             for observation in group:
                 if observation.identifier in known:
@@ -512,7 +534,8 @@ def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
             values: dict = {}
             for observation in fresh:
                 values.update(observation.values)
-            digest = hashlib.sha256("\n".join(sorted(o.identifier for o in fresh)).encode())
+            identifiers = sorted({o.identifier for o in fresh})
+            digest = hashlib.sha256(json.dumps(identifiers).encode())  # unambiguous
             recorded = observation_record(
                 episode=episode,
                 values=values,
@@ -522,7 +545,15 @@ def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
                 measured_at=fresh[0].effective,
             )
             FhirIdentifier.objects.bulk_create(
-                [FhirIdentifier(key=o.identifier, observation=recorded.observation) for o in fresh],
+                [
+                    FhirIdentifier(
+                        episode=episode,
+                        system=system,
+                        value=value,
+                        observation=recorded.observation,
+                    )
+                    for system, value in identifiers
+                ],
                 ignore_conflicts=True,
             )
             for observation in fresh:

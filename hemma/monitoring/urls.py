@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import api, views
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("fhir", api.ingest, name="fhir_bundle"),
     path("fhir/", api.ingest),
     path("fhir/Observation", api.ingest, name="fhir_observation"),
+    # Any other path under /fhir: an OperationOutcome, not HTML.
+    re_path(r"^fhir/(?P<path>.+)$", api.not_found, name="fhir_not_found"),
     # The patient's own page on a tablet or phone (device token, no staff account).
     path("patient/", views.patient_home, name="patient_home"),
     path("patient/start/", views.patient_start, name="patient_start"),

@@ -488,11 +488,19 @@ def patient_submit(request):
         data = json.loads(request.body or b"{}")
         if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
             raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):
         return _json_error(_("Felaktig begäran."))
-    measured_at = parse_datetime(str(data.get("measured_at") or "")) or timezone.now()
-    if timezone.is_naive(measured_at):
-        measured_at = timezone.make_aware(measured_at)
+    measured_at = timezone.now()
+    if data.get("measured_at"):
+        # An impossible date (month 13, offset +99:00) is the patient's error, never a 500.
+        try:
+            measured_at = parse_datetime(str(data["measured_at"]))
+            if measured_at is not None and timezone.is_naive(measured_at):
+                measured_at = timezone.make_aware(measured_at)
+        except (ValueError, OverflowError):
+            measured_at = None
+        if measured_at is None:
+            return _json_error(_("Mättiden är ogiltig."))
     source = data.get("source") or ObservationSet.Source.PATIENT
     if source not in (ObservationSet.Source.PATIENT, ObservationSet.Source.NEXT_OF_KIN):
         return _json_error(_("Felaktig begäran."))

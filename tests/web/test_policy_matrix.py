@@ -197,6 +197,7 @@ URLS: dict[str, Spec] = {
     "monitoring:fhir_bundle": Spec("device"),
     "monitoring:fhir_slash": Spec("device"),
     "monitoring:fhir_observation": Spec("device"),
+    "monitoring:fhir_not_found": Spec("device"),
     "admin": Spec("admin"),
     # staff pages: lists and tools
     "home": Spec("staff"),
