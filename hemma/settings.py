@@ -219,6 +219,8 @@ HEMMA_SAFETY_BEDS_PER_WARD = env.int("HEMMA_SAFETY_BEDS_PER_WARD", default=1)
 # escalated to the ward's physician on duty; the worker checks every N seconds.
 HEMMA_ALERT_ESCALATION_MINUTES = env.int("HEMMA_ALERT_ESCALATION_MINUTES", default=15)
 HEMMA_WORKER_INTERVAL_SECONDS = env.int("HEMMA_WORKER_INTERVAL_SECONDS", default=30)
+# Readings of one episode within this many minutes form one NEWS2 set, across requests.
+HEMMA_NEWS2_SET_MINUTES = env.int("HEMMA_NEWS2_SET_MINUTES", default=5)
 # A patient device's one-time enrolment code is valid this long.
 HEMMA_ENROLMENT_CODE_MINUTES = env.int("HEMMA_ENROLMENT_CODE_MINUTES", default=30)
 # Frequent attender: at least N ED visits or admissions within the window.

@@ -4,8 +4,9 @@
     POST /fhir               a Bundle (batch, transaction or collection) of them
     Authorization: Bearer <device token>   (the token of an enrolled device, one episode)
 
-Idempotent by Observation.identifier within the device's episode; observations with the
-same effectiveDateTime form one set (one NEWS2). Bad input gets an OperationOutcome and
+Idempotent by Observation.identifier within the device's episode (the same identifier with
+another time or value is a 409); observations within HEMMA_NEWS2_SET_MINUTES form one set
+(one NEWS2), also across requests. Bad input gets an OperationOutcome and
 nothing is stored; every error under /fhir (404, 405, 413, 500 too) is an
 OperationOutcome in application/fhir+json, never an HTML page.
 """
@@ -127,10 +128,20 @@ def ingest(request):
             )
     groups, rejected = fhir.group_by_time(parsed)
     try:
-        results = services.fhir_observations_store(episode=device.episode, groups=groups)
+        results, conflicts = services.fhir_observations_store(episode=device.episode, groups=groups)
     except HemmaError as error:
         return _outcome([fhir.Issue("business-rule", str(error.message), "Observation")], 422)
+    for index, (system, value) in conflicts.items():
+        where = f"Bundle.entry[{index}].resource" if is_bundle else "Observation"
+        rejected[index] = fhir.Issue(
+            "duplicate",
+            f"identifier {system}|{value} is already stored for this patient with another "
+            "time or value: a new reading needs a new identifier",
+            f"{where}.identifier",
+        )
     if not is_bundle:
+        if rejected:
+            return _outcome(list(rejected.values()), 409)
         observation, set_id, created = results[0]
         body = {**payload, "id": _fhir_id(set_id, observation.identifier[1])}
         return JsonResponse(body, status=201 if created else 200, content_type=FHIR_JSON)

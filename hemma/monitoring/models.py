@@ -116,6 +116,36 @@ class ObservationSet(models.Model):
         return f"NEWS2 {self.news2_total} ({self.measured_at:%Y-%m-%d %H:%M})"
 
 
+class Reading(models.Model):
+    """One request's values (the patient's form, a staff entry, a FHIR group) as received:
+    its client id makes a retry idempotent, and it tells which values of its set came when
+    and from whom. Readings within HEMMA_NEWS2_SET_MINUTES form one set (one NEWS2)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    observation = models.ForeignKey(
+        ObservationSet, on_delete=models.CASCADE, related_name="readings"
+    )
+    client_id = models.CharField(max_length=100)
+    source = models.CharField(max_length=20, choices=ObservationSet.Source)
+    recorded_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    measured_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    parameters = models.JSONField(default=list)  # the value fields this reading gave
+
+    class Meta:
+        ordering = ["measured_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "client_id"], name="reading_client_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} ({self.measured_at:%Y-%m-%d %H:%M})"
+
+
 class Spo2ScaleDecision(models.Model):
     """SpO2 scale 2 only for confirmed hypercapnic respiratory failure, set by a physician.
     The newest decision for the patient applies."""
@@ -322,6 +352,9 @@ class FhirIdentifier(models.Model):
     observation = models.ForeignKey(
         ObservationSet, on_delete=models.CASCADE, related_name="fhir_identifiers"
     )
+    # What the identifier was sent with (time and values): the same identifier with other
+    # content is refused. Blank for identifiers stored before it was kept.
+    content = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [

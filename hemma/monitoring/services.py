@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -38,6 +38,7 @@ from .models import (
     MonitoringPlan,
     ObservationSet,
     PersonalThreshold,
+    Reading,
     RoundEntry,
     Spo2ScaleDecision,
 )
@@ -206,7 +207,12 @@ def observation_record(
     note: str = "",
     feeling: str = "",
 ) -> Recorded:
-    """Store one set of vitals with its NEWS2; alert the ward when a threshold is crossed.
+    """Store one reading of vitals and score its set's NEWS2; alert the ward when a
+    threshold is crossed. Readings of the episode within HEMMA_NEWS2_SET_MINUTES form one
+    set, also across requests (RCP scores one set of observations taken together; at home
+    they come from several devices a few minutes apart): a reading whose parameters the
+    newest such set lacks joins it, and the set's NEWS2 and alert are recomputed; a
+    parameter the set already has starts a new set (a value is never overwritten).
     Idempotent: the same client_id for the same episode is stored once. A reading entered
     by staff (`recorded_by`, acting for `unit`) needs the policy's `record_reading`; the
     patient's own device is tied to its episode by its token."""
@@ -217,9 +223,9 @@ def observation_record(
         raise HemmaError(_("Mätningen saknar ett giltigt id."))
     if not _storable(note) or not _storable(feeling):
         raise HemmaError(_("Texten innehåller otillåtna tecken."))
-    existing = ObservationSet.objects.filter(episode=episode, client_id=client_id).first()
+    existing = _recorded_before(episode, client_id)
     if existing is not None:
-        return Recorded(existing, existing.alerts.first(), created=False)
+        return existing
     now = timezone.now()
     measured_at = measured_at or now
     if measured_at > now + timedelta(minutes=5):
@@ -227,37 +233,121 @@ def observation_record(
     if measured_at < now - timedelta(days=7):
         raise HemmaError(_("Mättiden är mer än en vecka gammal."))
     scale = spo2_scale_of(episode.patient)
-    result = score(values, scale)
+    score(values, scale)  # the reading alone must be valid before anything is stored
+    given = {name: values[name] for name in VALUE_FIELDS if values.get(name) not in (None, "")}
     try:
         with transaction.atomic():
-            episode = Episode.objects.select_related("patient", "ward").get(pk=episode.pk)
+            # The episode's row lock serialises readings of one episode (PostgreSQL; SQLite
+            # serialises writers): two requests cannot both open a set for one window.
+            episode = (
+                Episode.objects.select_for_update(of=("self",))
+                .select_related("patient", "ward")
+                .get(pk=episode.pk)
+            )
             if episode.state not in MONITORED_STATES:
                 raise NotAllowed(_("Vårdtillfället tar inte emot mätningar (inte hemma)."))
-            observation = ObservationSet.objects.create(
+            existing = _recorded_before(episode, client_id)
+            if existing is not None:
+                return existing
+            observation = _open_set(episode, measured_at, set(given))
+            if observation is None:
+                observation = ObservationSet(
+                    episode=episode,
+                    client_id=client_id,
+                    source=source,
+                    method=method,
+                    recorded_by=recorded_by,
+                    measured_at=measured_at,
+                    note=note.strip(),
+                    feeling=feeling,
+                )
+                union = dict(given)
+            else:
+                union = _set_values(observation) | given
+                observation.measured_at = min(observation.measured_at, measured_at)
+                observation.note = "\n".join(t for t in (observation.note, note.strip()) if t)
+                observation.feeling = observation.feeling or feeling
+            result = score(union, scale)
+            for name, value in given.items():
+                setattr(observation, name, value)
+            observation.spo2_scale = scale
+            observation.news2_total = result.total
+            observation.news2_scores = result.per_parameter
+            observation.news2_level = result.level
+            observation.news2_complete = result.complete
+            observation.news2_missing = result.missing
+            observation.save()
+            observation.refresh_from_db()  # the stored values (rounded by the database)
+            Reading.objects.create(
                 episode=episode,
+                observation=observation,
                 client_id=client_id,
                 source=source,
-                method=method,
                 recorded_by=recorded_by,
                 measured_at=measured_at,
-                note=note.strip(),
-                feeling=feeling,
-                spo2_scale=scale,
-                news2_total=result.total,
-                news2_scores=result.per_parameter,
-                news2_level=result.level,
-                news2_complete=result.complete,
-                news2_missing=result.missing,
-                **{name: values.get(name) for name in VALUE_FIELDS if values.get(name) is not None},
+                parameters=sorted(given),
             )
-            alert = _alert_for(episode, observation, result, values)
+            alert = _alert_for(episode, observation, result, _set_values(observation))
     except IntegrityError:
         # A concurrent retry of the same reading won: return what it stored.
-        existing = ObservationSet.objects.get(episode=episode, client_id=client_id)
-        return Recorded(existing, existing.alerts.first(), created=False)
+        existing = _recorded_before(episode, client_id)
+        if existing is None:
+            raise
+        return existing
     if recorded_by is not None:
         _log(staff=recorded_by, unit=unit, episode=episode, detail=f"reading {observation.pk}")
     return Recorded(observation, alert, created=True)
+
+
+def _recorded_before(episode: Episode, client_id: str) -> Recorded | None:
+    reading = (
+        Reading.objects.filter(episode=episode, client_id=client_id)
+        .select_related("observation")
+        .first()
+    )
+    observation = (
+        reading.observation
+        if reading is not None
+        else ObservationSet.objects.filter(episode=episode, client_id=client_id).first()
+    )
+    if observation is None:
+        return None
+    return Recorded(observation, observation.alerts.order_by("-id").first(), created=False)
+
+
+def _set_values(observation: ObservationSet) -> dict:
+    return {
+        name: getattr(observation, name)
+        for name in VALUE_FIELDS
+        if getattr(observation, name) not in (None, "")
+    }
+
+
+def _open_set(episode: Episode, measured_at: datetime, parameters: set) -> ObservationSet | None:
+    """The set a reading at `measured_at` joins: the newest of the episode's sets whose
+    readings, with this one, lie within HEMMA_NEWS2_SET_MINUTES and that has none of its
+    parameters yet. None: the reading starts a set."""
+    window = timedelta(minutes=settings.HEMMA_NEWS2_SET_MINUTES)
+    if window <= timedelta(0):
+        return None
+    candidates = (
+        ObservationSet.objects.filter(
+            episode=episode,
+            measured_at__gte=measured_at - window,
+            measured_at__lte=measured_at + window,
+        )
+        .prefetch_related("readings")
+        .order_by("-measured_at", "-id")
+    )
+    joinable = []
+    for candidate in candidates:
+        times = [r.measured_at for r in candidate.readings.all()] or [candidate.measured_at]
+        latest = max(times)
+        span = max(latest, measured_at) - min(*times, measured_at)
+        if span > window or parameters & set(_set_values(candidate)):
+            continue
+        joinable.append((latest, candidate.pk, candidate))
+    return max(joinable, key=lambda item: item[:2])[2] if joinable else None
 
 
 def _stored_values(values: dict) -> dict:
@@ -276,6 +366,10 @@ def _stored_values(values: dict) -> dict:
 
 
 def _alert_for(episode, observation, result: News2Result, values: dict) -> Alert | None:
+    """The set's alert for its values so far. One open alert per set: a reading that joins
+    the set updates its open alert (raised to the new level, the escalation clock restarted
+    when the level rises); when the set's alert was already acknowledged or resolved, only
+    a higher level raises a new one."""
     breaches = threshold_breaches(values, active_thresholds(episode.patient))
     if result.level in ALERTING_LEVELS:
         level, reasons = result.level, _alert_reasons(result, values) + breaches
@@ -283,15 +377,49 @@ def _alert_for(episode, observation, result: News2Result, values: dict) -> Alert
     elif breaches:
         level, reasons, response = Level.PERSONAL, breaches, ""
     else:
-        return None
+        return observation.alerts.order_by("-id").first()
+    reasons = [str(reason) for reason in [*reasons, _scored_on(observation)]]
+    current = observation.alerts.select_for_update().order_by("-id").first()
+    if current is not None:
+        rank, current_rank = LEVEL_ORDER[level], LEVEL_ORDER[current.level]
+        if current.status == Alert.Status.OPEN and rank >= current_rank:
+            if rank > current_rank:
+                current.created_at = timezone.now()
+            current.level, current.reasons, current.response = level, reasons, response
+            current.save(update_fields=["level", "reasons", "response", "created_at"])
+            return current
+        if rank <= current_rank:
+            return current
     return Alert.objects.create(
         episode=episode,
         unit=episode.ward,
         observation=observation,
         level=level,
-        reasons=[str(reason) for reason in reasons],
+        reasons=reasons,
         response=response,
     )
+
+
+def _scored_on(observation: ObservationSet) -> str:
+    """The values the score was computed from, with when each reading was taken."""
+    values = _set_values(observation)
+    parts = []
+    readings = list(observation.readings.all()) or [None]
+    for reading in readings:
+        names = reading.parameters if reading is not None else list(values)
+        shown = [
+            f"{parameter_label(name)} {_display(name, values[name])}"
+            for name in VALUE_FIELDS
+            if name in names and name in values
+        ]
+        if not shown:
+            continue
+        if reading is not None:
+            at = timezone.localtime(reading.measured_at).strftime("%H:%M")
+            parts.append(f"{', '.join(shown)} ({at})")
+        else:
+            parts.append(", ".join(shown))
+    return _("Bedömt på: %(values)s") % {"values": "; ".join(parts)}
 
 
 def alert_acknowledge(*, staff: Staff, unit: Unit, alert: Alert) -> Alert:
@@ -510,25 +638,41 @@ def threshold_end(*, staff: Staff, unit: Unit, threshold: PersonalThreshold) -> 
     )
 
 
-def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
-    """Store each group of FHIR observations taken at one moment as one set, all or nothing.
-    Returns (observation, set id, created) per observation; a resent identifier is kept.
-    Identifiers are the episode's own: the same identifier from another patient's device
-    is another reading."""
-    results = []
+def fhir_content(observation) -> str:
+    """What an identifier was sent with: its time and values (72 and 72.0 are one)."""
+    moment = observation.effective.astimezone(UTC).isoformat()
+    values = sorted((name, float(value)) for name, value in observation.values.items())
+    return hashlib.sha256(json.dumps([moment, values]).encode()).hexdigest()
+
+
+def fhir_observations_store(*, episode: Episode, groups: list) -> tuple[list[tuple], dict]:
+    """Store each group of FHIR observations taken at one moment as one reading, all or
+    nothing; readings within HEMMA_NEWS2_SET_MINUTES join one set. Returns (observation,
+    set id, created) per stored or resent observation, and {entry index: identifier} for
+    an identifier the episode already has with another time or value (a conflict, nothing
+    stored for it). Identifiers are the episode's own: the same identifier from another
+    patient's device is another reading."""
+    results, conflicts = [], {}
     with transaction.atomic():
+        # Serialise this episode's FHIR requests: a resent identifier is seen by the next.
+        Episode.objects.select_for_update(of=("self",)).filter(pk=episode.pk).first()
         for group in groups:
             values_sent = {o.identifier[1] for o in group}
             known = {
-                (system, value): observation_id
-                for system, value, observation_id in FhirIdentifier.objects.filter(
+                (system, value): (observation_id, content)
+                for system, value, observation_id, content in FhirIdentifier.objects.filter(
                     episode=episode, value__in=values_sent
-                ).values_list("system", "value", "observation_id")
+                ).values_list("system", "value", "observation_id", "content")
             }
             fresh = [o for o in group if o.identifier not in known]
             for observation in group:
-                if observation.identifier in known:
-                    results.append((observation, known[observation.identifier], False))
+                if observation.identifier not in known:
+                    continue
+                set_id, content = known[observation.identifier]
+                if content and content != fhir_content(observation):
+                    conflicts[observation.index] = observation.identifier
+                else:
+                    results.append((observation, set_id, False))
             if not fresh:
                 continue
             values: dict = {}
@@ -544,6 +688,7 @@ def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
                 client_id=f"fhir:{digest.hexdigest()[:60]}",
                 measured_at=fresh[0].effective,
             )
+            contents = {o.identifier: fhir_content(o) for o in fresh}
             FhirIdentifier.objects.bulk_create(
                 [
                     FhirIdentifier(
@@ -551,6 +696,7 @@ def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
                         system=system,
                         value=value,
                         observation=recorded.observation,
+                        content=contents[(system, value)],
                     )
                     for system, value in identifiers
                 ],
@@ -558,7 +704,7 @@ def fhir_observations_store(*, episode: Episode, groups: list) -> list[tuple]:
             )
             for observation in fresh:
                 results.append((observation, recorded.observation.pk, recorded.created))
-    return results
+    return results, conflicts
 
 
 # --- The patient's device ------------------------------------------------------------

@@ -47,8 +47,7 @@ class TestAppendOnly:
             cursor.execute("UPDATE audit_accesslogentry SET detail = 'x'")
         assert AccessLogEntry.objects.get().detail == ""
 
-    @pytest.mark.skipif(connection.vendor != "postgresql", reason="DELETE trigger on PostgreSQL")
-    def test_postgresql_refuses_a_delete_even_in_raw_sql(self, entry):
+    def test_the_database_refuses_a_delete_even_in_raw_sql(self, entry):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_accesslogentry")
         assert AccessLogEntry.objects.count() == 1
