@@ -3,19 +3,26 @@ medium/high alerts and raises overdue-measurement alerts, in a loop.
 
 Safe to run as several copies at once: each alert is claimed with a conditional update,
 and overdue checks lock the episode row. `make run` starts one next to the web server.
+A database that goes away (a PostgreSQL restart, a failover) does not stop the loop: the
+pass is logged as failed, the connection dropped, and the next pass waits a growing
+back-off (up to 5 minutes) until the database answers again.
 
     hemma monitor            # loop every HEMMA_WORKER_INTERVAL_SECONDS
     hemma monitor --once     # one pass (cron, tests)
 """
 
+import logging
 import signal
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from hemma.monitoring.services import alerts_escalate, overdue_check
+
+logger = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 300
 
 
 class Command(BaseCommand):
@@ -30,18 +37,42 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        failures = 0
         while True:
-            escalated, overdue = alerts_escalate(), overdue_check()
-            if escalated or overdue or once:
-                self.stdout.write(f"escalated {escalated}, overdue {overdue}")
+            try:
+                escalated, overdue = alerts_escalate(), overdue_check()
+            except DatabaseError:
+                if once:
+                    raise
+                failures += 1
+                logger.exception("monitor pass failed (database); retrying, attempt %d", failures)
+                # A connection broken by a restart is unusable: drop it, open a new one next.
+                connections.close_all()
+            else:
+                failures = 0
+                if escalated or overdue or once:
+                    self.stdout.write(f"escalated {escalated}, overdue {overdue}")
             if once or self.stopping:
                 return
             # A long-running loop drops connections that went stale while it slept.
             close_old_connections()
-            for _second in range(interval):
-                if self.stopping:
-                    return
-                time.sleep(1)
+            if self._sleep(_pause(interval, failures)):
+                return
+
+    def _sleep(self, seconds: int) -> bool:
+        """Sleep in seconds so a SIGTERM is honoured at once; True when stopping."""
+        for _second in range(seconds):
+            if self.stopping:
+                return True
+            time.sleep(1)
+        return self.stopping
 
     def _stop(self, *args):
         self.stopping = True
+
+
+def _pause(interval: int, failures: int) -> int:
+    """The usual interval; after failed passes a doubling back-off, at most 5 minutes."""
+    if failures == 0:
+        return interval
+    return min(MAX_BACKOFF_SECONDS, interval * 2 ** min(failures, 10))
