@@ -10,18 +10,17 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from hemma.accounts.models import Membership, Staff, Unit
+from hemma.accounts.models import Staff, Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
 from hemma.episodes.models import Episode
 from hemma.patients.policy import (
-    CARE_ROLES,
     AccessDecision,
     decide_unit_access,
+    is_care_member,
     may_do,
     patients_visible_to,
 )
-from hemma.patients.selectors import deny
+from hemma.patients.selectors import deny, log_granted
 
 from .models import CareRequest
 
@@ -144,7 +143,7 @@ def get_care_request_for_user(
     patient = care_request.episode.patient
     is_sender = unit.pk == care_request.from_unit_id
     is_receiver = unit.pk == care_request.to_unit_id
-    member = Membership.objects.filter(staff=staff, unit=unit, role__in=CARE_ROLES).exists()
+    member = is_care_member(staff, unit)
     decision = (
         decide_unit_access(staff=staff, unit=unit, patient=patient)
         if member and (is_sender or is_receiver)
@@ -152,15 +151,7 @@ def get_care_request_for_user(
     )
     if decision is None or not decision.granted:
         deny(staff=staff, acting_unit=unit, what=what, patient=patient, action=action)
-    access_log_record(
-        staff=staff,
-        unit=decision.unit,
-        patient=patient,
-        action=action,
-        purpose=decision.purpose,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail=what,
-    )
+    log_granted(staff=staff, decision=decision, patient=patient, action=action, detail=what)
     return CareRequestAccess(care_request, is_sender, is_receiver, decision)
 
 
@@ -205,13 +196,7 @@ def get_episode_for_action(
             patient=episode.patient,
             action=action,
         )
-    access_log_record(
-        staff=staff,
-        unit=decision.unit,
-        patient=episode.patient,
-        action=action,
-        purpose=decision.purpose,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail=detail,
+    log_granted(
+        staff=staff, decision=decision, patient=episode.patient, action=action, detail=detail
     )
     return episode

@@ -19,7 +19,7 @@ from hemma.clinical import episode_states as states
 from hemma.episodes.models import Episode
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
-from hemma.patients.policy import CARE_ROLES, decide_unit_access, patients_visible_to
+from hemma.patients.policy import decide_unit_access, is_care_member, patients_visible_to
 from hemma.patients.selectors import deny
 
 from .models import CoordinationMeeting, DischargeCase, MeetingItem, Task
@@ -205,7 +205,7 @@ def get_task_for_user(*, staff: Staff, unit: Unit, task_id: int) -> Task:
     allowed = (
         task is not None
         and task.owner_unit_id == unit.pk
-        and Membership.objects.filter(staff=staff, unit=unit, role__in=CARE_ROLES).exists()
+        and is_care_member(staff, unit)
         and (patient is None or decide_unit_access(staff=staff, unit=unit, patient=patient).granted)
     )
     if not allowed:
@@ -232,7 +232,7 @@ def meetings_for_unit(unit: Unit) -> QuerySet:
 
 def meeting_for_unit(staff: Staff, unit: Unit, meeting_id: int) -> CoordinationMeeting | None:
     """A meeting the acting unit (of which the user is a member) takes part in."""
-    if not Membership.objects.filter(staff=staff, unit=unit, role__in=CARE_ROLES).exists():
+    if not is_care_member(staff, unit):
         return None
     return meetings_for_unit(unit).filter(pk=meeting_id).first()
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
 from hemma.clinical.discharge_law import (
     DEFAULT_PAYMENT_DAYS,
     admission_notice_deadline,
@@ -27,7 +26,7 @@ from hemma.patients.policy import (
     decide_unit_access,
     patients_visible_to,
 )
-from hemma.patients.selectors import deny
+from hemma.patients.selectors import deny, log_granted
 
 from .models import CaseMessage, DischargeCase, MessageReceipt, PaymentAgreement
 
@@ -223,15 +222,7 @@ def get_case_for_user(
     )
     if decision is None or not decision.granted:
         deny(staff=staff, acting_unit=unit, what=what, patient=case.patient, action=action)
-    access_log_record(
-        staff=staff,
-        unit=decision.unit,
-        patient=case.patient,
-        action=action,
-        purpose=decision.purpose,
-        outcome=AccessLogEntry.Outcome.GRANTED,
-        detail=what,
-    )
+    log_granted(staff=staff, decision=decision, patient=case.patient, action=action, detail=what)
     return CaseAccess(case, decision, membership, is_ward=unit.pk == case.ward_id)
 
 

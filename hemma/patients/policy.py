@@ -251,7 +251,7 @@ def may_do(*, staff: Staff | None, unit: Unit | None, action: str, episode) -> b
     rule = EPISODE_ACTIONS.get(action)
     if rule is None or staff is None or unit is None:
         return False
-    if not _is_member(staff, unit):
+    if not is_care_member(staff, unit):
         return False
     if episode_role(unit, episode) not in rule.roles:
         return False
@@ -277,7 +277,7 @@ def require_action(*, staff: Staff | None, unit: Unit | None, action: str, episo
         and rule.physician
         and staff is not None
         and unit is not None
-        and _is_member(staff, unit)
+        and is_care_member(staff, unit)
         and episode_role(unit, episode) in rule.roles
     ):
         # The right unit, the wrong profession: say so.
@@ -285,7 +285,8 @@ def require_action(*, staff: Staff | None, unit: Unit | None, action: str, episo
     raise NotAllowed(_("Din enhet får inte göra det här för den här patienten."))
 
 
-def _is_member(staff: Staff, unit: Unit) -> bool:
+def is_care_member(staff: Staff, unit: Unit) -> bool:
+    """A member or manager of the unit (a log-reviewer membership is not care)."""
     cache = getattr(staff, "_hemma_unit_ids", None)
     if cache is None:
         memberships = Membership.objects.filter(staff=staff, role__in=CARE_ROLES)
@@ -300,7 +301,7 @@ def _is_member(staff: Staff, unit: Unit) -> bool:
 def may_add_to_care_team(*, staff: Staff | None, unit: Unit | None, patient: Patient) -> bool:
     """The owning ward of an open episode adds units; outside an episode the patient's
     listing centre does."""
-    if staff is None or unit is None or not _is_member(staff, unit):
+    if staff is None or unit is None or not is_care_member(staff, unit):
         return False
     return unit.pk in _care_team_managers(patient)
 
@@ -309,7 +310,7 @@ def may_end_relationship(
     *, staff: Staff | None, unit: Unit | None, relationship: CareRelationship
 ) -> bool:
     """A unit ends its own relationship; the managing unit (see above) ends others."""
-    if staff is None or unit is None or not _is_member(staff, unit):
+    if staff is None or unit is None or not is_care_member(staff, unit):
         return False
     if relationship.unit_id == unit.pk:
         return True

@@ -118,6 +118,21 @@ def refuse(
     raise PermissionDenied(what)
 
 
+def log_granted(
+    *, staff: Staff | None, decision: AccessDecision, patient, action: str, detail: str
+):
+    """A read the policy granted (`decision`), logged through the unit and purpose it names."""
+    access_log_record(
+        staff=staff,
+        unit=decision.unit,
+        patient=patient,
+        action=action,
+        purpose=decision.purpose,
+        outcome=Outcome.GRANTED,
+        detail=detail,
+    )
+
+
 def object_or_deny(request, queryset, object_id, *, what: str, action=Action.EDIT_PATIENT):
     """The object with this id, or – unknown id – a denied entry naming it and a 404: a
     probe for ids leaves a trace like a refusal does."""
