@@ -5,9 +5,11 @@ Builds a throw-away database (SQLite in var/bench.sqlite3, or DATABASE_URL), loa
 demo region, enrols devices and measures in-process with Django's test client:
 - single Observation POSTs back to back: observations/s and p50/p95/p99 latency;
 - the same at a fixed request rate (--rate per second): latency percentiles;
-- batch Bundles of 100 Observations (25 sets of 4 vitals): observations/s;
-- the raw baseline: the same rows bulk-inserted directly, so the overhead is a ratio;
-- peak Python memory (tracemalloc) of the ingestion run;
+- batch Bundles of 100 Observations (25 sets of 4 vitals, every fifth alerting) and of
+  1,000: observations/s, wall and CPU time, per-Bundle latency, SQL statements per Bundle;
+- the raw baseline: the same rows (sets, readings, identifiers) inserted directly, one
+  transaction per Bundle, so the API's cost is a ratio measured in the same run;
+- peak Python memory (tracemalloc) of Bundles in a separate pass;
 - the round list for --patients patients at home with 14 days of values (3 sets a day):
   server time and SQL query count.
 
@@ -42,6 +44,7 @@ def main():
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--bundles", type=int, default=20)
+    parser.add_argument("--large", type=int, default=3, help="Bundles of 1,000")
     parser.add_argument("--patients", type=int, default=200)
     args = parser.parse_args()
 
@@ -111,7 +114,6 @@ def main():
     ]
     single_episode = new_patient_at_home(10_000)
     token = token_for(single_episode)
-    tracemalloc.start()
     samples = []
     started = time.perf_counter()
     for n in range(args.singles):
@@ -146,53 +148,117 @@ def main():
         f"single POSTs at {args.rate}/s         achieved {achieved:.0f}/s  {percentiles(samples)}"
     )
 
-    bundle_episode = new_patient_at_home(10_002)
-    bundle_token = token_for(bundle_episode)
-    samples = []
-    started = time.perf_counter()
-    for b in range(args.bundles):
+    def bundle(tag, sets, start):
+        """`sets` sets of 4 vitals 10 minutes apart; every fifth set has a pulse of 135
+        (NEWS2 3 for one parameter: an alert), so alerts are part of the work."""
         entries = []
-        for s in range(25):  # 25 sets of 4 vitals at distinct times
-            when = now - timedelta(days=6) + timedelta(minutes=(b * 25 + s) * 5)
+        for s in range(sets):
+            when = start + timedelta(minutes=10 * s)
             for v, (loinc, value, unit) in enumerate(vitals):
-                entries.append({"resource": observation(loinc, value, unit, f"b{b}-{s}-{v}", when)})
-        t0 = time.perf_counter()
-        response = post(
-            bundle_url, {"resourceType": "Bundle", "type": "batch", "entry": entries}, bundle_token
+                if loinc == "8867-4" and s % 5 == 0:
+                    value = 135
+                ident = f"{tag}-{s}-{v}"
+                entries.append({"resource": observation(loinc, value, unit, ident, when)})
+        return {"resourceType": "Bundle", "type": "batch", "entry": entries}
+
+    def bundles_pass(label, count, sets, seed):
+        """POST `count` Bundles of `sets` × 4 observations to a fresh episode: wall time,
+        CPU of this process (client + Django; the database server's is not included),
+        per-Bundle latency and SQL statements per Bundle."""
+        episode = new_patient_at_home(seed)
+        token = token_for(episode)
+        start = now - timedelta(days=6)
+        bodies = [
+            bundle(f"{seed}-{b}", sets, start + timedelta(minutes=10 * sets * b))
+            for b in range(count)
+        ]
+        samples, statements = [], []
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for body in bodies:
+            with CaptureQueriesContext(connection) as captured:
+                t0 = time.perf_counter()
+                response = post(bundle_url, body, token)
+                samples.append((time.perf_counter() - t0) * 1000)
+            statements.append(len(captured))
+            assert response.status_code == 200, response.content[:300]
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        rate = count * sets * 4 / wall
+        print(
+            f"{label:<28} {rate:,.0f} obs/s  wall {wall:.2f} s  cpu {cpu:.2f} s  "
+            f"per Bundle {percentiles(samples)}  statements/Bundle {max(statements)}"
         )
-        samples.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, response.content[:300]
-    elapsed = time.perf_counter() - started
-    api_rate = args.bundles * 100 / elapsed
-    print(f"Bundles of 100               {api_rate:,.0f} obs/s  per bundle {percentiles(samples)}")
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"peak Python memory (ingestion) {peak / 1e6:.1f} MB")
+        assert ObservationSet.objects.filter(episode=episode).count() == count * sets
+        return rate
+
+    api_rate = bundles_pass("Bundles of 100 (25 sets x 4)", args.bundles, 25, 10_002)
+    bundles_pass("Bundles of 1,000 (250 x 4)", args.large, 250, 10_004)
+
+    # The like-for-like raw baseline: the same rows a Bundle of 100 stores (25 sets, 25
+    # readings, 100 identifiers), one transaction per Bundle, no parsing, NEWS2 or alerts.
+    from django.db import transaction
+
+    from hemma.monitoring.models import FhirIdentifier, Reading
 
     baseline_episode = new_patient_at_home(10_003)
-    rows = [
-        ObservationSet(
-            episode=baseline_episode,
-            client_id=f"raw{n}",
-            source="device",
-            measured_at=now - timedelta(minutes=n),
-            pulse=78,
-            spo2=96,
-            temperature=37.2,
-            respiration_rate=16,
-            news2_total=0,
-            news2_scores={},
-            news2_level="low",
-            news2_complete=False,
-            news2_missing=[],
-        )
-        for n in range(args.bundles * 25)
-    ]
-    started = time.perf_counter()
-    ObservationSet.objects.bulk_create(rows, batch_size=500)
-    raw_rate = len(rows) * 4 / (time.perf_counter() - started)
-    overhead = raw_rate / api_rate
-    print(f"raw bulk insert baseline     {raw_rate:,.0f} obs/s  (API overhead x{overhead:.0f})")
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    for b in range(args.bundles):
+        start = now - timedelta(days=6) + timedelta(minutes=250 * b)
+        sets = [
+            ObservationSet(
+                episode=baseline_episode,
+                client_id=f"raw{b}-{s}",
+                source="device",
+                measured_at=start + timedelta(minutes=10 * s),
+                pulse=78,
+                spo2=96,
+                temperature=37.2,
+                respiration_rate=16,
+                news2_total=0,
+                news2_scores={},
+                news2_level="low",
+                news2_complete=False,
+                news2_missing=[],
+            )
+            for s in range(25)
+        ]
+        with transaction.atomic():
+            ObservationSet.objects.bulk_create(sets)
+            Reading.objects.bulk_create(
+                Reading(
+                    episode=baseline_episode,
+                    observation=row,
+                    client_id=row.client_id,
+                    source="device",
+                    measured_at=row.measured_at,
+                    parameters=["pulse", "respiration_rate", "spo2", "temperature"],
+                )
+                for row in sets
+            )
+            FhirIdentifier.objects.bulk_create(
+                FhirIdentifier(
+                    episode=baseline_episode,
+                    system="urn:bench",
+                    value=f"raw{b}-{s}-{v}",
+                    observation=row,
+                    content="",
+                )
+                for s, row in enumerate(sets)
+                for v in range(4)
+            )
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    raw_rate = args.bundles * 100 / wall
+    print(
+        f"raw insert, same rows          {raw_rate:,.0f} obs/s  wall {wall:.2f} s  cpu {cpu:.2f} s"
+        f"  (API = {api_rate / raw_rate:.0%} of raw)"
+    )
+
+    # Memory in its own pass: tracemalloc slows the code it traces about 3x.
+    tracemalloc.start()
+    bundles_pass("memory pass, Bundles of 100", max(2, args.bundles // 4), 25, 10_005)
+    bundles_pass("memory pass, Bundles of 1,000", 1, 250, 10_006)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak Python memory (Bundles)   {peak / 1e6:.1f} MB")
 
     # The round: N patients at home, 14 days x 3 sets each.
     episodes = [e for e in (new_patient_at_home(i) for i in range(args.patients)) if e]

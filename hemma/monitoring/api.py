@@ -16,7 +16,7 @@ import logging
 import re
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -89,6 +89,22 @@ def _fhir_id(set_id: int, value: str) -> str:
     return f"{set_id}-{re.sub(r'[^A-Za-z0-9.-]', '-', value)}"[:64]
 
 
+def _store(episode, groups, conditions):
+    """Store, retrying once when the unique identifier constraint caught a copy a
+    concurrent request stored first (the episode's row lock makes that rare): the retry
+    finds it and answers as for a resend."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return services.fhir_observations_store(
+                    episode=episode, groups=groups, if_none_exist=conditions
+                )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 @fhir_endpoint
 def ingest(request):
     device = services.device_for_token(_token(request))
@@ -102,12 +118,17 @@ def ingest(request):
         payload = fhir.load_json(request.body)
     except fhir.BodyError as error:
         return _outcome([fhir.Issue("invalid", str(error), "")], 400)
-    issues = fhir.string_issues(payload)
+    issues = fhir.string_issues(payload, request.body)
     if issues:
         return _outcome(issues, 400)
     parsed, issues, is_bundle = fhir.parse_payload(payload)
     if request.path.rstrip("/").endswith("/Observation") and is_bundle:
         issues = [fhir.Issue("invalid", "POST a Bundle to the base URL /fhir", "Bundle")]
+    if not is_bundle and parsed and "If-None-Exist" in request.headers:
+        parsed[0].if_none_exist, more = fhir.parse_if_none_exist(
+            request.headers["If-None-Exist"], "If-None-Exist"
+        )
+        issues += more
     if issues:
         return _outcome(issues, 400)
     patient_number = device.episode.patient.personal_number
@@ -127,8 +148,9 @@ def ingest(request):
                 403,
             )
     groups, rejected = fhir.group_by_time(parsed)
+    conditions = {o.index: o.if_none_exist for o in parsed if o.if_none_exist}
     try:
-        results, conflicts = services.fhir_observations_store(episode=device.episode, groups=groups)
+        results, conflicts = _store(device.episode, groups, conditions)
     except HemmaError as error:
         return _outcome([fhir.Issue("business-rule", str(error.message), "Observation")], 422)
     for index, (system, value) in conflicts.items():

@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import parse_qs
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -62,6 +63,9 @@ class ParsedObservation:
     values: dict = field(default_factory=dict)
     subject_identifier: str | None = None
     index: int = 0  # the entry's position in the Bundle (0 for a single Observation)
+    # Conditional create (If-None-Exist: identifier=system|value): not stored when the
+    # patient's episode already has an Observation with that identifier.
+    if_none_exist: tuple[str, str] | None = None
 
 
 class BodyError(ValueError):
@@ -95,7 +99,7 @@ def load_json(body: bytes):
             if depth > MAX_DEPTH:
                 raise BodyError(f"the JSON is nested deeper than {MAX_DEPTH} levels")
             children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in children)
+            stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
     return payload
 
 
@@ -112,9 +116,13 @@ def _bad_character(text: str) -> str | None:
     return f"the control character U+{code:04X}"
 
 
-def string_issues(payload) -> list[Issue]:
+def string_issues(payload, body: bytes | None = None) -> list[Issue]:
     """FHIR strings hold no control characters but tab, CR and LF, and must be valid
-    Unicode (no lone surrogate): checked in every key and value, without recursion."""
+    Unicode (no lone surrogate): checked in every key and value, without recursion. Given
+    the raw `body`, a body without a \\u escape is passed at once: strict JSON admits a
+    control character or a surrogate in a string only as an escape, and UTF-8 none."""
+    if body is not None and b"\\u" not in body:
+        return []
     issues: list[Issue] = []
     root = payload.get("resourceType") if isinstance(payload, dict) else None
     stack = [(payload, root if isinstance(root, str) and not _bad_character(root) else "")]
@@ -290,6 +298,24 @@ def parse_observation(
     return ParsedObservation(identifier, effective, values, subject_identifier or None), []
 
 
+def _entry_condition(entry, index: int, issues: list[Issue]) -> tuple[str, str] | None:
+    request = entry.get("request") if isinstance(entry, dict) else None
+    if request is None:
+        return None
+    path = f"Bundle.entry[{index}].request"
+    if not isinstance(request, dict):
+        issues.append(Issue("invalid", "request must be an object", path))
+        return None
+    if request.get("method", "POST") != "POST":
+        issues.append(Issue("not-supported", "only POST (create) entries are accepted", path))
+        return None
+    if "ifNoneExist" not in request:
+        return None
+    condition, problems = parse_if_none_exist(request["ifNoneExist"], f"{path}.ifNoneExist")
+    issues += problems
+    return condition
+
+
 def parse_payload(payload) -> tuple[list[ParsedObservation], list[Issue], bool]:
     """An Observation or a Bundle of them → (observations, issues, is_bundle)."""
     if not isinstance(payload, dict):
@@ -330,13 +356,33 @@ def parse_payload(payload) -> tuple[list[ParsedObservation], list[Issue], bool]:
         for index, entry in enumerate(entries):
             resource = entry.get("resource") if isinstance(entry, dict) else None
             observation, problems = parse_observation(resource, f"Bundle.entry[{index}].resource")
+            condition = _entry_condition(entry, index, problems)
             issues += problems
             if observation:
-                observation.index = index
+                observation.index, observation.if_none_exist = index, condition
                 parsed.append(observation)
         return parsed, issues, True
     observation, issues = parse_observation(payload)
     return ([observation] if observation else []), issues, False
+
+
+def parse_if_none_exist(text, path: str) -> tuple[tuple[str, str] | None, list[Issue]]:
+    """A conditional create's search, `identifier=system|value` (URL-encoded as in a FHIR
+    search); the one search Hemma supports for it."""
+    if not isinstance(text, str) or not text:
+        return None, [Issue("invalid", "ifNoneExist must be a search string", path)]
+    query = parse_qs(text.removeprefix("?"), keep_blank_values=True)
+    tokens = query.get("identifier", [])
+    if set(query) != {"identifier"} or len(tokens) != 1 or "|" not in tokens[0]:
+        return None, [
+            Issue("not-supported", "If-None-Exist supports identifier=system|value only", path)
+        ]
+    system, _bar, value = tokens[0].partition("|")
+    if not system or not value:
+        return None, [
+            Issue("not-supported", "If-None-Exist supports identifier=system|value only", path)
+        ]
+    return (system, value), []
 
 
 def group_by_time(

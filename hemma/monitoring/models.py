@@ -133,6 +133,10 @@ class Reading(models.Model):
     measured_at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
     parameters = models.JSONField(default=list)  # the value fields this reading gave
+    # How far the sending device's clock was off (server minus device, seconds) when that
+    # was more than HEMMA_CLOCK_SKEW_SECONDS: measured_at was corrected by it, and staff
+    # see the reading flagged. None: the clock was right or the sender is the server.
+    clock_offset_seconds = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["measured_at", "id"]

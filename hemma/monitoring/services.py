@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.clinical import episode_states as states
@@ -60,20 +61,22 @@ LEVEL_ORDER = {Level.LOW: 0, Level.OVERDUE: 1, Level.PERSONAL: 2, Level.LOW_MEDI
 LEVEL_ORDER |= {Level.MEDIUM: 4, Level.HIGH: 5}
 
 
+PARAMETER_LABELS = {
+    "respiration_rate": gettext_lazy("Andningsfrekvens"),
+    "spo2": gettext_lazy("Saturation"),
+    "on_oxygen": gettext_lazy("Syrgas"),
+    "systolic_bp": gettext_lazy("Systoliskt blodtryck"),
+    "diastolic_bp": gettext_lazy("Diastoliskt blodtryck"),
+    "pulse": gettext_lazy("Puls"),
+    "consciousness": gettext_lazy("Medvetandegrad"),
+    "temperature": gettext_lazy("Temperatur"),
+    "spo2_scale": gettext_lazy("SpO2-skala"),
+    "input": gettext_lazy("Indata"),
+}
+
+
 def parameter_label(name: str) -> str:
-    labels = {
-        "respiration_rate": _("Andningsfrekvens"),
-        "spo2": _("Saturation"),
-        "on_oxygen": _("Syrgas"),
-        "systolic_bp": _("Systoliskt blodtryck"),
-        "diastolic_bp": _("Diastoliskt blodtryck"),
-        "pulse": _("Puls"),
-        "consciousness": _("Medvetandegrad"),
-        "temperature": _("Temperatur"),
-        "spo2_scale": _("SpO2-skala"),
-        "input": _("Indata"),
-    }
-    return labels.get(name, name)
+    return str(PARAMETER_LABELS.get(name, name))
 
 
 def spo2_scale_of(patient: Patient) -> int:
@@ -194,6 +197,36 @@ class Recorded:
     created: bool
 
 
+@dataclass
+class NewReading:
+    """One reading about to be stored: its values (checked alone, in their stored form),
+    its moment and where it came from."""
+
+    values: dict
+    measured_at: datetime
+    client_id: str
+    source: str
+    method: str = ObservationSet.Method.DEVICE
+    recorded_by: Staff | None = None
+    note: str = ""
+    feeling: str = ""
+    clock_offset_seconds: int | None = None
+
+
+def _check_moment(measured_at: datetime, now: datetime) -> None:
+    if measured_at > now + timedelta(minutes=5):
+        raise HemmaError(_("Mättiden ligger i framtiden."))
+    if measured_at < now - timedelta(days=7):
+        raise HemmaError(_("Mättiden är mer än en vecka gammal."))
+
+
+def _given(values: dict, scale: int) -> dict:
+    """The reading's values alone checked (a bad value stores nothing) and rounded as the
+    database stores them, so the NEWS2 is computed on exactly what staff will see."""
+    score(values, scale)
+    return _stored_values({k: v for k, v in values.items() if v not in (None, "")})
+
+
 def observation_record(
     *,
     episode: Episode,
@@ -206,6 +239,7 @@ def observation_record(
     unit: Unit | None = None,
     note: str = "",
     feeling: str = "",
+    clock_offset_seconds: int | None = None,
 ) -> Recorded:
     """Store one reading of vitals and score its set's NEWS2; alert the ward when a
     threshold is crossed. Readings of the episode within HEMMA_NEWS2_SET_MINUTES form one
@@ -228,75 +262,59 @@ def observation_record(
         return existing
     now = timezone.now()
     measured_at = measured_at or now
-    if measured_at > now + timedelta(minutes=5):
-        raise HemmaError(_("Mättiden ligger i framtiden."))
-    if measured_at < now - timedelta(days=7):
-        raise HemmaError(_("Mättiden är mer än en vecka gammal."))
+    _check_moment(measured_at, now)
     scale = spo2_scale_of(episode.patient)
-    score(values, scale)  # the reading alone must be valid before anything is stored
-    given = {name: values[name] for name in VALUE_FIELDS if values.get(name) not in (None, "")}
+    reading = NewReading(
+        values=_given(values, scale),
+        measured_at=measured_at,
+        client_id=client_id,
+        source=source,
+        method=method,
+        recorded_by=recorded_by,
+        note=note.strip(),
+        feeling=feeling,
+        clock_offset_seconds=clock_offset_seconds,
+    )
     try:
         with transaction.atomic():
-            # The episode's row lock serialises readings of one episode (PostgreSQL; SQLite
-            # serialises writers): two requests cannot both open a set for one window.
-            episode = (
-                Episode.objects.select_for_update(of=("self",))
-                .select_related("patient", "ward")
-                .get(pk=episode.pk)
-            )
-            if episode.state not in MONITORED_STATES:
-                raise NotAllowed(_("Vårdtillfället tar inte emot mätningar (inte hemma)."))
+            _lock_monitored(episode)
             existing = _recorded_before(episode, client_id)
             if existing is not None:
                 return existing
-            observation = _open_set(episode, measured_at, set(given))
-            if observation is None:
-                observation = ObservationSet(
-                    episode=episode,
-                    client_id=client_id,
-                    source=source,
-                    method=method,
-                    recorded_by=recorded_by,
-                    measured_at=measured_at,
-                    note=note.strip(),
-                    feeling=feeling,
-                )
-                union = dict(given)
-            else:
-                union = _set_values(observation) | given
-                observation.measured_at = min(observation.measured_at, measured_at)
-                observation.note = "\n".join(t for t in (observation.note, note.strip()) if t)
-                observation.feeling = observation.feeling or feeling
-            result = score(union, scale)
-            for name, value in given.items():
-                setattr(observation, name, value)
-            observation.spo2_scale = scale
-            observation.news2_total = result.total
-            observation.news2_scores = result.per_parameter
-            observation.news2_level = result.level
-            observation.news2_complete = result.complete
-            observation.news2_missing = result.missing
-            observation.save()
-            observation.refresh_from_db()  # the stored values (rounded by the database)
-            Reading.objects.create(
+            stored = readings_store(
                 episode=episode,
-                observation=observation,
-                client_id=client_id,
-                source=source,
-                recorded_by=recorded_by,
-                measured_at=measured_at,
-                parameters=sorted(given),
+                readings=[reading],
+                scale=scale,
+                thresholds=active_thresholds(episode.patient),
             )
-            alert = _alert_for(episode, observation, result, _set_values(observation))
     except IntegrityError:
         # A concurrent retry of the same reading won: return what it stored.
         existing = _recorded_before(episode, client_id)
         if existing is None:
             raise
         return existing
+    observation = stored.sets[0]
     if recorded_by is not None:
         _log(staff=recorded_by, unit=unit, episode=episode, detail=f"reading {observation.pk}")
+    alert = stored.alert
+    if alert is None or alert.observation_id != observation.pk:
+        alert = observation.alerts.order_by("-id").first() if stored.joined else None
     return Recorded(observation, alert, created=True)
+
+
+def _lock_monitored(episode: Episode) -> None:
+    """Lock the episode's row for the rest of the transaction, which serialises readings
+    of one episode (PostgreSQL; SQLite's IMMEDIATE transactions serialise all writers):
+    two requests can neither open a set for one window nor store one identifier twice.
+    The state is read under the lock."""
+    state = (
+        Episode.objects.select_for_update(of=("self",))
+        .filter(pk=episode.pk)
+        .values_list("state", flat=True)
+        .first()
+    )
+    if state not in MONITORED_STATES:
+        raise NotAllowed(_("Vårdtillfället tar inte emot mätningar (inte hemma)."))
 
 
 def _recorded_before(episode: Episode, client_id: str) -> Recorded | None:
@@ -323,35 +341,140 @@ def _set_values(observation: ObservationSet) -> dict:
     }
 
 
-def _open_set(episode: Episode, measured_at: datetime, parameters: set) -> ObservationSet | None:
-    """The set a reading at `measured_at` joins: the newest of the episode's sets whose
-    readings, with this one, lie within HEMMA_NEWS2_SET_MINUTES and that has none of its
-    parameters yet. None: the reading starts a set."""
-    window = timedelta(minutes=settings.HEMMA_NEWS2_SET_MINUTES)
+class _SetDraft:
+    """A set while readings are placed in memory: its row (stored or new), its values and
+    which parameters came at which moment."""
+
+    def __init__(self, row: ObservationSet, readings: list[tuple[datetime, list]], order):
+        self.row, self.readings, self.order = row, readings, order
+        self.values = _set_values(row)
+        self.is_new = row.pk is None
+        self.result: News2Result | None = None
+
+    @classmethod
+    def stored(cls, row: ObservationSet) -> "_SetDraft":
+        readings = [(r.measured_at, r.parameters) for r in row.readings.all()]
+        return cls(row, readings or [(row.measured_at, list(_set_values(row)))], (0, row.pk))
+
+    def joinable(self, reading: NewReading, window: timedelta) -> bool:
+        times = [moment for moment, _names in self.readings]
+        span = max(*times, reading.measured_at) - min(*times, reading.measured_at)
+        return span <= window and not set(reading.values) & set(self.values)
+
+    def add(self, reading: NewReading) -> None:
+        row = self.row
+        if self.readings:  # joining: the set is as old as its first value
+            row.measured_at = min(row.measured_at, reading.measured_at)
+            row.note = "\n".join(t for t in (row.note, reading.note) if t)
+            row.feeling = row.feeling or reading.feeling
+        for name, value in reading.values.items():
+            setattr(row, name, value)
+        self.values |= reading.values
+        self.readings.append((reading.measured_at, sorted(reading.values)))
+
+    def latest(self) -> datetime:
+        return max(moment for moment, _names in self.readings)
+
+
+def _place(drafts: list[_SetDraft], reading: NewReading, window: timedelta) -> _SetDraft | None:
+    """The set a reading joins: the newest whose readings, with this one, lie within the
+    window and that has none of its parameters yet. None: the reading starts a set."""
     if window <= timedelta(0):
         return None
-    candidates = (
-        ObservationSet.objects.filter(
+    joinable = [d for d in drafts if d.joinable(reading, window)]
+    return max(joinable, key=lambda d: (d.latest(), d.order)) if joinable else None
+
+
+@dataclass
+class Stored:
+    sets: list[ObservationSet]  # the set of each reading, in the order given
+    alert: Alert | None  # the one alert this call raised or updated
+    joined: bool  # the (first) reading joined a set stored before
+
+
+SCORE_FIELDS = [
+    *VALUE_FIELDS,
+    "measured_at",
+    "note",
+    "feeling",
+    "spo2_scale",
+    "news2_total",
+    "news2_scores",
+    "news2_level",
+    "news2_complete",
+    "news2_missing",
+]
+
+
+def readings_store(
+    *, episode: Episode, readings: list[NewReading], scale: int, thresholds: list
+) -> Stored:
+    """Place readings in sets, score each set touched, and store it all with a fixed
+    number of statements whatever the number of readings: one read of the sets they may
+    join, one insert of new sets, one update of joined sets, one insert of readings and at
+    most one alert – the highest the readings give the episode. The caller holds the
+    episode's lock (`_lock_monitored`) inside a transaction."""
+    window = timedelta(minutes=settings.HEMMA_NEWS2_SET_MINUTES)
+    moments = [reading.measured_at for reading in readings]
+    drafts = []
+    if window > timedelta(0):
+        nearby = ObservationSet.objects.filter(
             episode=episode,
-            measured_at__gte=measured_at - window,
-            measured_at__lte=measured_at + window,
-        )
-        .prefetch_related("readings")
-        .order_by("-measured_at", "-id")
+            measured_at__gte=min(moments) - window,
+            measured_at__lte=max(moments) + window,
+        ).prefetch_related("readings")
+        drafts = [_SetDraft.stored(row) for row in nearby]
+    placed = []
+    for number, reading in sorted(enumerate(readings), key=lambda item: item[1].measured_at):
+        draft = _place(drafts, reading, window)
+        if draft is None:
+            row = ObservationSet(
+                episode=episode,
+                client_id=reading.client_id,
+                source=reading.source,
+                method=reading.method,
+                recorded_by=reading.recorded_by,
+                measured_at=reading.measured_at,
+                note=reading.note,
+                feeling=reading.feeling,
+            )
+            draft = _SetDraft(row, [], (1, number))  # newer than every stored set
+            drafts.append(draft)
+        placed.append((number, reading, draft, bool(draft.readings) and not draft.is_new))
+        draft.add(reading)
+    touched = list({id(d): d for _n, _r, d, _j in placed}.values())
+    for draft in touched:
+        draft.result = score(draft.values, scale)
+        row = draft.row
+        row.spo2_scale, row.news2_total = scale, draft.result.total
+        row.news2_scores, row.news2_level = draft.result.per_parameter, draft.result.level
+        row.news2_complete, row.news2_missing = draft.result.complete, draft.result.missing
+    ObservationSet.objects.bulk_create([d.row for d in touched if d.is_new])
+    joined = [d.row for d in touched if not d.is_new]
+    if joined:
+        ObservationSet.objects.bulk_update(joined, SCORE_FIELDS)
+    Reading.objects.bulk_create(
+        [
+            Reading(
+                episode=episode,
+                observation=draft.row,
+                client_id=reading.client_id,
+                source=reading.source,
+                recorded_by=reading.recorded_by,
+                measured_at=reading.measured_at,
+                parameters=sorted(reading.values),
+                clock_offset_seconds=reading.clock_offset_seconds,
+            )
+            for _n, reading, draft, _j in placed
+        ]
     )
-    joinable = []
-    for candidate in candidates:
-        times = [r.measured_at for r in candidate.readings.all()] or [candidate.measured_at]
-        latest = max(times)
-        span = max(latest, measured_at) - min(*times, measured_at)
-        if span > window or parameters & set(_set_values(candidate)):
-            continue
-        joinable.append((latest, candidate.pk, candidate))
-    return max(joinable, key=lambda item: item[:2])[2] if joinable else None
+    alert = _alert_for(episode, touched, thresholds)
+    placed.sort(key=lambda item: item[0])
+    return Stored([d.row for _n, _r, d, _j in placed], alert, joined=placed[0][3])
 
 
 def _stored_values(values: dict) -> dict:
-    """Whole numbers for the integer vitals, one decimal for temperature (as scored)."""
+    """Whole numbers for the integer vitals, one decimal for temperature (as stored)."""
     stored = {}
     for name in VALUE_FIELDS:
         value = values.get(name)
@@ -365,21 +488,34 @@ def _stored_values(values: dict) -> dict:
     return stored
 
 
-def _alert_for(episode, observation, result: News2Result, values: dict) -> Alert | None:
-    """The set's alert for its values so far. One open alert per set: a reading that joins
-    the set updates its open alert (raised to the new level, the escalation clock restarted
-    when the level rises); when the set's alert was already acknowledged or resolved, only
-    a higher level raises a new one."""
-    breaches = threshold_breaches(values, active_thresholds(episode.patient))
+def _alert_wanted(draft: _SetDraft, thresholds: list) -> tuple | None:
+    """(level, reasons, response) the set's values call for, or None."""
+    result, values = draft.result, draft.values
+    breaches = threshold_breaches(values, thresholds)
     if result.level in ALERTING_LEVELS:
-        level, reasons = result.level, _alert_reasons(result, values) + breaches
-        response = result.response
-    elif breaches:
-        level, reasons, response = Level.PERSONAL, breaches, ""
-    else:
-        return observation.alerts.order_by("-id").first()
-    reasons = [str(reason) for reason in [*reasons, _scored_on(observation)]]
-    current = observation.alerts.select_for_update().order_by("-id").first()
+        return result.level, _alert_reasons(result, values) + breaches, result.response
+    if breaches:
+        return Level.PERSONAL, breaches, ""
+    return None
+
+
+def _alert_for(episode: Episode, drafts: list[_SetDraft], thresholds: list) -> Alert | None:
+    """One alert for what was just stored: the highest level among the sets touched (the
+    latest set on a tie). A set that already has an open alert has it updated in place
+    (raised to the new level, the escalation clock restarted when the level rises); when
+    its alert was already acknowledged or resolved, only a higher level raises a new one."""
+    wanted = [(w, d) for d in drafts if (w := _alert_wanted(d, thresholds)) is not None]
+    if not wanted:
+        return None
+    (level, reasons, response), draft = max(
+        wanted, key=lambda item: (LEVEL_ORDER[item[0][0]], item[1].row.measured_at)
+    )
+    reasons = [str(reason) for reason in [*reasons, _scored_on(draft)]]
+    current = None
+    if not draft.is_new:
+        current = (
+            Alert.objects.select_for_update().filter(observation=draft.row).order_by("-id").first()
+        )
     if current is not None:
         rank, current_rank = LEVEL_ORDER[level], LEVEL_ORDER[current.level]
         if current.status == Alert.Status.OPEN and rank >= current_rank:
@@ -392,33 +528,26 @@ def _alert_for(episode, observation, result: News2Result, values: dict) -> Alert
             return current
     return Alert.objects.create(
         episode=episode,
-        unit=episode.ward,
-        observation=observation,
+        unit_id=episode.ward_id,
+        observation=draft.row,
         level=level,
         reasons=reasons,
         response=response,
     )
 
 
-def _scored_on(observation: ObservationSet) -> str:
+def _scored_on(draft: _SetDraft) -> str:
     """The values the score was computed from, with when each reading was taken."""
-    values = _set_values(observation)
     parts = []
-    readings = list(observation.readings.all()) or [None]
-    for reading in readings:
-        names = reading.parameters if reading is not None else list(values)
+    for moment, names in sorted(draft.readings, key=lambda item: item[0]):
         shown = [
-            f"{parameter_label(name)} {_display(name, values[name])}"
+            f"{parameter_label(name)} {_display(name, draft.values[name])}"
             for name in VALUE_FIELDS
-            if name in names and name in values
+            if name in names and name in draft.values
         ]
-        if not shown:
-            continue
-        if reading is not None:
-            at = timezone.localtime(reading.measured_at).strftime("%H:%M")
+        if shown:
+            at = timezone.localtime(moment).strftime("%H:%M")
             parts.append(f"{', '.join(shown)} ({at})")
-        else:
-            parts.append(", ".join(shown))
     return _("Bedömt på: %(values)s") % {"values": "; ".join(parts)}
 
 
@@ -645,65 +774,86 @@ def fhir_content(observation) -> str:
     return hashlib.sha256(json.dumps([moment, values]).encode()).hexdigest()
 
 
-def fhir_observations_store(*, episode: Episode, groups: list) -> tuple[list[tuple], dict]:
+def fhir_observations_store(
+    *, episode: Episode, groups: list, if_none_exist: dict | None = None
+) -> tuple[list[tuple], dict]:
     """Store each group of FHIR observations taken at one moment as one reading, all or
-    nothing; readings within HEMMA_NEWS2_SET_MINUTES join one set. Returns (observation,
-    set id, created) per stored or resent observation, and {entry index: identifier} for
-    an identifier the episode already has with another time or value (a conflict, nothing
-    stored for it). Identifiers are the episode's own: the same identifier from another
-    patient's device is another reading."""
+    nothing, with a fixed number of statements whatever the Bundle's size; readings within
+    HEMMA_NEWS2_SET_MINUTES join one set and the Bundle raises at most one alert (the
+    highest). Returns (observation, set id, created) per stored or resent observation, and
+    {entry index: identifier} for an identifier the episode already has with another time
+    or value (a conflict, nothing stored for it). Identifiers are the episode's own: the
+    same identifier from another patient's device is another reading. `if_none_exist`
+    maps an entry index to the identifier its conditional create names: when the episode
+    has it, the entry is answered with that set and not stored."""
+    if_none_exist = if_none_exist or {}
     results, conflicts = [], {}
+    now = timezone.now()
     with transaction.atomic():
-        # Serialise this episode's FHIR requests: a resent identifier is seen by the next.
-        Episode.objects.select_for_update(of=("self",)).filter(pk=episode.pk).first()
+        _lock_monitored(episode)
+        sent = {o.identifier[1] for group in groups for o in group}
+        sent |= {value for _system, value in if_none_exist.values()}
+        known = {
+            (system, value): (observation_id, content)
+            for system, value, observation_id, content in FhirIdentifier.objects.filter(
+                episode=episode, value__in=sent
+            ).values_list("system", "value", "observation_id", "content")
+        }
+        fresh_groups = []
         for group in groups:
-            values_sent = {o.identifier[1] for o in group}
-            known = {
-                (system, value): (observation_id, content)
-                for system, value, observation_id, content in FhirIdentifier.objects.filter(
-                    episode=episode, value__in=values_sent
-                ).values_list("system", "value", "observation_id", "content")
-            }
-            fresh = [o for o in group if o.identifier not in known]
+            fresh = []
             for observation in group:
-                if observation.identifier not in known:
-                    continue
-                set_id, content = known[observation.identifier]
-                if content and content != fhir_content(observation):
+                condition = if_none_exist.get(observation.index)
+                if condition is not None and condition in known:
+                    results.append((observation, known[condition][0], False))
+                elif observation.identifier not in known:
+                    fresh.append(observation)
+                elif known[observation.identifier][1] not in ("", fhir_content(observation)):
                     conflicts[observation.index] = observation.identifier
                 else:
-                    results.append((observation, set_id, False))
-            if not fresh:
-                continue
-            values: dict = {}
-            for observation in fresh:
+                    results.append((observation, known[observation.identifier][0], False))
+            if fresh:
+                fresh_groups.append(fresh)
+        if not fresh_groups:
+            return results, conflicts
+        scale = spo2_scale_of(episode.patient)
+        readings = []
+        for group in fresh_groups:
+            values = {}
+            for observation in group:
                 values.update(observation.values)
-            identifiers = sorted({o.identifier for o in fresh})
-            digest = hashlib.sha256(json.dumps(identifiers).encode())  # unambiguous
-            recorded = observation_record(
+            _check_moment(group[0].effective, now)
+            identifiers = sorted({o.identifier for o in group})
+            digest = hashlib.sha256(json.dumps(identifiers).encode()).hexdigest()  # unambiguous
+            readings.append(
+                NewReading(
+                    values=_given(values, scale),
+                    measured_at=group[0].effective,
+                    client_id=f"fhir:{digest[:60]}",
+                    source=ObservationSet.Source.DEVICE,
+                )
+            )
+        stored = readings_store(
+            episode=episode,
+            readings=readings,
+            scale=scale,
+            thresholds=active_thresholds(episode.patient),
+        )
+        # No ignore_conflicts: the unique (episode, system, value) constraint is the
+        # backstop behind the row lock, so a second copy can never be stored silently.
+        FhirIdentifier.objects.bulk_create(
+            FhirIdentifier(
                 episode=episode,
-                values=values,
-                source=ObservationSet.Source.DEVICE,
-                method=ObservationSet.Method.DEVICE,
-                client_id=f"fhir:{digest.hexdigest()[:60]}",
-                measured_at=fresh[0].effective,
+                system=o.identifier[0],
+                value=o.identifier[1],
+                observation=observation_set,
+                content=fhir_content(o),
             )
-            contents = {o.identifier: fhir_content(o) for o in fresh}
-            FhirIdentifier.objects.bulk_create(
-                [
-                    FhirIdentifier(
-                        episode=episode,
-                        system=system,
-                        value=value,
-                        observation=recorded.observation,
-                        content=contents[(system, value)],
-                    )
-                    for system, value in identifiers
-                ],
-                ignore_conflicts=True,
-            )
-            for observation in fresh:
-                results.append((observation, recorded.observation.pk, recorded.created))
+            for group, observation_set in zip(fresh_groups, stored.sets, strict=True)
+            for o in {o.identifier: o for o in group}.values()
+        )
+        for group, observation_set in zip(fresh_groups, stored.sets, strict=True):
+            results += [(o, observation_set.pk, True) for o in group]
     return results, conflicts
 
 
