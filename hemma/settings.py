@@ -223,6 +223,9 @@ HEMMA_WORKER_INTERVAL_SECONDS = env.int("HEMMA_WORKER_INTERVAL_SECONDS", default
 HEMMA_NEWS2_SET_MINUTES = env.int("HEMMA_NEWS2_SET_MINUTES", default=5)
 # A patient device's one-time enrolment code is valid this long.
 HEMMA_ENROLMENT_CODE_MINUTES = env.int("HEMMA_ENROLMENT_CODE_MINUTES", default=30)
+# A patient device whose clock is off by more than this (seconds) when it sends a reading:
+# the measuring time is corrected by the offset and the reading is flagged for staff.
+HEMMA_CLOCK_SKEW_SECONDS = env.int("HEMMA_CLOCK_SKEW_SECONDS", default=120)
 # Frequent attender: at least N ED visits or admissions within the window.
 HEMMA_FREQUENT_ATTENDER_DAYS = env.int("HEMMA_FREQUENT_ATTENDER_DAYS", default=180)
 HEMMA_FREQUENT_ATTENDER_VISITS = env.int("HEMMA_FREQUENT_ATTENDER_VISITS", default=3)

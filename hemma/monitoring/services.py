@@ -184,6 +184,11 @@ def _display(name: str, value) -> str:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def client_id_valid(client_id: str) -> bool:
+    """A reading's idempotency key: 1–100 characters the database can store."""
+    return 0 < len(client_id) <= 100 and _storable(client_id)
+
+
 def _storable(text: str) -> bool:
     """Text the database can store: no NUL (PostgreSQL refuses it) and no lone surrogate
     (not encodable as UTF-8)."""
@@ -253,11 +258,11 @@ def observation_record(
     if recorded_by is not None:
         require_action(staff=recorded_by, unit=unit, action="record_reading", episode=episode)
     client_id = (client_id or "").strip()
-    if not client_id or len(client_id) > 100 or not _storable(client_id):
+    if not client_id_valid(client_id):
         raise HemmaError(_("Mätningen saknar ett giltigt id."))
     if not _storable(note) or not _storable(feeling):
         raise HemmaError(_("Texten innehåller otillåtna tecken."))
-    existing = _recorded_before(episode, client_id)
+    existing = _resent(episode, client_id, values)
     if existing is not None:
         return existing
     now = timezone.now()
@@ -278,7 +283,7 @@ def observation_record(
     try:
         with transaction.atomic():
             _lock_monitored(episode)
-            existing = _recorded_before(episode, client_id)
+            existing = _resent(episode, client_id, values)
             if existing is not None:
                 return existing
             stored = readings_store(
@@ -289,7 +294,7 @@ def observation_record(
             )
     except IntegrityError:
         # A concurrent retry of the same reading won: return what it stored.
-        existing = _recorded_before(episode, client_id)
+        existing = _resent(episode, client_id, values)
         if existing is None:
             raise
         return existing
@@ -331,6 +336,30 @@ def _recorded_before(episode: Episode, client_id: str) -> Recorded | None:
     if observation is None:
         return None
     return Recorded(observation, observation.alerts.order_by("-id").first(), created=False)
+
+
+def _resent(episode: Episode, client_id: str, values: dict) -> Recorded | None:
+    """What a resend of a stored reading gets: the stored reading. Other values under a
+    stored client id are another reading, which would silently be lost: a Conflict.
+    Compared as stored (whole numbers, temperature to a tenth)."""
+    recorded = _recorded_before(episode, client_id)
+    if recorded is None:
+        return None
+    reading = Reading.objects.filter(episode=episode, client_id=client_id).first()
+    stored = _set_values(recorded.observation)
+    try:
+        given = _given(values, spo2_scale_of(episode.patient))
+    except HemmaError:
+        given = None
+    parameters = set(reading.parameters) if reading is not None else set(stored)
+    if given is None or set(given) != parameters or any(stored[n] != given[n] for n in given):
+        raise Conflict(
+            _(
+                "En annan mätning med samma id är redan sparad. "
+                "Den här mätningen sparades inte – mät gärna igen."
+            )
+        )
+    return recorded
 
 
 def _set_values(observation: ObservationSet) -> dict:
@@ -789,7 +818,7 @@ def fhir_observations_store(
     if_none_exist = if_none_exist or {}
     results, conflicts = [], {}
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's savepoint is enough
         _lock_monitored(episode)
         sent = {o.identifier[1] for group in groups for o in group}
         sent |= {value for _system, value in if_none_exist.values()}

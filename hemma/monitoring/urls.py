@@ -24,4 +24,5 @@ urlpatterns = [
     path("patient/", views.patient_home, name="patient_home"),
     path("patient/start/", views.patient_start, name="patient_start"),
     path("patient/readings/", views.patient_submit, name="patient_submit"),
+    path("patient/csrf/", views.patient_csrf, name="patient_csrf"),
 ]

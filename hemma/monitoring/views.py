@@ -9,17 +9,20 @@ and log one entry per patient shown."""
 
 import json
 import uuid
+from datetime import timedelta
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
@@ -28,7 +31,7 @@ from hemma.audit.services import access_log_record
 from hemma.careplans.selectors import agreement_for_episode, current_version
 from hemma.episodes.models import Episode
 from hemma.episodes.selectors import get_episode_for_user
-from hemma.errors import HemmaError, NotAllowed
+from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.policy import allowed_actions, require_action
 from hemma.patients.selectors import object_or_deny
 from hemma.web.actions import log_list, run_form_action
@@ -104,7 +107,14 @@ def refused(request, episode: Episode, action: str, what: str) -> HttpResponse |
 @staff_required
 def episode(request, episode_id):
     episode = health_record_episode(request, episode_id, f"monitoring of episode {episode_id}")
-    observations = list(episode.observations.order_by("measured_at"))
+    observations = list(episode.observations.order_by("measured_at").prefetch_related("readings"))
+    for observation in observations:
+        # Readings whose device clock was wrong: their time was corrected, staff see it.
+        observation.clock_minutes = [
+            max(1, round(abs(r.clock_offset_seconds) / 60))
+            for r in observation.readings.all()
+            if r.clock_offset_seconds
+        ]
     alerts = list(episode.alerts.select_related("acknowledged_by__user", "resolved_by__user"))
     alert_ids = {a.observation_id for a in alerts if a.observation_id}
     allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
@@ -473,50 +483,108 @@ def _fixed_contact(patient):
     return case.fixed_contact if case else None
 
 
-def _json_error(message, status=400):
-    return JsonResponse({"ok": False, "error": str(message)}, status=status)
+def _json_error(message, status=400, reason="malformed", retry=False):
+    """A refusal the page can act on without reading the text: `retry` false means this
+    reading will never be stored as it is (the page moves it to its visible "not saved"
+    list with `error`); true means keep it and try again. `reason`: "malformed" (400),
+    "values" (422, the reading's values or time), "conflict" (409, its id was stored with
+    other values), "episode" (409, the episode takes no readings), "device" (401)."""
+    return JsonResponse(
+        {"ok": False, "error": str(message), "reason": reason, "retry": retry}, status=status
+    )
+
+
+def _moment(value):
+    """An ISO 8601 moment from the device (aware), or None when it cannot be read: an
+    impossible date (month 13, offset +99:00) is the device's error, never a 500."""
+    try:
+        moment = parse_datetime(str(value))
+        if moment is not None and timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+    except (ValueError, OverflowError):
+        return None
+
+
+def _clock_offset(sent_at) -> int | None:
+    """How far the device's clock is off (server minus device, whole seconds) when that is
+    more than HEMMA_CLOCK_SKEW_SECONDS; None when it is right."""
+    offset = round((timezone.now() - sent_at).total_seconds())
+    return offset if abs(offset) > settings.HEMMA_CLOCK_SKEW_SECONDS else None
+
+
+@require_GET
+@never_cache
+def patient_csrf(request):
+    """A fresh CSRF token for the enrolled device's page: its token goes stale when the
+    CSRF cookie is rotated or cleared, and a queued reading must still reach the server."""
+    if _device(request) is None:
+        return _json_error(
+            _("Enheten är inte kopplad eller vårdtillfället är avslutat."), 401, "device", True
+        )
+    return JsonResponse({"csrf": get_token(request)})
 
 
 @require_POST
 def patient_submit(request):
     """One reading from the patient's page (JSON). Idempotent by its client id, so the
-    page can retry after a dropped network without ever storing a reading twice."""
+    page can retry after a dropped network without ever storing a reading twice.
+
+    The page sends `measured_at` and `sent_at`, both by the device's clock: when that
+    clock is off by more than HEMMA_CLOCK_SKEW_SECONDS, the measuring time is corrected by
+    the offset and the reading is flagged with it (`clock_offset_seconds`). Every refusal
+    says whether to retry (see `_json_error`)."""
     device = _device(request)
     if device is None:
-        return _json_error(_("Enheten är inte kopplad eller vårdtillfället är avslutat."), 401)
+        # The reading is fine: the page keeps it until the device is enrolled again.
+        return _json_error(
+            _("Enheten är inte kopplad eller vårdtillfället är avslutat."), 401, "device", True
+        )
     try:
         data = json.loads(request.body or b"{}")
         if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
             raise ValueError
     except (ValueError, RecursionError):
         return _json_error(_("Felaktig begäran."))
-    measured_at = timezone.now()
+    measured_at, offset = timezone.now(), None
     if data.get("measured_at"):
-        # An impossible date (month 13, offset +99:00) is the patient's error, never a 500.
-        try:
-            measured_at = parse_datetime(str(data["measured_at"]))
-            if measured_at is not None and timezone.is_naive(measured_at):
-                measured_at = timezone.make_aware(measured_at)
-        except (ValueError, OverflowError):
-            measured_at = None
+        measured_at = _moment(data["measured_at"])
         if measured_at is None:
             return _json_error(_("Mättiden är ogiltig."))
+        if data.get("sent_at"):
+            sent_at = _moment(data["sent_at"])
+            if sent_at is None:
+                return _json_error(_("Sändtiden är ogiltig."))
+            offset = _clock_offset(sent_at)
+            if offset is not None:
+                try:
+                    measured_at += timedelta(seconds=offset)
+                except OverflowError:
+                    return _json_error(_("Mättiden är ogiltig."))
     source = data.get("source") or ObservationSet.Source.PATIENT
     if source not in (ObservationSet.Source.PATIENT, ObservationSet.Source.NEXT_OF_KIN):
         return _json_error(_("Felaktig begäran."))
+    client_id = str(data.get("client_id") or "").strip()
+    if not services.client_id_valid(client_id):
+        return _json_error(_("Mätningen saknar ett giltigt id."))
     values = {k: v for k, v in data["values"].items() if v not in (None, "")}
     try:
         recorded = services.observation_record(
             episode=device.episode,
             values=values,
             source=source,
-            client_id=str(data.get("client_id") or ""),
+            client_id=client_id,
             measured_at=measured_at,
             note=str(data.get("note") or "")[:2000],
             feeling=str(data.get("feeling") or "")[:20],
+            clock_offset_seconds=offset,
         )
-    except HemmaError as error:
-        return _json_error(error.message)
+    except NotAllowed as error:  # the episode takes no readings now (not at home)
+        return _json_error(error.message, 409, "episode")
+    except Conflict as error:  # other values under a stored client id
+        return _json_error(error.message, 409, "conflict")
+    except HemmaError as error:  # the values, the text or the (corrected) time
+        return _json_error(error.message, 422, "values")
     observation = recorded.observation
     red = observation.news2_level in RED_LEVELS or bool(
         recorded.alert and recorded.alert.level == Level.PERSONAL
@@ -528,6 +596,7 @@ def patient_submit(request):
             "id": observation.pk,
             "red": red,
             "instruction": _instruction(device.episode) if red else "",
+            "clock_offset_seconds": offset,
         },
         status=201 if recorded.created else 200,
     )

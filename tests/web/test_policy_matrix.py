@@ -194,6 +194,7 @@ URLS: dict[str, Spec] = {
     "monitoring:patient_home": Spec("device"),
     "monitoring:patient_start": Spec("device"),
     "monitoring:patient_submit": Spec("device"),
+    "monitoring:patient_csrf": Spec("device"),
     "monitoring:fhir_bundle": Spec("device"),
     "monitoring:fhir_slash": Spec("device"),
     "monitoring:fhir_observation": Spec("device"),
