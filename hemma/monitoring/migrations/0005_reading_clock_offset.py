@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0004_set_readings'),
+        ("monitoring", "0004_set_readings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reading',
-            name='clock_offset_seconds',
+            model_name="reading",
+            name="clock_offset_seconds",
             field=models.IntegerField(blank=True, null=True),
         ),
     ]
