@@ -73,7 +73,7 @@ def _plan(args: list[str]) -> int:
 
             routes = mankowska.solve(instance, options.seconds, options.seed, progress)
             output = mankowska.to_json(instance, routes, mankowska.evaluate(instance, routes))
-    except (OSError, solomon.BadInstance) as error:
+    except (OSError, solomon.BadInstance, mankowska.MissingDependency) as error:
         print(json.dumps({"error": str(error)}))
         return 1
     print(json.dumps(output))

@@ -6,9 +6,10 @@ on a 100-patient instance). mankowska.evaluate() stays the reference: tests chec
 the same cost.
 
 A solution is a matrix `route[vehicle, position]` of task numbers with `length[vehicle]`;
-a task is one (patient, service). Moves (relocate one task next to a near one, with a
-qualified staff member; swap two tasks between staff qualified for each other's) are
-applied in place and undone when they do not improve: first improvement, in random order."""
+a task is one (patient, service); its duration `dur[vehicle, task]` depends on who does it.
+Moves (relocate one task next to a near one, with a qualified staff member; swap two tasks
+between staff qualified for each other's) are applied in place and undone when they do not
+improve: first improvement, in random order."""
 
 import numpy as np
 from numba import njit
@@ -51,7 +52,7 @@ def cost(route, length, data):
                 if s < floor[t]:
                     s = floor[t]
                 start[t] = s
-                time, here = s + dur[t], n
+                time, here = s + dur[v, t], n
         pushed = False
         for p in range(pair_a.shape[0]):
             a, b = start[pair_a[p]], start[pair_b[p]]

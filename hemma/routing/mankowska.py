@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fastsearch
 from .solomon import BadInstance
 
 KEYWORDS = (
@@ -386,6 +385,23 @@ def _ordered_by_time(instance: Instance) -> Routes:
     return routes
 
 
+class MissingDependency(RuntimeError):
+    """The compiled search needs numba, an optional dependency."""
+
+
+def _fastsearch():
+    """The compiled local search. Imported when a solve starts, not with this module:
+    numba is in the optional `bench` extra (`pip install 'hemma[bench]'`), and reading,
+    evaluating and the app's visit planning work without it."""
+    try:
+        from . import fastsearch
+    except ImportError as error:
+        raise MissingDependency(
+            "the Mankowska solver needs numba: pip install 'hemma[bench]'"
+        ) from error
+    return fastsearch
+
+
 class _Fast:
     """The instance as arrays for the compiled search (fastsearch.py), and its objective on
     plain routes (with `instance`, as _repair needs)."""
@@ -403,7 +419,13 @@ class _Fast:
             np.array(instance.earliest, dtype=np.float64),
             np.array(instance.latest, dtype=np.float64),
             np.array([node for node, _ in self.tasks], dtype=np.int64),
-            np.array([instance.processing[n][0][s] for n, s in self.tasks], dtype=np.float64),
+            np.array(  # [vehicle, task]: processing times may differ between staff
+                [
+                    [instance.processing[n][v][s] for n, s in self.tasks]
+                    for v in range(instance.vehicles)
+                ],
+                dtype=np.float64,
+            ),
             np.array([index[(node, a)] for node, a, _ in pairs], dtype=np.int64),
             np.array([index[(node, b)] for node, _, b in pairs], dtype=np.int64),
             np.array([instance.min_gap[node] for node, *_ in pairs], dtype=np.float64),
@@ -427,7 +449,7 @@ class _Fast:
         return [[self.tasks[t] for t in route[v, : length[v]]] for v in range(len(length))]
 
     def __call__(self, routes: Routes) -> float:
-        return fastsearch.cost(*self.arrays(routes), self.data)
+        return _fastsearch().cost(*self.arrays(routes), self.data)
 
 
 BUDGET = 20_000  # evaluations between looks at the clock (a few milliseconds)
@@ -436,6 +458,7 @@ BUDGET = 20_000  # evaluations between looks at the clock (a few milliseconds)
 def _descend_fast(fast: _Fast, route, length, value: float, deadline: float) -> float:
     import time
 
+    fastsearch = _fastsearch()
     while True:
         value, done = fastsearch.improve(route, length, value, fast.data, BUDGET)
         if done or time.monotonic() >= deadline:
@@ -453,6 +476,7 @@ def solve(instance: Instance, seconds: float = 10.0, seed: int = 1, progress=Non
 
     rng = random.Random(seed)  # noqa: S311 – search, not security
     deadline = time.monotonic() + seconds
+    fastsearch = _fastsearch()
     fastsearch.seed(seed)
     fast = _Fast(instance)
     fallback = _ordered_by_time(instance)
