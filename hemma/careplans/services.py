@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.clinical import episode_states as states
 from hemma.episodes.models import ChecklistItem, Episode
-from hemma.episodes.services import _log, checklist_mark_done
+from hemma.episodes.services import checklist_mark_done, episode_log
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.policy import require_action
 
@@ -85,7 +85,7 @@ def agreement_create(
             AgreementVersion.objects.create(
                 agreement=agreement, number=1, created_by=staff, **cleaned
             )
-            _log(staff=staff, unit=unit, episode=episode, detail="agreement v1")
+            episode_log(staff=staff, unit=unit, episode=episode, detail="agreement v1")
     except IntegrityError:
         raise Conflict(_("Det finns redan en överenskommelse för vårdtillfället.")) from None
     return agreement
@@ -133,7 +133,7 @@ def agreement_revise(
             created_by=staff,
             **cleaned,
         )
-        _log(staff=staff, unit=unit, episode=episode, detail=f"agreement v{version.number}")
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"agreement v{version.number}")
     return version
 
 
@@ -162,7 +162,7 @@ def discharge_criterion_set(
                 )
         else:
             checks.delete()
-        _log(staff=staff, unit=unit, episode=episode, detail=f"criterion met={met}")
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"criterion met={met}")
 
 
 def agreement_mark_given(*, staff: Staff, unit: Unit, agreement: Agreement) -> None:
@@ -171,7 +171,7 @@ def agreement_mark_given(*, staff: Staff, unit: Unit, agreement: Agreement) -> N
     with transaction.atomic():
         episode = Episode.objects.select_for_update().get(pk=agreement.episode_id)
         checklist_mark_done(episode, ChecklistItem.Key.AGREEMENT_GIVEN, staff)
-        _log(staff=staff, unit=unit, episode=episode, detail="agreement given to patient")
+        episode_log(staff=staff, unit=unit, episode=episode, detail="agreement given to patient")
 
 
 def _require_ward_member(staff: Staff, unit: Unit) -> None:

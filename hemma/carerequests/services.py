@@ -11,9 +11,10 @@ from hemma.careplans.models import Agreement
 from hemma.clinical import episode_states as states
 from hemma.clinical.antibiotics import looks_like_antibiotic
 from hemma.episodes.models import ChecklistItem, Consent, Episode
-from hemma.episodes.services import _ensure_relationship, _log, checklist_mark_done
+from hemma.episodes.services import checklist_mark_done, episode_log
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.policy import require_action
+from hemma.patients.services import care_relationship_ensure
 
 from .models import CareRequest, CareRequestMessage, LogisticsOrder, Medication
 
@@ -146,8 +147,8 @@ def care_request_send(
             # The receiver gets a care relationship, the basis of every read (policy.py):
             # home health care reads the record (HSL); a home-care unit's relationship opens
             # only what its own request needs (Scope.SOL), and both only with consent.
-            _ensure_relationship(episode.patient, to_unit, staff)
-            _log(staff=staff, unit=unit, episode=episode, detail=f"care request {kind} sent")
+            care_relationship_ensure(episode.patient, to_unit, staff)
+            episode_log(staff=staff, unit=unit, episode=episode, detail=f"care request {kind} sent")
     except IntegrityError:
         raise Conflict(
             _("Det finns redan en pågående vårdbegäran av samma typ till den enheten.")
@@ -188,7 +189,9 @@ def care_request_accept(*, staff: Staff, unit: Unit, care_request: CareRequest) 
             checklist_mark_done(
                 care_request.episode, ChecklistItem.Key.CARE_REQUEST_ACCEPTED, staff
             )
-        _log(staff=staff, unit=unit, episode=care_request.episode, detail="care request accepted")
+        episode_log(
+            staff=staff, unit=unit, episode=care_request.episode, detail="care request accepted"
+        )
     return care_request
 
 
@@ -203,7 +206,9 @@ def care_request_decline(
         if not care_request.is_open:
             raise Conflict(_("Vårdbegäran är redan besvarad."))
         _answer(care_request, staff, CareRequest.Status.DECLINED, reason.strip())
-        _log(staff=staff, unit=unit, episode=care_request.episode, detail="care request declined")
+        episode_log(
+            staff=staff, unit=unit, episode=care_request.episode, detail="care request declined"
+        )
     return care_request
 
 
@@ -229,7 +234,9 @@ def care_request_ask(
             by=staff,
             unit=unit,
         )
-        _log(staff=staff, unit=unit, episode=care_request.episode, detail="care request question")
+        episode_log(
+            staff=staff, unit=unit, episode=care_request.episode, detail="care request question"
+        )
     return message
 
 
@@ -252,7 +259,9 @@ def care_request_answer(
             by=staff,
             unit=unit,
         )
-        _log(staff=staff, unit=unit, episode=care_request.episode, detail="care request answer")
+        episode_log(
+            staff=staff, unit=unit, episode=care_request.episode, detail="care request answer"
+        )
     return message
 
 
@@ -275,7 +284,9 @@ def care_request_withdraw(
                 key=ChecklistItem.Key.CARE_REQUEST_ACCEPTED,
                 status=ChecklistItem.Status.DONE,
             ).update(status=ChecklistItem.Status.OPEN, by=None, at=None)
-        _log(staff=staff, unit=unit, episode=care_request.episode, detail="care request withdrawn")
+        episode_log(
+            staff=staff, unit=unit, episode=care_request.episode, detail="care request withdrawn"
+        )
     return care_request
 
 
@@ -326,7 +337,7 @@ def logistics_order_add(
             note=note.strip(),
             ordered_by=staff,
         )
-        _log(staff=staff, unit=unit, episode=episode, detail=f"logistics {category} ordered")
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"logistics {category} ordered")
     return order
 
 
@@ -349,5 +360,7 @@ def logistics_order_advance(*, staff: Staff, unit: Unit, order: LogisticsOrder) 
         else:
             order.delivered_at = now
         order.save()
-        _log(staff=staff, unit=unit, episode=order.episode, detail=f"logistics -> {next_status}")
+        episode_log(
+            staff=staff, unit=unit, episode=order.episode, detail=f"logistics -> {next_status}"
+        )
     return order

@@ -24,7 +24,7 @@ from hemma.coordination.models import Task
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient
 from hemma.patients.policy import require_action
-from hemma.patients.services import sharing_consent_record
+from hemma.patients.services import care_relationship_ensure, sharing_consent_record
 
 from .models import (
     Assessment,
@@ -40,7 +40,8 @@ from .models import (
 EVENING_CALL_TIME = time(19, 0)
 
 
-def _log(*, staff: Staff, unit: Unit, episode: Episode, detail: str) -> None:
+def episode_log(*, staff: Staff, unit: Unit, episode: Episode, detail: str) -> None:
+    """Log a change made to the episode (an edit of the patient's record) for `unit`."""
     access_log_record(
         staff=staff,
         unit=unit,
@@ -85,23 +86,13 @@ def _transition(*, episode: Episode, to_state: str, staff: Staff, unit: Unit, re
     if to_state in states.FINAL_STATES:
         episode.ended_at = timezone.now()
     episode.save()
-    _log(staff=staff, unit=unit, episode=episode, detail=f"-> {to_state}")
+    episode_log(staff=staff, unit=unit, episode=episode, detail=f"-> {to_state}")
 
 
 def _require(staff: Staff, unit: Unit, action: str, episode: Episode) -> None:
     """Every use case asks the policy first (hemma.patients.policy.EPISODE_ACTIONS): the
     unit's role in the episode and, for a physician's decision, the profession."""
     require_action(staff=staff, unit=unit, action=action, episode=episode)
-
-
-def _ensure_relationship(patient: Patient, unit: Unit | None, staff: Staff) -> None:
-    if unit is None:
-        return
-    exists = CareRelationship.objects.filter(patient=patient, unit=unit, ended_at__isnull=True)
-    if not exists.exists():
-        CareRelationship.objects.create(
-            patient=patient, unit=unit, basis=CareRelationship.Basis.EPISODE, started_by=staff.user
-        )
 
 
 def episode_flag_candidate(
@@ -134,12 +125,12 @@ def episode_flag_candidate(
                 episode=episode, from_state="", to_state=states.CANDIDATE, by=staff, reason=reason
             )
             for related in (unit, home_health_unit, patient.listed_unit):
-                _ensure_relationship(patient, related, staff)
+                care_relationship_ensure(patient, related, staff)
             ChecklistItem.objects.bulk_create(
                 [ChecklistItem(episode=episode, key=key) for key in ChecklistItem.Key.values]
             )
             Assessment.objects.create(episode=episode)
-            _log(staff=staff, unit=unit, episode=episode, detail="flagged as candidate")
+            episode_log(staff=staff, unit=unit, episode=episode, detail="flagged as candidate")
     except IntegrityError:
         raise Conflict(_("Patienten har redan ett pågående vårdtillfälle i hemmet.")) from None
     return episode
@@ -170,7 +161,7 @@ def assessment_update(
         if tier:
             episode.tier = tier
             episode.save(update_fields=["tier"])
-        _log(staff=staff, unit=unit, episode=episode, detail="assessment updated")
+        episode_log(staff=staff, unit=unit, episode=episode, detail="assessment updated")
     return assessment
 
 
@@ -254,7 +245,7 @@ def consent_record(
         else:
             checklist_mark_done(episode, ChecklistItem.Key.CONSENT, staff)
             sharing_consent_record(staff=staff, unit=unit, patient=episode.patient)
-            _log(staff=staff, unit=unit, episode=episode, detail="consent recorded")
+            episode_log(staff=staff, unit=unit, episode=episode, detail="consent recorded")
     return consent
 
 
@@ -333,7 +324,7 @@ def checklist_item_set(
         item = ChecklistItem.objects.select_for_update().get(episode=episode, key=key)
         item.status, item.note, item.by, item.at = status, note.strip(), staff, timezone.now()
         item.save()
-        _log(staff=staff, unit=unit, episode=episode, detail=f"checklist {key}={status}")
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"checklist {key}={status}")
     return item
 
 
@@ -359,7 +350,9 @@ def safety_bed_reserve(*, staff: Staff, unit: Unit, episode: Episode) -> SafetyB
                 bed=free[0], episode=episode, reserved_by=staff
             )
             checklist_mark_done(episode, ChecklistItem.Key.SAFETY_BED, staff)
-            _log(staff=staff, unit=unit, episode=episode, detail=f"safety bed {free[0].label}")
+            episode_log(
+                staff=staff, unit=unit, episode=episode, detail=f"safety bed {free[0].label}"
+            )
     except IntegrityError:
         # The partial unique index is the last guard (e.g. SQLite has no row locks).
         raise Conflict(_("Alla trygghetsplatser på avdelningen är upptagna.")) from None
@@ -434,7 +427,7 @@ def episode_task_complete(*, staff: Staff, unit: Unit, task: Task, note: str) ->
         task.status = Task.Status.DONE
         task.done_at, task.done_by, task.note = timezone.now(), staff, note.strip()
         task.save()
-        _log(staff=staff, unit=unit, episode=task.episode, detail=f"task {task.kind} done")
+        episode_log(staff=staff, unit=unit, episode=task.episode, detail=f"task {task.kind} done")
     return task
 
 
@@ -573,7 +566,7 @@ def episode_record_notice(
         episode = _locked(episode)
         setattr(episode, fields[notice], at)
         episode.save(update_fields=[fields[notice]])
-        _log(staff=staff, unit=unit, episode=episode, detail=f"notice {notice}")
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"notice {notice}")
     return episode
 
 
@@ -591,7 +584,7 @@ def referral_mark_read(*, staff: Staff, unit: Unit, referral: Referral) -> Refer
         if referral.read_at is None:
             referral.read_at = timezone.now()
             referral.save(update_fields=["read_at"])
-            _log(staff=staff, unit=unit, episode=referral.episode, detail="referral read")
+            episode_log(staff=staff, unit=unit, episode=referral.episode, detail="referral read")
     return referral
 
 

@@ -25,7 +25,7 @@ from hemma.clinical import episode_states as states
 from hemma.clinical.news2 import InvalidVitals, News2Result, Vitals, news2
 from hemma.coordination.models import Task
 from hemma.episodes.models import Episode, EpisodeTransition
-from hemma.episodes.services import _log, episode_direct_admission
+from hemma.episodes.services import episode_direct_admission, episode_log
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import Patient
 from hemma.patients.policy import require_action
@@ -300,7 +300,9 @@ def observation_record(
         return existing
     observation = stored.sets[0]
     if recorded_by is not None:
-        _log(staff=recorded_by, unit=unit, episode=episode, detail=f"reading {observation.pk}")
+        episode_log(
+            staff=recorded_by, unit=unit, episode=episode, detail=f"reading {observation.pk}"
+        )
     alert = stored.alert
     if alert is None or alert.observation_id != observation.pk:
         alert = observation.alerts.order_by("-id").first() if stored.joined else None
@@ -591,7 +593,7 @@ def alert_acknowledge(*, staff: Staff, unit: Unit, alert: Alert) -> Alert:
         alert.status = Alert.Status.ACKNOWLEDGED
         alert.acknowledged_by, alert.acknowledged_at = staff, timezone.now()
         alert.save()
-        _log(staff=staff, unit=unit, episode=alert.episode, detail=f"alert {alert.pk} ack")
+        episode_log(staff=staff, unit=unit, episode=alert.episode, detail=f"alert {alert.pk} ack")
     return alert
 
 
@@ -619,7 +621,9 @@ def alert_resolve(*, staff: Staff, unit: Unit, alert: Alert, action: str, note: 
         alert.resolved_by, alert.resolved_at = staff, now
         alert.action, alert.action_note = action, note.strip()
         alert.save()
-        _log(staff=staff, unit=unit, episode=alert.episode, detail=f"alert {alert.pk} {action}")
+        episode_log(
+            staff=staff, unit=unit, episode=alert.episode, detail=f"alert {alert.pk} {action}"
+        )
     return alert
 
 
@@ -729,7 +733,9 @@ def monitoring_plan_set(*, staff: Staff, unit: Unit, episode: Episode, interval_
     plan, _created = MonitoringPlan.objects.update_or_create(
         episode=episode, defaults={"interval_hours": interval_hours, "set_by": staff}
     )
-    _log(staff=staff, unit=unit, episode=episode, detail=f"monitoring every {interval_hours} h")
+    episode_log(
+        staff=staff, unit=unit, episode=episode, detail=f"monitoring every {interval_hours} h"
+    )
     return plan
 
 
@@ -749,7 +755,7 @@ def spo2_scale_set(*, staff: Staff, unit: Unit, episode: Episode, scale: int, re
     decision = Spo2ScaleDecision.objects.create(
         patient=episode.patient, scale=scale, reason=reason.strip(), decided_by=staff
     )
-    _log(staff=staff, unit=unit, episode=episode, detail=f"spo2 scale {scale}")
+    episode_log(staff=staff, unit=unit, episode=episode, detail=f"spo2 scale {scale}")
     return decision
 
 
@@ -785,7 +791,7 @@ def threshold_set(
             reason=reason.strip(),
             set_by=staff,
         )
-        _log(staff=staff, unit=unit, episode=episode, detail=f"threshold {parameter}")
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"threshold {parameter}")
     return threshold
 
 
@@ -910,7 +916,7 @@ def enrolment_issue(*, staff: Staff, unit: Unit, episode: Episode, label: str = 
         label=label.strip(),
         created_by=staff,
     )
-    _log(staff=staff, unit=unit, episode=episode, detail="device code issued")
+    episode_log(staff=staff, unit=unit, episode=episode, detail="device code issued")
     return code
 
 
@@ -962,7 +968,7 @@ def enrolment_revoke(*, staff: Staff, unit: Unit, enrolment: DeviceEnrolment) ->
     DeviceEnrolment.objects.filter(pk=enrolment.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    _log(staff=staff, unit=unit, episode=enrolment.episode, detail="device revoked")
+    episode_log(staff=staff, unit=unit, episode=enrolment.episode, detail="device revoked")
 
 
 # --- The digital round -----------------------------------------------------------------
@@ -1029,5 +1035,5 @@ def round_record(
             reason=_("Digital rond: %(decision)s. %(note)s")
             % {"decision": RoundEntry.Decision(decision).label, "note": note.strip()},
         )
-        _log(staff=staff, unit=unit, episode=episode, detail=f"round {day} {decision}")
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"round {day} {decision}")
     return entry

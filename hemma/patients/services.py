@@ -367,3 +367,15 @@ def sharing_consent_revoke(*, staff: Staff, unit: Unit, patient: Patient) -> Non
             outcome=GRANTED,
             detail="sharing consent revoked",
         )
+
+
+def care_relationship_ensure(patient: Patient, unit: Unit | None, staff: Staff) -> None:
+    """Open a care relationship between the patient and a unit taking part in an episode,
+    unless one is open already (the episode's units may then see the patient)."""
+    if unit is None:
+        return
+    exists = CareRelationship.objects.filter(patient=patient, unit=unit, ended_at__isnull=True)
+    if not exists.exists():
+        CareRelationship.objects.create(
+            patient=patient, unit=unit, basis=CareRelationship.Basis.EPISODE, started_by=staff.user
+        )
