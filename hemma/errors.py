@@ -19,3 +19,8 @@ class Conflict(HemmaError):
 
 class NotFound(HemmaError):
     """Nothing to act on (404)."""
+
+
+class AppendOnlyError(Exception):
+    """A log that may only grow (the access log, the administration log) was asked to
+    change or delete a row."""

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hemma.audit.models import AppendOnlyError
+from hemma.errors import AppendOnlyError
 
 from .validators import validate_hsa_id, validate_organisation_number, validate_phone
 

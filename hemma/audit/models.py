@@ -13,9 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class AppendOnlyError(Exception):
-    pass
+from hemma.errors import AppendOnlyError
 
 
 class AccessLogQuerySet(models.QuerySet):

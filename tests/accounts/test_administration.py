@@ -18,8 +18,7 @@ from django.utils import timezone
 from hemma.accounts import services
 from hemma.accounts.models import AdministrationLogEntry, Membership, Staff, Unit
 from hemma.accounts.selectors import administered_organisation_ids
-from hemma.audit.models import AppendOnlyError
-from hemma.errors import NotAllowed
+from hemma.errors import AppendOnlyError, NotAllowed
 from tests.conftest import make_staff
 
 Action = AdministrationLogEntry.Action

@@ -7,7 +7,8 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from hemma.audit.models import AccessLogEntry, AppendOnlyError
+from hemma.audit.models import AccessLogEntry
+from hemma.errors import AppendOnlyError
 from hemma.patients.models import EmergencyAccess
 
 REVIEW = reverse("audit:review")

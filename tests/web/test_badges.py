@@ -9,7 +9,7 @@ from django.utils import timezone
 from hemma.accounts.models import Staff, Unit
 from hemma.monitoring.models import Alert
 from hemma.patients.models import CareRelationship
-from hemma.web.context_processors import nav_counts
+from hemma.shell.context_processors import nav_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ from django.db.models.functions import Coalesce
 from hemma.accounts.models import Membership, Unit
 from hemma.carerequests.selectors import unread_requests
 from hemma.coordination.selectors import unread_receipts
-from hemma.demo.selectors import demo_is_loaded
 from hemma.monitoring.models import Alert
 from hemma.patients.policy import health_record_patients_visible_to
 
@@ -44,13 +43,13 @@ def nav_counts(unit: Unit, staff=None) -> dict:
     return row or {}
 
 
-def hemma(request):
+def navigation(request):
+    """Who acts for which unit, whether they review logs, and the menu's badges."""
     authenticated = request.user.is_authenticated
     acting = getattr(request, "hemma", None) if authenticated else None
     unit = getattr(acting, "unit", None) if acting else None
     return {
         **(nav_counts(unit, getattr(acting, "staff", None)) if unit is not None else {}),
-        "hemma_demo": demo_is_loaded(),
         "acting": acting,
         "is_log_reviewer": bool(acting)
         and any(m.role == Membership.Role.LOG_REVIEWER for m in acting.memberships),
