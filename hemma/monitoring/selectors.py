@@ -16,6 +16,7 @@ from django.utils import timezone
 from hemma.accounts.models import Staff, Unit
 from hemma.careplans.models import AgreementVersion, DischargeCriterionCheck
 from hemma.clinical import episode_states as states
+from hemma.clinical.monitoring_rules import measurement_overdue
 from hemma.clinical.recurrence import applies_on
 from hemma.episodes.models import Episode
 from hemma.patients.policy import health_record_patients_visible_to
@@ -121,7 +122,7 @@ def round_list(staff: Staff | None, ward: Unit, day, labels: dict) -> list[dict]
             plan
             and episode.state == states.AT_HOME
             and last_at
-            and last_at < now - timedelta(hours=plan.interval_hours, minutes=60)
+            and measurement_overdue(last_at, plan.interval_hours, now)
         )
         rows.append(
             {

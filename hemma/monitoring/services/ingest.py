@@ -1,0 +1,107 @@
+"""Storing FHIR Observations from the patient's devices (parsed by ../fhir.py, answered by
+../api.py): identifiers are the episode's own, the same identifier again is a resend (or a
+conflict when its time or values differ), and the readings go through `readings_store`."""
+
+import hashlib
+import json
+from datetime import UTC
+
+from django.db import transaction
+from django.utils import timezone
+
+from hemma.episodes.models import Episode
+
+from ..models import FhirIdentifier, ObservationSet
+from .plans import active_thresholds, spo2_scale_of
+from .readings import NewReading, check_moment, lock_monitored, readings_store
+from .scoring import given
+
+
+def fhir_content(observation) -> str:
+    """What an identifier was sent with: its time and values (72 and 72.0 are one)."""
+    moment = observation.effective.astimezone(UTC).isoformat()
+    values = sorted((name, float(value)) for name, value in observation.values.items())
+    return hashlib.sha256(json.dumps([moment, values]).encode()).hexdigest()
+
+
+def fhir_observations_store(
+    *, episode: Episode, groups: list, if_none_exist: dict | None = None
+) -> tuple[list[tuple], dict]:
+    """Store each group of FHIR observations taken at one moment as one reading, all or
+    nothing, with a fixed number of statements whatever the Bundle's size; readings within
+    HEMMA_NEWS2_SET_MINUTES join one set and the Bundle raises at most one alert (the
+    highest). Returns (observation, set id, created) per stored or resent observation, and
+    {entry index: identifier} for an identifier the episode already has with another time
+    or value (a conflict, nothing stored for it). Identifiers are the episode's own: the
+    same identifier from another patient's device is another reading. `if_none_exist`
+    maps an entry index to the identifier its conditional create names: when the episode
+    has it, the entry is answered with that set and not stored."""
+    if_none_exist = if_none_exist or {}
+    results, conflicts = [], {}
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):  # the caller's savepoint is enough
+        lock_monitored(episode)
+        sent = {o.identifier[1] for group in groups for o in group}
+        sent |= {value for _system, value in if_none_exist.values()}
+        known = {
+            (system, value): (observation_id, content)
+            for system, value, observation_id, content in FhirIdentifier.objects.filter(
+                episode=episode, value__in=sent
+            ).values_list("system", "value", "observation_id", "content")
+        }
+        fresh_groups = []
+        for group in groups:
+            fresh = []
+            for observation in group:
+                condition = if_none_exist.get(observation.index)
+                if condition is not None and condition in known:
+                    results.append((observation, known[condition][0], False))
+                elif observation.identifier not in known:
+                    fresh.append(observation)
+                elif known[observation.identifier][1] not in ("", fhir_content(observation)):
+                    conflicts[observation.index] = observation.identifier
+                else:
+                    results.append((observation, known[observation.identifier][0], False))
+            if fresh:
+                fresh_groups.append(fresh)
+        if not fresh_groups:
+            return results, conflicts
+        scale = spo2_scale_of(episode.patient)
+        readings = []
+        for group in fresh_groups:
+            values = {}
+            for observation in group:
+                values.update(observation.values)
+            check_moment(group[0].effective, now)
+            identifiers = sorted({o.identifier for o in group})
+            digest = hashlib.sha256(json.dumps(identifiers).encode()).hexdigest()  # unambiguous
+            readings.append(
+                NewReading(
+                    values=given(values, scale),
+                    measured_at=group[0].effective,
+                    client_id=f"fhir:{digest[:60]}",
+                    source=ObservationSet.Source.DEVICE,
+                )
+            )
+        stored = readings_store(
+            episode=episode,
+            readings=readings,
+            scale=scale,
+            thresholds=active_thresholds(episode.patient),
+        )
+        # No ignore_conflicts: the unique (episode, system, value) constraint is the
+        # backstop behind the row lock, so a second copy can never be stored silently.
+        FhirIdentifier.objects.bulk_create(
+            FhirIdentifier(
+                episode=episode,
+                system=o.identifier[0],
+                value=o.identifier[1],
+                observation=observation_set,
+                content=fhir_content(o),
+            )
+            for group, observation_set in zip(fresh_groups, stored.sets, strict=True)
+            for o in {o.identifier: o for o in group}.values()
+        )
+        for group, observation_set in zip(fresh_groups, stored.sets, strict=True):
+            results += [(o, observation_set.pk, True) for o in group]
+    return results, conflicts
