@@ -11,7 +11,7 @@ urlpatterns = [
     path("unit/", web_views.switch_unit, name="switch_unit"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("patients/", include("hemma.patients.urls")),
-    path("audit/", include("hemma.audit.urls")),
+    path("audit/", include("hemma.logreview.urls")),
     path("episodes/", include("hemma.episodes.urls")),
     path("agreements/", include("hemma.careplans.urls")),
     path("care-requests/", include("hemma.carerequests.urls")),

@@ -1,4 +1,8 @@
-"""The only way to write the access log."""
+"""The only way to write the access log.
+
+The log sits below the patient record: it imports nothing from hemma.patients (models
+refer to patients by string, and callers pass the patient objects). The log review
+(hemma.logreview) sits above both."""
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -7,7 +11,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from hemma.accounts.models import Staff, Unit
-from hemma.patients.models import Patient
 
 from .models import AccessLogEntry
 
@@ -123,20 +126,4 @@ def _entry(
         purpose=purpose,
         outcome=outcome,
         detail=detail[:500],
-    )
-
-
-def log_review_record(*, staff: Staff, unit: Unit | None, entries) -> int:
-    """A log reviewer read these entries: the patients they name are shown, so the review
-    is itself logged (purpose log review), one entry per patient on the page."""
-    patient_ids = {entry.patient_id for entry in entries if entry.patient_id}
-    if not patient_ids:
-        return 0
-    return access_log_record_many(
-        staff=staff,
-        unit=unit,
-        patients=Patient.objects.filter(pk__in=patient_ids),
-        action=Action.LIST_PATIENTS,
-        purpose=Purpose.LOG_REVIEW,
-        detail="log review",
     )

@@ -8,11 +8,10 @@ from django.utils import timezone
 
 from hemma.accounts.models import AdministrationLogEntry, Staff, Unit
 from hemma.accounts.selectors import reviewable_organisation_ids
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
 from hemma.clinical.identifiers import PersonalIdentity
 from hemma.patients.models import EmergencyAccess, Patient
-
-from .models import AccessLogEntry
-from .services import access_log_record
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.selectors import reviewable_organisation_ids
-from hemma.audit.services import log_review_record
 from hemma.errors import HemmaError
 from hemma.patients import services as patient_services
 from hemma.patients.forms import PatientExtractForm
@@ -21,6 +20,7 @@ from .selectors import (
     units_for_review,
     unreviewed_emergency_accesses,
 )
+from .services import log_review_record
 
 PAGE_SIZE = 50
 

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.selectors import LogFilter, log_entries_for_review
 from hemma.clinical.identifiers import luhn_check_digit
 from hemma.episodes.models import Episode, SafetyBedReservation
 from hemma.episodes.services import safety_beds_ensure
+from hemma.logreview.selectors import LogFilter, log_entries_for_review
 from hemma.monitoring import services
 from hemma.monitoring.models import Alert, MonitoringPlan, ObservationSet, RoundEntry
 from hemma.patients.models import CareRelationship
