@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "hemma.carerequests",
     "hemma.monitoring",
     "hemma.coordination",
+    "hemma.jobs",
     "hemma.visits",
     "hemma.insights",
     "hemma.web",
@@ -103,9 +104,24 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
-    # WAL + a busy timeout so the dev server and a management command can share the file.
+    # Several users, gunicorn workers and `hemma monitor` share the file (issue 14):
+    # - WAL: readers never block the one writer, nor the writer them.
+    # - transaction_mode IMMEDIATE: every transaction.atomic() takes the write lock at BEGIN
+    #   and waits for it. Under SQLite's default (DEFERRED) a transaction that reads first
+    #   and then writes cannot wait: when another connection writes or has written since
+    #   its read, SQLite answers "database is locked" at once, without the busy timeout
+    #   (20 of 30 parallel device posts failed so). Reads outside atomic() take no lock.
+    # - timeout: SQLite's busy timeout (what PRAGMA busy_timeout sets), how long in seconds
+    #   a writer waits for the lock; it must stay under gunicorn's timeout (gunicorn.conf.py).
+    # - synchronous stays FULL: an acknowledged reading survives a power cut (NORMAL would
+    #   save one fsync per commit, about 1.4 ms here).
+    # Tested by tests/web/test_sqlite_concurrency.py; figures in bench/README.md.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;PRAGMA foreign_keys=ON;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA foreign_keys=ON;",
+        }
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
@@ -220,6 +236,10 @@ HEMMA_SAFETY_BEDS_PER_WARD = env.int("HEMMA_SAFETY_BEDS_PER_WARD", default=1)
 # escalated to the ward's physician on duty; the worker checks every N seconds.
 HEMMA_ALERT_ESCALATION_MINUTES = env.int("HEMMA_ALERT_ESCALATION_MINUTES", default=15)
 HEMMA_WORKER_INTERVAL_SECONDS = env.int("HEMMA_WORKER_INTERVAL_SECONDS", default=30)
+# Background jobs (planning a day, large imports) run in that worker, checked every second.
+# A claimed job is the worker's for this long, renewed as it reports progress; a worker
+# that died is noticed when the lease runs out and the job is claimed again (3 tries).
+HEMMA_JOB_LEASE_SECONDS = env.int("HEMMA_JOB_LEASE_SECONDS", default=120)
 # Readings of one episode within this many minutes form one NEWS2 set, across requests.
 HEMMA_NEWS2_SET_MINUTES = env.int("HEMMA_NEWS2_SET_MINUTES", default=5)
 # A patient device's one-time enrolment code is valid this long.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("coordination/", include("hemma.coordination.urls")),
     path("visits/", include("hemma.visits.urls")),
     path("insights/", include("hemma.insights.urls")),
+    path("jobs/", include("hemma.jobs.urls")),
     path("", include("hemma.monitoring.urls")),
     path("admin/", admin.site.urls),
     path("healthz", web_views.healthz, name="healthz"),

@@ -186,9 +186,14 @@ def parse(text: str, kind: str, progress=None) -> Parsed:
             rows.append(READERS[kind](cells, where))
         except ValueError as error:
             errors.append(f"line {line}: {error}")
-        if progress and line % 10_000 == 0:
+        if progress and (line - 1) % 10_000 == 0:  # every 10 000 rows
             progress(line)
     return Parsed(rows, errors, line)
+
+
+def check_header(text: str, kind: str) -> None:
+    """Only the header line: is this a file of that kind at all? (Quick, before queuing.)"""
+    _header(next(_reader(text)), kind)
 
 
 def age_band_includes(band: str, age: int) -> bool:

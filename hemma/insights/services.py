@@ -159,7 +159,7 @@ def scenario_delete(*, by: Staff, scenario: Scenario) -> None:
 
 # --- Imports from the data warehouse ---------------------------------------------------------
 
-CHUNK = 5_000
+CHUNK = 1_000
 
 
 def pseudonym(person: str) -> str:
@@ -174,18 +174,62 @@ def _count(model, organisation) -> int:
     return model.objects.filter(organisation=organisation).count()
 
 
-def _store(model, objects, **conflict) -> None:
+def _store(model, objects, stored=None, **conflict) -> None:
+    """In chunks, each its own short transaction: a large file never holds the database
+    (SQLite has one writer at a time) while colleagues wait to save."""
     for start in range(0, len(objects), CHUNK):
-        model.objects.bulk_create(objects[start : start + CHUNK], **conflict)
+        with transaction.atomic():
+            model.objects.bulk_create(objects[start : start + CHUNK], **conflict)
+        if stored:
+            stored(min(start + CHUNK, len(objects)), len(objects))
 
 
-@transaction.atomic
+def import_request(*, by: Staff, unit, kind: str, file_name: str, text: str):
+    """Hand an uploaded file to the worker (`hemma monitor`): the page answers at once and
+    polls the import's progress. The header is checked at once (a wrong file is told
+    straight away); the rows are read and stored by the job (`insights.jobs`)."""
+    from hemma.jobs.models import Job
+    from hemma.jobs.services import job_enqueue
+
+    if not is_manager(by, unit.organisation):
+        raise NotAllowed(_("Bara chefer i organisationen läser in underlag."))
+    if kind not in ImportBatch.Kind.values:
+        raise HemmaError(_("Okänd sorts underlag."))
+    try:
+        imports.check_header(text, kind)
+    except imports.BadFile as error:
+        raise HemmaError(_("Filen kan inte läsas: %(error)s") % {"error": error}) from None
+    return job_enqueue(
+        staff=by,
+        unit=unit,
+        kind=Job.Kind.INSIGHTS_IMPORT,
+        params={
+            "kind": kind,
+            "file_name": file_name[:255],
+            "rows": max(0, len(text.splitlines()) - 1),
+        },
+        attachment=(file_name, text),
+    )
+
+
 def import_file(
-    *, by: Staff, organisation: Organisation, kind: str, file_name: str, text: str, progress=None
+    *,
+    by: Staff,
+    organisation: Organisation,
+    kind: str,
+    file_name: str,
+    text: str,
+    progress=None,
+    stored=None,
 ) -> ImportBatch:
     """Store a file's good rows (bad rows are listed by line). Importing the same rows again
     adds nothing: visits are unique per person and day, population and bed-day figures per
-    centre/ward and month (a newer figure replaces the old)."""
+    centre/ward and month (a newer figure replaces the old).
+
+    The file is read outside any transaction and stored in chunks (`_store`); a file
+    stopped half-way (the worker died) is imported again whole, the rows already stored
+    counting as already there. `progress(line)` follows the reading, `stored(n, of)` the
+    storing."""
     if not is_manager(by, organisation):
         raise NotAllowed(_("Bara chefer i organisationen läser in underlag."))
     try:
@@ -239,8 +283,22 @@ def import_file(
     else:
         raise HemmaError(_("Okänd sorts underlag."))
     before = _count(model, organisation)
-    _store(model, objects, **conflict)
+    _store(model, objects, stored, **conflict)
     new = _count(model, organisation) - before
+    return _batch_record(
+        by=by,
+        organisation=organisation,
+        kind=kind,
+        file_name=file_name,
+        text=text,
+        parsed=parsed,
+        new=new,
+        rows=len(objects),
+    )
+
+
+@transaction.atomic
+def _batch_record(*, by, organisation, kind, file_name, text, parsed, new, rows) -> ImportBatch:
     return ImportBatch.objects.create(
         organisation=organisation,
         kind=kind,
@@ -248,7 +306,7 @@ def import_file(
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         lines=parsed.lines,
         imported=new,
-        duplicates=len(objects) - new,
+        duplicates=rows - new,
         errors=parsed.errors[:1000],
         by=by,
     )

@@ -10,6 +10,7 @@ from io import BytesIO
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from openpyxl import Workbook
 
 from hemma.accounts.models import Unit
 from hemma.errors import HemmaError
+from hemma.jobs import selectors as job_selectors
+from hemma.jobs.models import Job
 from hemma.web.decorators import staff_required
 
 from . import charts, forms, selectors, services, simulation
@@ -200,6 +203,8 @@ def scenario_delete(request, scenario_id):
 
 @staff_required
 def imports(request):
+    """Upload a file: the worker reads and stores it (a 100 000-row file takes a while);
+    this page shows the import's progress, polled, and then its outcome."""
     organisation = request.hemma.unit.organisation
     form = forms.ImportForm()
     if request.method == "POST":
@@ -207,19 +212,17 @@ def imports(request):
         if form.is_valid():
             name, text = form.cleaned_data["file"]
             try:
-                batch = services.import_file(
+                job = services.import_request(
                     by=request.hemma.staff,
-                    organisation=organisation,
+                    unit=request.hemma.unit,
                     kind=form.cleaned_data["kind"],
                     file_name=name,
                     text=text,
                 )
                 messages.success(
-                    request,
-                    _("%(new)s nya rader, %(old)s fanns redan, %(bad)s felaktiga.")
-                    % {"new": batch.imported, "old": batch.duplicates, "bad": len(batch.errors)},
+                    request, _("Filen är mottagen och läses in. Förloppet visas nedan.")
                 )
-                return redirect("insights:imports")
+                return redirect(f"{reverse('insights:imports')}?job={job.pk}")
             except HemmaError as error:
                 messages.error(request, error.message)
         else:
@@ -232,8 +235,20 @@ def imports(request):
             "form": form,
             "batches": batches,
             "manager": services.is_manager(request.hemma.staff, organisation),
+            "job": _import_job(request),
         },
     )
+
+
+def _import_job(request):
+    """The import just started (?job=), else the unit's import running now."""
+    unit = request.hemma.unit
+    job_id = request.GET.get("job", "")
+    if job_id.isdigit():
+        job = job_selectors.job_for_unit(unit, int(job_id), kind=Job.Kind.INSIGHTS_IMPORT)
+        if job is not None:
+            return job
+    return job_selectors.active_job(unit, Job.Kind.INSIGHTS_IMPORT)
 
 
 # --- The outcome dashboard ---------------------------------------------------------------

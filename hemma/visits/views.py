@@ -23,6 +23,9 @@ from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError, NotAllowed
+from hemma.jobs import selectors as job_selectors
+from hemma.jobs import services as job_services
+from hemma.jobs.models import Job
 from hemma.patients.policy import allowed_actions, require_action
 from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
@@ -137,6 +140,7 @@ def planner(request):
             ),
             "staff_on_shift": staff_on_shift,
             "reasons": services.REASONS,
+            "job": _plan_job(request, unit, day),
         },
     )
 
@@ -163,22 +167,44 @@ def generate(request):
 @staff_required
 @require_POST
 def plan(request):
+    """Queue the planning of the day for the worker and show its progress on the planner
+    (polled): the solver never runs inside a request."""
     day = _day(request)
     if (refusal := _unit_refused(request, f"visits planned for {day}")) is not None:
         return refusal
     form = forms.PlanForm(request.POST)
-
-    def perform(data):
-        run = services.plan_day(
-            by=request.hemma.staff, unit=request.hemma.unit, day=day, seconds=data["seconds"]
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+        return redirect(_back(day))
+    try:
+        job = services.plan_day_request(
+            by=request.hemma.staff,
+            unit=request.hemma.unit,
+            day=day,
+            seconds=form.cleaned_data["seconds"],
         )
-        if run.warnings:
-            for warning in run.warnings:
-                messages.warning(request, warning)
-        return run
+    except HemmaError as error:
+        messages.error(request, error.message)
+        return redirect(_back(day))
+    if job.reused:
+        messages.info(request, _("Dagen planeras redan – följ planeringen nedan."))
+    else:
+        messages.success(
+            request, _("Planeringen är startad. Resultatet visas här när den är klar.")
+        )
+    return redirect(f"{_back(day)}&job={job.pk}#plan-job")
 
-    run_form_action(request, form, perform, _("Dagen är planerad."))
-    return redirect(_back(day))
+
+def _plan_job(request, unit, day):
+    """The planning job to show: the one just started (?job=), else one running now."""
+    job_id = request.GET.get("job", "")
+    if job_id.isdigit():
+        job = job_selectors.job_for_unit(unit, int(job_id), kind=Job.Kind.PLAN_DAY)
+        if job is not None and job.params.get("day") == f"{day:%Y-%m-%d}":
+            return job
+    key = job_services.dedupe_key(Job.Kind.PLAN_DAY, unit, {"day": f"{day:%Y-%m-%d}"})
+    return job_selectors.active_job(unit, Job.Kind.PLAN_DAY, key)
 
 
 @staff_required

@@ -1,5 +1,6 @@
 """Home visits through the pages: the home health unit's planner plans the demo's day
-tomorrow with one click, shows routes, map and what could not be planned, and a manual move
+tomorrow with one click (a job the worker runs while the page polls its progress), shows
+routes, map and what could not be planned, and a manual move
 is checked; the nurse who got today's urgent visit opens the run sheet, arrives and marks it
 done."""
 
@@ -15,8 +16,24 @@ from hemma.episodes.models import Episode
 from hemma.visits import services
 from hemma.visits.models import Visit
 from tests.browser.test_kim_episode_flow import log_in, log_out, saved
+from tests.jobs.workers import worker_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def plan_by_polling(page):
+    """Click "Planera dagen": the planning is queued and the worker (a thread here) plans;
+    the page shows its progress and then the result by polling, without a reload; the
+    link then shows the new plan."""
+    with worker_thread():
+        page.get_by_role("button", name="Planera dagen").click()
+        saved(page)  # "Planeringen är startad"
+        page.evaluate("() => { window.notReloaded = true; }")
+        status = page.locator("#plan-job")
+        expect(status).to_contain_text("Dagen är planerad:", timeout=60_000)
+        assert page.evaluate("() => window.notReloaded") is True  # polled, not reloaded
+    status.get_by_role("link", name="Visa planen").click()
+    expect(page.locator("#plan-job")).to_have_count(0)
 
 
 def test_the_planner_plans_tomorrow_and_a_nurse_runs_today(page, live_server):
@@ -32,8 +49,7 @@ def test_the_planner_plans_tomorrow_and_a_nurse_runs_today(page, live_server):
     page.goto(f"{base}/visits/?day={tomorrow:%Y-%m-%d}")
     expect(page.get_by_text("Ej planerade besök")).to_be_visible()
     page.get_by_label("Tidsgräns").select_option("1")
-    page.get_by_role("button", name="Planera dagen").click()
-    saved(page)
+    plan_by_polling(page)
     expect(page.locator("#plan-summary")).to_contain_text("total restid")
     expect(page.locator("svg polyline").first).to_be_attached()
     expect(page.get_by_text("dubbelbemanning med").first).to_be_visible()
@@ -81,8 +97,7 @@ def test_the_planner_plans_tomorrow_and_a_nurse_runs_today(page, live_server):
     )
     page.goto(f"{base}/visits/?day={today:%Y-%m-%d}")
     page.get_by_label("Tidsgräns").select_option("1")
-    page.get_by_role("button", name="Planera dagen").click()
-    saved(page)
+    plan_by_polling(page)
     # whoever the planner gave it to (Karin, or Nils on the evening shift) runs it
     holder = Visit.objects.get(what="Provtagning efter larm").assignments.get().staff
     log_out(page)

@@ -9,6 +9,8 @@ from django.urls import reverse
 from hemma.errors import NotAllowed
 from hemma.insights import services
 from hemma.insights.models import EdVisitRecord, ImportBatch, ListedPopulation, WardBedDays
+from hemma.jobs.models import JobFile
+from hemma.jobs.services import run_due_jobs
 from tests.conftest import client_for, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +96,13 @@ def test_the_upload_page(client, manager, coordinator):
     response = as_manager.post(
         reverse("insights:imports"), {"kind": "ed_visits", "file": upload}, follow=True
     )
+    # the worker reads the file (a job); the page polls its progress
     page = response.content.decode()
+    assert "Filen är mottagen och läses in" in page and 'hx-trigger="every 2s"' in page
+    assert run_due_jobs() == 1
+    page = as_manager.get(response.redirect_chain[-1][0]).content.decode()
     assert "2 nya rader, 0 fanns redan, 1 felaktiga." in page and "line 4: age" in page
+    assert not JobFile.objects.exists()  # the upload (with personnummer) is not kept
     latin = SimpleUploadedFile("akut.csv", "person;ålder\n".encode("latin-1"))
     response = as_manager.post(
         reverse("insights:imports"), {"kind": "ed_visits", "file": latin}, follow=True

@@ -7,6 +7,8 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
+from hemma.jobs.models import Job
+from hemma.jobs.services import run_due_jobs
 from hemma.visits import services
 from hemma.visits.models import Assignment, Shift, Visit
 from tests.conftest import client_for
@@ -49,8 +51,16 @@ def test_generate_and_plan_from_the_page(client, team, home_health, home_patient
         response = as_nurse.post(
             reverse("visits:plan"), {"day": f"{DAY}", "seconds": "1"}, follow=True
         )
+        # the planning is a job: queued, its status polled on the planner
+        assert "Planeringen är startad" in text(response)
+        assert 'hx-trigger="every 2s"' in text(response) and "Väntar på att starta" in text(
+            response
+        )
+        job = Job.objects.get()
+        assert run_due_jobs() == 1  # the worker
+    response = as_nurse.get(f"{PLANNER}{QUERY}&job={job.pk}")
     page = text(response)
-    assert "Dagen är planerad." in page
+    assert "Dagen är planerad:" in page and 'hx-trigger="every 2s"' not in page
     assert "total restid" in page and "<svg" in page and "<polyline" in page
     assert "dubbelbemanning med" in page
     assert "Internal Server Error" not in page

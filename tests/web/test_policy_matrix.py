@@ -234,6 +234,7 @@ URLS: dict[str, Spec] = {
     "insights:simulator": Spec("staff"),
     "insights:imports": Spec("staff"),
     "insights:scenario_delete": Spec("staff"),
+    "jobs:status": Spec("staff"),
     "monitoring:alerts": Spec("staff"),
     "monitoring:alerts_panel": Spec("staff"),
     "monitoring:duty": Spec("staff"),
@@ -676,6 +677,8 @@ def _staff_kwargs(name: str, demo: dict) -> dict:
         return {"panel": "care_at_home"}
     if name == "insights:scenario_delete":
         return {"scenario_id": 999999}
+    if name == "jobs:status":
+        return {"job_id": 999999}
     return {}
 
 

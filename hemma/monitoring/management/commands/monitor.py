@@ -1,14 +1,19 @@
-"""The monitoring worker, like healthchecks' `sendalerts`: escalates unacknowledged
-medium/high alerts and raises overdue-measurement alerts, in a loop.
+"""The worker, like healthchecks' `sendalerts`: escalates unacknowledged medium/high
+alerts and raises overdue-measurement alerts, in a loop; between those passes it runs the
+background jobs (`hemma.jobs`: planning a day, large imports), looking for one about every
+second.
 
 Safe to run as several copies at once: each alert is claimed with a conditional update,
 and overdue checks lock the episode row. `make run` starts one next to the web server.
+A job is claimed by exactly one copy, and a job whose worker died is claimed again when
+its lease runs out (see hemma/jobs/services.py). A job runs to its end before the worker
+stops on SIGTERM (planning: at most a minute).
 A database that goes away (a PostgreSQL restart, a failover) does not stop the loop: the
 pass is logged as failed, the connection dropped, and the next pass waits a growing
-back-off (up to 5 minutes) until the database answers again.
+back-off (up to 5 minutes) until the database answers again; jobs wait for it too.
 
-    hemma monitor            # loop every HEMMA_WORKER_INTERVAL_SECONDS
-    hemma monitor --once     # one pass (cron, tests)
+    hemma monitor            # loop every HEMMA_WORKER_INTERVAL_SECONDS, jobs every second
+    hemma monitor --once     # one pass and the jobs due now (cron, tests)
 """
 
 import logging
@@ -19,10 +24,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connections
 
+from hemma.jobs.services import run_due_jobs, worker_name
 from hemma.monitoring.services import alerts_escalate, overdue_check
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300
+JOB_CHECK_SECONDS = 1
 
 
 class Command(BaseCommand):
@@ -52,7 +59,10 @@ class Command(BaseCommand):
                 failures = 0
                 if escalated or overdue or once:
                     self.stdout.write(f"escalated {escalated}, overdue {overdue}")
-            if once or self.stopping:
+            if once:
+                self.stdout.write(f"jobs {run_due_jobs(worker=worker_name())}")
+                return
+            if self.stopping:
                 return
             # A long-running loop drops connections that went stale while it slept.
             close_old_connections()
@@ -60,12 +70,32 @@ class Command(BaseCommand):
                 return
 
     def _sleep(self, seconds: int) -> bool:
-        """Sleep in seconds so a SIGTERM is honoured at once; True when stopping."""
-        for _second in range(seconds):
-            if self.stopping:
-                return True
-            time.sleep(1)
+        """Wait for the next pass, running due jobs about every second; a SIGTERM is
+        honoured at once (between jobs). True when stopping."""
+        deadline = time.monotonic() + seconds
+        jobs = True
+        while not self.stopping:
+            if jobs:
+                jobs = self._run_jobs()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(JOB_CHECK_SECONDS, left))
         return self.stopping
+
+    def _run_jobs(self) -> bool:
+        """Run the jobs due now; False when the database failed (jobs then wait for the
+        next pass, which backs off until the database answers)."""
+        try:
+            ran = run_due_jobs(stop=lambda: self.stopping, worker=worker_name())
+        except DatabaseError:
+            logger.exception("job check failed (database); jobs wait for the next pass")
+            connections.close_all()
+            return False
+        if ran:
+            self.stdout.write(f"jobs {ran}")
+            close_old_connections()
+        return True
 
     def _stop(self, *args):
         self.stopping = True
