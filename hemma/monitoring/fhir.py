@@ -3,6 +3,10 @@
 Follows the FHIR vital-signs profile: category `vital-signs`, LOINC codes, UCUM units.
 Every problem is reported as an OperationOutcome issue (severity, code, diagnostics,
 expression) so a device platform can fix its message; nothing is guessed.
+
+Long module: one parser of one profile, read top to bottom – limits and strings, then an
+Observation, then a Bundle and its entries; splitting it would scatter the checks a device
+vendor reads together.
 """
 
 import json
@@ -371,7 +375,10 @@ def parse_if_none_exist(text, path: str) -> tuple[tuple[str, str] | None, list[I
     search); the one search Hemma supports for it."""
     if not isinstance(text, str) or not text:
         return None, [Issue("invalid", "ifNoneExist must be a search string", path)]
-    query = parse_qs(text.removeprefix("?"), keep_blank_values=True)
+    try:
+        query = parse_qs(text.removeprefix("?"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return None, [Issue("invalid", "If-None-Exist is not UTF-8 when decoded", path)]
     tokens = query.get("identifier", [])
     if set(query) != {"identifier"} or len(tokens) != 1 or "|" not in tokens[0]:
         return None, [
@@ -382,6 +389,11 @@ def parse_if_none_exist(text, path: str) -> tuple[tuple[str, str] | None, list[I
         return None, [
             Issue("not-supported", "If-None-Exist supports identifier=system|value only", path)
         ]
+    for text, limit in ((system, IDENTIFIER_SYSTEM_MAX), (value, IDENTIFIER_VALUE_MAX)):
+        problem = _bad_character(text)
+        if problem or len(text) > limit:
+            reason = problem or f"more than {limit} characters"
+            return None, [Issue("invalid", f"the identifier in If-None-Exist has {reason}", path)]
     return (system, value), []
 
 

@@ -87,7 +87,17 @@ def test_if_none_exist_without_a_match_creates(client, token, at_home):
 
 
 @pytest.mark.parametrize(
-    "condition", ["code=8867-4", "identifier=p1", "identifier=|p1", "identifier=a|b&code=1", ""]
+    "condition",
+    [
+        "code=8867-4",
+        "identifier=p1",
+        "identifier=|p1",
+        "identifier=a|b&code=1",
+        "",
+        "identifier=urn:x|a%00b",  # NUL: PostgreSQL cannot even compare it
+        "identifier=urn:x|" + "v" * 300,
+        "identifier=urn:x|%ED%A0%80",  # an encoded lone surrogate
+    ],
 )
 def test_an_unsupported_if_none_exist_is_a_400_storing_nothing(client, token, at_home, condition):
     response = conditional(client, quantity("8867-4", 72, "/min", "p1"), token, condition)
