@@ -30,6 +30,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/hemma makemigrations --check --dry-run
 	$(BIN)/python scripts/run_tests.py
 

@@ -51,7 +51,7 @@ def main():
 
     from hemma.accounts.models import Organisation, Staff, Unit
     from hemma.episodes.models import Episode
-    from hemma.insights import selectors
+    from hemma.insights import presenters, selectors
     from hemma.insights.history import HistorySize, generate
     from hemma.insights.models import EdVisitRecord
     from hemma.monitoring.models import ObservationSet
@@ -89,12 +89,17 @@ def main():
         "last 12 months": selectors.Period(date(today.year - 1, today.month, 1), today),
         "5 years": selectors.Period(date(today.year - 5, today.month, 1), today),
     }
+    # each panel as the page builds it: the measures (selectors), then their rows (presenters)
     panels = {
-        "care at home": lambda p: selectors.care_at_home(region, p),
-        "coordination": lambda p: selectors.coordination(region, p),
-        "ED per 1000 80+ by centre": lambda p: selectors.population(region, p, "centre"),
-        "ED per 1000 80+ by municipality": lambda p: selectors.population(
-            region, p, "municipality"
+        "care at home": lambda p: presenters.care_at_home_panel(
+            selectors.care_at_home(region, p), p
+        ),
+        "coordination": lambda p: presenters.coordination_panel(selectors.coordination(region, p)),
+        "ED per 1000 80+ by centre": lambda p: presenters.population_panel(
+            selectors.population(region, p, "centre")
+        ),
+        "ED per 1000 80+ by municipality": lambda p: presenters.population_panel(
+            selectors.population(region, p, "municipality")
         ),
     }
     print(f"{'panel':34} {'period':15} {'median ms':>10} {'queries':>8}")

@@ -1,5 +1,8 @@
 """Django admin for reference data only (organisations, units, staff).
 
+Long module: one admin class per model, each with the same scoping rule (below) written
+next to its form; they belong together so a reviewer checks the scope in one place.
+
 Patients and the access log are deliberately not registered: every read of
 patient data must go through the access policy and the access log.
 

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CareplansConfig(AppConfig):
     name = "hemma.careplans"
     verbose_name = _("Dokumenterade överenskommelser")
+
+    def ready(self):
+        # The flow calls these (hemma/episodes/hooks.py); it does not import this app.
+        from . import episode_hooks
+
+        episode_hooks.register()

@@ -3,9 +3,11 @@ policy (episodes.selectors.get_episode_for_user), which logged the read."""
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from hemma.accounts.models import Unit
+from hemma.clinical.recurrence import applies_on
 from hemma.episodes.models import Episode
 
 from .models import Agreement, AgreementTemplate, AgreementVersion, DischargeCriterionCheck
@@ -13,6 +15,10 @@ from .models import Agreement, AgreementTemplate, AgreementVersion, DischargeCri
 
 def agreement_for_episode(episode: Episode) -> Agreement | None:
     return Agreement.objects.filter(episode=episode).first()
+
+
+def agreement_exists(episode: Episode) -> bool:
+    return Agreement.objects.filter(episode=episode).exists()
 
 
 def current_version(agreement: Agreement) -> AgreementVersion:
@@ -54,3 +60,25 @@ def templates_for_ward(ward: Unit, *, active_only: bool = True):
     if active_only:
         templates = templates.filter(is_active=True)
     return templates.order_by("ward_id", "name")
+
+
+def activities_today(episodes: list[Episode]) -> list[tuple[Episode, int, list[dict]]]:
+    """Each patient at home with the agreement's activities due today (one query)."""
+    versions = {
+        version.agreement.episode_id: version
+        for version in AgreementVersion.objects.filter(
+            agreement__episode__in=episodes, number=F("agreement__current_number")
+        ).select_related("agreement")
+    }
+    today = timezone.localdate()
+    rows = []
+    for episode in episodes:
+        day = (today - timezone.localdate(episode.at_home_since)).days + 1
+        version = versions.get(episode.pk)
+        activities = [
+            activity
+            for activity in (version.activities if version else [])
+            if applies_on(activity["when"], today, day)
+        ]
+        rows.append((episode, day, activities))
+    return rows

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CarerequestsConfig(AppConfig):
     name = "hemma.carerequests"
     verbose_name = _("Vårdbegäran och logistik")
+
+    def ready(self):
+        # The flow calls these (hemma/episodes/hooks.py); it does not import this app.
+        from . import episode_hooks
+
+        episode_hooks.register()

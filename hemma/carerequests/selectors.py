@@ -22,7 +22,7 @@ from hemma.patients.policy import (
 )
 from hemma.patients.selectors import deny, log_granted
 
-from .models import CareRequest
+from .models import CareRequest, LogisticsOrder
 
 HOME_CARE = Unit.Kind.HOME_CARE
 # What each side of a request may do on it (the state is the service's to check).
@@ -87,6 +87,24 @@ def requests_for_episode(episode, unit: Unit | None = None) -> QuerySet:
     if unit is not None and unit.kind == HOME_CARE:
         requests = requests.filter(to_unit=unit)
     return requests
+
+
+def live_request_kinds(episode: Episode) -> set[str]:
+    """The kinds of the episode's requests that are sent, asked about or accepted."""
+    return set(
+        CareRequest.objects.filter(episode=episode, status__in=CareRequest.LIVE_STATUSES)
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+
+
+def open_logistics_count(episode: Episode) -> int:
+    """The episode's logistics orders not yet delivered."""
+    return (
+        LogisticsOrder.objects.filter(episode=episode)
+        .exclude(status=LogisticsOrder.Status.DELIVERED)
+        .count()
+    )
 
 
 @dataclass(frozen=True)

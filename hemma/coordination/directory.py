@@ -55,6 +55,11 @@ def search(query: str):
     return entries
 
 
+def entry_of(entry_id: int) -> DirectoryEntry | None:
+    """One entry with its unit (the directory is open to all staff: no patient data)."""
+    return DirectoryEntry.objects.select_related("unit").filter(pk=entry_id).first()
+
+
 def record_use(*, staff: Staff, entry: DirectoryEntry | None = None) -> None:
     DirectoryUse.objects.create(staff=staff, entry=entry)
 

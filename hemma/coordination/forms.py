@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Staff, Unit
+from hemma.careplans.forms import text_to_rows
 from hemma.clinical.frailty import cfs_name
 
 LOCAL = {"type": "datetime-local"}
@@ -136,6 +137,13 @@ class TaskForm(forms.Form):
             )
 
 
+class EpisodeTaskForm(forms.Form):
+    """Completing a task on the episode page (episode_hooks.complete_task)."""
+
+    task = forms.IntegerField()
+    note = forms.CharField(label=_("Anteckning"), max_length=2000, required=False)
+
+
 class DirectoryEntryForm(forms.Form):
     title = forms.CharField(label=_("Rubrik"), max_length=200)
     direct_phone = forms.CharField(label=_("Direktnummer"), max_length=30)
@@ -204,7 +212,6 @@ class SipPlanForm(forms.Form):
     base_number = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def clean_actions(self):
-        from hemma.careplans.forms import text_to_rows
 
         rows, problems = text_to_rows(self.cleaned_data["actions"], ("who", "what", "when"), 2)
         if problems:

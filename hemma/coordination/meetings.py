@@ -242,3 +242,43 @@ def visible_items(meeting: CoordinationMeeting, staff: Staff | None, unit: Unit)
     return meeting.items.filter(patient__in=patients_visible_to(staff, unit)).select_related(
         "patient"
     )
+
+
+def get_meeting_for_user(
+    *, staff: Staff, unit: Unit, meeting_id: int, action=AccessLogEntry.Action.VIEW_PATIENT
+) -> CoordinationMeeting:
+    """A meeting the acting unit takes part in; any other (or unknown) id is a 404 with a
+    denied entry naming the meeting."""
+    meeting = meeting_for_unit(staff, unit, meeting_id)
+    if meeting is None:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"coordination meeting id={meeting_id}",
+            action=action,
+        )
+    return meeting
+
+
+def get_item_for_user(
+    *, staff: Staff, unit: Unit, meeting: CoordinationMeeting, item_id: int | None
+) -> MeetingItem:
+    """An agenda row of the meeting about a patient the unit may see now; otherwise a 404
+    and a denied entry naming the row."""
+    item = MeetingItem.objects.select_related("patient").filter(pk=item_id, meeting=meeting).first()
+    if item is None or not decide_unit_access(staff=staff, unit=unit, patient=item.patient).granted:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"coordination meeting id={meeting.pk} item id={item_id}",
+            patient=item.patient if item else None,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
+    return item
+
+
+def meeting_tasks(meeting: CoordinationMeeting, staff: Staff | None, unit: Unit) -> QuerySet:
+    """The tasks added at the meeting, of patients the unit may list now."""
+    return visible_tasks(
+        Task.objects.filter(source=f"meeting:{meeting.pk}"), staff, unit
+    ).select_related("owner_unit", "patient")

@@ -17,6 +17,7 @@ from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.clinical.frailty import is_frequent_attender
 from hemma.clinical.identifiers import InvalidIdentifier, parse_personal_identity
+from hemma.episodes.models import Episode
 from hemma.errors import HemmaError
 from hemma.patients.models import Patient
 
@@ -107,7 +108,6 @@ def ed_visits_import(text: str, *, source: str = "") -> ImportReport:
 
 def attendance_dates(patient_ids: list) -> dict:
     """ED visits and admissions per patient (three queries whatever the number)."""
-    from hemma.episodes.models import Episode
 
     dates: dict = {pk: [] for pk in patient_ids}
     for pk, day in EdVisit.objects.filter(patient_id__in=patient_ids).values_list(

@@ -20,13 +20,14 @@ from hemma.clinical.discharge_law import (
     payment_days,
     sip_call_deadline,
 )
+from hemma.patients.models import Patient
 from hemma.patients.policy import (
     CARE_ROLES,
     AccessDecision,
     decide_unit_access,
     patients_visible_to,
 )
-from hemma.patients.selectors import deny, log_granted
+from hemma.patients.selectors import deny, get_patient_for_user, log_granted
 
 from .models import CaseMessage, DischargeCase, MessageReceipt, PaymentAgreement
 
@@ -239,3 +240,64 @@ def get_sip_case_for_user(*, staff: Staff, unit: Unit, case_id: int, action=None
             action=action or AccessLogEntry.Action.VIEW_PATIENT,
         )
     return access
+
+
+def case_page(access: CaseAccess, staff: Staff, unit: Unit) -> dict:
+    """What the case page shows: the timeline of messages with their receipts, the clock,
+    the receivers, the acting unit's own receipts by message id, the actions it may take,
+    and the SIP meetings only where the unit sees the SIP."""
+    case = access.case
+    return {
+        "case": case,
+        "patient": case.patient,
+        "timeline": case.messages.select_related("sent_by__user", "from_unit").prefetch_related(
+            "receipts__unit"
+        ),
+        "clock": clock(case),
+        "receivers": case.receivers.all(),
+        # The SIP is not home care's (SoL): neither its meetings nor its plan.
+        "sees_sip": access.sees_sip,
+        "sip_meetings": case.sip_meetings.all() if access.sees_sip else [],
+        "my_receipts": {
+            r.message_id: r for r in MessageReceipt.objects.filter(message__case=case, unit=unit)
+        },
+        "allowed": access.allowed(staff),
+    }
+
+
+def receipt_of_case(
+    case: DischargeCase, receipt_id: int | None, unit: Unit | None = None
+) -> MessageReceipt | None:
+    """A receipt of one of the case's messages (only the unit's own when `unit` is given)."""
+    receipts = MessageReceipt.objects.filter(pk=receipt_id, message__case=case)
+    return receipts.filter(unit=unit).first() if unit is not None else receipts.first()
+
+
+def sip_plans(case: DischargeCase) -> list:
+    """The case's SIP plan versions, newest first."""
+    return list(case.sip_plans.select_related("created_by__user"))
+
+
+def get_health_record_patient_for_user(
+    *, staff: Staff, unit: Unit, patient_id, action, detail: str
+) -> Patient:
+    """A patient whose health record the acting unit reads (HSL): admission notices and
+    frailty screenings are health care, not home care's (SoL). Home care, an invisible or
+    unknown patient: a 404 and a denied entry; a granted read is logged by
+    get_patient_for_user."""
+    if unit.kind == HOME_CARE:
+        deny(
+            staff=staff, acting_unit=unit, what=f"{detail} {patient_id} (home care)", action=action
+        )
+    access = get_patient_for_user(
+        staff=staff, acting_unit=unit, patient_id=patient_id, action=action, detail=detail
+    )
+    if not access.decision.health_record:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"{detail} (home care)",
+            patient=access.patient,
+            action=action,
+        )
+    return access.patient

@@ -75,11 +75,6 @@ class OptionalReasonForm(forms.Form):
     reason = forms.CharField(label=_("Kommentar"), max_length=1000, required=False)
 
 
-class TaskForm(forms.Form):
-    task = forms.IntegerField()
-    note = forms.CharField(label=_("Anteckning"), max_length=2000, required=False)
-
-
 class DischargeForm(forms.Form):
     summary = forms.CharField(
         label=_("Utskrivningsanteckning"), widget=forms.Textarea(attrs={"rows": 3})

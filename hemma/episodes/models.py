@@ -204,6 +204,12 @@ class ChecklistItem(models.Model):
     def __str__(self) -> str:
         return f"{self.get_key_display()}: {self.get_status_display()}"
 
+    @property
+    def set_on_the_page(self) -> bool:
+        """Whether the checklist form offers the item: the safety place is ticked by its
+        reservation only (services.safety_bed_reserve)."""
+        return self.key != self.Key.SAFETY_BED
+
 
 class SafetyBed(models.Model):
     """A trygghetsplats: a place on top of the ward's beds ("plats 23" on a 22-bed ward)."""

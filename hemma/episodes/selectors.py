@@ -2,20 +2,25 @@
 views' refusal of an action the policy does not allow."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.db.models import F, Max
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from hemma.accounts.models import Staff, Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
-from hemma.clinical.recurrence import applies_on
-from hemma.patients.policy import decide_patient_access, may_do
+from hemma.clinical import episode_states as states
+from hemma.patients.models import Patient
+from hemma.patients.policy import (
+    decide_patient_access,
+    health_record_patients_visible_to,
+    may_do,
+    patients_visible_to,
+)
 from hemma.patients.selectors import PatientAccess, get_patient_for_user, refuse
 
-from .models import Episode
+from .models import ChecklistItem, Episode, Referral, SafetyBed, SafetyBedReservation
 
 
 @dataclass(frozen=True)
@@ -94,46 +99,119 @@ def check_episode_action(
 # --- the worklist -----------------------------------------------------------------------
 
 
-def silent_patients(episodes: list[Episode]) -> list[tuple[Episode, object]]:
-    """Patients at home whose agreed measurement is overdue: (episode, last value time)."""
-    from hemma.monitoring.models import MonitoringPlan, ObservationSet
+@dataclass(frozen=True)
+class WorklistGroup:
+    """The open episodes of one state on the worklist. `with_checklist`: the state is one
+    of preparation (it offers the checklist), so the list names the items still open."""
 
-    plans = {p.episode_id: p for p in MonitoringPlan.objects.filter(episode__in=episodes)}
-    latest = dict(
-        ObservationSet.objects.filter(episode__in=list(plans))
-        .values("episode_id")
-        .annotate(last=Max("measured_at"))
-        .values_list("episode_id", "last")
+    state: str
+    label: str
+    episodes: list[Episode]
+    with_checklist: bool
+
+
+def worklist_episodes(staff: Staff | None, unit: Unit) -> dict[str, list[Episode]]:
+    """The open episodes the unit owns or visits, of patients whose health record it may
+    list (a home-care unit lists none), by state in the flow's order, each with the
+    checklist items still open (`missing`). Two queries."""
+    episodes = (
+        Episode.objects.filter(Q(ward=unit) | Q(home_health_unit=unit))
+        .filter(patient__in=health_record_patients_visible_to(staff, unit))
+        .exclude(state__in=states.FINAL_STATES)
+        .select_related("patient")
+        .prefetch_related(
+            Prefetch(
+                "checklist",
+                queryset=ChecklistItem.objects.filter(status=ChecklistItem.Status.OPEN),
+                to_attr="missing",
+            )
+        )
+        .order_by("patient__last_name")
     )
-    now = timezone.now()
-    silent = []
+    groups: dict[str, list[Episode]] = {state: [] for state in states.STATES}
     for episode in episodes:
-        plan = plans.get(episode.pk)
-        since = latest.get(episode.pk) or episode.at_home_since
-        if plan and since and since < now - timedelta(hours=plan.interval_hours, minutes=60):
-            silent.append((episode, since))
-    return silent
+        groups[episode.state].append(episode)
+    return groups
 
 
-def activities_today(episodes: list[Episode]) -> list[tuple[Episode, int, list[dict]]]:
-    """Each patient at home with the agreement's activities due today (one query)."""
-    from hemma.careplans.models import AgreementVersion
+def worklist_groups(groups: dict[str, list[Episode]]) -> list[WorklistGroup]:
+    """The non-empty groups, labelled, in the flow's order."""
+    return [
+        WorklistGroup(
+            state=state,
+            label=Episode.State(state).label,
+            episodes=episodes,
+            with_checklist="checklist" in states.ACTIONS_BY_STATE[state],
+        )
+        for state, episodes in groups.items()
+        if episodes
+    ]
 
-    versions = {
-        version.agreement.episode_id: version
-        for version in AgreementVersion.objects.filter(
-            agreement__episode__in=episodes, number=F("agreement__current_number")
-        ).select_related("agreement")
+
+def safety_bed_census(ward: Unit, at_home: int) -> dict:
+    """A ward's beds, patients at home and safety places free (two counts)."""
+    total = SafetyBed.objects.filter(ward=ward).count()
+    used = SafetyBedReservation.objects.filter(bed__ward=ward, released_at=None).count()
+    return {
+        "beds": ward.beds,
+        "safety_total": total,
+        "safety_used": used,
+        "safety_free": total - used,
+        "at_home": at_home,
     }
-    today = timezone.localdate()
-    rows = []
-    for episode in episodes:
-        day = (today - timezone.localdate(episode.at_home_since)).days + 1
-        version = versions.get(episode.pk)
-        activities = [
-            activity
-            for activity in (version.activities if version else [])
-            if applies_on(activity["when"], today, day)
-        ]
-        rows.append((episode, day, activities))
-    return rows
+
+
+def referrals_to_unit(staff: Staff | None, unit: Unit, limit: int = 100) -> list[Referral]:
+    """Primary care: referrals after discharge to the unit, of patients it may list, unread
+    first."""
+    return list(
+        Referral.objects.filter(to_unit=unit, episode__patient__in=patients_visible_to(staff, unit))
+        .select_related("episode__patient", "episode__ward", "created_by__user")
+        .order_by(F("read_at").asc(nulls_first=True), "-created_at")[:limit]
+    )
+
+
+def get_referral(referral_id: int) -> Referral | None:
+    return (
+        Referral.objects.select_related("episode__patient", "episode__ward")
+        .filter(pk=referral_id)
+        .first()
+    )
+
+
+def default_home_health_unit(patient: Patient) -> Unit | None:
+    """The flag form's suggestion: a home health unit of the patient's municipality."""
+    return Unit.objects.filter(
+        organisation=patient.home_municipality_id, kind=Unit.Kind.HOME_HEALTH_CARE
+    ).first()
+
+
+# --- the episode page -------------------------------------------------------------------
+
+
+def open_reservation(episode: Episode) -> SafetyBedReservation | None:
+    """The safety place held for the patient (not yet released)."""
+    return (
+        SafetyBedReservation.objects.filter(episode=episode, released_at=None)
+        .select_related("bed")
+        .first()
+    )
+
+
+def episode_timeline(episode: Episode) -> QuerySet:
+    return episode.transitions.select_related("by__user")
+
+
+def episode_checklist(episode: Episode) -> QuerySet:
+    return episode.checklist.select_related("by__user").order_by("id")
+
+
+def episode_referrals(episode: Episode) -> QuerySet:
+    return episode.referrals.select_related("to_unit")
+
+
+def day_at_home(episode: Episode) -> int | None:
+    """Day 1, 2, … of the stay at home (while at home)."""
+    if episode.at_home_since and episode.state == states.AT_HOME:
+        return (timezone.localdate() - timezone.localdate(episode.at_home_since)).days + 1
+    return None

@@ -3,9 +3,16 @@
 One function per step of the flow (DESIGN.md "The core flow"), keyword-only, in a
 transaction, locking the episode row, recording the transition (who, when, why)
 and writing the access log.
+
+Preconditions and consequences owned by the apps above the flow (the agreement, care
+requests, tasks) are not imported: every transition asks the guards and runs the effects
+those apps registered in hemma/episodes/hooks.py.
+
+Long module: every step of the flow shares the row lock, the transition record and the
+log written here; one file keeps the state machine's steps readable in order.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,16 +23,13 @@ from django.utils.translation import gettext as _
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
-from hemma.careplans.models import Agreement
-from hemma.careplans.selectors import agreement_for_episode, discharge_criteria_met
-from hemma.carerequests.models import CareRequest
 from hemma.clinical import episode_states as states
-from hemma.coordination.models import Task
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import CareRelationship, Patient
 from hemma.patients.policy import require_action
 from hemma.patients.services import care_relationship_ensure, sharing_consent_record
 
+from . import hooks
 from .models import (
     Assessment,
     ChecklistItem,
@@ -36,8 +40,6 @@ from .models import (
     SafetyBed,
     SafetyBedReservation,
 )
-
-EVENING_CALL_TIME = time(19, 0)
 
 
 def episode_log(*, staff: Staff, unit: Unit, episode: Episode, detail: str) -> None:
@@ -76,17 +78,39 @@ def _require_transition(episode: Episode, to_state: str) -> None:
         )
 
 
-def _transition(*, episode: Episode, to_state: str, staff: Staff, unit: Unit, reason: str = ""):
+def _transition(
+    *, episode: Episode, to_state: str, staff: Staff, unit: Unit, reason: str = "", bed: str = ""
+) -> None:
+    """Move the (locked) episode to `to_state`: the registered guards answer first (their
+    refusal is the step's message, as the flow always answered), then the state machine;
+    the transition is recorded and logged, and the registered effects run in the same
+    transaction (hooks.py). `bed`: the safety place a direct admission occupies."""
+    refusal = hooks.refusal(episode, to_state)
+    if refusal:
+        raise NotAllowed(refusal)
     _require_transition(episode, to_state)
+    from_state, now = episode.state, timezone.now()
     EpisodeTransition.objects.create(
-        episode=episode, from_state=episode.state, to_state=to_state, by=staff, reason=reason
+        episode=episode, from_state=from_state, to_state=to_state, by=staff, reason=reason
     )
     episode.state = to_state
     episode.version += 1
     if to_state in states.FINAL_STATES:
-        episode.ended_at = timezone.now()
+        episode.ended_at = now
     episode.save()
     episode_log(staff=staff, unit=unit, episode=episode, detail=f"-> {to_state}")
+    hooks.after_transition(
+        hooks.TransitionEvent(
+            episode=episode,
+            from_state=from_state,
+            to_state=to_state,
+            staff=staff,
+            unit=unit,
+            reason=reason,
+            at=now,
+            bed=bed,
+        )
+    )
 
 
 def _require(staff: Staff, unit: Unit, action: str, episode: Episode) -> None:
@@ -249,20 +273,15 @@ def consent_record(
     return consent
 
 
-def _has_agreement(episode: Episode) -> bool:
-    return Agreement.objects.filter(episode=episode).exists()
-
-
 def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
-    """Step 4 done: consent and a documented agreement exist."""
+    """Step 4 done: consent and a documented agreement exist (the agreement: a guard of
+    careplans)."""
     _require(staff, unit, "agreed", episode)
     with transaction.atomic():
         episode = _locked(episode)
         consent = Consent.objects.filter(episode=episode).first()
         if consent is None or not consent.patient_agrees:
             raise NotAllowed(_("Samtycke saknas."))
-        if not _has_agreement(episode):
-            raise NotAllowed(_("Skriv den dokumenterade överenskommelsen först."))
         _transition(
             episode=episode,
             to_state=states.AGREED,
@@ -275,20 +294,11 @@ def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episod
 
 def episode_start_preparing(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
     """Step 5: the care request is sent; logistics and the checklist follow. Omar's tier
-    (expanded home care) also needs a request to home care / needs assessment."""
+    (expanded home care) also needs a request to home care / needs assessment (both: a
+    guard of carerequests)."""
     _require(staff, unit, "prepare", episode)
     with transaction.atomic():
         episode = _locked(episode)
-        live = CareRequest.objects.filter(episode=episode, status__in=CareRequest.LIVE_STATUSES)
-        if not live.filter(kind=CareRequest.Kind.HOME_HEALTH).exists():
-            raise NotAllowed(_("Skicka vårdbegäran till hemsjukvården först."))
-        if (
-            episode.tier == Episode.Tier.OMAR
-            and not live.filter(kind=CareRequest.Kind.HOME_CARE).exists()
-        ):
-            raise NotAllowed(
-                _("Patienten behöver utökad hemtjänst: skicka en begäran till hemtjänsten först.")
-            )
         _transition(
             episode=episode,
             to_state=states.PREPARING,
@@ -360,7 +370,8 @@ def safety_bed_reserve(*, staff: Staff, unit: Unit, episode: Episode) -> SafetyB
 
 
 def episode_send_home(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
-    """Step 8→9: the patient goes home when every checklist item is done or not applicable."""
+    """Step 8→9: the patient goes home when every checklist item is done or not applicable.
+    The ward's evening call on day 1 is an effect registered by coordination."""
     _require(staff, unit, "send_home", episode)
     with transaction.atomic():
         episode = _locked(episode)
@@ -375,6 +386,7 @@ def episode_send_home(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
             )
         if not SafetyBedReservation.objects.filter(episode=episode, released_at=None).exists():
             raise NotAllowed(_("Reservera en trygghetsplats först."))
+        episode.at_home_since = timezone.now()  # saved with the transition
         _transition(
             episode=episode,
             to_state=states.AT_HOME,
@@ -382,57 +394,12 @@ def episode_send_home(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
             unit=unit,
             reason=_("Patienten åker hem."),
         )
-        now = timezone.now()
-        episode.at_home_since = now
-        episode.save(update_fields=["at_home_since"])
-        due = _evening_of(now)
-        Task.objects.create(
-            title=str(Task.Kind.EVENING_CALL.label),
-            kind=Task.Kind.EVENING_CALL,
-            episode=episode,
-            patient=episode.patient,
-            owner_unit=episode.ward,
-            due_on=timezone.localdate(due),
-            due_at=due,
-            source="flow",
-            created_by=staff,
-        )
     return episode
 
 
-def _evening_of(moment: datetime) -> datetime:
-    local = timezone.localtime(moment)
-    evening = timezone.make_aware(datetime.combine(local.date(), EVENING_CALL_TIME))
-    return max(evening, moment + timedelta(hours=1))
-
-
-def episode_task_complete(*, staff: Staff, unit: Unit, task: Task, note: str) -> Task:
-    """A unit completes a task it owns (the ward its evening call, home health care the
-    notice of a direct admission), when its role in the episode allows it."""
-    if task.episode_id is None:
-        raise NotAllowed(_("Uppgiften hör inte till ett vårdtillfälle."))
-    _require(staff, unit, "task_done", task.episode)
-    if task.owner_unit_id != unit.pk:
-        raise NotAllowed(_("Uppgiften hör till en annan enhet."))
-    with transaction.atomic():
-        task = (
-            Task.objects.select_for_update(of=("self",))
-            .select_related("episode__patient")
-            .get(pk=task.pk)
-        )
-        if task.done_at is not None:
-            raise Conflict(_("Uppgiften är redan klar."))
-        if task.owner_unit_id != unit.pk:
-            raise NotAllowed(_("Uppgiften hör till en annan enhet."))
-        task.status = Task.Status.DONE
-        task.done_at, task.done_by, task.note = timezone.now(), staff, note.strip()
-        task.save()
-        episode_log(staff=staff, unit=unit, episode=task.episode, detail=f"task {task.kind} done")
-    return task
-
-
 def episode_direct_admission(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -> Episode:
-    """Step 10: one action readmits the patient to the reserved safety place."""
+    """Step 10: one action readmits the patient to the reserved safety place. The notice to
+    home health care is an effect registered by coordination."""
     _require(staff, unit, "readmit", episode)
     if not reason.strip():
         raise HemmaError(_("Ange orsaken till direktinläggningen."))
@@ -447,30 +414,16 @@ def episode_direct_admission(*, staff: Staff, unit: Unit, episode: Episode, reas
         )
         if reservation is None:
             raise NotAllowed(_("Patienten har ingen reserverad trygghetsplats."))
+        reservation.occupied_at = timezone.now()
+        reservation.save(update_fields=["occupied_at"])
         _transition(
             episode=episode,
             to_state=states.READMITTED,
             staff=staff,
             unit=unit,
             reason=reason.strip(),
+            bed=reservation.bed.label,
         )
-        reservation.occupied_at = timezone.now()
-        reservation.save(update_fields=["occupied_at"])
-        if episode.home_health_unit_id:
-            # The municipality learns at once that the patient is back on the ward.
-            now = timezone.now()
-            Task.objects.create(
-                title=_("Direktinlagd på %(bed)s: %(reason)s")
-                % {"bed": reservation.bed.label, "reason": reason.strip()},
-                kind=Task.Kind.OTHER,
-                episode=episode,
-                patient=episode.patient,
-                owner_unit=episode.home_health_unit,
-                due_on=timezone.localdate(now),
-                due_at=now,
-                source="flow",
-                created_by=staff,
-            )
     return episode
 
 
@@ -494,14 +447,13 @@ def episode_return_home(*, staff: Staff, unit: Unit, episode: Episode, reason: s
 def episode_discharge(
     *, staff: Staff, unit: Unit, episode: Episode, summary: str, referral_text: str
 ) -> Episode:
-    """Step 11: the physician discharges when the criteria are met; primary care is referred."""
+    """Step 11: the physician discharges when the criteria are met (a guard of careplans);
+    primary care is referred."""
     _require(staff, unit, "discharge", episode)
     if not summary.strip():
         raise HemmaError(_("Skriv en utskrivningsanteckning."))
     with transaction.atomic():
         episode = _locked(episode)
-        if not discharge_criteria_met(agreement_for_episode(episode)):
-            raise NotAllowed(_("Alla utskrivningskriterier är inte uppfyllda."))
         _transition(
             episode=episode,
             to_state=states.DISCHARGED,

@@ -9,6 +9,10 @@ Amounts are whole kronor, rounded half up like the strategists' spreadsheets."""
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+# The seed's worked examples (Ljungby, seed 002): ED visits a month before → after. Shown
+# as examples next to the organisation's own figures, never used as anyone's numbers.
+LJUNGBY_EXAMPLES = ((87, 63), (87, 78))
+
 
 def kronor(value) -> int:
     return int(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))

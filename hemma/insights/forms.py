@@ -12,11 +12,48 @@ class EconomicsForm(forms.ModelForm):
 
 
 class SavingForm(forms.Form):
-    visits_before = forms.IntegerField(label=_("Akutbesök per månad före"), min_value=0, initial=87)
-    visits_after = forms.IntegerField(label=_("Akutbesök per månad efter"), min_value=0, initial=63)
+    """The numbers the saving is calculated from. A visits field left empty takes the
+    number from the imported ED visits of the chosen months (`EdPeriodsForm`)."""
+
+    visits_before = forms.IntegerField(
+        label=_("Akutbesök per månad före"), min_value=0, required=False
+    )
+    visits_after = forms.IntegerField(
+        label=_("Akutbesök per månad efter"), min_value=0, required=False
+    )
     housing_days = forms.IntegerField(
         label=_("Dygn korttidsboende som undveks"), min_value=0, required=False, initial=0
     )
+
+
+def _month(label) -> forms.DateField:
+    """A month (YYYY-MM), cleaned to its first day."""
+    return forms.DateField(
+        label=label,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+
+
+class EdPeriodsForm(forms.Form):
+    """The months before and after the change whose imported ED visits give the saving's
+    visits a month."""
+
+    before_from = _month(_("Före, från"))
+    before_to = _month(_("Före, till"))
+    after_from = _month(_("Efter, från"))
+    after_to = _month(_("Efter, till"))
+
+    def clean(self):
+        data = super().clean()
+        for first, last in (("before_from", "before_to"), ("after_from", "after_to")):
+            start, end = data.get(first), data.get(last)
+            if start and end:
+                if end < start:
+                    raise forms.ValidationError(_("Perioden slutar innan den börjar."))
+                if (end - start).days > 5 * 366:
+                    raise forms.ValidationError(_("Välj högst fem år."))
+        return data
 
 
 def _decimal(label, places: int = 2, **options) -> forms.DecimalField:

@@ -31,8 +31,8 @@ def run_import(job, progress) -> dict:
 
     read(1)
     batch = services.import_file(
-        by=job.created_by,
-        organisation=job.unit.organisation,
+        staff=job.created_by,
+        unit=job.unit,
         kind=job.params["kind"],
         file_name=upload.name,
         text=upload.text,

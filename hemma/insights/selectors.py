@@ -1,35 +1,25 @@
-"""The outcome dashboard's panels, computed from live data with database aggregates and a
-few ordered scans – aggregates only, never patient-level rows, and every count of patients
-below the small-number threshold hidden (measures.suppress_row).
+"""The follow-up measures, computed from live and imported data with database aggregates
+and a few ordered scans: pure numbers, no labels and nothing hidden yet. `presenters.py`
+turns them into the dashboard's rows (Swedish labels, number formats) and hides every
+count of patients below the small-number threshold – never patient-level rows.
 
-Scope: the acting unit's organisation (a region sees its wards' episodes, a municipality
-its home health units'), optionally one ward; a period of whole days; trends by month."""
+Scope: an organisation (a region sees its wards' episodes, a municipality its home health
+units'), optionally one ward or the patients listed at one primary care centre; a period
+of whole days (`periods.Period`); trends by month or week."""
 
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    Sum,
-)
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from hemma.accounts.models import Organisation, Unit
 from hemma.carerequests.models import CareRequest
-from hemma.coordination.models import (
-    CaseMessage,
-    DirectoryUse,
-    DischargeCase,
-    FrailtyScreening,
-)
+from hemma.coordination.models import CaseMessage, DirectoryUse, DischargeCase, FrailtyScreening
 from hemma.coordination.selectors import clock, payment_agreements
 from hemma.episodes.models import ChecklistItem, Episode, EpisodeTransition
 from hemma.monitoring.models import Alert
@@ -37,87 +27,10 @@ from hemma.monitoring.models import Alert
 from . import measures
 from .expressions import EpochSeconds, PlusDays, SecondsBetween
 from .models import EdVisitRecord, ListedPopulation, WardBedDays
+from .periods import Period, month_end
 
 AT_HOME = Episode.State.AT_HOME
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date  # inclusive
-    grain: str = "month"  # trends by "month" or "week"
-
-    @property
-    def start(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.first, time.min))
-
-    @property
-    def end(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
-
-    def bucket(self, day: date) -> date:
-        """The trend bucket a day falls in: its month, or its ISO week's Monday."""
-        if self.grain == "week":
-            return day - timedelta(days=day.weekday())
-        return day.replace(day=1)
-
-    def buckets(self) -> list[date]:
-        if self.grain != "week":
-            return self.months()
-        monday, found = self.bucket(self.first), []
-        while monday <= self.last:
-            found.append(monday)
-            monday += timedelta(days=7)
-        return found
-
-    def following(self, bucket: date) -> date:
-        """The first day of the next bucket."""
-        if self.grain == "week":
-            return bucket + timedelta(days=7)
-        return (bucket + timedelta(days=32)).replace(day=1)
-
-    def spread(self, first: date, last: date, counts: Counter) -> None:
-        """Add the days first…last to the buckets they fall in."""
-        while first <= last:
-            bucket = self.bucket(first)
-            upto = min(last, self.following(bucket) - timedelta(days=1))
-            counts[bucket] += (upto - first).days + 1
-            first = upto + timedelta(days=1)
-
-    def label(self, bucket: date) -> str:
-        return f"{bucket:%G-v%V}" if self.grain == "week" else f"{bucket:%Y-%m}"
-
-    def months(self) -> list[date]:
-        months, month = [], self.first.replace(day=1)
-        while month <= self.last:
-            months.append(month)
-            month = (month + timedelta(days=32)).replace(day=1)
-        return months
-
-
-@dataclass
-class Row:
-    label: str
-    value: object  # None = hidden (small number) or not available
-    note: str = ""
-    key: str = ""
-
-
-@dataclass
-class Panel:
-    key: str
-    title: str
-    rows: list[Row] = field(default_factory=list)
-    chart: dict | None = None  # {"labels": [...], "series": [{"label", "values"}]}
-
-
-def threshold() -> int:
-    return settings.HEMMA_SMALL_NUMBER_THRESHOLD
-
-
-def _count(value: int) -> int | None:
-    """A count of patients as it may be shown."""
-    return None if measures.hidden(value, threshold()) else value
+ED_AGE_FROM = 80  # the seed's effect measure: ED visits by patients aged 80 and over
 
 
 def _episodes(organisation: Organisation, ward: Unit | None, centre: Unit | None = None):
@@ -131,14 +44,53 @@ def _episodes(organisation: Organisation, ward: Unit | None, centre: Unit | None
     return episodes
 
 
-def care_at_home(
-    organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
-) -> Panel:
-    from django.utils.translation import gettext as _
+# --- Care at home ------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class HomeNights:
+    """Bed-days at home in a period, and the days from candidate to home of the episodes
+    that went home in it."""
+
+    total: int
+    by_bucket: Counter  # per month or week of the period
+    days_to_home: list[float]
+
+
+@dataclass(frozen=True)
+class CareAtHome:
+    active: int  # patients at home now
+    went_home: int
+    ended: int  # discharged in the period
+    days_to_home_median: float | None
+    home_bed_days: int
+    home_bed_days_by_bucket: dict[date, int]
+    ward_bed_days: int  # imported statistics; 0 = none imported for the period
+    direct_admissions: int
+    readmitted: int  # of the ended, admitted again within 30 days
+    alerts: int
+    acknowledged: int
+    acknowledge_minutes_median: float | None
+    acknowledge_minutes_p90: float | None
+    accepted: int  # care requests accepted
+    accept_hours_median: float | None
+    last_checklist_items: list[tuple[str, int]] = field(default_factory=list)  # (key, n)
+
+    @property
+    def home_share_percent(self) -> float | None:
+        """Bed-days at home / (the ward's imported bed-days + bed-days at home), in %."""
+        if not self.ward_bed_days:
+            return None
+        return self.home_bed_days / (self.home_bed_days + self.ward_bed_days) * 100
+
+    @property
+    def alerts_per_home_day(self) -> float | None:
+        return self.alerts / self.home_bed_days if self.home_bed_days else None
+
+
+def _home_nights(episodes, period: Period) -> HomeNights:
     tz = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
-    episodes = _episodes(organisation, ward, centre)
     touching = episodes.filter(at_home_since__isnull=False, at_home_since__lt=period.end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gte=period.start)
     )
@@ -160,22 +112,37 @@ def care_at_home(
     }
     # 20,000 episodes over five years: their times as epoch seconds (no per-row conversion).
     # Those that went home in the period are among them: their days from candidate to home.
-    flag_to_home = []
+    days_to_home = []
     start, end_of_period = period.start.timestamp(), period.end.timestamp()
     for pk, created, home, ended_at in touching.values_list(
         "pk", EpochSeconds("created_at"), EpochSeconds("at_home_since"), EpochSeconds("ended_at")
     ):
         if start <= home < end_of_period:
-            flag_to_home.append((home - created) / 86400)
+            days_to_home.append((home - created) / 86400)
         if pk not in intervals_of:
             end = datetime.fromtimestamp(ended_at, tz) if ended_at is not None else now
             intervals_of[pk] = [(datetime.fromtimestamp(home, tz), end)]
-    home_days = 0
-    by_month: Counter = Counter()
+    total = 0
+    by_bucket: Counter = Counter()
     for intervals in intervals_of.values():
         for first, last in measures.night_spans(intervals, period.first, period.last, tz):
-            home_days += (last - first).days + 1
-            period.spread(first, last, by_month)
+            total += (last - first).days + 1
+            period.spread(first, last, by_bucket)
+    return HomeNights(total, by_bucket, days_to_home)
+
+
+def home_bed_days(
+    organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
+) -> int:
+    """Bed-days at home (= bed-days released) in the period."""
+    return _home_nights(_episodes(organisation, ward, centre), period).total
+
+
+def care_at_home(
+    organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
+) -> CareAtHome:
+    episodes = _episodes(organisation, ward, centre)
+    nights = _home_nights(episodes, period)
     went_home = episodes.filter(at_home_since__gte=period.start, at_home_since__lt=period.end)
     ended = episodes.filter(
         state=Episode.State.DISCHARGED, ended_at__gte=period.start, ended_at__lt=period.end
@@ -186,7 +153,6 @@ def care_at_home(
         at__gte=period.start,
         at__lt=period.end,
     ).count()
-    readmitted = _readmissions(ended)
     ward_days = (
         WardBedDays.objects.filter(
             organisation=organisation,
@@ -216,52 +182,28 @@ def care_at_home(
             "answered_at",
         )
     ]
-    last_items = _last_checklist_items(went_home)
-    ended_count = ended.count()
-    active = episodes.filter(state=AT_HOME).count()
-    share = home_days / (home_days + ward_days) * 100 if ward_days else None
-    rows = [
-        Row(_("Patienter hemma nu"), _count(active)),
-        Row(_("Gick hem under perioden"), _count(len(flag_to_home))),
-        Row(_("Avslutade (utskrivna) under perioden"), _count(ended_count)),
-        Row(
-            _("Dagar från kandidat till hemma (median)"),
-            round(statistics.median(flag_to_home), 1) if _count(len(flag_to_home)) else None,
-        ),
-        Row(_("Vårddygn i hemmet (frigjorda vårddygn)"), home_days, key="home_bed_days"),
-        Row(
-            _("Andel av avdelningens vårddygn som gavs i hemmet"),
-            f"{share:.1f} %" if share is not None else None,
-            "" if ward_days else _("kräver inläst vårddygnsstatistik"),
-        ),
-        Row(_("Direktinläggningar under vårdtiden"), _count(direct)),
-        Row(
-            _("Återinläggningar inom 30 dagar efter utskrivning"),
-            f"{_count(readmitted)} / {ended_count}"
-            if _count(readmitted) is not None and _count(ended_count)
-            else None,
-        ),
-        Row(
-            _("Larm per patientdygn"),
-            round(len(alert_delays) / home_days, 2) if home_days else None,
-        ),
-        Row(
-            _("Tid till kvittens av larm, median / 90:e percentil (min)"),
-            _pair(acknowledged),
-        ),
-        Row(_("Vårdbegäran: tid till accept, median (timmar)"), _median(accepted)),
-        Row(
-            _("Checklistepunkter som oftast blev klara sist"),
-            ", ".join(f"{label} ({n})" for label, n in last_items) or None,
-        ),
-    ]
-    chart = {
-        "labels": [period.label(b) for b in period.buckets()],
-        "series": [
-            {"label": _("Vårddygn i hemmet"), "values": [by_month[b] for b in period.buckets()]}
-        ],
-    }
-    return Panel("care_at_home", _("Vård i hemmet"), rows, chart)
+    return CareAtHome(
+        active=episodes.filter(state=AT_HOME).count(),
+        went_home=len(nights.days_to_home),
+        ended=ended.count(),
+        days_to_home_median=_median(nights.days_to_home),
+        home_bed_days=nights.total,
+        home_bed_days_by_bucket={b: nights.by_bucket[b] for b in period.buckets()},
+        ward_bed_days=ward_days,
+        direct_admissions=direct,
+        readmitted=_readmissions(ended),
+        alerts=len(alert_delays),
+        acknowledged=len(acknowledged),
+        acknowledge_minutes_median=_median(acknowledged),
+        acknowledge_minutes_p90=measures.percentile(acknowledged, 0.9),
+        accepted=len(accepted),
+        accept_hours_median=_median(accepted),
+        last_checklist_items=_last_checklist_items(went_home),
+    )
+
+
+def _median(values) -> float | None:
+    return statistics.median(values) if values else None
 
 
 def _days(queryset, begin: str, end: str) -> list[float]:
@@ -269,16 +211,6 @@ def _days(queryset, begin: str, end: str) -> list[float]:
     None where end is missing)."""
     seconds = queryset.annotate(_seconds=SecondsBetween(begin, end))
     return [s if s is None else s / 86400 for s in seconds.values_list("_seconds", flat=True)]
-
-
-def _median(values):
-    return round(statistics.median(values), 1) if _count(len(values)) else None
-
-
-def _pair(values):
-    if not _count(len(values)):
-        return None
-    return f"{statistics.median(values):.0f} / {measures.percentile(values, 0.9):.0f}"
 
 
 def _readmissions(ended) -> int:
@@ -295,10 +227,10 @@ def _readmissions(ended) -> int:
     return len(readmitted)
 
 
-def _last_checklist_items(episodes, top: int = 3):
+def _last_checklist_items(episodes, top: int = 3) -> list[tuple[str, int]]:
     """The checklist item done last before going home, counted per item (in the database):
     the done items no item of the same episode was done after (two done at the same moment
-    both count)."""
+    both count). The `top` most frequent, as (key, count)."""
     later = ChecklistItem.objects.filter(episode=OuterRef("episode"), at__gt=OuterRef("at"))
     counts = (
         ChecklistItem.objects.filter(episode__in=episodes, at__isnull=False)
@@ -307,14 +239,24 @@ def _last_checklist_items(episodes, top: int = 3):
         .annotate(n=Count("pk"))
         .order_by("-n", "key")
     )
-    labels = dict(ChecklistItem.Key.choices)
-    found = [(labels.get(row["key"], row["key"]), row["n"]) for row in counts[:top]]
-    return [(label, n) for label, n in found if _count(n) is not None]
+    return [(row["key"], row["n"]) for row in counts[:top]]
 
 
-def coordination(organisation: Organisation, period: Period) -> Panel:
-    from django.utils.translation import gettext as _
+# --- Coordination ------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class Coordination:
+    notices: int  # admission notices sent
+    notices_on_time: int  # within 24 hours
+    sip_due: int  # cases whose SIP had to be called
+    sip_in_time: int  # called within 3 days of ready for discharge
+    payment_days: int
+    directory_lookups: int
+    frailty_screenings: int
+
+
+def coordination(organisation: Organisation, period: Period) -> Coordination:
     cases = (
         DischargeCase.objects.filter(
             Q(ward__organisation=organisation) | Q(receivers__organisation=organisation)
@@ -352,37 +294,39 @@ def coordination(organisation: Organisation, period: Period) -> Panel:
     screenings = FrailtyScreening.objects.filter(
         unit__organisation=organisation, assessed_on__gte=period.first, assessed_on__lte=period.last
     ).count()
-    rows = [
-        Row(_("Inskrivningsmeddelanden i tid (inom 24 timmar)"), _share(on_time, notices)),
-        Row(_("SIP kallad inom 3 dagar efter utskrivningsklar"), _share(sip_in_time, sip_due)),
-        Row(_("Dagar med betalningsansvar"), payment_days),
-        Row(_("Uppslag i läkare till läkare-listan"), directory),
-        Row(_("Skörhetsskattningar (CFS) gjorda"), _count(screenings)),
-    ]
-    return Panel("coordination", _("Samordning"), rows)
+    return Coordination(notices, on_time, sip_due, sip_in_time, payment_days, directory, screenings)
 
 
-def _share(part: int, whole: int):
-    if not _count(whole) or measures.hidden(part, threshold()):
-        return None
-    return f"{part} / {whole} ({part / whole * 100:.0f} %)"
+# --- ED visits (imported) --------------------------------------------------------------------
 
 
-def population(organisation: Organisation, period: Period, by: str = "centre") -> Panel:
+@dataclass(frozen=True)
+class RateSeries:
+    name: str  # the centre or municipality ("" = not known)
+    rates: list[float | None]  # per month of the period; None = nobody listed
+    window_visits: list[int]  # the visits each month's rate is built on
+
+
+@dataclass(frozen=True)
+class Population:
+    per: str  # "centre" or "municipality"
+    months: list[date]
+    series: list[RateSeries]
+
+
+def population(organisation: Organisation, period: Period, per: str = "centre") -> Population:
     """ED visits per 1000 listed aged 80+, rolling three months, per primary care centre
     (or municipality), for each month of the period."""
-    from django.utils.translation import gettext as _
-
     months = period.months()
     window_start = measures.months_back(months[0], 3)[0]
-    key = "centre" if by == "centre" else "municipality"
+    key = "centre" if per == "centre" else "municipality"
     visits: dict[str, dict[date, int]] = defaultdict(dict)
     for name, month, count in (
         EdVisitRecord.objects.filter(
             organisation=organisation,
             month__gte=window_start,
             month__lte=period.last,
-            age__gte=80,
+            age__gte=ED_AGE_FROM,
         )
         .values_list(key, "month")
         .annotate(n=Count("id"))
@@ -396,39 +340,57 @@ def population(organisation: Organisation, period: Period, by: str = "centre") -
         month__gte=window_start,
         month__lte=period.last,
     ).values(key, "month", "count"):
-        listed[row[key] or _("(okänd kommun)")][row["month"]] += row["count"]
-    names = sorted(set(visits) | set(listed))
-    series, rows = [], []
-    for name in names:
-        values = []
-        for month in months:
-            window_visits = sum(visits[name].get(m, 0) for m in measures.months_back(month, 3))
-            rate = measures.rolling_rate_per_1000(visits[name], listed[name], month)
-            values.append(
-                None
-                if rate is None or measures.hidden(window_visits, threshold())
-                else round(rate, 1)
-            )
-        series.append({"label": name, "values": values})
-        latest = next((v for v in reversed(values) if v is not None), None)
-        rows.append(Row(name, latest))
-    title = _("Akutbesök per 1000 listade 80+ (rullande 3 månader)")
-    if by != "centre":
-        title = _("Akutbesök per 1000 listade 80+ per kommun (rullande 3 månader)")
-    return Panel(
-        f"population_{key}",
-        title,
-        rows,
-        {"labels": [f"{m:%Y-%m}" for m in months], "series": series},
+        listed[row[key]][row["month"]] += row["count"]
+    series = []
+    for name in sorted(set(visits) | set(listed)):
+        rates = [
+            measures.rolling_rate_per_1000(visits[name], listed[name], month) for month in months
+        ]
+        window = [
+            sum(visits[name].get(m, 0) for m in measures.months_back(month, 3)) for month in months
+        ]
+        series.append(RateSeries(name, rates, window))
+    return Population(key, months, series)
+
+
+@dataclass(frozen=True)
+class EdVisitsPerMonth:
+    """The imported ED visits of patients aged 80+ in whole months first…last."""
+
+    first: date  # first day of the first month
+    last: date  # last day of the last month
+    months: int
+    visits: int
+    missing: list[date]  # months (their first day) without any imported ED visit
+
+    @property
+    def per_month(self) -> float | None:
+        """The mean a month; None unless every month of the period has imported visits."""
+        if self.missing or not self.months:
+            return None
+        return self.visits / self.months
+
+
+def ed_visits_per_month(organisation: Organisation, first: date, last: date) -> EdVisitsPerMonth:
+    """ED visits a month from the imported rows (Uppföljning → Underlag) of the months
+    `first`…`last` (any day of each): one grouped query."""
+    months = Period(first.replace(day=1), month_end(last)).months()
+    counted = dict(
+        EdVisitRecord.objects.filter(
+            organisation=organisation,
+            month__gte=months[0] if months else first,
+            month__lte=months[-1] if months else last,
+            age__gte=ED_AGE_FROM,
+        )
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("month", "n")
     )
-
-
-def dashboard(
-    organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
-) -> list[Panel]:
-    return [
-        care_at_home(organisation, period, ward, centre),
-        coordination(organisation, period),
-        population(organisation, period, "centre"),
-        population(organisation, period, "municipality"),
-    ]
+    return EdVisitsPerMonth(
+        first=first.replace(day=1),
+        last=month_end(last),
+        months=len(months),
+        visits=sum(counted.values()),
+        missing=[m for m in months if not counted.get(m)],
+    )

@@ -1,5 +1,8 @@
-"""Follow-up: economic settings (managers edit them, every change recorded) and the
-simulator's saved scenarios."""
+"""Follow-up: economic settings (managers edit them, every change recorded), the
+simulator's saved scenarios and imports from the data warehouse.
+
+Every use case takes the acting staff member and unit as keyword-only `staff=` and
+`unit=`; the unit's organisation is the scope (its settings, scenarios and imported rows)."""
 
 import hashlib
 import hmac
@@ -9,8 +12,11 @@ from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from hemma.accounts.models import Membership, Organisation, Staff
+from hemma.accounts.models import Membership, Organisation, Staff, Unit
+from hemma.coordination.models import DischargeCase
 from hemma.errors import Conflict, HemmaError, NotAllowed
+from hemma.jobs.models import Job
+from hemma.jobs.services import job_enqueue
 
 from . import imports, simulation
 from .models import (
@@ -49,14 +55,15 @@ def is_manager(staff: Staff, organisation: Organisation) -> bool:
 
 
 @transaction.atomic
-def economics_save(*, by: Staff, organisation: Organisation, values: dict) -> EconomicsSettings:
-    if not is_manager(by, organisation):
+def economics_save(*, staff: Staff, unit: Unit, values: dict) -> EconomicsSettings:
+    organisation = unit.organisation
+    if not is_manager(staff, organisation):
         raise NotAllowed(_("Bara chefer i organisationen ändrar de ekonomiska antagandena."))
     settings = EconomicsSettings.objects.select_for_update().get(pk=economics_for(organisation).pk)
     for name in EDITABLE:
         if name in values:
             setattr(settings, name, values[name])
-    settings.updated_by = by
+    settings.updated_by = staff
     settings.full_clean()
     settings.save()
     return settings
@@ -71,8 +78,6 @@ def ward_history(ward, now=None) -> tuple[tuple[float, ...], tuple[float, ...]]:
     from datetime import timedelta
 
     from django.utils import timezone
-
-    from hemma.coordination.models import DischargeCase
 
     now = now or timezone.now()
     since = now - timedelta(days=365)
@@ -128,7 +133,7 @@ def summary_as_json(summary: simulation.Summary) -> dict:
 
 @transaction.atomic
 def scenario_save(
-    *, by: Staff, organisation: Organisation, name: str, params: simulation.WardParameters, summary
+    *, staff: Staff, unit: Unit, name: str, params: simulation.WardParameters, summary
 ) -> Scenario:
     name = name.strip()
     if not name:
@@ -136,13 +141,13 @@ def scenario_save(
     try:
         with transaction.atomic():
             return Scenario.objects.create(
-                organisation=organisation,
+                organisation=unit.organisation,
                 name=name,
                 parameters={
                     k: list(v) if isinstance(v, tuple) else v for k, v in asdict(params).items()
                 },
                 results=summary_as_json(summary),
-                created_by=by,
+                created_by=staff,
             )
     except IntegrityError:
         raise Conflict(
@@ -151,8 +156,10 @@ def scenario_save(
 
 
 @transaction.atomic
-def scenario_delete(*, by: Staff, scenario: Scenario) -> None:
-    if scenario.created_by_id != by.pk and not is_manager(by, scenario.organisation):
+def scenario_delete(*, staff: Staff, unit: Unit, scenario: Scenario) -> None:
+    if scenario.organisation_id != unit.organisation_id:
+        raise NotAllowed(_("Scenariot hör till en annan organisation."))
+    if scenario.created_by_id != staff.pk and not is_manager(staff, scenario.organisation):
         raise NotAllowed(_("Bara den som sparade scenariot eller en chef kan ta bort det."))
     scenario.delete()
 
@@ -184,14 +191,12 @@ def _store(model, objects, stored=None, **conflict) -> None:
             stored(min(start + CHUNK, len(objects)), len(objects))
 
 
-def import_request(*, by: Staff, unit, kind: str, file_name: str, text: str):
+def import_request(*, staff: Staff, unit: Unit, kind: str, file_name: str, text: str):
     """Hand an uploaded file to the worker (`hemma monitor`): the page answers at once and
     polls the import's progress. The header is checked at once (a wrong file is told
     straight away); the rows are read and stored by the job (`insights.jobs`)."""
-    from hemma.jobs.models import Job
-    from hemma.jobs.services import job_enqueue
 
-    if not is_manager(by, unit.organisation):
+    if not is_manager(staff, unit.organisation):
         raise NotAllowed(_("Bara chefer i organisationen läser in underlag."))
     if kind not in ImportBatch.Kind.values:
         raise HemmaError(_("Okänd sorts underlag."))
@@ -200,7 +205,7 @@ def import_request(*, by: Staff, unit, kind: str, file_name: str, text: str):
     except imports.BadFile as error:
         raise HemmaError(_("Filen kan inte läsas: %(error)s") % {"error": error}) from None
     return job_enqueue(
-        staff=by,
+        staff=staff,
         unit=unit,
         kind=Job.Kind.INSIGHTS_IMPORT,
         params={
@@ -214,8 +219,8 @@ def import_request(*, by: Staff, unit, kind: str, file_name: str, text: str):
 
 def import_file(
     *,
-    by: Staff,
-    organisation: Organisation,
+    staff: Staff,
+    unit: Unit,
     kind: str,
     file_name: str,
     text: str,
@@ -229,8 +234,9 @@ def import_file(
     The file is read outside any transaction and stored in chunks (`_store`); a file
     stopped half-way (the worker died) is imported again whole, the rows already stored
     counting as already there. `progress(line)` follows the reading, `stored(n, of)` the
-    storing."""
-    if not is_manager(by, organisation):
+    storing. The rows are the acting unit's organisation's."""
+    organisation = unit.organisation
+    if not is_manager(staff, organisation):
         raise NotAllowed(_("Bara chefer i organisationen läser in underlag."))
     try:
         parsed = imports.parse(text, kind, progress)
@@ -286,7 +292,7 @@ def import_file(
     _store(model, objects, stored, **conflict)
     new = _count(model, organisation) - before
     return _batch_record(
-        by=by,
+        staff=staff,
         organisation=organisation,
         kind=kind,
         file_name=file_name,
@@ -298,7 +304,7 @@ def import_file(
 
 
 @transaction.atomic
-def _batch_record(*, by, organisation, kind, file_name, text, parsed, new, rows) -> ImportBatch:
+def _batch_record(*, staff, organisation, kind, file_name, text, parsed, new, rows) -> ImportBatch:
     return ImportBatch.objects.create(
         organisation=organisation,
         kind=kind,
@@ -308,5 +314,5 @@ def _batch_record(*, by, organisation, kind, file_name, text, parsed, new, rows)
         imported=new,
         duplicates=rows - new,
         errors=parsed.errors[:1000],
-        by=by,
+        by=staff,
     )

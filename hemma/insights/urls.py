@@ -1,14 +1,14 @@
 from django.urls import path
 
-from . import views
+from .views import dashboard, economics, imports, simulator
 
 app_name = "insights"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("<slug:panel>.csv", views.dashboard_csv, name="dashboard_csv"),
-    path("<slug:panel>.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
-    path("economics/", views.economics, name="economics"),
-    path("simulator/", views.simulator, name="simulator"),
-    path("imports/", views.imports, name="imports"),
-    path("simulator/<int:scenario_id>/delete/", views.scenario_delete, name="scenario_delete"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("<slug:panel>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
+    path("<slug:panel>.xlsx", dashboard.dashboard_xlsx, name="dashboard_xlsx"),
+    path("economics/", economics.economics, name="economics"),
+    path("simulator/", simulator.simulator, name="simulator"),
+    path("imports/", imports.imports, name="imports"),
+    path("simulator/<int:scenario_id>/delete/", simulator.scenario_delete, name="scenario_delete"),
 ]

@@ -5,13 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.audit.models import AccessLogEntry
-from hemma.coordination.forms import FrailtyForm
-from hemma.coordination.screening import flags_for
 from hemma.errors import HemmaError, NotAllowed
 from hemma.web.decorators import staff_required
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
@@ -24,6 +21,7 @@ from .forms import (
     PatientDetailsForm,
     PatientRegistrationForm,
 )
+from .hooks import patient_panels_context
 from .models import SharingConsent
 from .policy import may_add_to_care_team, may_end_relationship
 from .selectors import (
@@ -119,29 +117,24 @@ def patient_detail(request, patient_id):
             staff=request.hemma.staff, unit=request.hemma.unit, relationship=relationship
         )
     }
-    return render(
-        request,
-        "patients/patient_detail.html",
-        {
-            "patient": patient,
-            "access": access,
-            "care_team": care_team,
-            "next_of_kin": list(patient.next_of_kin.all()),
-            "can_manage_care_team": can_manage,
-            "endable_relationships": endable,
-            "screening": flags_for([patient.pk])[patient.pk]
-            if access.decision.health_record
-            else None,
-            "frailty_form": FrailtyForm(initial={"assessed_on": timezone.localdate()}),
-            "sharing_consent": SharingConsent.objects.filter(
-                patient=patient, revoked_at__isnull=True
-            ).first(),
-            "kin_form": NextOfKinForm(),
-            "care_team_form": CareTeamAddForm(exclude_unit_ids=[r.unit_id for r in care_team])
-            if can_manage
-            else None,
-        },
-    )
+    context = {
+        "patient": patient,
+        "access": access,
+        "care_team": care_team,
+        "next_of_kin": list(patient.next_of_kin.all()),
+        "can_manage_care_team": can_manage,
+        "endable_relationships": endable,
+        "sharing_consent": SharingConsent.objects.filter(
+            patient=patient, revoked_at__isnull=True
+        ).first(),
+        "kin_form": NextOfKinForm(),
+        "care_team_form": CareTeamAddForm(exclude_unit_ids=[r.unit_id for r in care_team])
+        if can_manage
+        else None,
+    }
+    # The apps above add their panels (the frailty screening: coordination).
+    patient_panels_context(request.hemma.staff, request.hemma.unit, access, context)
+    return render(request, "patients/patient_detail.html", context)
 
 
 @staff_required

@@ -5,7 +5,10 @@ the local search is compiled with Numba (fastsearch.py).
 A patient needs one or two services; staff are qualified for some services; a double
 service needs two staff whose starts differ by a gap in [mind, maxd] (0/0 = at the same
 time). Starting after the window's end is allowed but is tardiness. Objective:
-(travel distance + total tardiness + maximum tardiness) / 3."""
+(travel distance + total tardiness + maximum tardiness) / 3.
+
+Long module: the benchmark's file format, its reference evaluator and the solver share
+one data model and are checked against each other (tests/routing/test_mankowska*.py)."""
 
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,5 +1,8 @@
 """Plan visits with PyVRP (hybrid genetic search / iterated local search).
 
+Long module: one algorithm – build the model, solve, then the repairs PyVRP cannot do
+(double visits, gaps, lunch, continuity) – whose steps share the problem's indices.
+
 PyVRP 0.14 has no skills, lunch breaks or synchronised visits; Hemma handles them around it:
 - skills: each skill is a load dimension that a visit needing it fills by one and that an
   unqualified worker has zero capacity for;

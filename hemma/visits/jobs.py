@@ -18,7 +18,7 @@ def run_plan_day(job, progress) -> dict:
         )
 
     run = services.plan_day(
-        by=job.created_by,
+        staff=job.created_by,
         unit=job.unit,
         day=day,
         seconds=float(job.params.get("seconds", 5)),

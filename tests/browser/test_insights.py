@@ -1,6 +1,8 @@
 """The outcome dashboard in the browser: a manager opens it on the demo region (two years of
-generated history), sees the charts drawn, changes the period and downloads a CSV."""
+generated history), sees the charts drawn, changes the period and downloads a CSV; on the
+economics page the ED visits a month are read from the imported visits of chosen months."""
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,4 +35,17 @@ def test_a_manager_follows_results_and_downloads_a_csv(page, live_server):
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("Mått;Värde;Kommentar") and "Vårddygn i hemmet" in text
     assert "2025-06;2025-07" in text
+    # Economics: the ED visits a month come from the demo's imported visits of the months
+    page.get_by_role("link", name="Ekonomi", exact=True).click()
+    imported = page.locator("#ed-imported")
+    expect(imported).to_contain_text("besök per månad")
+    after = page.get_by_label("Akutbesök per månad efter")
+    assert after.input_value().isdigit()
+    expect(page.locator("#saving .figure")).to_contain_text("kr per år")
+    month = (date.today().replace(day=1) - timedelta(days=40)).strftime("%Y-%m")
+    page.get_by_label("Efter, från").fill(month)
+    page.get_by_label("Efter, till").fill(month)
+    page.get_by_role("button", name="Hämta ur underlaget").click()
+    expect(imported).to_contain_text(f"besök per månad ({month})")
+    assert page.get_by_label("Akutbesök per månad efter").input_value().isdigit()
     assert page.console_errors == []

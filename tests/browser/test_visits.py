@@ -73,9 +73,9 @@ def test_the_planner_plans_tomorrow_and_a_nurse_runs_today(page, live_server):
     # today: an ad-hoc visit to Lisa now, with a shift for Karin around it
     now = timezone.now()
     services.shift_save(
-        by=karin,
-        unit=unit,
         staff=karin,
+        unit=unit,
+        worker=karin,
         day=today,
         starts=now - timedelta(hours=1),
         ends=now + timedelta(hours=5),
@@ -84,7 +84,7 @@ def test_the_planner_plans_tomorrow_and_a_nurse_runs_today(page, live_server):
     )
     lisa = Episode.objects.get(patient__first_name="Lisa", state="at_home")
     services.visit_add(
-        by=karin,
+        staff=karin,
         unit=unit,
         episode=lisa,
         day=today,

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from hemma.audit.models import AccessLogEntry
+from hemma.coordination.episode_tasks import episode_task_complete
 from hemma.coordination.models import Task
 from hemma.episodes import services
 from hemma.episodes.models import (
@@ -208,7 +209,7 @@ class TestChecklistBedAndHome:
         assert episode.state == "at_home" and episode.at_home_since
         call = Task.objects.get(episode=episode, kind="evening_call")
         assert call.owner_unit == ward and call.title == "Kvällssamtal dag 1"
-        services.episode_task_complete(staff=ward_nurse, unit=ward, task=call, note="Mår bra")
+        episode_task_complete(staff=ward_nurse, unit=ward, task=call, note="Mår bra")
 
         services.episode_direct_admission(
             staff=physician, unit=ward, episode=episode, reason="NEWS2 7, frossa"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from hemma.audit.models import AccessLogEntry
 from hemma.careplans.models import Agreement
 from hemma.carerequests.models import CareRequest
+from hemma.coordination.episode_tasks import episode_task_complete
 from hemma.coordination.models import Task
 from hemma.episodes import services
 from hemma.episodes.models import (
@@ -258,7 +259,7 @@ SERVICE_CALLS = {
     ),
     "reserve_bed": lambda s, u, e: services.safety_bed_reserve(staff=s, unit=u, episode=e),
     "send_home": lambda s, u, e: services.episode_send_home(staff=s, unit=u, episode=e),
-    "task_done": lambda s, u, e: services.episode_task_complete(
+    "task_done": lambda s, u, e: episode_task_complete(
         staff=s, unit=u, task=e.tasks.get(), note="x"
     ),
     "readmit": lambda s, u, e: services.episode_direct_admission(
@@ -314,7 +315,7 @@ class TestTasks:
             outcome="denied", detail=f"episode {episode.pk} task_done task {task.pk}: refused"
         ).exists()
         with pytest.raises(NotAllowed):
-            services.episode_task_complete(staff=home_nurse, unit=home_health, task=task, note="")
+            episode_task_complete(staff=home_nurse, unit=home_health, task=task, note="")
         # …and the ward does not complete home health care's.
         own = Task.objects.create(
             title="Direktinlagd", owner_unit=home_health, episode=episode, due_on=task.due_on

@@ -1,6 +1,7 @@
-"""The outcome dashboard: bed-days and readmissions on hand-built episodes crossing the
-period's edges, small numbers hidden, the population measure from imported data, the page
-with its period filter and CSV export, and a query count that does not grow with the data."""
+"""The outcome dashboard: the measures (numbers) – bed-days and readmissions on hand-built
+episodes crossing the period's edges, the population measure from imported data – and
+their presentation (labels, formats, small numbers hidden), the page with its period
+filter and CSV export, and a query count that does not grow with the data."""
 
 from datetime import date, datetime
 from io import BytesIO
@@ -13,7 +14,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from hemma.episodes.models import ChecklistItem, Episode, EpisodeTransition
-from hemma.insights import selectors
+from hemma.insights import presenters, selectors
 from hemma.insights.expressions import EpochSeconds, SecondsBetween
 from hemma.insights.history import HistorySize, generate
 from hemma.insights.models import EdVisitRecord, ListedPopulation
@@ -55,6 +56,13 @@ def row(panel, label):
     return next(r.value for r in panel.rows if r.label.startswith(label))
 
 
+def care_panel(organisation, period, **scope):
+    """The care-at-home panel as the dashboard shows it."""
+    return presenters.care_at_home_panel(
+        selectors.care_at_home(organisation, period, **scope), period
+    )
+
+
 def test_bed_days_across_the_period_edge_and_the_clock_change(
     ward, home_health, ward_nurse, settings
 ):
@@ -74,11 +82,16 @@ def test_bed_days_across_the_period_edge_and_the_clock_change(
             ("discharged", at(2026, 10, 27, 10)),
         ],
     )
-    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    care = selectors.care_at_home(ward.organisation, OCTOBER)
     # October nights at home: 1–10 (10) and 14–27 (14); September's 30th is outside
+    assert care.home_bed_days == 24
+    assert care.home_bed_days_by_bucket == {date(2026, 10, 1): 24}
+    assert care.direct_admissions == 1
+    assert care.went_home == 0  # it went home in September
+    assert selectors.home_bed_days(ward.organisation, OCTOBER) == 24
+    panel = presenters.care_at_home_panel(care, OCTOBER)
     assert row(panel, "Vårddygn i hemmet") == 24
     assert row(panel, "Direktinläggningar") == 1
-    assert row(panel, "Gick hem under perioden") == 0  # it went home in September
     assert panel.chart["series"][0]["values"] == [24]
 
 
@@ -107,7 +120,9 @@ def test_readmission_within_30_days_is_counted(ward, home_health, ward_nurse, se
             ("discharged", at(2026, 11, 3, 9)),
         ],
     )
-    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    care = selectors.care_at_home(ward.organisation, OCTOBER)
+    assert (care.readmitted, care.ended, care.went_home) == (1, 1, 2)
+    panel = presenters.care_at_home_panel(care, OCTOBER)
     assert row(panel, "Återinläggningar") == "1 / 1"
     assert row(panel, "Gick hem under perioden") == 2
 
@@ -140,8 +155,9 @@ def test_the_30_day_limit_of_a_readmission_is_kept_to_the_hour(
             ward_nurse,
             [("candidate", back), ("at_home", at(2026, 10, 31, 14))],
         )
-    panel = selectors.care_at_home(ward.organisation, OCTOBER)
-    assert row(panel, "Återinläggningar") == "1 / 2"
+    care = selectors.care_at_home(ward.organisation, OCTOBER)
+    assert (care.readmitted, care.ended) == (1, 2)
+    assert row(presenters.care_at_home_panel(care, OCTOBER), "Återinläggningar") == "1 / 2"
 
 
 def test_small_numbers_are_hidden(ward, home_health, ward_nurse):
@@ -157,7 +173,10 @@ def test_small_numbers_are_hidden(ward, home_health, ward_nurse):
             ("discharged", at(2026, 10, 8, 9)),
         ],
     )
-    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    care = selectors.care_at_home(ward.organisation, OCTOBER)
+    # the measure is the number; only its presentation hides it
+    assert (care.went_home, care.ended, care.days_to_home_median) == (1, 1, 1.0)
+    panel = presenters.care_at_home_panel(care, OCTOBER)
     assert row(panel, "Gick hem under perioden") is None
     assert row(panel, "Avslutade") is None
     assert row(panel, "Dagar från kandidat") is None  # a median of one patient is that patient
@@ -192,9 +211,15 @@ def test_population_measure_from_imported_rows(region):
             centre="VC Kvarnen",
             municipality="Falun",
         )
-    panel = selectors.population(region, OCTOBER)
+    measure = selectors.population(region, OCTOBER)
+    (series,) = measure.series
+    assert series.name == "VC Kvarnen" and series.window_visits == [27]
+    assert series.rates == [pytest.approx(27 / 410 * 1000)]
+    panel = presenters.population_panel(measure)
     assert panel.rows[0].label == "VC Kvarnen" and panel.rows[0].value == 65.9  # 27 / 410 × 1000
-    by_municipality = selectors.population(region, OCTOBER, by="municipality")
+    by_municipality = presenters.population_panel(
+        selectors.population(region, OCTOBER, per="municipality")
+    )
     assert by_municipality.rows[0].label == "Falun" and by_municipality.rows[0].value == 65.9
 
 
@@ -253,7 +278,7 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(ward, home_health, war
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            selectors.dashboard(ward.organisation, period)
+            presenters.dashboard(ward.organisation, period)
         return len(captured)
 
     generate(
@@ -295,12 +320,12 @@ def test_weekly_trend_and_a_primary_care_centre_filter(
             ],
         )
     weekly = selectors.Period(date(2026, 10, 1), date(2026, 10, 31), "week")
-    panel = selectors.care_at_home(ward.organisation, weekly)
+    panel = care_panel(ward.organisation, weekly)
     # nights 6–13 October: week 41 (5–11 Oct) has 6–11, week 42 has 12–13; two patients
     assert panel.chart["labels"][:3] == ["2026-v40", "2026-v41", "2026-v42"]
     assert panel.chart["series"][0]["values"][:3] == [0, 12, 4]
     listed = selectors.care_at_home(ward.organisation, weekly, centre=primary_care)
-    assert row(listed, "Vårddygn i hemmet") == 8
+    assert listed.home_bed_days == 8
 
 
 def test_stays_at_home_spread_over_months_and_weeks_across_the_clock_change(
@@ -334,15 +359,15 @@ def test_stays_at_home_spread_over_months_and_weeks_across_the_clock_change(
         ],
     )
     monthly = selectors.Period(date(2026, 9, 1), date(2026, 10, 31))
-    panel = selectors.care_at_home(ward.organisation, monthly)
+    panel = care_panel(ward.organisation, monthly)
     assert row(panel, "Vårddygn i hemmet") == 7
     assert panel.chart["series"][0]["values"] == [2, 5]
     weekly = selectors.Period(date(2026, 9, 28), date(2026, 10, 31), "week")
-    by_week = selectors.care_at_home(ward.organisation, weekly).chart["series"][0]["values"]
+    by_week = care_panel(ward.organisation, weekly).chart["series"][0]["values"]
     # week 40 (28 Sep–4 Oct): 5 nights; week 43 (19–25 Oct): 25 Oct; week 44: 26 Oct
     assert by_week == [5, 0, 0, 1, 1]
     edge = selectors.Period(date(2026, 10, 26), date(2026, 10, 31))
-    assert row(selectors.care_at_home(ward.organisation, edge), "Vårddygn i hemmet") == 1
+    assert selectors.care_at_home(ward.organisation, edge).home_bed_days == 1
 
 
 def test_the_database_does_the_time_arithmetic(ward, home_health, ward_nurse):
@@ -392,7 +417,9 @@ def test_the_checklist_item_done_last_before_home_is_counted(
                 episode=episode, key=key, status="done", by=ward_nurse, at=at(2026, 10, 6, hour)
             )
         ChecklistItem.objects.create(episode=episode, key="video_tested", status="open")
-    panel = selectors.care_at_home(ward.organisation, OCTOBER)
+    care = selectors.care_at_home(ward.organisation, OCTOBER)
+    assert care.last_checklist_items == [("transport", 2), ("medicines_packed", 1)]
+    panel = presenters.care_at_home_panel(care, OCTOBER)
     assert row(panel, "Checklistepunkter") == (
         "Transport ordnad (2), Läkemedel och material packat (1)"
     )

@@ -28,14 +28,13 @@ def manager(primary_care):
 
 
 def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(manager, primary_care):
-    organisation = primary_care.organisation
     batch = services.import_file(
-        by=manager, organisation=organisation, kind="ed_visits", file_name="akut.csv", text=ED
+        staff=manager, unit=primary_care, kind="ed_visits", file_name="akut.csv", text=ED
     )
     assert (batch.imported, batch.duplicates) == (2, 0)
     assert batch.errors == ["line 4: age 'x' is not a whole number"]
     again = services.import_file(
-        by=manager, organisation=organisation, kind="ed_visits", file_name="akut.csv", text=ED
+        staff=manager, unit=primary_care, kind="ed_visits", file_name="akut.csv", text=ED
     )
     assert (again.imported, again.duplicates) == (0, 2)
     assert EdVisitRecord.objects.count() == 2
@@ -46,14 +45,13 @@ def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(manager, prim
 
 
 def test_a_newer_population_figure_replaces_the_old(manager, primary_care):
-    organisation = primary_care.organisation
     text = "vårdcentral;månad;åldersgrupp;antal;kommun\nKvarnen;2025-03;80+;420;Falun\n"
     services.import_file(
-        by=manager, organisation=organisation, kind="population", file_name="a", text=text
+        staff=manager, unit=primary_care, kind="population", file_name="a", text=text
     )
     services.import_file(
-        by=manager,
-        organisation=organisation,
+        staff=manager,
+        unit=primary_care,
         kind="population",
         file_name="b",
         text=text.replace("420", "425"),
@@ -61,8 +59,8 @@ def test_a_newer_population_figure_replaces_the_old(manager, primary_care):
     row = ListedPopulation.objects.get()
     assert row.count == 425 and row.municipality == "Falun"
     services.import_file(
-        by=manager,
-        organisation=organisation,
+        staff=manager,
+        unit=primary_care,
         kind="bed_days",
         file_name="c",
         text="avdelning;månad;vårddygn\nInfektion 30;2025-03;640\n",
@@ -73,8 +71,8 @@ def test_a_newer_population_figure_replaces_the_old(manager, primary_care):
 def test_only_managers_import(coordinator, primary_care):
     with pytest.raises(NotAllowed):
         services.import_file(
-            by=coordinator,
-            organisation=primary_care.organisation,
+            staff=coordinator,
+            unit=primary_care,
             kind="ed_visits",
             file_name="akut.csv",
             text=ED,

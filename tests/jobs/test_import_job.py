@@ -56,7 +56,11 @@ def test_a_large_file_is_read_by_the_worker_with_progress(manager, primary_care,
     monkeypatch.setattr(jobs, "job_progress", recorded)
     monkeypatch.setattr(imports, "parse", parsing)
     job = insights.import_request(
-        by=manager, unit=primary_care, kind="ed_visits", file_name="akut.csv", text=ed_visits(ROWS)
+        staff=manager,
+        unit=primary_care,
+        kind="ed_visits",
+        file_name="akut.csv",
+        text=ed_visits(ROWS),
     )
     assert job.params["rows"] == ROWS and JobFile.objects.filter(job=job).exists()
     assert not EdVisitRecord.objects.exists()  # nothing happens in the request
@@ -82,7 +86,7 @@ def test_a_large_file_is_read_by_the_worker_with_progress(manager, primary_care,
 def test_a_wrong_file_or_a_non_manager_is_told_at_once(client, manager, coordinator, primary_care):
     with pytest.raises(HemmaError, match="Filen kan inte läsas: line 1: no column for age"):
         insights.import_request(
-            by=manager,
+            staff=manager,
             unit=primary_care,
             kind="ed_visits",
             file_name="x.csv",
@@ -90,7 +94,7 @@ def test_a_wrong_file_or_a_non_manager_is_told_at_once(client, manager, coordina
         )
     with pytest.raises(NotAllowed):
         insights.import_request(
-            by=coordinator, unit=primary_care, kind="ed_visits", file_name="x", text=ed_visits(1)
+            staff=coordinator, unit=primary_care, kind="ed_visits", file_name="x", text=ed_visits(1)
         )
     assert not Job.objects.exists()
 

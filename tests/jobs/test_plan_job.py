@@ -28,7 +28,7 @@ def frozen(moment):
 
 @pytest.fixture
 def day(team, home_health, home_patients, shifts):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     return DAY
 
 
@@ -48,7 +48,7 @@ def during_the_solve(monkeypatch, action):
 
 def plan_as_a_job(team, home_health):
     with frozen(BEFORE_THE_DAY):
-        job = services.plan_day_request(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        job = services.plan_day_request(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
         assert run_due_jobs() == 1
     job.refresh_from_db()
     return job
@@ -81,7 +81,7 @@ def test_the_solver_runs_outside_any_transaction(
     assert Assignment.objects.exists()
     # during the day (a replan, keeping what is started) it is the same
     with frozen(at("10:00")):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     assert replanned == {"in_transaction": False}
 
 
@@ -92,7 +92,7 @@ def test_a_visit_changed_during_the_solve_stores_nothing_and_says_plan_again(
     during_the_solve(
         monkeypatch,
         lambda: services.visit_cancel(
-            by=team["nurse"], unit=home_health, visit=visit, reason="Inlagd på sjukhus"
+            staff=team["nurse"], unit=home_health, visit=visit, reason="Inlagd på sjukhus"
         ),
     )
     job = plan_as_a_job(team, home_health)
@@ -122,7 +122,7 @@ def test_a_visit_added_during_the_solve_waits_for_the_next_planning(
 
     def add_visit():
         added["visit"] = services.visit_add(
-            by=team["nurse"],
+            staff=team["nurse"],
             unit=home_health,
             episode=home_patients[0],
             day=DAY,

@@ -38,11 +38,11 @@ def team(home_health):
     }
 
 
-def _shift(staff, unit, by, start="07:00", end="16:00", **kwargs):
+def _shift(worker, unit, planner, start="07:00", end="16:00", **kwargs):
     return services.shift_save(
-        by=by,
+        staff=planner,
         unit=unit,
-        staff=staff,
+        worker=worker,
         day=DAY,
         starts=at(start),
         ends=at(end),

@@ -21,9 +21,9 @@ QUERY = f"?day={DAY:%Y-%m-%d}"
 
 
 def planned(team, home_health):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with mock.patch("django.utils.timezone.now", return_value=at("06:00") - timedelta(days=1)):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
 
 
 def text(response):
@@ -188,7 +188,7 @@ def test_cancel_needs_a_reason(client, team, home_health, home_patients, shifts)
 
 
 def test_another_units_visit_is_not_found(client, team, home_health, home_patients, outsider):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     visit = Visit.objects.first()
     response = client_for(client, outsider).post(
         reverse("visits:cancel", args=[visit.pk]), {"reason": "x"}
@@ -232,7 +232,7 @@ def test_an_empty_run_sheet(client, team):
 def test_a_follow_up_visit_with_a_gap_and_shift_skills_from_the_page(
     client, team, home_health, home_patients
 ):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     dose = Visit.objects.filter(day=DAY, what="IV-antibiotika").first()
     as_nurse = client_for(client, team["nurse"])
     response = as_nurse.post(

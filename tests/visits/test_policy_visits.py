@@ -31,9 +31,9 @@ LISA = "Lisa Testsson"
 
 
 def planned(team, home_health):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with mock.patch("django.utils.timezone.now", return_value=at("06:00") - timedelta(days=1)):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
 
 
 def text(response):

@@ -26,7 +26,7 @@ def frozen(moment):
 
 
 def test_visits_are_generated_from_the_agreements_once(team, home_health, home_patients):
-    created = services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    created = services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     visits = list(Visit.objects.filter(day=DAY).select_related("episode__patient"))
     assert created == len(visits)
     lisa = [v for v in visits if v.episode.patient.first_name == "Lisa"]
@@ -52,22 +52,22 @@ def test_visits_are_generated_from_the_agreements_once(team, home_health, home_p
     assert lift.staff_needed == 2 and lift.skill == "assistant_nurse"
     # not home visits: the patient's own measurements, the video round, the evening call
     assert not any("Egenmätning" in v.what or "rond" in v.what for v in visits)
-    assert services.visits_generate(by=team["nurse"], unit=home_health, day=DAY) == 0
+    assert services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY) == 0
 
 
 def test_only_the_home_health_unit_plans(ward_nurse, ward, home_health, team):
     with pytest.raises(NotAllowed):
-        services.visits_generate(by=ward_nurse, unit=ward, day=DAY)
+        services.visits_generate(staff=ward_nurse, unit=ward, day=DAY)
     with pytest.raises(NotAllowed):
-        services.visits_generate(by=ward_nurse, unit=home_health, day=DAY)
+        services.visits_generate(staff=ward_nurse, unit=home_health, day=DAY)
 
 
 def test_a_shift_is_validated(team, home_health, ward_nurse):
     nurse = team["nurse"]
     base = {
-        "by": nurse,
-        "unit": home_health,
         "staff": nurse,
+        "unit": home_health,
+        "worker": nurse,
         "day": DAY,
         "latitude": 60.6,
         "longitude": 15.6,
@@ -83,7 +83,7 @@ def test_a_shift_is_validated(team, home_health, ward_nurse):
             break_until=at("18:00"),
         )
     with pytest.raises(HemmaError, match="arbetar inte på enheten"):
-        services.shift_save(**base | {"staff": ward_nurse}, starts=at("07:00"), ends=at("16:00"))
+        services.shift_save(**base | {"worker": ward_nurse}, starts=at("07:00"), ends=at("16:00"))
     shift = services.shift_save(**base, starts=at("07:00"), ends=at("16:00"))
     assert shift.skills == ["nurse"]
     again = services.shift_save(**base, starts=at("08:00"), ends=at("17:00"))
@@ -93,12 +93,12 @@ def test_a_shift_is_validated(team, home_health, ward_nurse):
 def test_the_day_is_planned_feasibly_with_the_double_visit_together(
     team, home_health, home_patients, shifts
 ):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        run = services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=2)
+        run = services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=2)
     assert run.warnings == []
     day_problem = services.build_problem(home_health, DAY)
-    plan = services._current_plan(day_problem, DAY, home_health)  # noqa: SLF001 – the stored plan
+    plan = services.current_plan(day_problem, DAY, home_health)  # the stored plan
     plan.unassigned = {
         services.visit_key(v.pk): v.unassigned_reason
         for v in Visit.objects.filter(day=DAY, status="planned")
@@ -116,12 +116,12 @@ def test_the_day_is_planned_feasibly_with_the_double_visit_together(
 
 
 def test_what_cannot_be_done_is_reported_with_the_reason(team, home_health, home_patients):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     nurse = team["nurse"]
     services.shift_save(
-        by=nurse,
-        unit=home_health,
         staff=nurse,
+        unit=home_health,
+        worker=nurse,
         day=DAY,
         starts=at("07:00"),
         ends=at("12:00"),
@@ -129,7 +129,7 @@ def test_what_cannot_be_done_is_reported_with_the_reason(team, home_health, home
         longitude=15.631,
     )
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=nurse, unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=nurse, unit=home_health, day=DAY, seconds=1)
     reasons = dict(
         Visit.objects.filter(day=DAY, status="planned").values_list("what", "unassigned_reason")
     )
@@ -140,9 +140,9 @@ def test_what_cannot_be_done_is_reported_with_the_reason(team, home_health, home
 
 def test_planning_needs_shifts_and_a_sane_time_limit(team, home_health, home_patients):
     with pytest.raises(HemmaError, match="Inga arbetspass"):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     with pytest.raises(HemmaError, match="tidsgräns"):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=600)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=600)
 
 
 def test_a_patient_without_coordinates_is_reported_not_dropped(
@@ -151,9 +151,9 @@ def test_a_patient_without_coordinates_is_reported_not_dropped(
     patient = home_patients[0].patient
     patient.latitude = patient.longitude = None
     patient.save()
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        run = services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        run = services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     lisa = Visit.objects.filter(day=DAY, episode=home_patients[0])
     assert lisa.exists() and all(v.unassigned_reason == "no_address" for v in lisa)
     assert run.unassigned >= lisa.count()
@@ -163,14 +163,14 @@ def test_a_patient_without_coordinates_is_reported_not_dropped(
 
 
 def test_a_manual_move_is_checked_and_warned_about(team, home_health, home_patients, shifts):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     dose = Visit.objects.get(day=DAY, what="IV-antibiotika", window_start__lt=at("17:00"))
     place = dose.assignments.get().position
     # a nurse's dose given to an assistant nurse: moved, but the plan no longer holds
     warnings = services.visit_move(
-        by=team["nurse"],
+        staff=team["nurse"],
         unit=home_health,
         visit=dose,
         from_staff=team["nurse"],
@@ -186,7 +186,7 @@ def test_a_manual_move_is_checked_and_warned_about(team, home_health, home_patie
     # moved back: the plan holds again
     assert (
         services.visit_move(
-            by=team["nurse"],
+            staff=team["nurse"],
             unit=home_health,
             visit=dose,
             from_staff=team["usk1"],
@@ -200,18 +200,20 @@ def test_a_manual_move_is_checked_and_warned_about(team, home_health, home_patie
 def test_replanning_keeps_visits_done_and_plans_an_urgent_visit(
     team, home_health, home_patients, shifts
 ):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     first = Assignment.objects.filter(staff=team["nurse"]).order_by("position").first()
     kept_start = first.planned_start
     with frozen(first.planned_start + timedelta(minutes=5)):
-        services.visit_arrive(by=team["nurse"], unit=home_health, visit=first.visit)
-        services.visit_done(by=team["nurse"], unit=home_health, visit=first.visit, note="Pump bytt")
+        services.visit_arrive(staff=team["nurse"], unit=home_health, visit=first.visit)
+        services.visit_done(
+            staff=team["nurse"], unit=home_health, visit=first.visit, note="Pump bytt"
+        )
     now = at("10:00")
     with frozen(now):
         urgent = services.visit_add(
-            by=team["nurse"],
+            staff=team["nurse"],
             unit=home_health,
             episode=home_patients[0],
             day=DAY,
@@ -222,7 +224,7 @@ def test_replanning_keeps_visits_done_and_plans_an_urgent_visit(
             skill="nurse",
             priority=2,
         )
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     first.refresh_from_db()
     assert first.planned_start == kept_start and first.visit.status == "done"
     urgent.refresh_from_db()
@@ -233,7 +235,7 @@ def test_replanning_keeps_visits_done_and_plans_an_urgent_visit(
 def test_an_ad_hoc_visit_is_validated(team, home_health, home_patients):
     nurse = team["nurse"]
     good = {
-        "by": nurse,
+        "staff": nurse,
         "unit": home_health,
         "episode": home_patients[0],
         "day": DAY,
@@ -266,9 +268,9 @@ def test_an_ad_hoc_visit_is_validated(team, home_health, home_patients):
 
 
 def test_run_sheet_shows_only_own_visits_and_marks_done(team, home_health, home_patients, shifts):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     rows = selectors.run_sheet(team["usk1"], home_health, DAY)
     assert rows and all(r["assignment"].staff == team["usk1"] for r in rows)
     assert [r["assignment"].position for r in rows] == sorted(
@@ -280,10 +282,10 @@ def test_run_sheet_shows_only_own_visits_and_marks_done(team, home_health, home_
     assert [m.drug for m in dose_row["medication"]] == ["Cefotaxim", "Alvedon"]
     # someone else's visit cannot be marked done by me
     with pytest.raises(NotAllowed):
-        services.visit_done(by=team["usk1"], unit=home_health, visit=dose_row["visit"])
+        services.visit_done(staff=team["usk1"], unit=home_health, visit=dose_row["visit"])
     # a visit tomorrow is not done today
     with frozen(at("06:00") - timedelta(days=2)), pytest.raises(HemmaError, match="inte förrän"):
-        services.visit_arrive(by=team["nurse"], unit=home_health, visit=dose_row["visit"])
+        services.visit_arrive(staff=team["nurse"], unit=home_health, visit=dose_row["visit"])
 
 
 def test_a_revoked_consent_hides_the_patient_from_the_run_sheet(
@@ -291,9 +293,9 @@ def test_a_revoked_consent_hides_the_patient_from_the_run_sheet(
 ):
     from hemma.patients.models import SharingConsent
 
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     lisa = home_patients[0].patient
     SharingConsent.objects.filter(patient=lisa).update(revoked_at=timezone.now())
     rows = selectors.run_sheet(team["nurse"], home_health, DAY)
@@ -301,9 +303,9 @@ def test_a_revoked_consent_hides_the_patient_from_the_run_sheet(
 
 
 def test_late_visits_are_flagged_to_the_planner(team, home_health, home_patients, shifts):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     first = Assignment.objects.filter(staff=team["nurse"]).order_by("position").first()
     with frozen(first.planned_start + timedelta(minutes=10)):
         assert selectors.planner_board(team["nurse"], home_health, DAY)["late"] == []
@@ -315,9 +317,9 @@ def test_late_visits_are_flagged_to_the_planner(team, home_health, home_patients
 def test_the_planner_board_reads_in_a_fixed_number_of_queries(
     team, home_health, home_patients, shifts, django_assert_max_num_queries
 ):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     with django_assert_max_num_queries(6):
         board = selectors.planner_board(team["nurse"], home_health, DAY)
         assert sum(len(r.rows) for r in board["routes"]) >= 5
@@ -326,9 +328,9 @@ def test_the_planner_board_reads_in_a_fixed_number_of_queries(
 def test_replanning_late_in_the_day_when_some_shifts_are_over(
     team, home_health, home_patients, shifts
 ):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     with frozen(at("17:00")):  # the assistant nurses went home at 16:00
-        run = services.plan_day(by=team["nurse"], unit=home_health, day=DAY, seconds=1)
+        run = services.plan_day(staff=team["nurse"], unit=home_health, day=DAY, seconds=1)
     assert run.warnings == []
     evening = Visit.objects.get(day=DAY, what="IV-antibiotika", window_start__gt=at("20:00"))
     assert evening.status == "assigned"
@@ -343,9 +345,9 @@ def test_continuity_prefers_whoever_last_visited_the_patient(team, home_health, 
     other = make_staff("hsvnurse2", "nurse", home_health)
     for person in (nurse, other):
         services.shift_save(
-            by=nurse,
+            staff=nurse,
             unit=home_health,
-            staff=person,
+            worker=person,
             day=DAY,
             starts=at("07:00"),
             ends=at("16:00"),
@@ -369,7 +371,7 @@ def test_continuity_prefers_whoever_last_visited_the_patient(team, home_health, 
     )
     assert earlier.done_by == other
     visit = services.visit_add(
-        by=nurse,
+        staff=nurse,
         unit=home_health,
         episode=lisa,
         day=DAY,
@@ -383,14 +385,14 @@ def test_continuity_prefers_whoever_last_visited_the_patient(team, home_health, 
     routed = next(v for v in day_problem.problem.visits if v.id == services.visit_key(visit.pk))
     assert routed.preferred == services.staff_key(other.pk)
     with frozen(BEFORE_THE_DAY):
-        services.plan_day(by=nurse, unit=home_health, day=DAY, seconds=1)
+        services.plan_day(staff=nurse, unit=home_health, day=DAY, seconds=1)
     assert visit.assignments.get().staff == other
 
 
 def test_the_regions_towns_slow_the_embedded_travel_times(
     settings, team, home_health, home_patients, shifts
 ):
-    services.visits_generate(by=team["nurse"], unit=home_health, day=DAY)
+    services.visits_generate(staff=team["nurse"], unit=home_health, day=DAY)
     plain = services.build_problem(home_health, DAY).problem
     locations = plain.keys()
     a, b = next((a, b) for a in locations for b in locations if plain.travel[a][b] > 2)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.careplans.selectors import agreement_for_episode, current_version
+from hemma.coordination.models import DischargeCase
 from hemma.errors import Conflict, HemmaError, NotAllowed
 
 from .. import forms, services
@@ -93,7 +94,6 @@ def patient_home(request):
 
 def _fixed_contact(patient):
     """The named fixed care contact (lag 2017:612), shown to the patient too."""
-    from hemma.coordination.models import DischargeCase
 
     case = (
         DischargeCase.objects.filter(patient=patient, fixed_contact__isnull=False)

@@ -43,27 +43,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// The visit planner: while the day is being planned (the solver stops at the chosen time
-// limit) a progress bar fills up to that limit and the button is disabled.
-document.addEventListener("DOMContentLoaded", () => {
-  const form = document.querySelector("form[data-plan-form]");
-  if (!form) return;
-  form.addEventListener("submit", () => {
-    const seconds = Number(form.querySelector("[name=seconds]").value) || 5;
-    const bar = form.querySelector("[data-plan-progress]");
-    const status = form.querySelector("[data-plan-status]");
-    const started = Date.now();
-    bar.hidden = false;
-    status.hidden = false;
-    setTimeout(() => { form.querySelector("button[type=submit]").disabled = true; }, 0);
-    setInterval(() => {
-      const elapsed = (Date.now() - started) / 1000;
-      bar.value = Math.min(99, (elapsed / (seconds + 1)) * 100);
-      status.textContent = `${Math.round(elapsed)} / ${seconds} s`;
-    }, 200);
-  });
-});
-
 // Long computations (the simulator): a progress bar fills towards an estimate of the time
 // the server needs (units × seconds per unit) while the request runs.
 document.addEventListener("DOMContentLoaded", () => {

@@ -29,12 +29,11 @@ class Command(BaseCommand):
         staff = Staff.objects.filter(user__username=by).first()
         if staff is None:
             raise CommandError(f"no staff member {by!r}")
-        units = staff.units.select_related("organisation")
-        organisations = {u.organisation.name: u.organisation for u in units}
-        chosen = (
-            organisations.get(organisation)
-            if organisation
-            else next(iter(organisations.values()), None)
+        # The manager acts for one of their units in the organisation (its organisation is
+        # where the rows go).
+        units = staff.units.select_related("organisation").order_by("organisation__name", "name")
+        chosen = next(
+            (u for u in units if not organisation or u.organisation.name == organisation), None
         )
         if chosen is None:
             raise CommandError(f"{by} does not work in {organisation!r}")
@@ -48,8 +47,8 @@ class Command(BaseCommand):
 
         try:
             batch = services.import_file(
-                by=staff,
-                organisation=chosen,
+                staff=staff,
+                unit=chosen,
                 kind=kind,
                 file_name=path.name,
                 text=text,

@@ -1,0 +1,56 @@
+"""Care requests' part in the flow (registered in CarerequestsConfig.ready()): no
+preparations before the request to home health care (and, for Omar's tier, to home care)
+is sent, the episode's requests and logistics on its page, and the incoming requests on
+the receiving unit's worklist."""
+
+from django.utils.translation import gettext as _
+
+from hemma.accounts.models import Staff, Unit
+from hemma.clinical import episode_states as states
+from hemma.episodes import hooks
+from hemma.episodes.models import Episode
+
+from .models import CareRequest
+from .selectors import (
+    inbox_for_unit,
+    live_request_kinds,
+    open_logistics_count,
+    requests_for_episode,
+)
+
+RECEIVING_UNITS = (Unit.Kind.HOME_HEALTH_CARE, Unit.Kind.HOME_CARE)
+
+
+def care_requests_sent(episode: Episode, to_state: str) -> str | None:
+    """Preparing: a live request to home health care; Omar's tier (expanded home care)
+    also needs one to home care / needs assessment."""
+    kinds = live_request_kinds(episode)
+    if CareRequest.Kind.HOME_HEALTH not in kinds:
+        return _("Skicka vårdbegäran till hemsjukvården först.")
+    if episode.tier == Episode.Tier.OMAR and CareRequest.Kind.HOME_CARE not in kinds:
+        return _("Patienten behöver utökad hemtjänst: skicka en begäran till hemtjänsten först.")
+    return None
+
+
+def episode_panel(staff: Staff, unit: Unit, episode: Episode) -> dict:
+    return {
+        "care_requests": requests_for_episode(episode, unit),
+        "logistics_open": open_logistics_count(episode),
+    }
+
+
+def worklist_panel(staff: Staff, unit: Unit, groups) -> hooks.Panel | None:
+    """Home health care and home care: the unanswered requests to the unit (only those
+    about patients visible to it – inbox_for_unit filters by the policy)."""
+    if unit.kind not in RECEIVING_UNITS:
+        return None
+    incoming = list(inbox_for_unit(unit, staff).filter(status__in=CareRequest.OPEN_STATUSES))
+    return hooks.Panel(
+        {"incoming": incoming}, tuple(request.episode.patient for request in incoming)
+    )
+
+
+def register() -> None:
+    hooks.register_transition_guard(states.PREPARING, care_requests_sent)
+    hooks.register_episode_panel(episode_panel)
+    hooks.register_worklist_panel(worklist_panel)

@@ -1,0 +1,123 @@
+"""The tasks the early-discharge flow gives the units, and their completion on the episode
+page: the ward's evening call on the first day at home, and home health care's notice of
+a direct admission. The flow does not know about tasks: episode_hooks.py registers the
+effects below on its transitions (hemma/episodes/hooks.py)."""
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hemma.accounts.models import Staff, Unit
+from hemma.clinical import episode_states as states
+from hemma.episodes.hooks import TransitionEvent
+from hemma.episodes.models import Episode
+from hemma.episodes.services import episode_log
+from hemma.errors import Conflict, NotAllowed
+from hemma.patients.policy import require_action
+
+from .meetings import visible_tasks
+from .models import Task
+
+EVENING_CALL_TIME = time(19, 0)
+WORKLIST_TASKS = 50
+
+
+def _evening_of(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    evening = timezone.make_aware(datetime.combine(local.date(), EVENING_CALL_TIME))
+    return max(evening, moment + timedelta(hours=1))
+
+
+# --- effects of the flow's transitions (run in the transition's transaction) -------------
+
+
+def evening_call_create(event: TransitionEvent) -> Task | None:
+    """The patient went home (preparing → at home): the ward calls in the evening of day 1.
+    A return from the safety place is no first day and gives no call."""
+    if event.from_state != states.PREPARING:
+        return None
+    episode = event.episode
+    due = _evening_of(event.at)
+    return Task.objects.create(
+        title=str(Task.Kind.EVENING_CALL.label),
+        kind=Task.Kind.EVENING_CALL,
+        episode=episode,
+        patient=episode.patient,
+        owner_unit=episode.ward,
+        due_on=timezone.localdate(due),
+        due_at=due,
+        source="flow",
+        created_by=event.staff,
+    )
+
+
+def readmission_notice_create(event: TransitionEvent) -> Task | None:
+    """A direct admission: the municipality learns at once that the patient is back on
+    the ward (a task for the episode's home health unit)."""
+    episode = event.episode
+    if not episode.home_health_unit_id:
+        return None
+    return Task.objects.create(
+        title=_("Direktinlagd på %(bed)s: %(reason)s") % {"bed": event.bed, "reason": event.reason},
+        kind=Task.Kind.OTHER,
+        episode=episode,
+        patient=episode.patient,
+        owner_unit=episode.home_health_unit,
+        due_on=timezone.localdate(event.at),
+        due_at=event.at,
+        source="flow",
+        created_by=event.staff,
+    )
+
+
+# --- completing a task on the episode page ----------------------------------------------
+
+
+def episode_task_complete(*, staff: Staff, unit: Unit, task: Task, note: str) -> Task:
+    """A unit completes a task it owns (the ward its evening call, home health care the
+    notice of a direct admission), when its role in the episode allows it."""
+    if task.episode_id is None:
+        raise NotAllowed(_("Uppgiften hör inte till ett vårdtillfälle."))
+    require_action(staff=staff, unit=unit, action="task_done", episode=task.episode)
+    if task.owner_unit_id != unit.pk:
+        raise NotAllowed(_("Uppgiften hör till en annan enhet."))
+    with transaction.atomic():
+        task = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("episode__patient")
+            .get(pk=task.pk)
+        )
+        if task.done_at is not None:
+            raise Conflict(_("Uppgiften är redan klar."))
+        if task.owner_unit_id != unit.pk:
+            raise NotAllowed(_("Uppgiften hör till en annan enhet."))
+        task.status = Task.Status.DONE
+        task.done_at, task.done_by, task.note = timezone.now(), staff, note.strip()
+        task.save()
+        episode_log(staff=staff, unit=unit, episode=task.episode, detail=f"task {task.kind} done")
+    return task
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def tasks_of_episode(episode: Episode) -> QuerySet:
+    """Every task of the episode (the episode page; the caller has checked the policy)."""
+    return episode.tasks.select_related("owner_unit", "done_by__user")
+
+
+def episode_task(episode: Episode, task_id: int) -> Task | None:
+    return episode.tasks.select_related("episode").filter(pk=task_id).first()
+
+
+def open_tasks_for_worklist(staff: Staff | None, unit: Unit) -> list[Task]:
+    """Every open task of the unit (flow, alerts, meetings) about patients it may list, the
+    most overdue first."""
+    return list(
+        visible_tasks(Task.objects.filter(owner_unit=unit, status=Task.Status.OPEN), staff, unit)
+        .select_related("episode__patient", "patient")
+        .order_by("due_on", "due_at", "id")[:WORKLIST_TASKS]
+    )

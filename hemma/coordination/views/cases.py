@@ -1,0 +1,214 @@
+"""Discharge cases (lag 2017:612): the ward's worklist or the receiving unit's inbox, the
+admission notice, one page per case with its messages, receipts and deadlines, and the
+case's actions."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hemma.accounts.models import Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.errors import HemmaError
+from hemma.patients.selectors import deny
+from hemma.web.actions import log_list, run_form_action
+from hemma.web.decorators import staff_required
+
+from .. import care_coordinator, forms, selectors, services
+from ..meetings import tasks_for_unit
+
+
+def _task_patients(tasks) -> list:
+    return [t.patient or t.episode.patient for t in tasks if t.patient_id or t.episode_id]
+
+
+@staff_required
+def worklist(request):
+    """Only patients the unit may list (policy.patients_visible_to); each one shown is
+    logged."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    now = timezone.now()
+    tasks = list(tasks_for_unit(unit, staff)[:100])
+    if unit.kind == Unit.Kind.WARD:
+        cases = list(selectors.ward_cases(unit, staff))
+        agreements = selectors.payment_agreements()
+        rows = [(case, selectors.clock(case, now, agreements)) for case in cases]
+        log_list(
+            request, "coordination worklist", [c.patient for c in cases] + _task_patients(tasks)
+        )
+        return render(
+            request,
+            "coordination/ward.html",
+            {"rows": rows, "now": now, "today": timezone.localdate(), "tasks": tasks},
+        )
+    cases = list(selectors.cases_for_unit(unit, staff))
+    agreements = selectors.payment_agreements()
+    receipts = list(selectors.inbox(unit, staff)[:100])
+    coordinator_rows = (
+        care_coordinator.worklist(unit, staff) if unit.kind == Unit.Kind.PRIMARY_CARE else None
+    )
+    shown = [c.patient for c in cases] + [r.message.case.patient for r in receipts]
+    shown += [row.patient for row in coordinator_rows or []] + _task_patients(tasks)
+    log_list(request, "coordination worklist", shown)
+    return render(
+        request,
+        "coordination/inbox.html",
+        {
+            "receipts": receipts,
+            "cases": [(case, selectors.clock(case, now, agreements)) for case in cases],
+            "now": now,
+            "tasks": tasks,
+            "today": timezone.localdate(),
+            "coordinator_rows": coordinator_rows,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def open_case(request, patient_id):
+    patient = selectors.get_health_record_patient_for_user(
+        staff=request.hemma.staff,
+        unit=request.hemma.unit,
+        patient_id=patient_id,
+        action=AccessLogEntry.Action.VIEW_PATIENT,
+        detail="admission notice form",
+    )
+    form = forms.CaseOpenForm(
+        request.POST if request.method == "POST" else None,
+        initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_open(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                patient=patient,
+                admitted_at=data["admitted_at"],
+                support_judged_at=data["support_judged_at"],
+                estimated_discharge=data["estimated_discharge"],
+                receivers=list(data["receivers"]),
+                text=data["text"],
+            )
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Inskrivningsmeddelandet är skickat."))
+            return redirect("coordination:case", case_id=case.pk)
+    return render(request, "coordination/open.html", {"form": form, "patient": patient})
+
+
+@staff_required
+def case(request, case_id):
+    staff, unit = request.hemma.staff, request.hemma.unit
+    access = selectors.get_case_for_user(staff=staff, unit=unit, case_id=case_id)
+    services.receipt_read(staff=staff, unit=unit, case=access.case)
+    context = selectors.case_page(access, staff, unit)
+    context.update(
+        estimate_form=forms.EstimateForm(
+            initial={
+                "estimated_discharge": access.case.estimated_discharge,
+                "base_version": access.case.version,
+            }
+        ),
+        contact_form=forms.FixedContactForm(unit=unit),
+        sip_form=forms.SipForm(),
+    )
+    return render(request, "coordination/case.html", context)
+
+
+def _receipt_of(case, receipt_id):
+    receipt = selectors.receipt_of_case(case, receipt_id)
+    if receipt is None:
+        raise HemmaError(_("Meddelandet finns inte."))
+    return receipt
+
+
+ACTIONS = {
+    "estimate": (
+        forms.EstimateForm,
+        lambda r, c, d: services.case_update_estimate(
+            staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d
+        ),
+    ),
+    "ready": (
+        forms.EmptyForm,
+        lambda r, c, d: services.case_mark_ready(staff=r.hemma.staff, unit=r.hemma.unit, case=c),
+    ),
+    "withdraw": (
+        forms.ReasonForm,
+        lambda r, c, d: services.case_withdraw_ready(
+            staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d
+        ),
+    ),
+    "consent": (
+        forms.EmptyForm,
+        lambda r, c, d: services.sip_consent_record(staff=r.hemma.staff, unit=r.hemma.unit, case=c),
+    ),
+    "sip": (
+        forms.SipForm,
+        lambda r, c, d: services.sip_call(staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d),
+    ),
+    "discharge": (
+        forms.EmptyForm,
+        lambda r, c, d: services.case_discharge(staff=r.hemma.staff, unit=r.hemma.unit, case=c),
+    ),
+    "acknowledge": (
+        forms.ReceiptForm,
+        lambda r, c, d: services.receipt_acknowledge(
+            staff=r.hemma.staff,
+            unit=r.hemma.unit,
+            receipt=_receipt_of(c, d["receipt"]),
+        ),
+    ),
+}
+
+
+def _deny_case_action(request, case_id, action, patient=None):
+    deny(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        what=f"discharge case id={case_id}: {action[:50]}",
+        patient=patient,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+    )
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@staff_required
+@require_POST
+def act(request, case_id, action):
+    if action not in ACTIONS and action != "contact":
+        _deny_case_action(request, case_id, action)
+    unit = request.hemma.unit
+    access = selectors.get_case_for_user(
+        staff=request.hemma.staff,
+        unit=unit,
+        case_id=case_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+    )
+    case = access.case
+    refused = action not in access.allowed(request.hemma.staff)
+    if action == "acknowledge":  # only the unit's own receipt
+        receipt_id = _int_or_none(request.POST.get("receipt"))
+        refused = refused or selectors.receipt_of_case(case, receipt_id, unit=unit) is None
+    if refused:
+        _deny_case_action(request, case.pk, action, case.patient)
+    if action == "contact":
+        form = forms.FixedContactForm(request.POST, unit=unit)
+        perform = lambda r, c, d: services.fixed_contact_appoint(  # noqa: E731
+            staff=r.hemma.staff, unit=r.hemma.unit, case=c, **d
+        )
+    else:
+        form_class, perform = ACTIONS[action]
+        form = form_class(request.POST)
+    run_form_action(request, form, lambda data: perform(request, case, data))
+    return redirect("coordination:case", case_id=case.pk)

@@ -1,0 +1,169 @@
+"""What happens around the demo episodes, through the real services: Lisa's readings
+and monitoring plan, discharge cases at each step of lag (2017:612) and the
+doctor-to-doctor directory, the home health unit's shifts and visits for today and
+tomorrow, and two years of history for the outcome dashboard. Idempotent."""
+
+from datetime import time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from hemma.accounts.models import Staff
+from hemma.careplans.models import Agreement
+from hemma.careplans.services import agreement_revise
+from hemma.coordination import services as coordination
+from hemma.coordination.models import DirectoryEntry, DischargeCase, PaymentAgreement
+from hemma.episodes.models import Episode
+from hemma.insights.history import HistorySize, generate
+from hemma.monitoring import services as monitoring
+from hemma.monitoring.models import PersonalThreshold
+from hemma.patients.models import Patient
+from hemma.visits import services as visits
+from hemma.visits.forms import on_day
+
+from . import data
+
+
+def monitoring_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
+    """Lisa's readings from her tablet (the last one raises an alert), her personal pulse
+    limit for atrial fibrillation and her measurement plan. Idempotent by reading id."""
+    ward = units["ward"]
+    lisa = Episode.objects.filter(patient=patients["193805089145"], state="at_home").first()
+    if lisa is None:
+        return
+    monitoring.monitoring_plan_set(staff=physician, unit=ward, episode=lisa, interval_hours=8)
+    if not PersonalThreshold.objects.filter(patient=lisa.patient, ended_at=None).exists():
+        monitoring.threshold_set(
+            staff=physician,
+            unit=ward,
+            episode=lisa,
+            parameter="pulse",
+            low=None,
+            high=Decimal("110"),
+            reason="Känt kroniskt förmaksflimmer",
+        )
+    now = timezone.now()
+    for number, (hours_ago, values) in enumerate(data.LISA_READINGS):
+        monitoring.observation_record(
+            episode=lisa,
+            values=values,
+            source="patient",
+            client_id=f"demo-lisa-{number}",
+            measured_at=now - timedelta(hours=hours_ago),
+        )
+
+
+def coordination_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
+    """Discharge cases at each step of lag (2017:612), through the real services (once)."""
+    ward, home_health = units["ward"], units["home_health"]
+    PaymentAgreement.objects.get_or_create(
+        region=ward.organisation,
+        municipality=home_health.organisation,
+        defaults={
+            "days_after_ready": 3,
+            "daily_amount": Decimal(8000),
+            "source": "Demo: fiktiv lokal överenskommelse",
+        },
+    )
+    manager = Staff.objects.get(user__username="ulla.vc")
+    admin = Staff.objects.get(user__username="admin.region")
+    for unit_key, title, phone, hours, on_call, out_of_hours in data.DIRECTORY:
+        unit = units[unit_key]
+        if not DirectoryEntry.objects.filter(unit=unit, title=title).exists():
+            DirectoryEntry.objects.create(
+                unit=unit,
+                title=title,
+                direct_phone=phone,
+                consultation_hours=hours,
+                on_call=on_call,
+                out_of_hours=out_of_hours,
+                updated_by=admin,
+            )
+    contact = Staff.objects.get(user__username="peter.vk")
+    now = timezone.now()
+    for number, (hours, step) in data.DISCHARGE_CASES.items():
+        patient = patients[number]
+        if DischargeCase.objects.filter(patient=patient).exists():
+            continue
+        case = coordination.case_open(
+            staff=nurse,
+            unit=ward,
+            patient=patient,
+            admitted_at=now - timedelta(hours=hours),
+            # Only Greta's notice went out late; the others when support was judged likely.
+            support_judged_at=None if step == "fixed_contact" else now - timedelta(hours=2),
+            estimated_discharge=timezone.localdate() + timedelta(days=2),
+            receivers=[home_health, units["home_care"]],
+        )
+        if step == "notice":
+            continue
+        if patient.listed_unit_id == units["vc_kvarnen"].pk:
+            coordination.fixed_contact_appoint(
+                staff=manager, unit=units["vc_kvarnen"], case=case, contact=contact
+            )
+        if step == "fixed_contact":
+            continue
+        coordination.case_mark_ready(staff=physician, unit=ward, case=case)
+        if step == "ready_long":
+            DischargeCase.objects.filter(pk=case.pk).update(ready_at=now - timedelta(days=5))
+        else:
+            coordination.sip_consent_record(staff=nurse, unit=ward, case=case)
+
+
+def visits_ensure(patients: dict, units: dict) -> None:
+    """Home visits: Omar's fuller agreement (once), the unit's shifts today and tomorrow,
+    and the visits of both days generated from the agreements (idempotent). Nothing is
+    planned: the planner does that with one click."""
+    unit = units["home_health"]
+    karin = Staff.objects.get(user__username="karin.hsv")
+    omar = patients["193504049135"].episodes.filter(state="agreed").first()
+    agreement = Agreement.objects.filter(episode=omar).first() if omar else None
+    if agreement and agreement.current_number == 1:
+        version = agreement.versions.get(number=1)
+        content = version.content()
+        content["activities"] = content["activities"] + data.OMAR_EXTRA_ACTIVITIES
+        agreement_revise(
+            staff=Staff.objects.get(user__username="anna.ssk"),
+            unit=units["ward"],
+            agreement=agreement,
+            base_number=1,
+            content=content,
+            change_note="IV-antibiotika tre gånger per dygn, dubbelbemanning vid förflyttning.",
+        )
+    base = data.HOME_HEALTH_BASE
+
+    def at(day, clock: str):
+        return on_day(day, time.fromisoformat(clock))
+
+    today = visits.planning_day(timezone.now())
+    for day in (today, today + timedelta(days=1)):
+        for username, (start, end, mode, lunch) in data.SHIFTS.items():
+            staff = Staff.objects.get(user__username=username)
+            visits.shift_save(
+                staff=karin,
+                unit=unit,
+                worker=staff,
+                day=day,
+                starts=at(day, start),
+                ends=at(day, end),
+                latitude=base[0],
+                longitude=base[1],
+                travel_mode=mode,
+                break_from=at(day, lunch[0]) if lunch else None,
+                break_until=at(day, lunch[1]) if lunch else None,
+            )
+        visits.visits_generate(staff=karin, unit=unit, day=day)
+
+
+def history_ensure(units: dict) -> None:
+    """Two years of generated finished episodes, ED visits and bed-days for the outcome
+    dashboard (once)."""
+    if Patient.objects.filter(last_name__endswith="(historik)").exists():
+        return
+    generate(
+        ward=units["ward"],
+        home_health=units["home_health"],
+        staff=Staff.objects.get(user__username="anna.ssk"),
+        end=timezone.localdate(),
+        size=HistorySize(months=24, episodes_per_month=14),
+    )

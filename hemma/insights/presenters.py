@@ -1,0 +1,198 @@
+"""The follow-up measures (`selectors.py`, pure numbers) as the pages show them: the
+dashboard's panels – rows with Swedish labels, numbers rounded and formatted, each chart's
+series – and the economics page's ED visits a month.
+
+Every count of patients below the small-number threshold is hidden here
+(`measures.hidden`), and so is a measure built on it (a median of three patients, a rate
+whose visits are hidden): None in a row, "–" on the page."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from hemma.accounts.models import Organisation, Unit
+from hemma.episodes.models import ChecklistItem
+
+from . import measures, selectors
+from .periods import Period
+
+
+@dataclass
+class Row:
+    label: str
+    value: object  # None = hidden (small number) or not available
+    note: str = ""
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    chart: dict | None = None  # {"labels": [...], "series": [{"label", "values"}]}
+
+
+def threshold() -> int:
+    return settings.HEMMA_SMALL_NUMBER_THRESHOLD
+
+
+def _count(value: int) -> int | None:
+    """A count of patients as it may be shown."""
+    return None if measures.hidden(value, threshold()) else value
+
+
+def _shown(count: int) -> bool:
+    """Whether a measure built on `count` patients may be shown (not none, not too few)."""
+    return bool(_count(count))
+
+
+def _rounded(value: float | None, count: int, places: int = 1) -> float | None:
+    return round(value, places) if value is not None and _shown(count) else None
+
+
+def _share(part: int, whole: int) -> str | None:
+    if not _shown(whole) or measures.hidden(part, threshold()):
+        return None
+    return f"{part} / {whole} ({part / whole * 100:.0f} %)"
+
+
+# --- The dashboard ---------------------------------------------------------------------------
+
+
+def care_at_home_panel(care: selectors.CareAtHome, period: Period) -> Panel:
+    share = care.home_share_percent
+    readmitted = _count(care.readmitted)
+    per_day = care.alerts_per_home_day
+    labels = dict(ChecklistItem.Key.choices)
+    last_items = [(labels.get(k, k), n) for k, n in care.last_checklist_items if _count(n)]
+    readmissions = None
+    if readmitted is not None and _shown(care.ended):
+        readmissions = f"{readmitted} / {care.ended}"
+    acknowledged = None
+    if _shown(care.acknowledged):
+        acknowledged = f"{care.acknowledge_minutes_median:.0f} / {care.acknowledge_minutes_p90:.0f}"
+    rows = [
+        Row(_("Patienter hemma nu"), _count(care.active)),
+        Row(_("Gick hem under perioden"), _count(care.went_home)),
+        Row(_("Avslutade (utskrivna) under perioden"), _count(care.ended)),
+        Row(
+            _("Dagar från kandidat till hemma (median)"),
+            _rounded(care.days_to_home_median, care.went_home),
+        ),
+        Row(_("Vårddygn i hemmet (frigjorda vårddygn)"), care.home_bed_days),
+        Row(
+            _("Andel av avdelningens vårddygn som gavs i hemmet"),
+            f"{share:.1f} %" if share is not None else None,
+            "" if care.ward_bed_days else _("kräver inläst vårddygnsstatistik"),
+        ),
+        Row(_("Direktinläggningar under vårdtiden"), _count(care.direct_admissions)),
+        Row(_("Återinläggningar inom 30 dagar efter utskrivning"), readmissions),
+        Row(_("Larm per patientdygn"), round(per_day, 2) if per_day is not None else None),
+        Row(_("Tid till kvittens av larm, median / 90:e percentil (min)"), acknowledged),
+        Row(
+            _("Vårdbegäran: tid till accept, median (timmar)"),
+            _rounded(care.accept_hours_median, care.accepted),
+        ),
+        Row(
+            _("Checklistepunkter som oftast blev klara sist"),
+            ", ".join(f"{label} ({n})" for label, n in last_items) or None,
+        ),
+    ]
+    buckets = period.buckets()
+    chart = {
+        "labels": [period.label(b) for b in buckets],
+        "series": [
+            {
+                "label": _("Vårddygn i hemmet"),
+                "values": [care.home_bed_days_by_bucket.get(b, 0) for b in buckets],
+            }
+        ],
+    }
+    return Panel("care_at_home", _("Vård i hemmet"), rows, chart)
+
+
+def coordination_panel(done: selectors.Coordination) -> Panel:
+    rows = [
+        Row(
+            _("Inskrivningsmeddelanden i tid (inom 24 timmar)"),
+            _share(done.notices_on_time, done.notices),
+        ),
+        Row(
+            _("SIP kallad inom 3 dagar efter utskrivningsklar"),
+            _share(done.sip_in_time, done.sip_due),
+        ),
+        Row(_("Dagar med betalningsansvar"), done.payment_days),
+        Row(_("Uppslag i läkare till läkare-listan"), done.directory_lookups),
+        Row(_("Skörhetsskattningar (CFS) gjorda"), _count(done.frailty_screenings)),
+    ]
+    return Panel("coordination", _("Samordning"), rows)
+
+
+def population_panel(population: selectors.Population) -> Panel:
+    series, rows = [], []
+    for line in population.series:
+        name = line.name or _("(okänd kommun)")
+        values = [
+            None if rate is None or measures.hidden(visits, threshold()) else round(rate, 1)
+            for rate, visits in zip(line.rates, line.window_visits, strict=True)
+        ]
+        series.append({"label": name, "values": values})
+        latest = next((v for v in reversed(values) if v is not None), None)
+        rows.append(Row(name, latest))
+    title = _("Akutbesök per 1000 listade 80+ (rullande 3 månader)")
+    if population.per != "centre":
+        title = _("Akutbesök per 1000 listade 80+ per kommun (rullande 3 månader)")
+    return Panel(
+        f"population_{population.per}",
+        title,
+        rows,
+        {"labels": [f"{m:%Y-%m}" for m in population.months], "series": series},
+    )
+
+
+def dashboard(
+    organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
+) -> list[Panel]:
+    return [
+        care_at_home_panel(selectors.care_at_home(organisation, period, ward, centre), period),
+        coordination_panel(selectors.coordination(organisation, period)),
+        population_panel(selectors.population(organisation, period, "centre")),
+        population_panel(selectors.population(organisation, period, "municipality")),
+    ]
+
+
+# --- Economics: ED visits a month from the imported rows -----------------------------------
+
+
+def ed_visits_a_month(visits: selectors.EdVisitsPerMonth) -> int | None:
+    """The imported ED visits a month, whole visits (rounded half up) – None when a month
+    of the period has no imported visits or the visits are too few to show."""
+    per_month = visits.per_month
+    if per_month is None or measures.hidden(visits.visits, threshold()):
+        return None
+    return int(Decimal(str(per_month)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def months_label(visits: selectors.EdVisitsPerMonth) -> str:
+    first, last = f"{visits.first:%Y-%m}", f"{visits.last:%Y-%m}"
+    return first if first == last else f"{first} – {last}"
+
+
+def ed_visits_missing(visits: selectors.EdVisitsPerMonth) -> str:
+    """Why a period gives no number (empty when it does): the months without imported
+    visits, or too few visits to show."""
+    if visits.missing:
+        months = ", ".join(f"{m:%Y-%m}" for m in visits.missing[:6])
+        if len(visits.missing) > 6:
+            months += " …"
+        return _(
+            "Inget inläst underlag om akutbesök för %(months)s. Läs in akutbesöken under "
+            "Uppföljning → Underlag, eller ange antalet besök per månad."
+        ) % {"months": months}
+    if measures.hidden(visits.visits, threshold()):
+        return _(
+            "För få akutbesök under %(period)s för att visas. Ange antalet besök per månad."
+        ) % {"period": months_label(visits)}
+    return ""
