@@ -1,20 +1,16 @@
 """Monitoring's part in the flow (registered in MonitoringConfig.ready()): the ward's
 worklist names the patients at home whose agreed measurement is overdue."""
 
-from datetime import timedelta
-
 from django.db.models import Max
 from django.utils import timezone
 
 from hemma.accounts.models import Staff, Unit
 from hemma.clinical import episode_states as states
+from hemma.clinical.monitoring_rules import measurement_overdue
 from hemma.episodes import hooks
 from hemma.episodes.models import Episode
 
 from .models import MonitoringPlan, ObservationSet
-
-# The grace after a plan's interval before a patient counts as silent.
-SILENT_GRACE = timedelta(minutes=60)
 
 
 def silent_patients(episodes: list[Episode]) -> list[tuple[Episode, object]]:
@@ -32,7 +28,7 @@ def silent_patients(episodes: list[Episode]) -> list[tuple[Episode, object]]:
     for episode in episodes:
         plan = plans.get(episode.pk)
         since = latest.get(episode.pk) or episode.at_home_since
-        if plan and since and since < now - timedelta(hours=plan.interval_hours) - SILENT_GRACE:
+        if plan and since and measurement_overdue(since, plan.interval_hours, now):
             silent.append((episode, since))
     return silent
 
