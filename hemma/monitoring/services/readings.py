@@ -4,12 +4,13 @@ sets (a set is one NEWS2, assembled from readings taken within HEMMA_NEWS2_SET_M
 scores each set touched and raises at most one alert. FHIR ingestion (ingest.py) uses the
 same store."""
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -327,11 +328,21 @@ def readings_store(
     joined = [d.row for d in touched if not d.is_new]
     if joined:
         ObservationSet.objects.bulk_update(joined, SCORE_FIELDS)
-    Reading.objects.bulk_create(
-        [
+    _insert_readings(episode, [(reading, draft.row) for _n, reading, draft, _j in placed])
+    alert = alert_for(episode, touched, thresholds)
+    placed.sort(key=lambda item: item[0])
+    return Stored([d.row for _n, _r, d, _j in placed], alert, joined=placed[0][3])
+
+
+def _insert_readings(episode: Episode, placed: list[tuple["NewReading", ObservationSet]]):
+    """The readings of one call in one statement. On PostgreSQL as arrays to UNNEST: a
+    Bundle's readings without building a model instance each (Django's bulk_create spent a
+    quarter of a Bundle's time preparing them); elsewhere through the ORM."""
+    if connection.vendor != "postgresql":
+        Reading.objects.bulk_create(
             Reading(
                 episode=episode,
-                observation=draft.row,
+                observation=row,
                 client_id=reading.client_id,
                 source=reading.source,
                 recorded_by=reading.recorded_by,
@@ -339,9 +350,26 @@ def readings_store(
                 parameters=sorted(reading.values),
                 clock_offset_seconds=reading.clock_offset_seconds,
             )
-            for _n, reading, draft, _j in placed
-        ]
-    )
-    alert = alert_for(episode, touched, thresholds)
-    placed.sort(key=lambda item: item[0])
-    return Stored([d.row for _n, _r, d, _j in placed], alert, joined=placed[0][3])
+            for reading, row in placed
+        )
+        return
+    now = timezone.now()
+    columns = {
+        "episode_id": ("bigint", [episode.pk] * len(placed)),
+        "observation_id": ("bigint", [row.pk for _reading, row in placed]),
+        "client_id": ("varchar", [reading.client_id for reading, _row in placed]),
+        "source": ("varchar", [reading.source for reading, _row in placed]),
+        "recorded_by_id": ("bigint", [r.recorded_by and r.recorded_by.pk for r, _ in placed]),
+        "measured_at": ("timestamptz", [reading.measured_at for reading, _row in placed]),
+        "received_at": ("timestamptz", [now] * len(placed)),
+        "parameters": ("jsonb", [json.dumps(sorted(reading.values)) for reading, _row in placed]),
+        "clock_offset_seconds": ("integer", [r.clock_offset_seconds for r, _ in placed]),
+    }
+    names = ", ".join(connection.ops.quote_name(name) for name in columns)
+    arrays = ", ".join(f"%s::{kind}[]" for kind, _values in columns.values())
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays})",  # noqa: S608
+            [values for _kind, values in columns.values()],
+        )
