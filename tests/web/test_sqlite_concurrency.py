@@ -258,3 +258,86 @@ def test_devices_and_staff_at_once_on_sqlite(server):
     assert sorted(stored["identifiers"]) == sorted(f"obs-{n}" for n in range(DEVICE_POSTS))
     assert stored["read"]  # the read receipt written by a GET
     assert stored["questions"] == 1
+
+
+JOB = """
+import json
+from hemma.jobs.models import Job
+job = Job.objects.order_by("-pk").first()
+print("RESULT " + json.dumps({"status": job.status, "error": job.error, "attempts": job.attempts}))
+"""
+
+
+def test_planning_runs_on_the_worker_while_devices_and_a_colleague_write(server):
+    """'Planera dagen' with a real `hemma monitor` worker on the same SQLite file: while it
+    solves (5 s, outside any transaction), devices post and a colleague adds a visit, and
+    nobody waits for the solver or gets 'database is locked'."""
+    port, env = server["port"], server["env"]
+    worker_log = server["log"].with_name("worker.log")
+    with open(worker_log, "w") as log:
+        worker = subprocess.Popen(
+            [BIN / "hemma", "monitor", "--interval", "60"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        planner, colleague = Browser(port), Browser(port)
+        planner.login("karin.hsv")
+        colleague.login("nils.hsv")
+        day = time.strftime("%Y-%m-%d")
+        assert planner.request("POST", "/visits/plan/", {"day": day, "seconds": "5"}) == 302
+        time.sleep(2)  # the worker has claimed the job and is solving
+        statuses, timings = [], []
+
+        def timed(what, call):
+            started = time.monotonic()
+            statuses.append((what, call()))
+            timings.append((what, time.monotonic() - started))
+
+        threads = [
+            threading.Thread(
+                target=timed,
+                args=(
+                    "device",
+                    lambda n=n: device_post(
+                        port,
+                        server["tokens"][n % DEVICES],
+                        100 + n,
+                        time.strftime(
+                            "%Y-%m-%dT%H:%M:%S+00:00",
+                            time.gmtime(time.time() - 2 * 3600 + n * 6 * 60),
+                        ),
+                    ),
+                ),
+            )
+            for n in range(10)
+        ]
+        threads.append(
+            threading.Thread(
+                target=timed,
+                args=("planner page", lambda: colleague.request("GET", f"/visits/?day={day}")),
+            )
+        )
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert [s for what, s in statuses if what == "device"] == [201] * 10, statuses
+        assert [s for what, s in statuses if what == "planner page"] == [200]
+        # Nobody waited for the rest of the solve (it holds no lock while it searches).
+        assert max(seconds for _what, seconds in timings) < 3, timings
+        deadline = time.monotonic() + 60
+        while True:
+            job = hemma(env, "shell", code=JOB)
+            if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert job["status"] == "done", (job, worker_log.read_text()[-3000:])
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    for log in (server["log"], worker_log):
+        text = log.read_text()
+        assert "database is locked" not in text and "Traceback" not in text, text[-3000:]
