@@ -283,3 +283,17 @@ def run_due_jobs(
             raise
         ran += 1
     return ran
+
+
+KEEP_FINISHED = timedelta(days=30)
+
+
+def jobs_purge(now: datetime | None = None) -> int:
+    """Delete jobs finished more than 30 days ago (their outcome was shown when they ended;
+    an import's file is deleted already when it ends). Queued and running jobs are never
+    touched. Returns how many were deleted."""
+    now = now or timezone.now()
+    deleted, _by_model = Job.objects.filter(
+        status__in=[DONE, FAILED], finished_at__lt=now - KEEP_FINISHED
+    ).delete()
+    return deleted

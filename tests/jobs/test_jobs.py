@@ -293,3 +293,24 @@ def test_a_job_nobody_takes_says_to_check_the_worker(client, enqueue, home_nurse
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=1))
     page = as_nurse.get(url).content.decode()
     assert "Ingen bakgrundsprocess har tagit jobbet ännu" in page and "hemma monitor" in page
+
+
+def test_finished_jobs_are_purged_after_30_days_and_active_ones_never(enqueue, handlers):
+    now = timezone.now()
+    old_done, recent_done, old_queued = (enqueue(params={"n": n}) for n in range(3))
+    Job.objects.filter(pk=old_done.pk).update(status="done", finished_at=now - timedelta(days=31))
+    Job.objects.filter(pk=recent_done.pk).update(
+        status="failed", finished_at=now - timedelta(days=29)
+    )
+    Job.objects.filter(pk=old_queued.pk).update(created_at=now - timedelta(days=90))
+    assert services.jobs_purge(now) == 1
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent_done.pk, old_queued.pk}
+
+
+def test_the_monitor_pass_purges_old_jobs(enqueue, handlers):
+    job = enqueue()
+    Job.objects.filter(pk=job.pk).update(
+        status="done", finished_at=timezone.now() - timedelta(days=40)
+    )
+    call_command("monitor", "--once")
+    assert not Job.objects.filter(pk=job.pk).exists()

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connections
 
-from hemma.jobs.services import run_due_jobs, worker_name
+from hemma.jobs.services import jobs_purge, run_due_jobs, worker_name
 from hemma.monitoring.services import alerts_escalate, overdue_check
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class Command(BaseCommand):
         while True:
             try:
                 escalated, overdue = alerts_escalate(), overdue_check()
+                jobs_purge()
             except DatabaseError:
                 if once:
                     raise
