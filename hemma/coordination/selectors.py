@@ -282,22 +282,14 @@ def get_health_record_patient_for_user(
     *, staff: Staff, unit: Unit, patient_id, action, detail: str
 ) -> Patient:
     """A patient whose health record the acting unit reads (HSL): admission notices and
-    frailty screenings are health care, not home care's (SoL). Home care, an invisible or
-    unknown patient: a 404 and a denied entry; a granted read is logged by
-    get_patient_for_user."""
-    if unit.kind == HOME_CARE:
-        deny(
-            staff=staff, acting_unit=unit, what=f"{detail} {patient_id} (home care)", action=action
-        )
-    access = get_patient_for_user(
-        staff=staff, acting_unit=unit, patient_id=patient_id, action=action, detail=detail
-    )
-    if not access.decision.health_record:
-        deny(
-            staff=staff,
-            acting_unit=unit,
-            what=f"{detail} (home care)",
-            patient=access.patient,
-            action=action,
-        )
-    return access.patient
+    frailty screenings are health care, not home care's (SoL). The policy's own check
+    (`get_patient_for_user(health_record=True)`): home care, an invisible or unknown
+    patient get a 404 and one denied entry; a granted read is logged."""
+    return get_patient_for_user(
+        staff=staff,
+        acting_unit=unit,
+        patient_id=patient_id,
+        action=action,
+        detail=detail,
+        health_record=True,
+    ).patient
