@@ -70,3 +70,35 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A click on a link starts a page load. A live-search answer (htmx, hx-push-url) that
+// arrives after it would push its URL into the history, and Chromium then cancels the
+// page load: the nurse clicked the patient and stays on the list. Once a page load has
+// started, htmx neither sends nor swaps.
+(() => {
+  let leavingUntil = 0;
+  const leaving = () => Date.now() < leavingUntil;
+  const leave = () => { leavingUntil = Date.now() + 10000; };
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+    const plainClick = event.button === 0 && !event.metaKey && !event.ctrlKey
+      && !event.shiftKey && !event.altKey;
+    if (!link || event.defaultPrevented || !plainClick) return;
+    if (link.target || link.hasAttribute("download") || link.getAttribute("href").startsWith("#")) return;
+    leave();
+  });
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    const byHtmx = ["hx-get", "hx-post", "hx-put", "hx-delete", "hx-patch"]
+      .some((name) => form.hasAttribute(name));
+    if (!event.defaultPrevented && !byHtmx) leave();
+  });
+  // Back from the browser's page cache: the page is live again.
+  window.addEventListener("pageshow", () => { leavingUntil = 0; });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (leaving()) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (leaving()) event.detail.shouldSwap = false;
+  });
+})();
