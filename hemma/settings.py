@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "hemma.jobs",
     "hemma.visits",
     "hemma.insights",
+    "hemma.fhirapi",
     "hemma.web",
     "hemma.demo",
 ]

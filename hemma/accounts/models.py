@@ -106,6 +106,9 @@ class Staff(models.Model):
         DISCHARGE_COORDINATOR = "discharge_coordinator", _("Utskrivningssamordnare")
         NEEDS_ASSESSOR = "needs_assessor", _("Biståndshandläggare")
         ADMINISTRATOR = "administrator", _("Administratör")
+        # An integration's own profile (hemma.fhirapi.SystemClient): it reads through the
+        # access policy like a person and is logged by name; it cannot log in.
+        SYSTEM = "system", _("Systemklient")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"

@@ -55,9 +55,12 @@ class FixedContactForm(forms.Form):
     def __init__(self, *args, unit=None, **kwargs):
         super().__init__(*args, **kwargs)
         if unit is not None:
-            self.fields["contact"].queryset = Staff.objects.filter(
-                memberships__unit=unit
-            ).select_related("user")
+            # A system client's profile is no person to be anyone's contact.
+            self.fields["contact"].queryset = (
+                Staff.objects.filter(memberships__unit=unit)
+                .exclude(profession=Staff.Profession.SYSTEM)
+                .select_related("user")
+            )
 
 
 class ReasonForm(forms.Form):

@@ -54,7 +54,10 @@ class ShiftForm(forms.Form):
         super().__init__(*args, **kwargs)
         if unit is not None:
             self.fields["staff"].queryset = (
-                Staff.objects.filter(memberships__unit=unit).select_related("user").distinct()
+                Staff.objects.filter(memberships__unit=unit)
+                .exclude(profession=Staff.Profession.SYSTEM)  # an integration visits nobody
+                .select_related("user")
+                .distinct()
             )
 
 

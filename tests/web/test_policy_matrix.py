@@ -70,8 +70,10 @@ class Spec:
     """How to exercise one URL pattern.
 
     kind: "public" (no login, no patient data), "device" (the patient's tablet and the FHIR
-    API: a device token, never a staff session), "staff" (a staff page without a patient
-    in the URL: a list, a tool), "patient" (an object of one patient), "admin", "review"
+    API: a device token, never a staff session), "system" (the FHIR API of system
+    clients: a SMART backend-services token, never a staff session), "staff" (a staff
+    page without a patient in the URL: a list, a tool), "patient" (an object of one
+    patient), "admin", "review"
     (log review: shows log entries of patients by design, to log reviewers only),
     "shared" (an object of several patients, like a coordination meeting: GET is checked
     as a list, POST by `do`).
@@ -199,6 +201,18 @@ URLS: dict[str, Spec] = {
     "monitoring:fhir_slash": Spec("device"),
     "monitoring:fhir_observation": Spec("device"),
     "monitoring:fhir_not_found": Spec("device"),
+    # The FHIR API of system clients: a SMART backend-services token, never a staff
+    # session; its policy through FHIR is tested in tests/fhirapi/test_policy.py.
+    "fhirapi:metadata": Spec("system"),
+    "fhirapi:smart": Spec("system"),
+    "fhirapi:token": Spec("system"),
+    "fhirapi:patient_type": Spec("system"),
+    "fhirapi:patient": Spec("system"),
+    "fhirapi:patient_everything": Spec("system"),
+    "fhirapi:encounter_type": Spec("system"),
+    "fhirapi:encounter": Spec("system"),
+    "fhirapi:observation_type": Spec("system"),
+    "fhirapi:observation": Spec("system"),
     "admin": Spec("admin"),
     # staff pages: lists and tools
     "home": Spec("staff"),

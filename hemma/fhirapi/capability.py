@@ -1,0 +1,107 @@
+"""The CapabilityStatement (GET /fhir/metadata) and the SMART configuration: exactly
+what Hemma supports, kept next to the list of what it routes (urls.py) and tested
+against it, so the statement cannot promise an interaction that is not there."""
+
+from importlib.metadata import version
+
+FHIR_VERSION = "4.0.1"
+
+# resource type → (interactions, search parameters: name → FHIR type)
+SUPPORTED = {
+    "Patient": (
+        ["read", "search-type"],
+        {"identifier": "token", "_id": "token", "_count": "number"},
+    ),
+    "Encounter": (
+        ["read", "search-type"],
+        {"patient": "reference", "subject": "reference", "status": "token", "_count": "number"},
+    ),
+    "Observation": (
+        ["read", "search-type", "create"],
+        {
+            "patient": "reference",
+            "subject": "reference",
+            "encounter": "reference",
+            "code": "token",
+            "category": "token",
+            "date": "date",
+            "_lastUpdated": "date",
+            "status": "token",
+            "_count": "number",
+        },
+    ),
+}
+OPERATIONS = {
+    "Patient": [("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything")]
+}
+
+
+def statement(base: str) -> dict:
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-30",
+        "kind": "instance",
+        "software": {"name": "Hemma", "version": version("hemma")},
+        "implementation": {"description": "Hemma – sjukhusvård i hemmet", "url": base},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["application/fhir+json", "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "cors": False,
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "SMART Backend Services (client credentials with a signed "
+                    "JWT assertion) for system clients; a device token for devices posting "
+                    "vital-sign Observations.",
+                },
+                "resource": [
+                    {
+                        "type": resource_type,
+                        "interaction": [{"code": code} for code in interactions],
+                        "searchParam": [
+                            {"name": name, "type": kind} for name, kind in params.items()
+                        ],
+                        **(
+                            {
+                                "operation": [
+                                    {"name": name, "definition": definition}
+                                    for name, definition in OPERATIONS[resource_type]
+                                ]
+                            }
+                            if resource_type in OPERATIONS
+                            else {}
+                        ),
+                    }
+                    for resource_type, (interactions, params) in SUPPORTED.items()
+                ],
+                "interaction": [{"code": "batch"}, {"code": "transaction"}],
+            }
+        ],
+    }
+
+
+def smart_configuration(token_url: str) -> dict:
+    return {
+        "token_endpoint": token_url,
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
+        "grant_types_supported": ["client_credentials"],
+        "scopes_supported": [
+            f"system/{resource}.{permission}"
+            for resource in SUPPORTED
+            for permission in ("read", "rs")
+        ]
+        + ["system/Observation.write", "system/Observation.c"],
+        "capabilities": ["client-confidential-asymmetric"],
+    }

@@ -1,0 +1,326 @@
+"""What a system client may read, as FHIR resources. Every read goes through the access
+policy with the client's own staff profile and unit, and is logged like a person's:
+a read through get_patient_for_user / get_episode_for_user, a search with one entry per
+patient it returns. The FHIR API serves the health record, so a home-care client (which
+reads only its own requests, Scope.SOL) finds nothing."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record_many
+from hemma.episodes.models import Episode, SafetyBedReservation
+from hemma.episodes.selectors import get_episode_for_user
+from hemma.monitoring.models import ObservationSet
+from hemma.patients.models import Patient
+from hemma.patients.policy import health_record_patients_visible_to
+from hemma.patients.selectors import deny, get_patient_for_user
+
+from . import resources
+from .models import AccessToken
+from .resources import FIELD_OF_PART, PARTS_BY_CODE, PERSONNUMMER, SAMORDNINGSNUMMER
+from .search import (
+    SearchError,
+    decode_cursor,
+    encode_cursor,
+    parse_count,
+    parse_date,
+    parse_reference,
+    parse_token,
+)
+
+API_READ = AccessLogEntry.Action.API_READ
+
+
+@dataclass(frozen=True)
+class Page:
+    resources: list[dict]
+    next_cursor: str | None = None
+
+
+class Caller:
+    """The authenticated system client behind a request."""
+
+    def __init__(self, token: AccessToken):
+        self.token = token
+        self.client = token.client
+        self.staff = token.client.staff
+        self.unit = token.client.unit
+
+
+def _visible(caller: Caller):
+    return health_record_patients_visible_to(caller.staff, caller.unit)
+
+
+def _log_search(caller: Caller, patients, what: str) -> None:
+    access_log_record_many(
+        staff=caller.staff, unit=caller.unit, patients=patients, action=API_READ, detail=what
+    )
+
+
+def _only(params, allowed: set[str]) -> None:
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise SearchError(
+            unknown[0], f"unsupported search parameter; supported: {', '.join(sorted(allowed))}"
+        )
+
+
+def _one(params, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise SearchError(name, f"give {name} once")
+    return values[0] if values else None
+
+
+# --- Patient ----------------------------------------------------------------------------
+
+
+def patient_read(caller: Caller, patient_id: str) -> dict:
+    access = get_patient_for_user(
+        staff=caller.staff,
+        acting_unit=caller.unit,
+        patient_id=patient_id,
+        action=API_READ,
+        detail=f"FHIR Patient/{patient_id}"[:200],
+        health_record=True,
+    )
+    return resources.patient(access.patient)
+
+
+def patient_search(caller: Caller, params) -> Page:
+    _only(params, {"identifier", "_id", "_count", "_cursor"})
+    count = parse_count(_one(params, "_count"))
+    patients = _visible(caller).order_by("pk")
+    identifier = _one(params, "identifier")
+    if identifier is not None:
+        system, value = parse_token("identifier", identifier)
+        if system not in (None, PERSONNUMMER, SAMORDNINGSNUMMER):
+            raise SearchError("identifier", f"unknown identifier system {system!r}")
+        patients = patients.filter(personal_number=value.replace("-", ""))
+    if (ident := _one(params, "_id")) is not None:
+        patients = patients.filter(pk=parse_reference("_id", ident, "Patient"))
+    if (cursor := _one(params, "_cursor")) is not None:
+        patients = patients.filter(
+            pk__gt=parse_reference("_cursor", decode_cursor(cursor, 1)[0], "Patient")
+        )
+    found = list(patients[: count + 1])
+    shown = found[:count]
+    _log_search(caller, shown, "FHIR Patient search")
+    more = len(found) > count
+    return Page(
+        [resources.patient(p) for p in shown], encode_cursor(shown[-1].pk) if more else None
+    )
+
+
+# --- Encounter --------------------------------------------------------------------------
+
+
+def _safety_places(episodes) -> dict[int, str]:
+    reservations = SafetyBedReservation.objects.filter(
+        episode__in=episodes, released_at=None
+    ).select_related("bed")
+    return {r.episode_id: str(r.bed) for r in reservations}
+
+
+def encounter_read(caller: Caller, episode_id: str) -> dict:
+    if not episode_id.isdigit():
+        deny(
+            staff=caller.staff,
+            acting_unit=caller.unit,
+            what=f"FHIR Encounter/{episode_id}"[:200],
+            action=API_READ,
+        )
+    access = get_episode_for_user(
+        staff=caller.staff,
+        acting_unit=caller.unit,
+        episode_id=int(episode_id),
+        action=API_READ,
+        detail=f"FHIR Encounter/{episode_id}",
+        health_record=True,
+    )
+    episode = access.episode
+    return resources.encounter(episode, _safety_places([episode]).get(episode.pk))
+
+
+def _episodes(caller: Caller):
+    return Episode.objects.filter(patient__in=_visible(caller)).select_related("patient", "ward")
+
+
+def encounter_search(caller: Caller, params) -> Page:
+    _only(params, {"patient", "subject", "status", "_count", "_cursor"})
+    count = parse_count(_one(params, "_count"))
+    episodes = _episodes(caller).order_by("pk")
+    for name in ("patient", "subject"):
+        if (value := _one(params, name)) is not None:
+            episodes = episodes.filter(patient_id=parse_reference(name, value, "Patient"))
+    if (status := _one(params, "status")) is not None:
+        states = [s for s, fhir in resources.ENCOUNTER_STATUS.items() if fhir in status.split(",")]
+        episodes = episodes.filter(state__in=states)
+    if (cursor := _one(params, "_cursor")) is not None:
+        episodes = episodes.filter(
+            pk__gt=parse_reference("_cursor", decode_cursor(cursor, 1)[0], "Encounter")
+        )
+    found = list(episodes[: count + 1])
+    shown = found[:count]
+    _log_search(caller, [e.patient for e in shown], "FHIR Encounter search")
+    places = _safety_places(shown)
+    return Page(
+        [resources.encounter(e, places.get(e.pk)) for e in shown],
+        encode_cursor(shown[-1].pk) if len(found) > count else None,
+    )
+
+
+# --- Observation ------------------------------------------------------------------------
+
+
+def observation_read(caller: Caller, observation_id: str) -> dict:
+    set_id, _dash, part = observation_id.partition("-")
+    observation_set = (
+        ObservationSet.objects.select_related("episode").filter(pk=set_id).first()
+        if set_id.isdigit() and part in FIELD_OF_PART
+        else None
+    )
+    if observation_set is None:
+        deny(
+            staff=caller.staff,
+            acting_unit=caller.unit,
+            what=f"FHIR Observation/{observation_id}"[:200],
+            action=API_READ,
+        )
+    access = get_patient_for_user(
+        staff=caller.staff,
+        acting_unit=caller.unit,
+        patient_id=observation_set.episode.patient_id,
+        action=API_READ,
+        detail=f"FHIR Observation/{observation_id}",
+        health_record=True,
+    )
+    resource = resources.observation(observation_set, part, access.patient)
+    if resource is None:
+        raise Http404("no such part")
+    return resource
+
+
+def _observation_parts(params) -> set[str] | None:
+    codes = _one(params, "code")
+    if codes is None:
+        return None
+    parts = set()
+    for token in codes.split(","):
+        system, code = parse_token("code", token)
+        if system not in (None, resources.LOINC, resources.SNOMED) or code not in PARTS_BY_CODE:
+            continue  # a code Hemma never stores finds nothing
+        parts.add(PARTS_BY_CODE[code])
+    return parts
+
+
+def _observation_sets(caller: Caller, params):
+    sets = ObservationSet.objects.filter(episode__patient__in=_visible(caller))
+    for name in ("patient", "subject"):
+        if (value := _one(params, name)) is not None:
+            sets = sets.filter(episode__patient_id=parse_reference(name, value, "Patient"))
+    if (value := _one(params, "encounter")) is not None:
+        sets = sets.filter(episode_id=parse_reference("encounter", value, "Encounter"))
+    zone = timezone.get_current_timezone()
+    for name, field in (("date", "measured_at"), ("_lastUpdated", "received_at")):
+        for text in params.getlist(name):
+            low, high = parse_date(name, text, zone).bounds()
+            if low is not None:
+                sets = sets.filter(**{f"{field}__gte": low})
+            if high is not None:
+                sets = sets.filter(**{f"{field}__lt": high})
+    if (status := _one(params, "status")) is not None and "final" not in status.split(","):
+        sets = sets.none()
+    return sets
+
+
+def observation_search(caller: Caller, params) -> Page:
+    _only(
+        params,
+        {
+            "patient",
+            "subject",
+            "encounter",
+            "code",
+            "date",
+            "_lastUpdated",
+            "status",
+            "category",
+            "_count",
+            "_cursor",
+        },
+    )
+    count = parse_count(_one(params, "_count"))
+    parts = _observation_parts(params)
+    if (category := _one(params, "category")) is not None:
+        wanted = {parse_token("category", c)[1] for c in category.split(",")}
+        by_category = (
+            {p for p in FIELD_OF_PART if p != "news2"} if "vital-signs" in wanted else set()
+        ) | ({"news2"} if "survey" in wanted else set())
+        parts = by_category if parts is None else parts & by_category
+    sets = _observation_sets(caller, params).select_related("episode__patient")
+    fields = [FIELD_OF_PART[p] for p in parts or ()]
+    if parts is not None and "news2" not in parts:
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__isnull": False})
+        sets = sets.filter(condition) if fields else sets.none()
+    skip = 0
+    if (cursor := _one(params, "_cursor")) is not None:
+        moment, set_id, skip_text = decode_cursor(cursor, 3)
+        try:
+            when, last, skip = datetime.fromisoformat(moment), int(set_id), int(skip_text)
+        except ValueError as error:
+            raise SearchError("_cursor", "the paging cursor is damaged") from error
+        sets = sets.filter(Q(measured_at__lt=when) | Q(measured_at=when, pk__lte=last))
+    sets = sets.order_by("-measured_at", "-pk")
+    found = list(sets[: count + 1])
+    entries, next_cursor = [], None
+    for index, observation_set in enumerate(found):
+        wanted = [
+            p for p in resources.observation_parts(observation_set) if parts is None or p in parts
+        ]
+        start = skip if index == 0 else 0
+        for position in range(start, len(wanted)):
+            if len(entries) == count:
+                next_cursor = encode_cursor(
+                    observation_set.measured_at.isoformat(), observation_set.pk, position
+                )
+                break
+            resource = resources.observation(
+                observation_set, wanted[position], observation_set.episode.patient
+            )
+            if resource is not None:
+                entries.append((observation_set.episode.patient, resource))
+        if next_cursor:
+            break
+    _log_search(caller, [patient for patient, _r in entries], "FHIR Observation search")
+    return Page([resource for _p, resource in entries], next_cursor)
+
+
+def patient_everything(caller: Caller, patient_id: str) -> list[dict]:
+    """Patient/$everything: the patient, their episodes and all their observations."""
+    access = get_patient_for_user(
+        staff=caller.staff,
+        acting_unit=caller.unit,
+        patient_id=patient_id,
+        action=API_READ,
+        detail=f"FHIR Patient/{patient_id}/$everything"[:200],
+        health_record=True,
+    )
+    patient: Patient = access.patient
+    episodes = list(Episode.objects.filter(patient=patient).select_related("ward").order_by("pk"))
+    for episode in episodes:
+        episode.patient = patient
+    places = _safety_places(episodes)
+    sets = ObservationSet.objects.filter(episode__in=episodes).order_by("measured_at", "pk")
+    return [
+        resources.patient(patient),
+        *(resources.encounter(e, places.get(e.pk)) for e in episodes),
+        *(r for s in sets for r in resources.observations(s, patient)),
+    ]

@@ -1,0 +1,228 @@
+"""Registering system clients and issuing their access tokens (SMART Backend Services).
+
+The token request (RFC 6749 client credentials, authenticated by an RFC 7523 JWT client
+assertion as SMART Backend Services profiles it) is checked in this order: the grant type,
+the assertion type, the client named by `iss` (= `sub`), the signature against the
+client's registered keys (RS384 or ES384), the audience (this token endpoint), the expiry
+(at most five minutes ahead), the `jti` (never seen before), then the scopes asked for
+(each one registered for the client). An access token lives ACCESS_TOKEN_SECONDS and
+only its hash is stored."""
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from hemma.accounts.models import AdministrationLogEntry, Membership, Staff, Unit
+
+from . import scopes as smart_scopes
+from .models import AccessToken, SystemClient, UsedAssertion
+
+ACCESS_TOKEN_SECONDS = 300
+ASSERTION_MAX_SECONDS = 300  # SMART: exp no more than five minutes in the future
+ALGORITHMS = ["RS384", "ES384"]
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+class TokenError(Exception):
+    """An OAuth 2.0 error answer: `code` is the RFC 6749 error, `status` the HTTP status."""
+
+    def __init__(self, code: str, description: str, status: int = 400):
+        super().__init__(description)
+        self.code, self.description, self.status = code, description, status
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    scope: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _validated_jwks(jwks) -> dict:
+    """A JWKS with at least one public key: refuse private keys, so a registry leak
+    cannot sign assertions."""
+    try:
+        key_set = KeySet.import_key_set(jwks)
+    except (JoseError, ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"not a usable JWKS: {error}") from error
+    if not key_set.keys:
+        raise ValueError("the JWKS has no keys")
+    if any(key.is_private for key in key_set.keys):
+        raise ValueError("register public keys only (the JWKS holds a private key)")
+    return jwks
+
+
+@transaction.atomic
+def system_client_register(
+    *, client_id: str, name: str, unit: Unit, jwks: dict, scopes: str
+) -> SystemClient:
+    """A new system client of `unit`, with its own staff profile (no password, cannot log
+    in) holding a membership in the unit, so the access policy applies to it unchanged."""
+    if not client_id or len(client_id) > 100 or not client_id.isascii() or " " in client_id:
+        raise ValueError("client_id: 1–100 ASCII characters without spaces")
+    if SystemClient.objects.filter(client_id=client_id).exists():
+        raise ValueError(f"a client {client_id!r} is already registered")
+    try:
+        smart_scopes.parse(scopes)
+    except smart_scopes.ScopeError as error:
+        raise ValueError(str(error)) from error
+    jwks = _validated_jwks(jwks)
+    user = get_user_model().objects.create(
+        username=f"system:{client_id}"[:150], first_name=name[:150], last_name=""
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    organisation_hsa = unit.hsa_id.split("-")[0]
+    staff = Staff.objects.create(
+        user=user,
+        profession=Staff.Profession.SYSTEM,
+        hsa_id=f"{organisation_hsa}-SYS{hashlib.sha256(client_id.encode()).hexdigest()[:12]}",
+    )
+    Membership.objects.create(staff=staff, unit=unit, role=Membership.Role.MEMBER)
+    client = SystemClient.objects.create(
+        client_id=client_id, name=name, unit=unit, staff=staff, jwks=jwks, scopes=scopes
+    )
+    AdministrationLogEntry.objects.create(
+        actor=None,
+        actor_display="hemma fhir_client (driftansvarig)",
+        organisation_id=unit.organisation_id,
+        target=staff,
+        target_display=f"{name} ({staff.hsa_id})"[:200],
+        action=AdministrationLogEntry.Action.STAFF_CREATED,
+        detail=f"systemklient {client_id} för {unit.name}: {scopes}"[:500],
+    )
+    return client
+
+
+@transaction.atomic
+def system_client_deactivate(*, client_id: str) -> SystemClient:
+    """No new tokens, and the issued ones stop working at once."""
+    client = SystemClient.objects.select_for_update().get(client_id=client_id)
+    client.active = False
+    client.save(update_fields=["active"])
+    AccessToken.objects.filter(client=client).delete()
+    AdministrationLogEntry.objects.create(
+        actor=None,
+        actor_display="hemma fhir_client (driftansvarig)",
+        organisation_id=client.unit.organisation_id,
+        target=client.staff,
+        target_display=f"{client.name} ({client.staff.hsa_id})"[:200],
+        action=AdministrationLogEntry.Action.STAFF_DEACTIVATED,
+        detail=f"systemklient {client_id} avstängd",
+    )
+    return client
+
+
+def _client_of(assertion: str) -> SystemClient:
+    """The client the assertion names in `iss`: read before the signature is checked,
+    only to find whose registered keys check it."""
+    try:
+        claims = json.loads(jws.extract_compact(assertion.encode()).payload)
+    except (JoseError, ValueError, TypeError) as error:
+        raise TokenError("invalid_client", "the client assertion is not a JWT", 401) from error
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    if not isinstance(issuer, str) or claims.get("sub") != issuer:
+        raise TokenError("invalid_client", "the assertion's iss and sub must be the client_id", 401)
+    client = SystemClient.objects.filter(client_id=issuer, active=True).first()
+    if client is None:
+        raise TokenError("invalid_client", "unknown or deactivated client", 401)
+    return client
+
+
+def _verified_claims(client: SystemClient, assertion: str, token_url: str) -> dict:
+    try:
+        token = jwt.decode(assertion, KeySet.import_key_set(client.jwks), algorithms=ALGORITHMS)
+    except JoseError as error:
+        raise TokenError(
+            "invalid_client", f"the assertion's signature does not verify: {error.error}", 401
+        ) from error
+    claims = token.claims
+    registry = jwt.JWTClaimsRegistry(
+        aud={"essential": True, "value": token_url},
+        exp={"essential": True},
+        jti={"essential": True},
+    )
+    try:
+        registry.validate(claims)
+    except JoseError as error:
+        raise TokenError("invalid_client", f"assertion claims: {error.description}", 401) from error
+    expires = claims["exp"]
+    now = timezone.now().timestamp()
+    if not isinstance(expires, int | float) or expires > now + ASSERTION_MAX_SECONDS + 30:
+        raise TokenError("invalid_client", "the assertion's exp is more than 5 minutes ahead", 401)
+    if not isinstance(claims["jti"], str) or not 0 < len(claims["jti"]) <= 255:
+        raise TokenError("invalid_client", "the assertion's jti must be a string", 401)
+    return claims
+
+
+def _granted_scopes(client: SystemClient, asked: str) -> str:
+    if not asked.strip():
+        raise TokenError("invalid_scope", "ask for scopes, e.g. scope=system/Observation.read")
+    try:
+        requested = smart_scopes.parse(asked)
+    except smart_scopes.ScopeError as error:
+        raise TokenError("invalid_scope", str(error)) from error
+    refused = sorted(requested - client.allowed_scopes)
+    if refused:
+        raise TokenError("invalid_scope", f"not registered for this client: {' '.join(refused)}")
+    return " ".join(sorted(requested))
+
+
+def system_token_issue(*, form, token_url: str) -> IssuedToken:
+    """Answer a token request (the POSTed form) or raise TokenError."""
+    if form.get("grant_type") != "client_credentials":
+        raise TokenError("unsupported_grant_type", "grant_type must be client_credentials")
+    if form.get("client_assertion_type") != ASSERTION_TYPE:
+        raise TokenError("invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}")
+    assertion = form.get("client_assertion") or ""
+    if not assertion or len(assertion) > 8192:
+        raise TokenError("invalid_request", "client_assertion (a signed JWT) is required")
+    client = _client_of(assertion)
+    claims = _verified_claims(client, assertion, token_url)
+    scope = _granted_scopes(client, form.get("scope") or "")
+    with transaction.atomic():
+        UsedAssertion.objects.filter(expires_at__lt=timezone.now()).delete()
+        try:
+            with transaction.atomic():
+                UsedAssertion.objects.create(
+                    client=client,
+                    jti=claims["jti"],
+                    expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
+                )
+        except IntegrityError as error:
+            raise TokenError(
+                "invalid_client", "this assertion (jti) was already used", 401
+            ) from error
+        raw = secrets.token_urlsafe(32)
+        AccessToken.objects.create(
+            client=client,
+            token_hash=_hash(raw),
+            scopes=scope,
+            expires_at=timezone.now() + timedelta(seconds=ACCESS_TOKEN_SECONDS),
+        )
+    return IssuedToken(raw, ACCESS_TOKEN_SECONDS, scope)
+
+
+def system_token_authenticate(raw: str | None) -> AccessToken | None:
+    """The valid access token for a bearer string, with its client, staff and unit."""
+    if not raw or len(raw) > 200:
+        return None
+    return (
+        AccessToken.objects.valid()
+        .select_related("client__unit__organisation", "client__staff__user")
+        .filter(token_hash=_hash(raw))
+        .first()
+    )
