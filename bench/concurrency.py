@@ -51,24 +51,32 @@ VITALS = [
 SET_SPACING = timedelta(minutes=6)  # sets further apart than HEMMA_NEWS2_SET_MINUTES (5)
 
 
-def observation(loinc, value, unit, ident, when):
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+
+def observation(loinc, value, unit, ident, when, patient_id):
+    """A vital-signs Observation as the profile wants it: category and subject included."""
     return {
         "resourceType": "Observation",
         "status": "final",
         "identifier": [{"system": "urn:bench", "value": ident}],
-        "category": [{"coding": [{"code": "vital-signs"}]}],
+        "category": [{"coding": [{"system": CATEGORY, "code": "vital-signs"}]}],
+        "subject": {"reference": f"Patient/{patient_id}"},
         "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
         "effectiveDateTime": when.isoformat(),
         "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": unit},
     }
 
 
-def bundle(prefix, first_set, sets, start):
+def bundle(prefix, first_set, sets, start, patient_id):
     entries = []
     for s in range(first_set, first_set + sets):
         when = start + s * SET_SPACING
         for v, (loinc, value, unit) in enumerate(VITALS):
-            entries.append({"resource": observation(loinc, value, unit, f"{prefix}-{s}-{v}", when)})
+            resource = observation(loinc, value, unit, f"{prefix}-{s}-{v}", when, patient_id)
+            entries.append(
+                {"resource": resource, "request": {"method": "POST", "url": "Observation"}}
+            )
     return {"resourceType": "Bundle", "type": "batch", "entry": entries}
 
 
@@ -98,9 +106,10 @@ def process_cpu_seconds(master_pid: int) -> float:
 class Device(threading.Thread):
     """One device: posts until the deadline, records (kind, latency ms, status, stored)."""
 
-    def __init__(self, port, token, index, bundles, start, deadline):
+    def __init__(self, port, token, index, bundles, start, deadline, patient_id):
         super().__init__(daemon=True)
         self.port, self.token, self.index, self.bundles = port, token, index, bundles
+        self.patient_id = patient_id
         self.start_time, self.deadline = start, deadline
         self.results = []  # (kind, ms, status, observations acknowledged)
         self.sets = 0
@@ -128,7 +137,7 @@ class Device(threading.Thread):
         n = 0
         while time.monotonic() < self.deadline and self.sets < max_sets:
             if self.bundles:
-                body = bundle(f"d{self.index}", self.sets, 25, self.start_time)
+                body = bundle(f"d{self.index}", self.sets, 25, self.start_time, self.patient_id)
                 ms, status, content = self.post(connection, "/fhir", body)
                 stored = 0
                 if status == 200:
@@ -141,7 +150,8 @@ class Device(threading.Thread):
             else:
                 loinc, value, unit = VITALS[n % 4]
                 when = self.start_time + self.sets * SET_SPACING
-                body = observation(loinc, value, unit, f"d{self.index}-{self.sets}-{n % 4}", when)
+                ident = f"d{self.index}-{self.sets}-{n % 4}"
+                body = observation(loinc, value, unit, ident, when, self.patient_id)
                 ms, status, _content = self.post(connection, "/fhir/Observation", body)
                 self.results.append(("single", ms, status, 1 if status == 201 else 0))
                 n += 1
@@ -227,8 +237,16 @@ def main():
         started = time.monotonic()
         deadline = started + args.seconds
         clients = [
-            Device(port, token, i, (i + 1) % args.bundle_every == 0, start, deadline)
-            for i, (_episode, token) in enumerate(devices[: args.clients])
+            Device(
+                port,
+                token,
+                i,
+                (i + 1) % args.bundle_every == 0,
+                start,
+                deadline,
+                episode.patient_id,
+            )
+            for i, (episode, token) in enumerate(devices[: args.clients])
         ]
         for client in clients:
             client.start()
@@ -238,10 +256,12 @@ def main():
         cpu = process_cpu_seconds(server.pid) - cpu_before
 
         # The largest request alone: a Bundle of 1,000 observations.
-        _big_episode, big_token = devices[-1]
-        big = Device(port, big_token, args.clients, True, start, 0)
+        big_episode, big_token = devices[-1]
+        patient_id = big_episode.patient_id
+        big = Device(port, big_token, args.clients, True, start, 0, patient_id)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        big_ms, big_status, content = big.post(connection, "/fhir", bundle("big", 0, 250, start))
+        body = bundle("big", 0, 250, start, patient_id)
+        big_ms, big_status, content = big.post(connection, "/fhir", body)
         connection.close()
         if big_status == 200:
             entries = json.loads(content)["entry"]

@@ -25,13 +25,17 @@ from datetime import timedelta
 
 from common import fresh_database, percentiles  # noqa: E402  (bench/ on sys.path)
 
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
-def observation(loinc, value, unit, ident, when):
+
+def observation(loinc, value, unit, ident, when, patient_id):
+    """A vital-signs Observation as the profile wants it: category and subject included."""
     return {
         "resourceType": "Observation",
         "status": "final",
         "identifier": [{"system": "urn:bench", "value": ident}],
-        "category": [{"coding": [{"code": "vital-signs"}]}],
+        "category": [{"coding": [{"system": CATEGORY, "code": "vital-signs"}]}],
+        "subject": {"reference": f"Patient/{patient_id}"},
         "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
         "effectiveDateTime": when.isoformat(),
         "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": unit},
@@ -120,7 +124,8 @@ def main():
         loinc, value, unit = vitals[n % 4]
         when = now - timedelta(days=6) + timedelta(seconds=n * 30)
         t0 = time.perf_counter()
-        response = post(fhir_url, observation(loinc, value, unit, f"s{n}", when), token)
+        body = observation(loinc, value, unit, f"s{n}", when, single_episode.patient_id)
+        response = post(fhir_url, body, token)
         samples.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 201, response.content
     elapsed = time.perf_counter() - started
@@ -140,7 +145,8 @@ def main():
         loinc, value, unit = vitals[n % 4]
         when = now - timedelta(days=6) + timedelta(seconds=n * 30)
         t0 = time.perf_counter()
-        response = post(fhir_url, observation(loinc, value, unit, f"r{n}", when), rate_token)
+        body = observation(loinc, value, unit, f"r{n}", when, rate_episode.patient_id)
+        response = post(fhir_url, body, rate_token)
         samples.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 201
     achieved = len(samples) / (time.perf_counter() - start)
@@ -148,7 +154,7 @@ def main():
         f"single POSTs at {args.rate}/s         achieved {achieved:.0f}/s  {percentiles(samples)}"
     )
 
-    def bundle(tag, sets, start):
+    def bundle(tag, sets, start, patient_id):
         """`sets` sets of 4 vitals 6 minutes apart (beyond the 5-minute set window); every
         fifth set has a pulse of 135
         (NEWS2 3 for one parameter: an alert), so alerts are part of the work."""
@@ -159,7 +165,9 @@ def main():
                 if loinc == "8867-4" and s % 5 == 0:
                     value = 135
                 ident = f"{tag}-{s}-{v}"
-                entries.append({"resource": observation(loinc, value, unit, ident, when)})
+                resource = observation(loinc, value, unit, ident, when, patient_id)
+                request = {"method": "POST", "url": "Observation"}
+                entries.append({"resource": resource, "request": request})
         return {"resourceType": "Bundle", "type": "batch", "entry": entries}
 
     def bundles_pass(label, count, sets, seed):
@@ -170,12 +178,12 @@ def main():
         token = token_for(episode)
         start = now - timedelta(days=5, hours=12)
         bodies = [
-            bundle(f"{seed}-{b}", sets, start + timedelta(minutes=6 * sets * b))
+            bundle(f"{seed}-{b}", sets, start + timedelta(minutes=6 * sets * b), episode.patient_id)
             for b in range(count)
         ]
         # One more Bundle first, untimed: it warms the episode up and counts the SQL
         # statements (capturing them costs time, so the timed Bundles run without it).
-        warm_up = bundle(f"{seed}-w", sets, start - timedelta(minutes=6 * sets))
+        warm_up = bundle(f"{seed}-w", sets, start - timedelta(minutes=6 * sets), episode.patient_id)
         with CaptureQueriesContext(connection) as captured:
             assert post(bundle_url, warm_up, token).status_code == 200
         statements = len(captured)

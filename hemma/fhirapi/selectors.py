@@ -52,17 +52,17 @@ class Caller:
         self.unit = token.client.unit
 
 
-def _visible(caller: Caller):
+def visible(caller: Caller):
     return health_record_patients_visible_to(caller.staff, caller.unit)
 
 
-def _log_search(caller: Caller, patients, what: str) -> None:
+def log_search(caller: Caller, patients, what: str) -> None:
     access_log_record_many(
         staff=caller.staff, unit=caller.unit, patients=patients, action=API_READ, detail=what
     )
 
 
-def _only(params, allowed: set[str]) -> None:
+def only(params, allowed: set[str]) -> None:
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise SearchError(
@@ -70,7 +70,7 @@ def _only(params, allowed: set[str]) -> None:
         )
 
 
-def _one(params, name: str) -> str | None:
+def one(params, name: str) -> str | None:
     values = params.getlist(name)
     if len(values) > 1:
         raise SearchError(name, f"give {name} once")
@@ -93,24 +93,24 @@ def patient_read(caller: Caller, patient_id: str) -> dict:
 
 
 def patient_search(caller: Caller, params) -> Page:
-    _only(params, {"identifier", "_id", "_count", "_cursor"})
-    count = parse_count(_one(params, "_count"))
-    patients = _visible(caller).order_by("pk")
-    identifier = _one(params, "identifier")
+    only(params, {"identifier", "_id", "_count", "_cursor"})
+    count = parse_count(one(params, "_count"))
+    patients = visible(caller).order_by("pk")
+    identifier = one(params, "identifier")
     if identifier is not None:
         system, value = parse_token("identifier", identifier)
         if system not in (None, PERSONNUMMER, SAMORDNINGSNUMMER):
             raise SearchError("identifier", f"unknown identifier system {system!r}")
         patients = patients.filter(personal_number=value.replace("-", ""))
-    if (ident := _one(params, "_id")) is not None:
+    if (ident := one(params, "_id")) is not None:
         patients = patients.filter(pk=parse_reference("_id", ident, "Patient"))
-    if (cursor := _one(params, "_cursor")) is not None:
+    if (cursor := one(params, "_cursor")) is not None:
         patients = patients.filter(
             pk__gt=parse_reference("_cursor", decode_cursor(cursor, 1)[0], "Patient")
         )
     found = list(patients[: count + 1])
     shown = found[:count]
-    _log_search(caller, shown, "FHIR Patient search")
+    log_search(caller, shown, "FHIR Patient search")
     more = len(found) > count
     return Page(
         [resources.patient(p) for p in shown], encode_cursor(shown[-1].pk) if more else None
@@ -148,26 +148,26 @@ def encounter_read(caller: Caller, episode_id: str) -> dict:
 
 
 def _episodes(caller: Caller):
-    return Episode.objects.filter(patient__in=_visible(caller)).select_related("patient", "ward")
+    return Episode.objects.filter(patient__in=visible(caller)).select_related("patient", "ward")
 
 
 def encounter_search(caller: Caller, params) -> Page:
-    _only(params, {"patient", "subject", "status", "_count", "_cursor"})
-    count = parse_count(_one(params, "_count"))
+    only(params, {"patient", "subject", "status", "_count", "_cursor"})
+    count = parse_count(one(params, "_count"))
     episodes = _episodes(caller).order_by("pk")
     for name in ("patient", "subject"):
-        if (value := _one(params, name)) is not None:
+        if (value := one(params, name)) is not None:
             episodes = episodes.filter(patient_id=parse_reference(name, value, "Patient"))
-    if (status := _one(params, "status")) is not None:
+    if (status := one(params, "status")) is not None:
         states = [s for s, fhir in resources.ENCOUNTER_STATUS.items() if fhir in status.split(",")]
         episodes = episodes.filter(state__in=states)
-    if (cursor := _one(params, "_cursor")) is not None:
+    if (cursor := one(params, "_cursor")) is not None:
         episodes = episodes.filter(
             pk__gt=parse_reference("_cursor", decode_cursor(cursor, 1)[0], "Encounter")
         )
     found = list(episodes[: count + 1])
     shown = found[:count]
-    _log_search(caller, [e.patient for e in shown], "FHIR Encounter search")
+    log_search(caller, [e.patient for e in shown], "FHIR Encounter search")
     places = _safety_places(shown)
     return Page(
         [resources.encounter(e, places.get(e.pk)) for e in shown],
@@ -207,7 +207,7 @@ def observation_read(caller: Caller, observation_id: str) -> dict:
 
 
 def _observation_parts(params) -> set[str] | None:
-    codes = _one(params, "code")
+    codes = one(params, "code")
     if codes is None:
         return None
     parts = set()
@@ -220,11 +220,11 @@ def _observation_parts(params) -> set[str] | None:
 
 
 def _observation_sets(caller: Caller, params):
-    sets = ObservationSet.objects.filter(episode__patient__in=_visible(caller))
+    sets = ObservationSet.objects.filter(episode__patient__in=visible(caller))
     for name in ("patient", "subject"):
-        if (value := _one(params, name)) is not None:
+        if (value := one(params, name)) is not None:
             sets = sets.filter(episode__patient_id=parse_reference(name, value, "Patient"))
-    if (value := _one(params, "encounter")) is not None:
+    if (value := one(params, "encounter")) is not None:
         sets = sets.filter(episode_id=parse_reference("encounter", value, "Encounter"))
     zone = timezone.get_current_timezone()
     for name, field in (("date", "measured_at"), ("_lastUpdated", "received_at")):
@@ -234,13 +234,13 @@ def _observation_sets(caller: Caller, params):
                 sets = sets.filter(**{f"{field}__gte": low})
             if high is not None:
                 sets = sets.filter(**{f"{field}__lt": high})
-    if (status := _one(params, "status")) is not None and "final" not in status.split(","):
+    if (status := one(params, "status")) is not None and "final" not in status.split(","):
         sets = sets.none()
     return sets
 
 
 def observation_search(caller: Caller, params) -> Page:
-    _only(
+    only(
         params,
         {
             "patient",
@@ -255,9 +255,9 @@ def observation_search(caller: Caller, params) -> Page:
             "_cursor",
         },
     )
-    count = parse_count(_one(params, "_count"))
+    count = parse_count(one(params, "_count"))
     parts = _observation_parts(params)
-    if (category := _one(params, "category")) is not None:
+    if (category := one(params, "category")) is not None:
         wanted = {parse_token("category", c)[1] for c in category.split(",")}
         by_category = (
             {p for p in FIELD_OF_PART if p != "news2"} if "vital-signs" in wanted else set()
@@ -271,7 +271,7 @@ def observation_search(caller: Caller, params) -> Page:
             condition |= Q(**{f"{field}__isnull": False})
         sets = sets.filter(condition) if fields else sets.none()
     skip = 0
-    if (cursor := _one(params, "_cursor")) is not None:
+    if (cursor := one(params, "_cursor")) is not None:
         moment, set_id, skip_text = decode_cursor(cursor, 3)
         try:
             when, last, skip = datetime.fromisoformat(moment), int(set_id), int(skip_text)
@@ -299,7 +299,7 @@ def observation_search(caller: Caller, params) -> Page:
                 entries.append((observation_set.episode.patient, resource))
         if next_cursor:
             break
-    _log_search(caller, [patient for patient, _r in entries], "FHIR Observation search")
+    log_search(caller, [patient for patient, _r in entries], "FHIR Observation search")
     return Page([resource for _p, resource in entries], next_cursor)
 
 

@@ -23,7 +23,7 @@ JSON_FORMATS = {"json", "application/json", "application/fhir+json", "applicatio
 
 
 def _answer(body: dict, status: int = 200, **headers) -> JsonResponse:
-    response = JsonResponse(body, status=status, content_type=f"{FHIR_JSON}; charset=utf-8")
+    response = JsonResponse(body, status=status, content_type=FHIR_JSON)
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     response["Cache-Control"] = "no-store"

@@ -1,28 +1,30 @@
 """FHIR R4 ingestion of vital signs from the patient's devices and apps.
 
-    POST /fhir/Observation   one vital-signs Observation
-    POST /fhir               a Bundle (batch, transaction or collection) of them
+    POST /fhir/Observation   one vital-signs Observation (201 with a Location header)
+    POST /fhir               a batch or transaction Bundle of them
     Authorization: Bearer <device token>   (the token of an enrolled device, one episode)
 
 Idempotent by Observation.identifier within the device's episode (the same identifier with
 another time or value is a 409); observations within HEMMA_NEWS2_SET_MINUTES form one set
-(one NEWS2), also across requests. Bad input gets an OperationOutcome and
-nothing is stored; every error under /fhir (404, 405, 413, 500 too) is an
-OperationOutcome in application/fhir+json, never an HTML page.
+(one NEWS2), also across requests. The subject must be the device's patient (403). Bad
+input gets an OperationOutcome and nothing is stored – in a batch, for that entry only
+(its own response); a transaction stores all its entries or none. Every error under
+/fhir (404, 405, 413, 500 too) is an OperationOutcome in application/fhir+json, never an
+HTML page. Parsing: fhir.py, fhir_observation.py, fhir_bundle.py.
 """
 
 import functools
 import logging
-import re
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from hemma.errors import HemmaError
 
-from . import fhir, services
+from . import fhir, fhir_bundle, fhir_observation, services
 
 FHIR_JSON = "application/fhir+json"
 logger = logging.getLogger(__name__)
@@ -84,25 +86,54 @@ def not_found(request, path=""):
     )
 
 
-def _fhir_id(set_id: int, value: str) -> str:
-    """A FHIR id ([A-Za-z0-9-.]{1,64}) for the stored observation."""
-    return f"{set_id}-{re.sub(r'[^A-Za-z0-9.-]', '-', value)}"[:64]
+# The Observation a read answers to: hemma.fhirapi serves each stored set as one
+# Observation per parameter, `<set id>-<part>` (docs/fhir.md); a BP panel is one part.
+PART_OF_VALUE = {
+    "respiration_rate": "respiration-rate",
+    "spo2": "spo2",
+    "pulse": "pulse",
+    "temperature": "temperature",
+    "systolic_bp": "blood-pressure",
+    "diastolic_bp": "blood-pressure",
+}
 
 
-def _store(episode, groups, conditions):
+def _fhir_id(set_id: int, values: dict) -> str:
+    """The id of the stored Observation, readable at GET /fhir/Observation/<id>."""
+    part = "blood-pressure" if "systolic_bp" in values else PART_OF_VALUE[next(iter(values))]
+    return f"{set_id}-{part}"
+
+
+def _store(episode, groups, conditions, refused=None):
     """Store, retrying once when the unique identifier constraint caught a copy a
     concurrent request stored first (the episode's row lock makes that rare): the retry
     finds it and answers as for a resend."""
     for attempt in (1, 2):
         try:
             with transaction.atomic():
+                if refused is not None:
+                    refused.clear()  # a retry starts over
                 return services.fhir_observations_store(
-                    episode=episode, groups=groups, if_none_exist=conditions
+                    episode=episode, groups=groups, if_none_exist=conditions, refused=refused
                 )
         except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _conflict(identifier: tuple[str, str], where: str) -> fhir.Issue:
+    system, value = identifier
+    return fhir.Issue(
+        "duplicate",
+        f"identifier {system}|{value} is already stored for this patient with another "
+        "time or value: a new reading needs a new identifier",
+        f"{where}.identifier",
+    )
+
+
+def _forbidden(where: str) -> fhir.Issue:
+    return fhir.Issue("forbidden", "the device may only report for its own patient", where)
 
 
 @fhir_endpoint
@@ -121,67 +152,121 @@ def ingest(request):
     issues = fhir.string_issues(payload, request.body)
     if issues:
         return _outcome(issues, 400)
-    parsed, issues, is_bundle = fhir.parse_payload(payload)
-    if request.path.rstrip("/").endswith("/Observation") and is_bundle:
-        issues = [fhir.Issue("invalid", "POST a Bundle to the base URL /fhir", "Bundle")]
-    if not is_bundle and parsed and "If-None-Exist" in request.headers:
-        parsed[0].if_none_exist, more = fhir.parse_if_none_exist(
-            request.headers["If-None-Exist"], "If-None-Exist"
-        )
-        issues += more
+    if not isinstance(payload, dict):
+        issue = fhir.Issue("invalid", "the body must be a FHIR resource (a JSON object)", "")
+        return _outcome([issue], 400)
+    if payload.get("resourceType") != "Bundle":
+        return _ingest_observation(request, device, payload)
+    if request.path.rstrip("/").endswith("/Observation"):
+        issue = fhir.Issue("invalid", "POST a Bundle to the base URL /fhir", "Bundle")
+        return _outcome([issue], 400)
+    parsed, issues = fhir_bundle.parse_bundle(payload)
     if issues:
         return _outcome(issues, 400)
-    patient_number = device.episode.patient.personal_number
-    for observation in parsed:
-        if (
-            observation.subject_identifier
-            and observation.subject_identifier[-12:] != patient_number
-        ):
-            return _outcome(
-                [
-                    fhir.Issue(
-                        "forbidden",
-                        "the device may only report for its own patient",
-                        "Observation.subject",
-                    )
-                ],
-                403,
-            )
-    groups, rejected = fhir.group_by_time(parsed)
-    conditions = {o.index: o.if_none_exist for o in parsed if o.if_none_exist}
+    return _ingest_bundle(device, parsed)
+
+
+def _ingest_observation(request, device, payload):
+    observation, issues = fhir_observation.parse_observation(payload)
+    if observation is not None and "If-None-Exist" in request.headers:
+        observation.if_none_exist, issues = fhir.parse_if_none_exist(
+            request.headers["If-None-Exist"], "If-None-Exist"
+        )
+    if issues:
+        return _outcome(issues, 400)
+    patient = device.episode.patient
+    if not observation.subject.is_patient(patient.pk, patient.personal_number):
+        return _outcome([_forbidden("Observation.subject")], 403)
+    conditions = {0: observation.if_none_exist} if observation.if_none_exist else {}
     try:
-        results, conflicts = _store(device.episode, groups, conditions)
+        results, conflicts = _store(device.episode, [[observation]], conditions)
     except HemmaError as error:
         return _outcome([fhir.Issue("business-rule", str(error.message), "Observation")], 422)
-    for index, (system, value) in conflicts.items():
-        where = f"Bundle.entry[{index}].resource" if is_bundle else "Observation"
-        rejected[index] = fhir.Issue(
-            "duplicate",
-            f"identifier {system}|{value} is already stored for this patient with another "
-            "time or value: a new reading needs a new identifier",
-            f"{where}.identifier",
-        )
-    if not is_bundle:
-        if rejected:
-            return _outcome(list(rejected.values()), 409)
-        observation, set_id, created = results[0]
-        body = {**payload, "id": _fhir_id(set_id, observation.identifier[1])}
-        return JsonResponse(body, status=201 if created else 200, content_type=FHIR_JSON)
-    # The batch-response lists the entries in the order they were sent; an entry that
-    # would give a parameter a second value at one moment is answered 409 with its outcome.
-    outcome = {observation.index: (set_id, created) for observation, set_id, created in results}
-    entries = []
-    for observation in parsed:
-        if observation.index in rejected:
-            issue = rejected[observation.index]
-            response = {"status": "409 Conflict", "outcome": fhir.operation_outcome([issue])}
-        else:
-            set_id, created = outcome[observation.index]
-            status = "201 Created" if created else "200 OK"
-            response = {"status": status, "location": f"Observation/{set_id}"}
-        entries.append({"response": response})
-    return JsonResponse(
-        {"resourceType": "Bundle", "type": "batch-response", "entry": entries},
-        status=200,
-        content_type=FHIR_JSON,
+    if conflicts:
+        return _outcome([_conflict(observation.identifier, "Observation")], 409)
+    _observation, set_id, created, _identifier = results[0]
+    fhir_id = _fhir_id(set_id, observation.values)
+    response = JsonResponse(
+        {**payload, "id": fhir_id}, status=201 if created else 200, content_type=FHIR_JSON
     )
+    if created:
+        base = reverse("monitoring:fhir_bundle")
+        response["Location"] = request.build_absolute_uri(f"{base}/Observation/{fhir_id}")
+    return response
+
+
+class _Undo(Exception):
+    """Rolls a transaction Bundle's store back: an entry failed after all."""
+
+    def __init__(self, failures: dict):
+        super().__init__("transaction failed")
+        self.failures = failures
+
+
+# HTTP status of an entry's failure → its status line in a batch-response.
+_STATUS_LINES = {
+    400: "400 Bad Request",
+    403: "403 Forbidden",
+    409: "409 Conflict",
+    422: "422 Unprocessable Entity",
+}
+
+
+def _ingest_bundle(device, parsed: fhir_bundle.ParsedBundle):
+    """A batch stores its good entries and answers each bad one in its own response; a
+    transaction stores all or nothing: one failure answers the request with every
+    failing entry's issues and the lowest of their statuses (400, 403, 409, 422)."""
+    patient = device.episode.patient
+    failures: dict[int, tuple[int, list[fhir.Issue]]] = {}
+    for entry in parsed.entries:
+        if entry.issues:
+            failures[entry.index] = (400, entry.issues)
+        elif not entry.observation.subject.is_patient(patient.pk, patient.personal_number):
+            where = f"Bundle.entry[{entry.index}].resource.subject"
+            failures[entry.index] = (403, [_forbidden(where)])
+    valid = [e.observation for e in parsed.entries if e.index not in failures]
+    groups, rejected = fhir_observation.group_by_time(valid)
+    failures |= {index: (409, [issue]) for index, issue in rejected.items()}
+    if parsed.all_or_nothing and failures:
+        return _refused(failures)
+    conditions = {o.index: o.if_none_exist for o in valid if o.if_none_exist}
+    refused: dict[int, str] = {}
+    try:
+        with transaction.atomic():
+            results, conflicts = _store(device.episode, groups, conditions, refused)
+            for index, message in refused.items():
+                where = f"Bundle.entry[{index}].resource"
+                failures[index] = (422, [fhir.Issue("business-rule", message, where)])
+            for index, identifier in conflicts.items():
+                where = f"Bundle.entry[{index}].resource"
+                failures[index] = (409, [_conflict(identifier, where)])
+            if parsed.all_or_nothing and failures:
+                raise _Undo(failures)
+    except _Undo as undo:
+        return _refused(undo.failures)
+    except HemmaError as error:
+        return _outcome([fhir.Issue("business-rule", str(error.message), "Bundle")], 422)
+    stored = {observation.index: (observation, *rest) for observation, *rest in results}
+    entries = []
+    for entry in parsed.entries:
+        if entry.index in failures:
+            status, issues = failures[entry.index]
+            entries.append(fhir_bundle.entry_response(_STATUS_LINES[status], issues=issues))
+            continue
+        observation, set_id, created, _identifier = stored[entry.index]
+        entries.append(
+            fhir_bundle.entry_response(
+                "201 Created" if created else "200 OK",
+                location=f"Observation/{_fhir_id(set_id, observation.values)}",
+            )
+        )
+    return JsonResponse(
+        fhir_bundle.response_bundle(parsed, entries), status=200, content_type=FHIR_JSON
+    )
+
+
+def _refused(failures: dict) -> JsonResponse:
+    """A transaction's failure: nothing was stored."""
+    status = min(status for status, _issues in failures.values())
+    issues = [issue for index in sorted(failures) for issue in failures[index][1]]
+    return _outcome(issues, status)

@@ -157,3 +157,32 @@ def test_xml_is_refused_and_writes_are_not_allowed_on_reads(client, ward_token, 
     response = client.delete(f"/fhir/Patient/{kim.pk}", HTTP_AUTHORIZATION=f"Bearer {ward_token}")
     assert response.status_code == 405
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_read_after_write_every_location_a_device_gets_can_be_read(
+    client, ward_token, at_home, ward_nurse
+):
+    from hemma.monitoring import services as monitoring
+    from tests.monitoring.test_fhir_api import blood_pressure, bundle, post, quantity
+
+    code = monitoring.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
+    device = monitoring.enrolment_claim(code=code)
+    single = post(
+        client, quantity("8867-4", 88, "/min", "rw-1"), device, "monitoring:fhir_observation"
+    )
+    assert single.status_code == 201
+    locations = [single["Location"].removeprefix("http://testserver")]
+    answer = post(
+        client,
+        bundle(
+            quantity("8310-5", 38.2, "Cel", "rw-2"),
+            blood_pressure(131, 82, "rw-3"),
+            kind="transaction",
+        ),
+        device,
+    )
+    locations += ["/fhir/" + e["response"]["location"] for e in answer.json()["entry"]]
+    read = [valid_r4(get(client, url, ward_token).json()) for url in locations]
+    assert read[0]["valueQuantity"]["value"] == 88
+    assert read[1]["valueQuantity"]["value"] == 38.2
+    assert [c["valueQuantity"]["value"] for c in read[2]["component"]] == [131, 82]

@@ -2,9 +2,11 @@
 OperationOutcome and nothing stored for bad input, 401/403 for the wrong token."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +14,19 @@ from hemma.monitoring import services
 from hemma.monitoring.models import Alert, ObservationSet
 
 pytestmark = pytest.mark.django_db
-WHEN = "2026-11-25T08:00:00+01:00"
+# Yesterday morning: readings more than a week old are refused, so a fixed date would
+# make these tests fail a week after it.
+DAY = (timezone.localdate() - timedelta(days=1)).isoformat()
+WHEN = f"{DAY}T08:00:00+01:00"
+PERSONNUMMER = "urn:oid:1.2.752.129.2.1.3.1"
+
+
+def person(number: str) -> dict:
+    """A subject by personnummer (the OID's system), as Swedish device platforms send it."""
+    return {"identifier": {"system": PERSONNUMMER, "value": number}}
+
+
+KIM = person("194405149057")  # the `kim` fixture, the at_home episode's patient
 
 
 @pytest.fixture
@@ -21,10 +35,11 @@ def token(at_home, ward_nurse):
     return services.enrolment_claim(code=code)
 
 
-def quantity(loinc, value, unit, ident, when=WHEN):
+def quantity(loinc, value, unit, ident, when=WHEN, subject=KIM):
     return {
         "resourceType": "Observation",
         "status": "final",
+        "subject": subject,
         "identifier": [{"system": "urn:device:tablet-1", "value": ident}],
         "category": [
             {
@@ -47,8 +62,8 @@ def quantity(loinc, value, unit, ident, when=WHEN):
     }
 
 
-def blood_pressure(systolic, diastolic, ident, when=WHEN):
-    resource = quantity("85354-9", 0, "mm[Hg]", ident, when)
+def blood_pressure(systolic, diastolic, ident, when=WHEN, subject=KIM):
+    resource = quantity("85354-9", 0, "mm[Hg]", ident, when, subject)
     del resource["valueQuantity"]
     resource["component"] = [
         {
@@ -64,11 +79,13 @@ def blood_pressure(systolic, diastolic, ident, when=WHEN):
     return resource
 
 
-def bundle(*resources):
+def bundle(*resources, kind="batch"):
     return {
         "resourceType": "Bundle",
-        "type": "batch",
-        "entry": [{"resource": r} for r in resources],
+        "type": kind,
+        "entry": [
+            {"resource": r, "request": {"method": "POST", "url": "Observation"}} for r in resources
+        ],
     }
 
 
@@ -88,7 +105,7 @@ def test_a_single_observation_is_stored(client, token, at_home):
     assert response.status_code == 201 and response["Content-Type"] == "application/fhir+json"
     observation = ObservationSet.objects.get()
     assert observation.pulse == 72 and observation.source == "device"
-    assert observation.measured_at.isoformat().startswith("2026-11-25T07:00")
+    assert observation.measured_at.isoformat().startswith(f"{DAY}T07:00")
 
 
 def test_a_batch_at_one_moment_becomes_one_set_with_its_news2(client, token, at_home):
@@ -138,7 +155,7 @@ def test_a_duplicate_identifier_is_stored_once(client, token, at_home):
             "Observation.identifier",
         ),
         (
-            quantity("8867-4", 72, "/min", "x", when="2026-11-25"),
+            quantity("8867-4", 72, "/min", "x", when=DAY),
             "required",
             "Observation.effectiveDateTime",
         ),
@@ -156,14 +173,31 @@ def test_bad_observations_get_an_operation_outcome_and_nothing_is_stored(
     assert not ObservationSet.objects.exists()
 
 
-def test_one_bad_entry_rejects_the_whole_bundle(client, token, at_home):
-    body = bundle(quantity("8867-4", 72, "/min", "p1"), quantity("59408-5", 91, "percent", "s1"))
+def test_one_bad_entry_rejects_the_whole_transaction(client, token, at_home):
+    body = bundle(
+        quantity("8867-4", 72, "/min", "p1"),
+        quantity("59408-5", 91, "percent", "s1"),
+        kind="transaction",
+    )
     response = post(client, body, token)
     assert response.status_code == 400
     assert response.json()["issue"][0]["expression"] == [
         "Bundle.entry[1].resource.valueQuantity.code"
     ]
     assert not ObservationSet.objects.exists()
+
+
+def test_one_bad_entry_of_a_batch_is_answered_alone(client, token, at_home):
+    body = bundle(quantity("8867-4", 72, "/min", "p1"), quantity("59408-5", 91, "percent", "s1"))
+    response = post(client, body, token)
+    assert response.status_code == 200 and response.json()["type"] == "batch-response"
+    first, second = (e["response"] for e in response.json()["entry"])
+    assert first["status"] == "201 Created"
+    assert second["status"] == "400 Bad Request"
+    assert second["outcome"]["issue"][0]["expression"] == [
+        "Bundle.entry[1].resource.valueQuantity.code"
+    ]
+    assert ObservationSet.objects.get().pulse == 72
 
 
 def test_an_impossible_value_is_a_business_rule_error(client, token, at_home):

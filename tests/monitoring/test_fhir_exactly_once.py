@@ -127,8 +127,10 @@ def test_a_bundle_entry_that_is_not_a_create_is_refused(client, token, at_home):
     body = bundle(quantity("8867-4", 72, "/min", "p1"))
     body["entry"][0]["request"] = {"method": "DELETE", "url": "Observation/1"}
     response = post(client, body, token)
-    assert response.status_code == 400
-    assert "POST" in response.json()["issue"][0]["diagnostics"]
+    assert response.status_code == 200  # a batch: the entry is answered alone
+    entry = response.json()["entry"][0]["response"]
+    assert entry["status"] == "400 Bad Request"
+    assert "POST" in entry["outcome"]["issue"][0]["diagnostics"]
     assert not ObservationSet.objects.exists()
 
 

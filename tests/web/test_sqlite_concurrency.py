@@ -122,10 +122,11 @@ class Browser:
         assert status == 302 and "sessionid" in self.cookies, f"{username} could not log in"
 
 
-def device_post(port, token, n, when):
+def device_post(port, token, n, when, patient):
     body = {
         "resourceType": "Observation",
         "status": "final",
+        "subject": {"reference": f"Patient/{patient}"},
         "identifier": [{"system": SYSTEM, "value": f"obs-{n}"}],
         "category": [{"coding": [{"code": "vital-signs"}]}],
         "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
@@ -223,7 +224,7 @@ def test_devices_and_staff_at_once_on_sqlite(server):
             "%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 4 * 3600 + n * 6 * 60)
         )
         start.wait()
-        record("device", lambda: device_post(port, token, n, when))
+        record("device", lambda: device_post(port, token, n, when, patient))
 
     def member_of_staff(username, pages):
         browser = Browser(port)
@@ -309,6 +310,7 @@ def test_planning_runs_on_the_worker_while_devices_and_a_colleague_write(server)
                             "%Y-%m-%dT%H:%M:%S+00:00",
                             time.gmtime(time.time() - 2 * 3600 + n * 6 * 60),
                         ),
+                        server["patient"],
                     ),
                 ),
             )

@@ -10,11 +10,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hemma.episodes.models import Episode
+from hemma.errors import HemmaError
 
 from ..models import FhirIdentifier, ObservationSet
 from .plans import active_thresholds, spo2_scale_of
 from .readings import NewReading, check_moment, lock_monitored, readings_store
-from .scoring import given
+from .scoring import given, score
 
 
 def fhir_content(observation) -> str:
@@ -24,18 +25,37 @@ def fhir_content(observation) -> str:
     return hashlib.sha256(json.dumps([moment, values]).encode()).hexdigest()
 
 
+def fhir_observation_problem(observation, now=None) -> str | None:
+    """Why one new Observation cannot be stored whatever else is sent with it (a time in
+    the future or over a week old, an impossible value), or None."""
+    try:
+        check_moment(observation.effective, now or timezone.now())
+        score(observation.values, 1)  # the SpO2 scale changes the score, not the ranges
+    except HemmaError as error:
+        return str(error.message)
+    return None
+
+
 def fhir_observations_store(
-    *, episode: Episode, groups: list, if_none_exist: dict | None = None
+    *,
+    episode: Episode,
+    groups: list,
+    if_none_exist: dict | None = None,
+    refused: dict | None = None,
 ) -> tuple[list[tuple], dict]:
     """Store each group of FHIR observations taken at one moment as one reading, all or
     nothing, with a fixed number of statements whatever the Bundle's size; readings within
     HEMMA_NEWS2_SET_MINUTES join one set and the Bundle raises at most one alert (the
-    highest). Returns (observation, set id, created) per stored or resent observation, and
-    {entry index: identifier} for an identifier the episode already has with another time
-    or value (a conflict, nothing stored for it). Identifiers are the episode's own: the
-    same identifier from another patient's device is another reading. `if_none_exist`
-    maps an entry index to the identifier its conditional create names: when the episode
-    has it, the entry is answered with that set and not stored."""
+    highest). Returns (observation, set id, created, identifier) per stored or resent
+    observation – the identifier it is answered with: its own, or the one its condition
+    found – and {entry index: identifier} for an identifier the episode already has with
+    another time or value (a conflict, nothing stored for it). Identifiers are the
+    episode's own: the same identifier from another patient's device is another reading.
+    `if_none_exist` maps an entry index to the identifier its conditional create names:
+    when the episode has it, the entry is answered with that set and not stored. Given a
+    `refused` dict, a new observation that cannot be stored on its own
+    (`fhir_observation_problem`) is left out and its message put there by entry index,
+    instead of failing the whole store."""
     if_none_exist = if_none_exist or {}
     results, conflicts = [], {}
     now = timezone.now()
@@ -55,13 +75,18 @@ def fhir_observations_store(
             for observation in group:
                 condition = if_none_exist.get(observation.index)
                 if condition is not None and condition in known:
-                    results.append((observation, known[condition][0], False))
+                    results.append((observation, known[condition][0], False, condition))
                 elif observation.identifier not in known:
-                    fresh.append(observation)
+                    problem = refused is not None and fhir_observation_problem(observation, now)
+                    if problem:
+                        refused[observation.index] = problem
+                    else:
+                        fresh.append(observation)
                 elif known[observation.identifier][1] not in ("", fhir_content(observation)):
                     conflicts[observation.index] = observation.identifier
                 else:
-                    results.append((observation, known[observation.identifier][0], False))
+                    answered = known[observation.identifier][0]
+                    results.append((observation, answered, False, observation.identifier))
             if fresh:
                 fresh_groups.append(fresh)
         if not fresh_groups:
@@ -97,7 +122,7 @@ def fhir_observations_store(
             for o in {o.identifier: o for o in group}.values()
         )
         for group, observation_set in zip(fresh_groups, stored.sets, strict=True):
-            results += [(o, observation_set.pk, True) for o in group]
+            results += [(o, observation_set.pk, True, o.identifier) for o in group]
     return results, conflicts
 
 
