@@ -30,6 +30,24 @@ SUPPORTED = {
             "_count": "number",
         },
     ),
+    "Organization": (
+        ["read", "search-type"],
+        {"identifier": "token", "name": "string", "_count": "number"},
+    ),
+    **{
+        resource_type: (
+            ["read", "search-type"],
+            {"patient": "reference", "subject": "reference", "_count": "number"}
+            | ({"encounter": "reference"} if per_episode else {}),
+        )
+        for resource_type, per_episode in (
+            ("CarePlan", True),
+            ("ServiceRequest", True),
+            ("Task", True),
+            ("Consent", False),
+            ("CareTeam", False),
+        )
+    },
 }
 OPERATIONS = {
     "Patient": [("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything")]

@@ -1,6 +1,9 @@
 from django.urls import path, re_path
 
 from . import views
+from .case_selectors import KINDS as CASE_KINDS
+
+CASE_TYPES = list(CASE_KINDS)
 
 app_name = "fhirapi"
 # FHIR ids: [A-Za-z0-9\-\.]{1,64}
@@ -18,4 +21,12 @@ urlpatterns = [
     re_path(rf"^fhir/Encounter/{ID}$", views.encounter_instance, name="encounter"),
     path("fhir/Observation", views.observation_type, name="observation_type"),
     re_path(rf"^fhir/Observation/{ID}$", views.observation_instance, name="observation"),
+    path("fhir/Organization", views.organization_type, name="organization_type"),
+    re_path(rf"^fhir/Organization/{ID}$", views.organization_instance, name="organization"),
 ]
+# The case around the episode: search and read, one pair of routes per resource type.
+for _type in CASE_TYPES:
+    urlpatterns += [
+        path(f"fhir/{_type}", views.case_type(_type), name=f"{_type.lower()}_type"),
+        re_path(rf"^fhir/{_type}/{ID}$", views.case_instance(_type), name=_type.lower()),
+    ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from hemma.monitoring import api as ingestion
 from hemma.monitoring.fhir import Issue, operation_outcome
 
-from . import capability, scopes, selectors, services
+from . import capability, case_selectors, scopes, selectors, services
 from .search import SearchError
 
 FHIR_JSON = "application/fhir+json"
@@ -182,6 +182,7 @@ def patient_everything(request, caller, params, resource_id):
     if params:
         return _outcome(400, "not-supported", "$everything takes no parameters here")
     found = selectors.patient_everything(caller, resource_id)
+    found += case_selectors.patient_case_for(found[0]["id"])
     return _answer(
         {
             "resourceType": "Bundle",
@@ -221,3 +222,36 @@ def observation_type(request):
 @system_api("Observation")
 def observation_instance(request, caller, params, resource_id):
     return _answer(selectors.observation_read(caller, resource_id))
+
+
+# --- the case around the episode, and units -----------------------------------------------
+
+
+def case_type(resource_type: str):
+    @system_api(resource_type)
+    def search(request, caller, params):
+        page = case_selectors.case_search(caller, resource_type, params)
+        return _searchset(request, resource_type, page, params)
+
+    return search
+
+
+def case_instance(resource_type: str):
+    @system_api(resource_type)
+    def read(request, caller, params, resource_id):
+        return _answer(case_selectors.case_read(caller, resource_type, resource_id))
+
+    return read
+
+
+@system_api("Organization")
+def organization_type(request, caller, params):
+    return _searchset(request, "Organization", case_selectors.organization_search(params), params)
+
+
+@system_api("Organization")
+def organization_instance(request, caller, params, resource_id):
+    found = case_selectors.organization_read(resource_id)
+    if found is None:
+        raise Http404("no such unit")
+    return _answer(found)

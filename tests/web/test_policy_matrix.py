@@ -213,6 +213,11 @@ URLS: dict[str, Spec] = {
     "fhirapi:encounter": Spec("system"),
     "fhirapi:observation_type": Spec("system"),
     "fhirapi:observation": Spec("system"),
+    **{
+        f"fhirapi:{name}{suffix}": Spec("system")
+        for name in ("organization", "careplan", "servicerequest", "task", "consent", "careteam")
+        for suffix in ("", "_type")
+    },
     "admin": Spec("admin"),
     # staff pages: lists and tools
     "home": Spec("staff"),

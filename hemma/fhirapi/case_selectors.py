@@ -1,0 +1,252 @@
+"""Reads of the shared case (CarePlan, ServiceRequest, Task, Consent, CareTeam) and of
+units (Organization) for system clients – the same policy and logging as selectors.py:
+rows only of patients the client's unit may read in the health record, a search logs one
+entry per patient it returns, a refused or unknown id is a denied entry and a 404."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from hemma.accounts.models import Unit
+from hemma.careplans.models import Agreement, AgreementVersion
+from hemma.carerequests.models import CareRequest, CareRequestMessage
+from hemma.episodes.models import Consent as EpisodeConsent
+from hemma.patients.models import CareRelationship, Patient, SharingConsent
+from hemma.patients.selectors import deny, get_patient_for_user
+
+from . import case_resources
+from .search import SearchError, decode_cursor, encode_cursor, parse_count, parse_reference
+from .selectors import API_READ, Caller, Page, log_search, one, only, visible
+
+
+@dataclass(frozen=True)
+class CaseKind:
+    """One resource type of the case: its rows for a set of patients, the patient of a
+    row, and how rows become resources (all at once, so related rows are prefetched)."""
+
+    rows: Callable[[QuerySet], QuerySet]
+    patient_of: Callable[[object], Patient]
+    render: Callable[[list], list[dict]]
+    by_encounter: str | None  # the field holding the episode, None: not per episode
+
+
+def _agreements(patients: QuerySet) -> QuerySet:
+    return (
+        Agreement.objects.filter(episode__patient__in=patients)
+        .select_related("episode__patient", "episode__ward")
+        .prefetch_related(
+            Prefetch("versions", queryset=AgreementVersion.objects.order_by("-number")), "checks"
+        )
+    )
+
+
+def _render_care_plans(agreements: list) -> list[dict]:
+    rendered = []
+    for agreement in agreements:
+        versions = {v.number: v for v in agreement.versions.all()}
+        version = versions.get(agreement.current_number)
+        if version is None:
+            continue
+        checked = {check.criterion for check in agreement.checks.all()}
+        episode = agreement.episode
+        rendered.append(
+            case_resources.care_plan(agreement, version, episode, episode.patient, checked)
+        )
+    return rendered
+
+
+def _care_requests(patients: QuerySet) -> QuerySet:
+    return CareRequest.objects.filter(episode__patient__in=patients).select_related(
+        "episode__patient", "from_unit", "to_unit", "agreement_version"
+    )
+
+
+def _tasks(patients: QuerySet) -> QuerySet:
+    messages = CareRequestMessage.objects.order_by("at", "pk")
+    return _care_requests(patients).prefetch_related(Prefetch("messages", queryset=messages))
+
+
+def _consents(patients: QuerySet) -> QuerySet:
+    """Both kinds of consent, as one list: episode consents and sharing consents."""
+    return SharingConsent.objects.filter(patient__in=patients).select_related("patient")
+
+
+def _render_consents(sharing: list) -> list[dict]:
+    return [case_resources.sharing_consent(consent, consent.patient) for consent in sharing]
+
+
+def _care_teams(patients: QuerySet) -> QuerySet:
+    relationships = CareRelationship.objects.select_related("unit").order_by("started_at", "pk")
+    return patients.prefetch_related(Prefetch("care_relationships", queryset=relationships))
+
+
+KINDS: dict[str, CaseKind] = {
+    "CarePlan": CaseKind(_agreements, lambda a: a.episode.patient, _render_care_plans, "episode"),
+    "ServiceRequest": CaseKind(
+        _care_requests,
+        lambda r: r.episode.patient,
+        lambda rows: [case_resources.service_request(r, r.episode.patient) for r in rows],
+        "episode",
+    ),
+    "Task": CaseKind(
+        _tasks,
+        lambda r: r.episode.patient,
+        lambda rows: [case_resources.task(r, r.episode.patient, r.messages.all()) for r in rows],
+        "episode",
+    ),
+    "Consent": CaseKind(_consents, lambda c: c.patient, _render_consents, None),
+    "CareTeam": CaseKind(
+        _care_teams,
+        lambda p: p,
+        lambda rows: [case_resources.care_team(p, list(p.care_relationships.all())) for p in rows],
+        None,
+    ),
+}
+PATIENT_FIELD = {
+    "CarePlan": "episode__patient_id",
+    "ServiceRequest": "episode__patient_id",
+    "Task": "episode__patient_id",
+    "Consent": "patient_id",
+    "CareTeam": "pk",
+}
+
+
+def _episode_consents(patients: QuerySet, patient_id=None) -> list[dict]:
+    consents = EpisodeConsent.objects.filter(episode__patient__in=patients).select_related(
+        "episode__patient"
+    )
+    if patient_id is not None:
+        consents = consents.filter(episode__patient_id=patient_id)
+    return [case_resources.episode_consent(c, c.episode.patient) for c in consents]
+
+
+def case_search(caller: Caller, resource_type: str, params) -> Page:
+    kind = KINDS[resource_type]
+    allowed = {"patient", "subject", "_count", "_cursor"}
+    if kind.by_encounter:
+        allowed.add("encounter")
+    only(params, allowed)
+    count = parse_count(one(params, "_count"))
+    rows = kind.rows(visible(caller)).order_by("pk")
+    patient_id = None
+    for name in ("patient", "subject"):
+        if (value := one(params, name)) is not None:
+            patient_id = parse_reference(name, value, "Patient")
+            rows = rows.filter(**{PATIENT_FIELD[resource_type]: patient_id})
+    if kind.by_encounter and (value := one(params, "encounter")) is not None:
+        rows = rows.filter(
+            **{f"{kind.by_encounter}_id": parse_reference("encounter", value, "Encounter")}
+        )
+    cursor = one(params, "_cursor")
+    if cursor is not None:
+        last = decode_cursor(cursor, 1)[0]
+        rows = rows.filter(pk__gt=last) if resource_type != "CareTeam" else rows.filter(pk__gt=last)
+    found = list(rows[: count + 1])
+    shown = found[:count]
+    log_search(caller, [kind.patient_of(row) for row in shown], f"FHIR {resource_type} search")
+    resources = kind.render(shown)
+    if resource_type == "Consent" and cursor is None:
+        # Episode consents are few (one per episode): they come with the first page.
+        resources = _episode_consents(visible(caller), patient_id) + resources
+    return Page(resources, encode_cursor(shown[-1].pk) if len(found) > count else None)
+
+
+def case_read(caller: Caller, resource_type: str, resource_id: str) -> dict:
+    kind = KINDS[resource_type]
+    rows = kind.rows(Patient.objects.all())
+    row = None
+    if resource_type == "Consent" and resource_id.startswith("episode-"):
+        return _episode_consent_read(caller, resource_id)
+    key = resource_id.removeprefix("sharing-") if resource_type == "Consent" else resource_id
+    if resource_type == "CareTeam":
+        try:
+            row = rows.filter(pk=parse_reference("id", key, "Patient")).first()
+        except SearchError:
+            row = None
+    elif key.isdigit():
+        row = rows.filter(pk=int(key)).first()
+    if row is None:
+        deny(
+            staff=caller.staff,
+            acting_unit=caller.unit,
+            what=f"FHIR {resource_type}/{resource_id}"[:200],
+            action=API_READ,
+        )
+    _require_patient(caller, kind.patient_of(row), f"FHIR {resource_type}/{resource_id}")
+    return kind.render([row])[0]
+
+
+def _require_patient(caller: Caller, patient: Patient, detail: str) -> None:
+    get_patient_for_user(
+        staff=caller.staff,
+        acting_unit=caller.unit,
+        patient_id=patient.pk,
+        action=API_READ,
+        detail=detail[:200],
+        health_record=True,
+    )
+
+
+def _episode_consent_read(caller: Caller, resource_id: str) -> dict:
+    episode_id = resource_id.removeprefix("episode-")
+    consent = (
+        EpisodeConsent.objects.select_related("episode__patient")
+        .filter(episode_id=int(episode_id))
+        .first()
+        if episode_id.isdigit()
+        else None
+    )
+    if consent is None:
+        deny(
+            staff=caller.staff,
+            acting_unit=caller.unit,
+            what=f"FHIR Consent/{resource_id}"[:200],
+            action=API_READ,
+        )
+    _require_patient(caller, consent.episode.patient, f"FHIR Consent/{resource_id}")
+    return case_resources.episode_consent(consent, consent.episode.patient)
+
+
+def patient_case_for(patient_id: str) -> list[dict]:
+    """Everything of the case for one patient whose read was already granted and logged
+    ($everything): the agreement, care requests and their handling, consents, care team."""
+    patients = Patient.objects.filter(pk=patient_id)
+    found = []
+    for resource_type, kind in KINDS.items():
+        found += kind.render(list(kind.rows(patients).order_by("pk")))
+        if resource_type == "Consent":
+            found += _episode_consents(patients)
+    return found
+
+
+# --- Organization: units carry no patient data -------------------------------------------
+
+
+def organization_read(unit_id: str) -> dict | None:
+    unit = (
+        Unit.objects.select_related("organisation").filter(pk=int(unit_id)).first()
+        if unit_id.isdigit()
+        else None
+    )
+    return case_resources.organization(unit) if unit else None
+
+
+def organization_search(params) -> Page:
+    only(params, {"identifier", "name", "_count", "_cursor"})
+    count = parse_count(one(params, "_count"))
+    units = Unit.objects.select_related("organisation").order_by("pk")
+    if (identifier := one(params, "identifier")) is not None:
+        units = units.filter(hsa_id=identifier.rpartition("|")[2])
+    if (name := one(params, "name")) is not None:
+        units = units.filter(name__icontains=name)
+    if (cursor := one(params, "_cursor")) is not None:
+        units = units.filter(
+            pk__gt=parse_reference("_cursor", decode_cursor(cursor, 1)[0], "Encounter")
+        )
+    found = list(units[: count + 1])
+    shown = found[:count]
+    return Page(
+        [case_resources.organization(u) for u in shown],
+        encode_cursor(shown[-1].pk) if len(found) > count else None,
+    )

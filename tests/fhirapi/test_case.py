@@ -1,0 +1,141 @@
+"""The shared case through FHIR on the demo region: the documented agreement as a
+CarePlan, care requests as ServiceRequest and Task, consents, the care team and units –
+validated by the R4B models, under the same policy as the rest."""
+
+import pytest
+from django.core.management import call_command
+
+from hemma.accounts.models import Staff, Unit
+from hemma.careplans.models import Agreement
+from hemma.carerequests.models import CareRequest
+from hemma.fhirapi import urls
+from hemma.patients.models import SharingConsent
+from hemma.patients.services import sharing_consent_revoke
+
+from .conftest import access_token, get, register, valid_r4
+
+pytestmark = pytest.mark.django_db
+CASE_READ = " ".join(
+    f"system/{t}.read"
+    for t in (
+        "Patient",
+        "Encounter",
+        "Observation",
+        "CarePlan",
+        "ServiceRequest",
+        "Task",
+        "Consent",
+        "CareTeam",
+        "Organization",
+    )
+)
+
+
+def entries(response):
+    assert response.status_code == 200, response.json()
+    return [entry["resource"] for entry in valid_r4(response.json()).get("entry", [])]
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", quiet=True)
+
+
+@pytest.fixture
+def ward_reader(client, demo, rsa_key):
+    register("cosmic", Unit.objects.get(hsa_id__endswith="-INF30"), rsa_key, scopes=CASE_READ)
+    return access_token(client, rsa_key, "cosmic", CASE_READ)
+
+
+def test_the_agreement_is_a_care_plan_with_activities_and_criteria_as_goals(client, ward_reader):
+    agreement = Agreement.objects.select_related("episode").filter(episode__state="at_home").first()
+    plan = valid_r4(get(client, f"/fhir/CarePlan/{agreement.pk}", ward_reader).json())
+    version = agreement.versions.get(number=agreement.current_number)
+    assert plan["meta"]["versionId"] == str(agreement.current_number)
+    assert plan["encounter"]["reference"] == f"Encounter/{agreement.episode_id}"
+    assert plan["status"] == "active"
+    assert [g["description"]["text"] for g in plan["contained"]] == version.criteria
+    assert len(plan["goal"]) == len(version.criteria)
+    assert plan["activity"]
+    by_patient = entries(
+        get(client, "/fhir/CarePlan", ward_reader, patient=agreement.episode.patient_id)
+    )
+    assert [p["id"] for p in by_patient] == [str(agreement.pk)]
+
+
+def test_care_requests_are_service_requests_with_a_task(client, ward_reader):
+    request = CareRequest.objects.exclude(status="withdrawn").first()
+    service = valid_r4(get(client, f"/fhir/ServiceRequest/{request.pk}", ward_reader).json())
+    assert service["performer"][0]["identifier"]["value"] == request.to_unit.hsa_id
+    assert service["intent"] == "order"
+    task = valid_r4(get(client, f"/fhir/Task/{request.pk}", ward_reader).json())
+    assert task["focus"]["reference"] == f"ServiceRequest/{request.pk}"
+    expected = {
+        "sent": {"requested", "received"},
+        "question": {"on-hold"},
+        "accepted": {"accepted"},
+        "declined": {"rejected"},
+    }[request.status]
+    assert task["status"] in expected
+    found = entries(get(client, "/fhir/Task", ward_reader, encounter=request.episode_id))
+    assert str(request.pk) in [t["id"] for t in found]
+
+
+def test_consents_care_team_and_organizations(client, ward_reader):
+    sharing = SharingConsent.objects.first()
+    consents = entries(get(client, "/fhir/Consent", ward_reader, patient=sharing.patient_id))
+    assert f"sharing-{sharing.pk}" in [c["id"] for c in consents]
+    team = valid_r4(get(client, f"/fhir/CareTeam/{sharing.patient_id}", ward_reader).json())
+    assert team["participant"]
+    ward = Unit.objects.get(hsa_id__endswith="-INF30")
+    organizations = entries(
+        get(
+            client,
+            "/fhir/Organization",
+            ward_reader,
+            identifier=f"urn:oid:1.2.752.29.4.19|{ward.hsa_id}",
+        )
+    )
+    assert [o["name"] for o in organizations] == [ward.name]
+
+
+def test_everything_includes_the_case(client, ward_reader):
+    agreement = Agreement.objects.filter(episode__state="at_home").first()
+    patient_id = agreement.episode.patient_id
+    kinds = [
+        r["resourceType"]
+        for r in entries(get(client, f"/fhir/Patient/{patient_id}/$everything", ward_reader))
+    ]
+    for kind in ("Patient", "Encounter", "CarePlan", "CareTeam", "Consent"):
+        assert kind in kinds
+
+
+def test_a_municipal_client_loses_the_case_when_consent_is_revoked(client, demo, ec_key):
+    home_health = Unit.objects.get(kind="home_health_care")
+    register("hsv", home_health, ec_key, scopes=CASE_READ)
+    token = access_token(client, ec_key, "hsv", CASE_READ)
+    request = CareRequest.objects.filter(to_unit=home_health, episode__state="at_home").first()
+    patient = request.episode.patient
+    assert get(client, f"/fhir/ServiceRequest/{request.pk}", token).status_code == 200
+    anna = Staff.objects.get(user__username="anna.ssk")  # the owning ward records it
+    sharing_consent_revoke(staff=anna, unit=request.episode.ward, patient=patient)
+    for url in (
+        f"/fhir/ServiceRequest/{request.pk}",
+        f"/fhir/Task/{request.pk}",
+        f"/fhir/CareTeam/{patient.pk}",
+    ):
+        assert get(client, url, token).status_code == 404, url
+    for kind in ("ServiceRequest", "Task", "CarePlan", "Consent", "CareTeam"):
+        found = entries(get(client, f"/fhir/{kind}", token, patient=patient.pk))
+        assert found == [], kind
+
+
+def test_the_capability_statement_lists_exactly_the_routes(client, demo):
+    statement = valid_r4(client.get("/fhir/metadata").json())
+    listed = {r["type"] for r in statement["rest"][0]["resource"]}
+    routed = {
+        name.removesuffix("_type")
+        for name in (p.name for p in urls.urlpatterns)
+        if name.endswith("_type")
+    }
+    assert {t.lower() for t in listed} == routed
