@@ -36,7 +36,7 @@ SUPPORTED = {
     ),
     **{
         resource_type: (
-            ["read", "search-type"],
+            ["read", "search-type", *(["create"] if resource_type == "ServiceRequest" else [])],
             {"patient": "reference", "subject": "reference", "_count": "number"}
             | ({"encounter": "reference"} if per_episode else {}),
         )
@@ -120,6 +120,6 @@ def smart_configuration(token_url: str) -> dict:
             for resource in SUPPORTED
             for permission in ("read", "rs")
         ]
-        + ["system/Observation.write", "system/Observation.c"],
+        + ["system/ServiceRequest.write", "system/ServiceRequest.c"],
         "capabilities": ["client-confidential-asymmetric"],
     }

@@ -22,6 +22,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from hemma.accounts.models import AdministrationLogEntry, Membership, Staff, Unit
+from hemma.audit.models import AccessLogEntry
+from hemma.carerequests.services import care_request_send
+from hemma.episodes.selectors import get_episode_for_user
+from hemma.errors import HemmaError
 
 from . import scopes as smart_scopes
 from .models import AccessToken, SystemClient, UsedAssertion
@@ -225,4 +229,34 @@ def system_token_authenticate(raw: str | None) -> AccessToken | None:
         .select_related("client__unit__organisation", "client__staff__user")
         .filter(token_hash=_hash(raw))
         .first()
+    )
+
+
+def service_request_create(*, caller, draft):
+    """A care request from the ward's system, through carerequests' own service: the client
+    must read the episode (policy, logged), the episode must be the subject's, and the
+    service decides the rest (the owning ward sends; consent and agreement first)."""
+    access = get_episode_for_user(
+        staff=caller.staff,
+        acting_unit=caller.unit,
+        episode_id=draft.episode_id,
+        action=AccessLogEntry.Action.API_READ,
+        detail=f"FHIR ServiceRequest create, Encounter/{draft.episode_id}",
+        health_record=True,
+    )
+    episode = access.episode
+    if episode.patient_id != draft.patient_id:
+        raise HemmaError("the encounter is not the subject's episode")
+    to_unit = Unit.objects.filter(hsa_id=draft.to_unit_hsa_id).first()
+    if to_unit is None:
+        raise HemmaError(f"no unit with HSA-id {draft.to_unit_hsa_id}")
+    return care_request_send(
+        staff=caller.staff,
+        unit=caller.unit,
+        episode=episode,
+        kind=draft.kind,
+        to_unit=to_unit,
+        reason=draft.reason,
+        start_at=draft.start_at,
+        interventions=draft.interventions,
     )

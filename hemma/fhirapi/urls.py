@@ -26,7 +26,8 @@ urlpatterns = [
 ]
 # The case around the episode: search and read, one pair of routes per resource type.
 for _type in CASE_TYPES:
+    search = views.service_request_type if _type == "ServiceRequest" else views.case_type(_type)
     urlpatterns += [
-        path(f"fhir/{_type}", views.case_type(_type), name=f"{_type.lower()}_type"),
+        path(f"fhir/{_type}", search, name=f"{_type.lower()}_type"),
         re_path(rf"^fhir/{_type}/{ID}$", views.case_instance(_type), name=_type.lower()),
     ]

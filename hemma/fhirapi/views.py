@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.monitoring import api as ingestion
+from hemma.monitoring import fhir as fhir_body
 from hemma.monitoring.fhir import Issue, operation_outcome
 
-from . import capability, case_selectors, scopes, selectors, services
+from . import capability, case_selectors, scopes, selectors, service_requests, services
 from .search import SearchError
 
 FHIR_JSON = "application/fhir+json"
@@ -44,16 +46,20 @@ def base_url(request) -> str:
 
 
 def system_api(resource: str, interaction: str = "read"):
-    """GET only; a valid system token whose scopes permit `interaction` on `resource`;
-    search errors → 400, unknown or forbidden → 404 (logged by the selectors)."""
+    """GET (POST for a write); a valid system token whose scopes permit `interaction` on
+    `resource`; search errors → 400, unknown or forbidden → 404 (logged by the selectors)."""
+    methods = ("POST",) if interaction == "write" else ("GET", "HEAD")
 
     def decorator(view):
         @csrf_exempt
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD"):
+            if request.method not in methods:
                 return _outcome(
-                    405, "not-supported", f"{request.method} is not supported here", Allow="GET"
+                    405,
+                    "not-supported",
+                    f"{request.method} is not supported here",
+                    Allow=", ".join(m for m in methods if m != "HEAD"),
                 )
             fmt = request.GET.get("_format")
             if fmt is not None and fmt not in JSON_FORMATS:
@@ -255,3 +261,44 @@ def organization_instance(request, caller, params, resource_id):
     if found is None:
         raise Http404("no such unit")
     return _answer(found)
+
+
+@system_api("ServiceRequest", "write")
+def _service_request_create(request, caller, params):
+    """A care request sent by the ward's system (its EHR): it lands in the receiving
+    unit's inbox like one sent from the ward's page, through the same service and rules."""
+    try:
+        payload = fhir_body.load_json(request.body)
+    except fhir_body.BodyError as error:
+        return _outcome(400, "invalid", str(error))
+    issues = fhir_body.string_issues(payload, request.body)
+    draft, more = service_requests.parse(payload) if not issues else (None, [])
+    issues += more
+    if issues:
+        return _answer(operation_outcome(issues), 400)
+    try:
+        care_request = services.service_request_create(caller=caller, draft=draft)
+    except NotAllowed as error:
+        return _outcome(403, "forbidden", str(error.message))
+    except Conflict as error:
+        return _outcome(409, "conflict", str(error.message))
+    except HemmaError as error:
+        return _outcome(422, "business-rule", str(error.message))
+    created = case_selectors.case_read(caller, "ServiceRequest", str(care_request.pk))
+    return _answer(
+        created,
+        201,
+        Location=f"{base_url(request)}/ServiceRequest/{care_request.pk}",
+        ETag='W/"1"',
+    )
+
+
+@csrf_exempt
+def service_request_type(request):
+    """GET: search. POST: create (system/ServiceRequest.write)."""
+    if request.method == "POST":
+        return _service_request_create(request)
+    return _SERVICE_REQUEST_SEARCH(request)
+
+
+_SERVICE_REQUEST_SEARCH = case_type("ServiceRequest")
