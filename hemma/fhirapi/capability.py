@@ -30,6 +30,16 @@ SUPPORTED = {
             "_count": "number",
         },
     ),
+    "AuditEvent": (
+        ["read", "search-type"],
+        {
+            "patient": "reference",
+            "entity": "reference",
+            "date": "date",
+            "outcome": "token",
+            "_count": "number",
+        },
+    ),
     "Organization": (
         ["read", "search-type"],
         {"identifier": "token", "name": "string", "_count": "number"},

@@ -71,10 +71,12 @@ def _validated_jwks(jwks) -> dict:
 
 @transaction.atomic
 def system_client_register(
-    *, client_id: str, name: str, unit: Unit, jwks: dict, scopes: str
+    *, client_id: str, name: str, unit: Unit, jwks: dict, scopes: str, log_review: bool = False
 ) -> SystemClient:
     """A new system client of `unit`, with its own staff profile (no password, cannot log
-    in) holding a membership in the unit, so the access policy applies to it unchanged."""
+    in) holding a membership in the unit, so the access policy applies to it unchanged.
+    `log_review`: the membership is a log reviewer's – it reads the organisation's access
+    log (AuditEvent) and no patient record."""
     if not client_id or len(client_id) > 100 or not client_id.isascii() or " " in client_id:
         raise ValueError("client_id: 1–100 ASCII characters without spaces")
     if SystemClient.objects.filter(client_id=client_id).exists():
@@ -95,7 +97,8 @@ def system_client_register(
         profession=Staff.Profession.SYSTEM,
         hsa_id=f"{organisation_hsa}-SYS{hashlib.sha256(client_id.encode()).hexdigest()[:12]}",
     )
-    Membership.objects.create(staff=staff, unit=unit, role=Membership.Role.MEMBER)
+    role = Membership.Role.LOG_REVIEWER if log_review else Membership.Role.MEMBER
+    Membership.objects.create(staff=staff, unit=unit, role=role)
     client = SystemClient.objects.create(
         client_id=client_id, name=name, unit=unit, staff=staff, jwks=jwks, scopes=scopes
     )
@@ -106,7 +109,7 @@ def system_client_register(
         target=staff,
         target_display=f"{name} ({staff.hsa_id})"[:200],
         action=AdministrationLogEntry.Action.STAFF_CREATED,
-        detail=f"systemklient {client_id} för {unit.name}: {scopes}"[:500],
+        detail=f"systemklient {client_id} för {unit.name} ({role}): {scopes}"[:500],
     )
     return client
 

@@ -21,6 +21,8 @@ urlpatterns = [
     re_path(rf"^fhir/Encounter/{ID}$", views.encounter_instance, name="encounter"),
     path("fhir/Observation", views.observation_type, name="observation_type"),
     re_path(rf"^fhir/Observation/{ID}$", views.observation_instance, name="observation"),
+    path("fhir/AuditEvent", views.audit_event_type, name="auditevent_type"),
+    re_path(rf"^fhir/AuditEvent/{ID}$", views.audit_event_instance, name="auditevent"),
     path("fhir/Organization", views.organization_type, name="organization_type"),
     re_path(rf"^fhir/Organization/{ID}$", views.organization_instance, name="organization"),
 ]

@@ -17,7 +17,15 @@ from hemma.monitoring import api as ingestion
 from hemma.monitoring import fhir as fhir_body
 from hemma.monitoring.fhir import Issue, operation_outcome
 
-from . import capability, case_selectors, scopes, selectors, service_requests, services
+from . import (
+    audit_events,
+    capability,
+    case_selectors,
+    scopes,
+    selectors,
+    service_requests,
+    services,
+)
 from .search import SearchError
 
 FHIR_JSON = "application/fhir+json"
@@ -302,3 +310,26 @@ def service_request_type(request):
 
 
 _SERVICE_REQUEST_SEARCH = case_type("ServiceRequest")
+
+
+# --- the access log, for a log-review client ---------------------------------------------
+
+
+@system_api("AuditEvent")
+def audit_event_type(request, caller, params):
+    try:
+        page = audit_events.audit_event_search(caller, params)
+    except audit_events.NotALogReviewer:
+        return _outcome(403, "forbidden", "this client is not registered for log review")
+    return _searchset(request, "AuditEvent", page, params)
+
+
+@system_api("AuditEvent")
+def audit_event_instance(request, caller, params, resource_id):
+    try:
+        found = audit_events.audit_event_read(caller, resource_id)
+    except audit_events.NotALogReviewer:
+        return _outcome(403, "forbidden", "this client is not registered for log review")
+    if found is None:
+        raise Http404("no such entry")
+    return _answer(found)

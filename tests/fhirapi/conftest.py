@@ -30,13 +30,14 @@ def ec_key():
     return ECKey.generate_key("P-384", parameters={"kid": "ec-1", "alg": "ES384"})
 
 
-def register(client_id, unit, *keys, scopes=ALL_READ):
+def register(client_id, unit, *keys, scopes=ALL_READ, log_review=False):
     return fhir_services.system_client_register(
         client_id=client_id,
         name=f"Integration {client_id}",
         unit=unit,
         jwks={"keys": [key.as_dict(private=False) for key in keys]},
         scopes=scopes,
+        log_review=log_review,
     )
 
 

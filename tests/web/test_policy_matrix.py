@@ -215,7 +215,15 @@ URLS: dict[str, Spec] = {
     "fhirapi:observation": Spec("system"),
     **{
         f"fhirapi:{name}{suffix}": Spec("system")
-        for name in ("organization", "careplan", "servicerequest", "task", "consent", "careteam")
+        for name in (
+            "organization",
+            "careplan",
+            "servicerequest",
+            "task",
+            "consent",
+            "careteam",
+            "auditevent",
+        )
         for suffix in ("", "_type")
     },
     "admin": Spec("admin"),

@@ -27,6 +27,11 @@ class Command(BaseCommand):
         add.add_argument("--unit", required=True, help="the HSA-id of the client's unit")
         add.add_argument("--jwks", required=True, help="a file with the public JWKS")
         add.add_argument("--scopes", required=True, help='e.g. "system/Observation.read"')
+        add.add_argument(
+            "--log-review",
+            action="store_true",
+            help="a log-review client: reads the access log (AuditEvent), no patient record",
+        )
         actions.add_parser("list", help="the registered clients")
         deactivate = actions.add_parser("deactivate", help="refuse new tokens, end issued ones")
         deactivate.add_argument("client_id")
@@ -47,7 +52,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no client {options['client_id']!r}") from error
             self.stdout.write(f"{options['client_id']} is deactivated")
 
-    def _add(self, *, client_id, name, unit, jwks, scopes, **_options):
+    def _add(self, *, client_id, name, unit, jwks, scopes, log_review=False, **_options):
         found = Unit.objects.filter(hsa_id=unit).first()
         if found is None:
             raise CommandError(f"no unit with HSA-id {unit!r}")
@@ -57,7 +62,12 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read the JWKS {jwks!r}: {error}") from error
         try:
             client = system_client_register(
-                client_id=client_id, name=name, unit=found, jwks=keys, scopes=scopes
+                client_id=client_id,
+                name=name,
+                unit=found,
+                jwks=keys,
+                scopes=scopes,
+                log_review=log_review,
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
