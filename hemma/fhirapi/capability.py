@@ -46,7 +46,12 @@ SUPPORTED = {
     ),
     **{
         resource_type: (
-            ["read", "search-type", *(["create"] if resource_type == "ServiceRequest" else [])],
+            [
+                "read",
+                "search-type",
+                *(["create"] if resource_type == "ServiceRequest" else []),
+                *(["vread", "history-instance"] if resource_type == "CarePlan" else []),
+            ],
             {"patient": "reference", "subject": "reference", "_count": "number"}
             | ({"encounter": "reference"} if per_episode else {}),
         )

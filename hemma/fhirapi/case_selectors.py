@@ -250,3 +250,32 @@ def organization_search(params) -> Page:
         [case_resources.organization(u) for u in shown],
         encode_cursor(shown[-1].pk) if len(found) > count else None,
     )
+
+
+# --- CarePlan versions: vread and _history -----------------------------------------------
+
+
+def care_plan_versions(caller: Caller, agreement_id: str) -> list[dict]:
+    """Every version of the agreement, newest first, each as the CarePlan it was."""
+    if not agreement_id.isdigit():
+        deny(
+            staff=caller.staff,
+            acting_unit=caller.unit,
+            what=f"FHIR CarePlan/{agreement_id}/_history"[:200],
+            action=API_READ,
+        )
+    agreement = _agreements(Patient.objects.all()).filter(pk=int(agreement_id)).first()
+    if agreement is None:
+        deny(
+            staff=caller.staff,
+            acting_unit=caller.unit,
+            what=f"FHIR CarePlan/{agreement_id}/_history",
+            action=API_READ,
+        )
+    episode = agreement.episode
+    _require_patient(caller, episode.patient, f"FHIR CarePlan/{agreement_id}/_history")
+    checked = {check.criterion for check in agreement.checks.all()}
+    return [
+        case_resources.care_plan(agreement, version, episode, episode.patient, checked)
+        for version in agreement.versions.all()  # newest first (prefetched so)
+    ]

@@ -21,6 +21,12 @@ urlpatterns = [
     re_path(rf"^fhir/Encounter/{ID}$", views.encounter_instance, name="encounter"),
     path("fhir/Observation", views.observation_type, name="observation_type"),
     re_path(rf"^fhir/Observation/{ID}$", views.observation_instance, name="observation"),
+    re_path(rf"^fhir/CarePlan/{ID}/_history$", views.care_plan_history, name="careplan_history"),
+    re_path(
+        rf"^fhir/CarePlan/{ID}/_history/(?P<version_id>[0-9]{{1,9}})$",
+        views.care_plan_version,
+        name="careplan_vread",
+    ),
     path("fhir/AuditEvent", views.audit_event_type, name="auditevent_type"),
     re_path(rf"^fhir/AuditEvent/{ID}$", views.audit_event_instance, name="auditevent"),
     path("fhir/Organization", views.organization_type, name="organization_type"),

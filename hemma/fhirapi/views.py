@@ -34,6 +34,9 @@ JSON_FORMATS = {"json", "application/json", "application/fhir+json", "applicatio
 
 def _answer(body: dict, status: int = 200, **headers) -> JsonResponse:
     response = JsonResponse(body, status=status, content_type=FHIR_JSON)
+    version = body.get("meta", {}).get("versionId")
+    if version and "ETag" not in headers:
+        response["ETag"] = f'W/"{version}"'  # the version a later If-Match would name
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     response["Cache-Control"] = "no-store"
@@ -333,3 +336,40 @@ def audit_event_instance(request, caller, params, resource_id):
     if found is None:
         raise Http404("no such entry")
     return _answer(found)
+
+
+@system_api("CarePlan")
+def care_plan_history(request, caller, params, resource_id):
+    """GET CarePlan/<id>/_history: every version of the documented agreement."""
+    versions = case_selectors.care_plan_versions(caller, resource_id)
+    base = base_url(request)
+    return _answer(
+        {
+            "resourceType": "Bundle",
+            "type": "history",
+            "total": len(versions),
+            "entry": [
+                {
+                    "fullUrl": f"{base}/CarePlan/{plan['id']}",
+                    "resource": plan,
+                    "request": {
+                        "method": "POST" if plan["meta"]["versionId"] == "1" else "PUT",
+                        "url": "CarePlan"
+                        if plan["meta"]["versionId"] == "1"
+                        else f"CarePlan/{plan['id']}",
+                    },
+                    "response": {"status": "201" if plan["meta"]["versionId"] == "1" else "200"},
+                }
+                for plan in versions
+            ],
+        }
+    )
+
+
+@system_api("CarePlan")
+def care_plan_version(request, caller, params, resource_id, version_id):
+    """GET CarePlan/<id>/_history/<vid>: the agreement as it was in that version."""
+    for plan in case_selectors.care_plan_versions(caller, resource_id):
+        if plan["meta"]["versionId"] == version_id:
+            return _answer(plan)
+    raise Http404("no such version")

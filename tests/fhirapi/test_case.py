@@ -119,7 +119,10 @@ def test_a_municipal_client_loses_the_case_when_consent_is_revoked(client, demo,
     assert get(client, f"/fhir/ServiceRequest/{request.pk}", token).status_code == 200
     anna = Staff.objects.get(user__username="anna.ssk")  # the owning ward records it
     sharing_consent_revoke(staff=anna, unit=request.episode.ward, patient=patient)
+    plan = Agreement.objects.get(episode=request.episode)
     for url in (
+        f"/fhir/CarePlan/{plan.pk}/_history",
+        f"/fhir/CarePlan/{plan.pk}/_history/1",
         f"/fhir/ServiceRequest/{request.pk}",
         f"/fhir/Task/{request.pk}",
         f"/fhir/CareTeam/{patient.pk}",
@@ -139,3 +142,32 @@ def test_the_capability_statement_lists_exactly_the_routes(client, demo):
         if name.endswith("_type")
     }
     assert {t.lower() for t in listed} == routed
+
+
+def test_every_agreement_version_can_be_read_back(client, ward_reader):
+    from hemma.careplans.services import agreement_revise
+
+    agreement = (
+        Agreement.objects.select_related("episode__ward").filter(episode__state="at_home").first()
+    )
+    current = agreement.versions.get(number=agreement.current_number)
+    anna = Staff.objects.get(user__username="anna.ssk")
+    agreement_revise(
+        staff=anna,
+        unit=agreement.episode.ward,
+        agreement=agreement,
+        base_number=current.number,
+        content={**current.content(), "criteria": [*current.criteria, "Äter och dricker själv"]},
+        change_note="Nytt kriterium",
+    )
+    response = get(client, f"/fhir/CarePlan/{agreement.pk}", ward_reader)
+    newest = str(current.number + 1)
+    assert response["ETag"] == f'W/"{newest}"'
+    history = valid_r4(get(client, f"/fhir/CarePlan/{agreement.pk}/_history", ward_reader).json())
+    versions = [e["resource"]["meta"]["versionId"] for e in history["entry"]]
+    assert versions[0] == newest and str(current.number) in versions
+    old = valid_r4(
+        get(client, f"/fhir/CarePlan/{agreement.pk}/_history/{current.number}", ward_reader).json()
+    )
+    assert "Äter och dricker själv" not in [g["description"]["text"] for g in old["contained"]]
+    assert get(client, f"/fhir/CarePlan/{agreement.pk}/_history/99", ward_reader).status_code == 404

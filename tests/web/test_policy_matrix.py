@@ -213,6 +213,8 @@ URLS: dict[str, Spec] = {
     "fhirapi:encounter": Spec("system"),
     "fhirapi:observation_type": Spec("system"),
     "fhirapi:observation": Spec("system"),
+    "fhirapi:careplan_history": Spec("system"),
+    "fhirapi:careplan_vread": Spec("system"),
     **{
         f"fhirapi:{name}{suffix}": Spec("system")
         for name in (
