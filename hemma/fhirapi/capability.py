@@ -69,6 +69,12 @@ OPERATIONS = {
 }
 
 
+INCLUDES = {
+    "Observation": ["Observation:patient", "Observation:subject", "Observation:encounter"],
+    "Encounter": ["Encounter:patient", "Encounter:subject"],
+}
+
+
 def statement(base: str) -> dict:
     return {
         "resourceType": "CapabilityStatement",
@@ -102,6 +108,11 @@ def statement(base: str) -> dict:
                     {
                         "type": resource_type,
                         "interaction": [{"code": code} for code in interactions],
+                        **(
+                            {"searchInclude": INCLUDES[resource_type]}
+                            if resource_type in INCLUDES
+                            else {}
+                        ),
                         "searchParam": [
                             {"name": name, "type": kind} for name, kind in params.items()
                         ],

@@ -5,6 +5,7 @@ patient it returns. The FHIR API serves the health record, so a home-care client
 reads only its own requests, Scope.SOL) finds nothing."""
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from django.db.models import Q
@@ -40,6 +41,7 @@ API_READ = AccessLogEntry.Action.API_READ
 class Page:
     resources: list[dict]
     next_cursor: str | None = None
+    included: list[dict] = dataclass_field(default_factory=list)  # _include: search.mode include
 
 
 class Caller:
@@ -75,6 +77,23 @@ def one(params, name: str) -> str | None:
     if len(values) > 1:
         raise SearchError(name, f"give {name} once")
     return values[0] if values else None
+
+
+def includes(params, supported: dict[str, str]) -> set[str]:
+    """The _include values asked for, as what they add ("patient", "encounter")."""
+    wanted = set()
+    for value in params.getlist("_include"):
+        if value not in supported:
+            raise SearchError(
+                "_include", f"supported here: {', '.join(sorted(supported))} (got {value!r})"
+            )
+        wanted.add(supported[value])
+    return wanted
+
+
+def _included_patients(patients) -> list[dict]:
+    unique = {patient.pk: patient for patient in patients}
+    return [resources.patient(patient) for patient in unique.values()]
 
 
 # --- Patient ----------------------------------------------------------------------------
@@ -152,8 +171,9 @@ def _episodes(caller: Caller):
 
 
 def encounter_search(caller: Caller, params) -> Page:
-    only(params, {"patient", "subject", "status", "_count", "_cursor"})
+    only(params, {"patient", "subject", "status", "_count", "_cursor", "_include"})
     count = parse_count(one(params, "_count"))
+    wanted = includes(params, {"Encounter:patient": "patient", "Encounter:subject": "patient"})
     episodes = _episodes(caller).order_by("pk")
     for name in ("patient", "subject"):
         if (value := one(params, name)) is not None:
@@ -172,6 +192,7 @@ def encounter_search(caller: Caller, params) -> Page:
     return Page(
         [resources.encounter(e, places.get(e.pk)) for e in shown],
         encode_cursor(shown[-1].pk) if len(found) > count else None,
+        _included_patients(e.patient for e in shown) if "patient" in wanted else [],
     )
 
 
@@ -253,9 +274,18 @@ def observation_search(caller: Caller, params) -> Page:
             "category",
             "_count",
             "_cursor",
+            "_include",
         },
     )
     count = parse_count(one(params, "_count"))
+    wanted_includes = includes(
+        params,
+        {
+            "Observation:patient": "patient",
+            "Observation:subject": "patient",
+            "Observation:encounter": "encounter",
+        },
+    )
     parts = _observation_parts(params)
     if (category := one(params, "category")) is not None:
         wanted = {parse_token("category", c)[1] for c in category.split(",")}
@@ -263,7 +293,7 @@ def observation_search(caller: Caller, params) -> Page:
             {p for p in FIELD_OF_PART if p != "news2"} if "vital-signs" in wanted else set()
         ) | ({"news2"} if "survey" in wanted else set())
         parts = by_category if parts is None else parts & by_category
-    sets = _observation_sets(caller, params).select_related("episode__patient")
+    sets = _observation_sets(caller, params).select_related("episode__patient", "episode__ward")
     fields = [FIELD_OF_PART[p] for p in parts or ()]
     if parts is not None and "news2" not in parts:
         condition = Q()
@@ -300,7 +330,16 @@ def observation_search(caller: Caller, params) -> Page:
         if next_cursor:
             break
     log_search(caller, [patient for patient, _r in entries], "FHIR Observation search")
-    return Page([resource for _p, resource in entries], next_cursor)
+    included = []
+    if "patient" in wanted_includes:
+        included += _included_patients(patient for patient, _r in entries)
+    if "encounter" in wanted_includes:
+        shown_ids = {r["encounter"]["reference"].split("/")[1] for _p, r in entries}
+        episodes = [s.episode for s in found if str(s.episode_id) in shown_ids]
+        unique = list({e.pk: e for e in episodes}.values())
+        places = _safety_places(unique)
+        included += [resources.encounter(e, places.get(e.pk)) for e in unique]
+    return Page([resource for _p, resource in entries], next_cursor, included)
 
 
 def patient_everything(caller: Caller, patient_id: str) -> list[dict]:

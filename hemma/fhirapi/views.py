@@ -126,6 +126,14 @@ def _searchset(request, resource_type: str, page: selectors.Page, params) -> Jso
                     "search": {"mode": "match"},
                 }
                 for r in page.resources
+            ]
+            + [
+                {
+                    "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
+                    "resource": r,
+                    "search": {"mode": "include"},
+                }
+                for r in page.included
             ],
         }
     )

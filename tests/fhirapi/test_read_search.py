@@ -186,3 +186,25 @@ def test_read_after_write_every_location_a_device_gets_can_be_read(
     assert read[0]["valueQuantity"]["value"] == 88
     assert read[1]["valueQuantity"]["value"] == 38.2
     assert [c["valueQuantity"]["value"] for c in read[2]["component"]] == [131, 82]
+
+
+def test_include_adds_the_patient_and_the_encounter_once(client, ward_token, readings):
+    bundle = valid_r4(
+        get(
+            client,
+            "/fhir/Observation",
+            ward_token,
+            _include=["Observation:patient", "Observation:encounter"],
+        ).json()
+    )
+    modes = [(e["search"]["mode"], e["resource"]["resourceType"]) for e in bundle["entry"]]
+    assert modes.count(("include", "Patient")) == 1
+    assert modes.count(("include", "Encounter")) == 1
+    assert modes.count(("match", "Observation")) == 9
+    encounters = get(client, "/fhir/Encounter", ward_token, _include="Encounter:patient").json()[
+        "entry"
+    ]
+    assert [e["resource"]["resourceType"] for e in encounters] == ["Encounter", "Patient"]
+    refused = get(client, "/fhir/Observation", ward_token, _include="Observation:performer")
+    assert refused.status_code == 400
+    assert refused.json()["issue"][0]["expression"] == ["_include"]
