@@ -40,6 +40,14 @@ SUPPORTED = {
             "_count": "number",
         },
     ),
+    "Practitioner": (
+        ["read", "search-type"],
+        {"identifier": "token", "name": "string", "_count": "number"},
+    ),
+    "PractitionerRole": (
+        ["read", "search-type"],
+        {"practitioner": "reference", "organization": "reference", "_count": "number"},
+    ),
     "Organization": (
         ["read", "search-type"],
         {"identifier": "token", "name": "string", "_count": "number"},

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import case_views, views
 from .case_selectors import KINDS as CASE_KINDS
 
 CASE_TYPES = list(CASE_KINDS)
@@ -21,21 +21,35 @@ urlpatterns = [
     re_path(rf"^fhir/Encounter/{ID}$", views.encounter_instance, name="encounter"),
     path("fhir/Observation", views.observation_type, name="observation_type"),
     re_path(rf"^fhir/Observation/{ID}$", views.observation_instance, name="observation"),
-    re_path(rf"^fhir/CarePlan/{ID}/_history$", views.care_plan_history, name="careplan_history"),
+    re_path(
+        rf"^fhir/CarePlan/{ID}/_history$", case_views.care_plan_history, name="careplan_history"
+    ),
     re_path(
         rf"^fhir/CarePlan/{ID}/_history/(?P<version_id>[0-9]{{1,9}})$",
-        views.care_plan_version,
+        case_views.care_plan_version,
         name="careplan_vread",
     ),
-    path("fhir/AuditEvent", views.audit_event_type, name="auditevent_type"),
-    re_path(rf"^fhir/AuditEvent/{ID}$", views.audit_event_instance, name="auditevent"),
-    path("fhir/Organization", views.organization_type, name="organization_type"),
-    re_path(rf"^fhir/Organization/{ID}$", views.organization_instance, name="organization"),
+    path("fhir/AuditEvent", case_views.audit_event_type, name="auditevent_type"),
+    re_path(rf"^fhir/AuditEvent/{ID}$", case_views.audit_event_instance, name="auditevent"),
+    path("fhir/Practitioner", case_views.practitioner_type, name="practitioner_type"),
+    re_path(rf"^fhir/Practitioner/{ID}$", case_views.practitioner_instance, name="practitioner"),
+    path("fhir/PractitionerRole", case_views.practitioner_role_type, name="practitionerrole_type"),
+    re_path(
+        rf"^fhir/PractitionerRole/{ID}$",
+        case_views.practitioner_role_instance,
+        name="practitionerrole",
+    ),
+    path("fhir/Organization", case_views.organization_type, name="organization_type"),
+    re_path(rf"^fhir/Organization/{ID}$", case_views.organization_instance, name="organization"),
 ]
 # The case around the episode: search and read, one pair of routes per resource type.
 for _type in CASE_TYPES:
-    search = views.service_request_type if _type == "ServiceRequest" else views.case_type(_type)
+    search = (
+        case_views.service_request_type
+        if _type == "ServiceRequest"
+        else case_views.case_type(_type)
+    )
     urlpatterns += [
         path(f"fhir/{_type}", search, name=f"{_type.lower()}_type"),
-        re_path(rf"^fhir/{_type}/{ID}$", views.case_instance(_type), name=_type.lower()),
+        re_path(rf"^fhir/{_type}/{ID}$", case_views.case_instance(_type), name=_type.lower()),
     ]

@@ -171,3 +171,22 @@ def test_every_agreement_version_can_be_read_back(client, ward_reader):
     )
     assert "Äter och dricker själv" not in [g["description"]["text"] for g in old["contained"]]
     assert get(client, f"/fhir/CarePlan/{agreement.pk}/_history/99", ward_reader).status_code == 404
+
+
+def test_people_of_the_clients_organisation(client, demo, rsa_key):
+    scopes = "system/Practitioner.read system/PractitionerRole.read"
+    ward = Unit.objects.get(hsa_id__endswith="-INF30")
+    register("hr", ward, rsa_key, scopes=scopes)
+    token = access_token(client, rsa_key, "hr", scopes)
+    anna = Staff.objects.get(user__username="anna.ssk")
+    found = entries(get(client, "/fhir/Practitioner", token, identifier=anna.hsa_id))
+    assert [p["name"][0]["text"] for p in found] == [anna.display_name]
+    roles = entries(
+        get(client, "/fhir/PractitionerRole", token, practitioner=f"Practitioner/{anna.pk}")
+    )
+    assert roles and roles[0]["organization"]["reference"] == f"Organization/{ward.pk}"
+    everyone = entries(get(client, "/fhir/Practitioner", token, _count="200"))
+    assert all(p["identifier"][0]["value"] for p in everyone)
+    assert "Integration hr" not in [p["name"][0]["text"] for p in everyone]  # not a person
+    karin = Staff.objects.get(user__username="karin.hsv")  # the municipality's nurse
+    assert get(client, f"/fhir/Practitioner/{karin.pk}", token).status_code == 404

@@ -225,6 +225,8 @@ URLS: dict[str, Spec] = {
             "consent",
             "careteam",
             "auditevent",
+            "practitioner",
+            "practitionerrole",
         )
         for suffix in ("", "_type")
     },
