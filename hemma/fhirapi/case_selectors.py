@@ -141,7 +141,8 @@ def case_search(caller: Caller, resource_type: str, params) -> Page:
     cursor = one(params, "_cursor")
     if cursor is not None:
         last = decode_cursor(cursor, 1)[0]
-        rows = rows.filter(pk__gt=last) if resource_type != "CareTeam" else rows.filter(pk__gt=last)
+        key_kind = "Patient" if resource_type == "CareTeam" else "Encounter"  # UUID or number
+        rows = rows.filter(pk__gt=parse_reference("_cursor", last, key_kind))
     found = list(rows[: count + 1])
     shown = found[:count]
     log_search(caller, [kind.patient_of(row) for row in shown], f"FHIR {resource_type} search")

@@ -6,7 +6,7 @@ import base64
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -64,12 +64,13 @@ def parse_date(parameter: str, text: str, zone: tzinfo) -> DateRange:
                 after = date(year + (first.month == 12), first.month % 12 + 1, 1)
             else:
                 first, after = date(year, 1, 1), date(year + 1, 1, 1)
-        except ValueError as error:
-            raise SearchError(parameter, f"{value!r} is not a date: {error}") from error
-        return DateRange(
-            prefix,
-            datetime.combine(first, time(), zone),
-            datetime.combine(after, time(), zone),
+        except (ValueError, OverflowError) as error:
+            raise SearchError(parameter, f"{value!r} is not a date Hemma can search") from error
+        return _within_range(
+            parameter,
+            DateRange(
+                prefix, datetime.combine(first, time(), zone), datetime.combine(after, time(), zone)
+            ),
         )
     if "T" not in value:
         raise SearchError(parameter, f"{value!r} is not a FHIR date or dateTime")
@@ -79,7 +80,21 @@ def parse_date(parameter: str, text: str, zone: tzinfo) -> DateRange:
         raise SearchError(parameter, f"{value!r} is not a FHIR dateTime") from error
     if moment.tzinfo is None:
         raise SearchError(parameter, f"{value!r} needs a time zone (e.g. +01:00 or Z)")
-    return DateRange(prefix, moment, moment + timedelta(seconds=1))
+    try:
+        end = moment + timedelta(seconds=1)
+    except OverflowError as error:
+        raise SearchError(parameter, f"{value!r} is beyond the dates Hemma can search") from error
+    return _within_range(parameter, DateRange(prefix, moment, end))
+
+
+def _within_range(parameter: str, found: DateRange) -> DateRange:
+    """Both ends must be instants the database can hold in UTC (years 1–9999)."""
+    try:
+        for moment in (found.start, found.end):
+            moment.astimezone(UTC)
+    except OverflowError as error:
+        raise SearchError(parameter, "the date is beyond the dates Hemma can search") from error
+    return found
 
 
 def parse_token(parameter: str, text: str) -> tuple[str | None, str]:

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from hemma.monitoring import api as ingestion
+from hemma.monitoring import fhir as fhir_body
 from hemma.monitoring.fhir import Issue, operation_outcome
 
 from . import (
@@ -85,6 +86,10 @@ def system_api(resource: str, interaction: str = "read"):
                 )
             params = request.GET.copy()
             params.pop("_format", None)
+            for name, values in params.lists():
+                for text in [name, *values]:
+                    if problem := fhir_body.bad_character(text):
+                        return _outcome(400, "invalid", f"the search has {problem}", name[:64])
             try:
                 return view(request, selectors.Caller(token), params, *args, **kwargs)
             except SearchError as error:
@@ -110,27 +115,28 @@ def _searchset(request, resource_type: str, page: selectors.Page, params) -> Jso
                 "url": f"{self_link}?{urlencode([*query, ('_cursor', page.next_cursor)])}",
             }
         )
+    entries = [
+        {
+            "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
+            "resource": r,
+            "search": {"mode": "match"},
+        }
+        for r in page.resources
+    ] + [
+        {
+            "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
+            "resource": r,
+            "search": {"mode": "include"},
+        }
+        for r in page.included
+    ]
     return _answer(
         {
             "resourceType": "Bundle",
             "type": "searchset",
             "link": links,
-            "entry": [
-                {
-                    "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
-                    "resource": r,
-                    "search": {"mode": "match"},
-                }
-                for r in page.resources
-            ]
-            + [
-                {
-                    "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
-                    "resource": r,
-                    "search": {"mode": "include"},
-                }
-                for r in page.included
-            ],
+            # FHIR JSON has no empty arrays: an empty search leaves `entry` out.
+            **({"entry": entries} if entries else {}),
         }
     )
 

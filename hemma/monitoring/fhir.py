@@ -79,7 +79,7 @@ def load_json(body: bytes):
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
-def _bad_character(text: str) -> str | None:
+def bad_character(text: str) -> str | None:
     found = _BAD_CHARACTER.search(text)
     if found is None:
         return None
@@ -110,12 +110,12 @@ def string_issues(payload, body: bytes | None = None) -> list[Issue]:
         return []
     issues: list[Issue] = []
     root = payload.get("resourceType") if isinstance(payload, dict) else None
-    stack = [(payload, root if isinstance(root, str) and not _bad_character(root) else "")]
+    stack = [(payload, root if isinstance(root, str) and not bad_character(root) else "")]
     while stack and len(issues) < 10:
         node, path = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                problem = _bad_character(key)
+                problem = bad_character(key)
                 if problem:
                     issues.append(Issue("invalid", f"a key contains {problem}", path))
                     continue
@@ -123,7 +123,7 @@ def string_issues(payload, body: bytes | None = None) -> list[Issue]:
         elif isinstance(node, list):
             stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
         elif isinstance(node, str):
-            problem = _bad_character(node)
+            problem = bad_character(node)
             if problem:
                 issues.append(Issue("invalid", f"the string contains {problem}", path))
     return issues
@@ -219,7 +219,7 @@ def parse_if_none_exist(text, path: str) -> tuple[tuple[str, str] | None, list[I
     if not system or not value:
         return None, unsupported
     for text, limit in ((system, IDENTIFIER_SYSTEM_MAX), (value, IDENTIFIER_VALUE_MAX)):
-        problem = _bad_character(text)
+        problem = bad_character(text)
         if problem or len(text) > limit:
             reason = problem or f"more than {limit} characters"
             return None, [Issue("invalid", f"the identifier in If-None-Exist has {reason}", path)]
