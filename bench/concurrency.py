@@ -198,7 +198,7 @@ def main():
             patient=patient, ward=ward, created_by=nurse, state="at_home", at_home_since=now
         )
         code = services.enrolment_issue(staff=nurse, unit=ward, episode=episode)
-        return episode, services.enrolment_claim(code=code)
+        return episode, services.enrolment_claim_api(code=code).access_token
 
     devices = [device_at_home(i) for i in range(args.clients + 1)]
     connections.close_all()  # the server gets the database to itself

@@ -96,7 +96,7 @@ def main():
 
     def token_for(episode):
         code = services.enrolment_issue(staff=nurse, unit=ward, episode=episode)
-        return services.enrolment_claim(code=code)
+        return services.enrolment_claim_api(code=code).access_token
 
     client = Client()
     fhir_url = reverse("monitoring:fhir_observation")

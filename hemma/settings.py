@@ -245,6 +245,10 @@ HEMMA_JOB_LEASE_SECONDS = env.int("HEMMA_JOB_LEASE_SECONDS", default=120)
 HEMMA_NEWS2_SET_MINUTES = env.int("HEMMA_NEWS2_SET_MINUTES", default=5)
 # A patient device's one-time enrolment code is valid this long.
 HEMMA_ENROLMENT_CODE_MINUTES = env.int("HEMMA_ENROLMENT_CODE_MINUTES", default=30)
+# A vendor device's API access token (POST /oauth/device-token) lives this many seconds,
+# its refresh token this many days from its issue (each refresh issues a new one).
+HEMMA_DEVICE_TOKEN_SECONDS = env.int("HEMMA_DEVICE_TOKEN_SECONDS", default=3600)
+HEMMA_DEVICE_REFRESH_DAYS = env.int("HEMMA_DEVICE_REFRESH_DAYS", default=30)
 # A patient device whose clock is off by more than this (seconds) when it sends a reading:
 # the measuring time is corrected by the offset and the reading is flagged for staff.
 HEMMA_CLOCK_SKEW_SECONDS = env.int("HEMMA_CLOCK_SKEW_SECONDS", default=120)

@@ -109,8 +109,9 @@ def statement(base: str) -> dict:
                         }
                     ],
                     "description": "SMART Backend Services (client credentials with a signed "
-                    "JWT assertion) for system clients; a device token for devices posting "
-                    "vital-sign Observations.",
+                    "JWT assertion, token endpoint /oauth/token) for system clients; devices "
+                    "posting vital-sign Observations use an episode-bound API token from the "
+                    "ward's one-time code (POST /oauth/device-token, docs/fhir.md).",
                 },
                 "resource": [
                     {

@@ -2,7 +2,8 @@
 
     POST /fhir/Observation   one vital-signs Observation (201 with a Location header)
     POST /fhir               a batch or transaction Bundle of them
-    Authorization: Bearer <device token>   (the token of an enrolled device, one episode)
+    Authorization: Bearer <device API access token>   (from POST /oauth/device-token,
+                   device_api.py: one episode, expiring; the patient page's token is refused)
 
 Idempotent by Observation.identifier within the device's episode (the same identifier with
 another time or value is a 409); observations within HEMMA_NEWS2_SET_MINUTES form one set
@@ -138,13 +139,18 @@ def _forbidden(where: str) -> fhir.Issue:
 
 @fhir_endpoint
 def ingest(request):
-    device = services.device_for_token(_token(request))
+    token = _token(request)
+    device = services.device_for_api_token(token)
     if device is None:
-        return _outcome(
-            [fhir.Issue("login", "a valid device token is required (Authorization: Bearer)", "")],
-            401,
-            **{"WWW-Authenticate": 'Bearer realm="hemma"'},
+        # RFC 6750: a token that was sent but is unknown, expired or revoked is
+        # invalid_token (the client refreshes it); no token at all gets the bare challenge.
+        challenge = 'Bearer realm="hemma"' + (', error="invalid_token"' if token else "")
+        text = (
+            "the access token is invalid or has expired: refresh it at /oauth/device-token"
+            if token
+            else "a device access token is required (Authorization: Bearer)"
         )
+        return _outcome([fhir.Issue("login", text, "")], 401, **{"WWW-Authenticate": challenge})
     try:
         payload = fhir.load_json(request.body)
     except fhir.BodyError as error:

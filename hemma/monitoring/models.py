@@ -1,8 +1,11 @@
 """Self-monitoring at home: observation sets with their NEWS2, personal thresholds, the
 SpO2 scale, alerts, patient devices, and the daily digital round.
 
-Maps to FHIR R4: an ObservationSet is a group of vital-signs Observations taken at one
-time (LOINC codes in `fhir.py`); the NEWS2 result is the RiskAssessment.
+Maps to FHIR R4 (docs/fhir.md): an ObservationSet is served as one vital-signs
+Observation per parameter plus a NEWS2 Observation (hemma.fhirapi.resources).
+
+Long module: the app's tables with their constraints, read together when a migration or
+a constraint changes; splitting models across files would hide the constraints.
 """
 
 from django.db import models
@@ -265,24 +268,61 @@ class Alert(models.Model):
 
 class DeviceEnrolment(models.Model):
     """The patient's tablet or phone: a one-time code the ward hands out, exchanged for a
-    revocable token bound to this one episode (no staff account, no BankID here)."""
+    revocable token bound to this one episode (no staff account, no BankID here).
+
+    The code is claimed once, either by the patient's page (`kind` page: the page's cookie
+    token, `token_hash`, opens /patient/ only) or by a vendor's device through the token
+    endpoint (`kind` api: expiring DeviceApiTokens, which open the FHIR ingestion only)."""
+
+    class Kind(models.TextChoices):
+        PAGE = "page", _("Patientens sida")
+        API = "api", _("API-integration")
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="devices")
     code_hash = models.CharField(max_length=64, unique=True)
     code_expires_at = models.DateTimeField()
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.PAGE)
     label = models.CharField(_("enhet"), max_length=100, blank=True)
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # When an API token pair was last issued (the claim or a refresh); shown to the ward.
+    api_refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Enhet {self.label or self.pk} ({self.episode_id})"
+
+
+class DeviceApiToken(models.Model):
+    """One access/refresh token pair of an API-enrolled device (both stored only hashed).
+
+    A refresh rotates: this pair is marked `rotated_at` (both its tokens stop working) and
+    a new pair is issued. A rotated pair is kept until its refresh token would have expired,
+    so a second use of that refresh token is recognised as a leak and revokes every pair of
+    the enrolment (refresh-token reuse detection)."""
+
+    enrolment = models.ForeignKey(
+        DeviceEnrolment, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    access_hash = models.CharField(max_length=64, unique=True)
+    access_expires_at = models.DateTimeField()
+    refresh_hash = models.CharField(max_length=64, unique=True)
+    refresh_expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"API-token {self.pk} ({self.enrolment_id})"
 
 
 class RoundEntry(models.Model):

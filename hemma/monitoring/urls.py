@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import api
+from . import api, device_api
 from .views import alerts, episode, patient, rounds
 
 app_name = "monitoring"
@@ -15,7 +15,9 @@ urlpatterns = [
     path("monitoring/duty/", alerts.duty, name="duty"),
     path("monitoring/round/", rounds.round_view, name="round"),
     path("monitoring/round/<int:episode_id>/", rounds.round_record, name="round_record"),
-    # FHIR R4 ingestion of vital signs from devices (device token).
+    # A vendor's device: the ward's one-time code → an API token pair (device_api.py).
+    path("oauth/device-token", device_api.device_token, name="device_token"),
+    # FHIR R4 ingestion of vital signs from devices (device API token).
     path("fhir", api.ingest, name="fhir_bundle"),
     path("fhir/", api.ingest),
     path("fhir/Observation", api.ingest, name="fhir_observation"),

@@ -93,7 +93,7 @@ def test_a_device_token_opens_no_read(client, at_home, ward_nurse):
     from hemma.monitoring import services
 
     code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
-    device_token = services.enrolment_claim(code=code)
+    device_token = services.enrolment_claim_api(code=code).access_token
     response = get(client, f"/fhir/Patient/{at_home.patient_id}", device_token)
     assert response.status_code == 401
 

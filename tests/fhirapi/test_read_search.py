@@ -166,7 +166,7 @@ def test_read_after_write_every_location_a_device_gets_can_be_read(
     from tests.monitoring.test_fhir_api import blood_pressure, bundle, post, quantity
 
     code = monitoring.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
-    device = monitoring.enrolment_claim(code=code)
+    device = monitoring.enrolment_claim_api(code=code).access_token
     single = post(
         client, quantity("8867-4", 88, "/min", "rw-1"), device, "monitoring:fhir_observation"
     )

@@ -32,7 +32,7 @@ KIM = person("194405149057")  # the `kim` fixture, the at_home episode's patient
 @pytest.fixture
 def token(at_home, ward_nurse):
     code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
-    return services.enrolment_claim(code=code)
+    return services.enrolment_claim_api(code=code).access_token
 
 
 def quantity(loinc, value, unit, ident, when=WHEN, subject=KIM):

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from hemma.monitoring import services
-from hemma.monitoring.models import Alert, FhirIdentifier, ObservationSet, Reading
+from hemma.monitoring.models import Alert, DeviceApiToken, FhirIdentifier, ObservationSet, Reading
 from tests.monitoring.test_fhir_api import bundle, person, post, quantity
 from tests.monitoring.test_fhir_hardening import assert_outcome
 
@@ -21,7 +21,7 @@ OBSERVATION = "monitoring:fhir_observation"
 @pytest.fixture
 def token(at_home, ward_nurse):
     code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
-    return services.enrolment_claim(code=code)
+    return services.enrolment_claim_api(code=code).access_token
 
 
 def at(minutes: float = 0) -> str:
@@ -171,6 +171,8 @@ def test_a_resent_entry_is_still_200_when_it_has_grown_old(client, token, at_hom
     assert statuses(post(client, body, token)) == ["201 Created"] * 3
     later = timezone.now() + timedelta(days=2)  # the readings are now eight days old
     monkeypatch.setattr(timezone, "now", lambda: later)
+    # The device refreshed its (hour-long) access token meanwhile.
+    DeviceApiToken.objects.update(access_expires_at=later + timedelta(hours=1))
     assert statuses(post(client, body, token)) == ["200 OK"] * 3
     assert stored()[:3] == (1, 1, 3)
 

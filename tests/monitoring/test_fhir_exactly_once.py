@@ -29,7 +29,7 @@ VITALS = [
 @pytest.fixture
 def token(at_home, ward_nurse):
     code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
-    return services.enrolment_claim(code=code)
+    return services.enrolment_claim_api(code=code).access_token
 
 
 def moment(minutes: float) -> str:
@@ -205,7 +205,7 @@ def test_concurrent_overlapping_bundles_store_each_observation_once(at_home, war
     from django.test import Client
 
     code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
-    token = services.enrolment_claim(code=code)
+    token = services.enrolment_claim_api(code=code).access_token
     statuses = []
     for round_number in range(10):
         a = quantity("8867-4", 135, "/min", f"a{round_number}", moment(20 * round_number))

@@ -23,12 +23,19 @@ LISA = person("193805089145")  # the `lisa` fixture
 
 def enrol(episode, staff) -> str:
     code = services.enrolment_issue(staff=staff, unit=episode.ward, episode=episode)
-    return services.enrolment_claim(code=code)
+    return services.enrolment_claim_api(code=code).access_token
 
 
 @pytest.fixture
 def token(at_home, ward_nurse):
     return enrol(at_home, ward_nurse)
+
+
+@pytest.fixture
+def page_token(at_home, ward_nurse):
+    """The patient page's cookie token (the FHIR API takes only API tokens)."""
+    code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
+    return services.enrolment_claim(code=code)
 
 
 @pytest.fixture
@@ -362,9 +369,9 @@ def test_an_unexpected_error_is_a_500_outcome_and_nothing_is_stored(
     ],
 )
 def test_the_patients_form_answers_bad_input_with_a_form_error(
-    client, token, at_home, payload, message
+    client, page_token, at_home, payload, message
 ):
-    client.cookies[DEVICE_COOKIE] = token
+    client.cookies[DEVICE_COOKIE] = page_token
     response = client.post(
         reverse("monitoring:patient_submit"),
         json.dumps({"client_id": "r1"} | payload),
@@ -376,8 +383,8 @@ def test_the_patients_form_answers_bad_input_with_a_form_error(
     assert stored() == (0, 0, 0)
 
 
-def test_the_patients_form_survives_deep_json(client, token, at_home):
-    client.cookies[DEVICE_COOKIE] = token
+def test_the_patients_form_survives_deep_json(client, page_token, at_home):
+    client.cookies[DEVICE_COOKIE] = page_token
     response = client.post(
         reverse("monitoring:patient_submit"), "[" * 100_000, content_type="application/json"
     )

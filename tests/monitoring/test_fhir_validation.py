@@ -28,7 +28,7 @@ OBSERVATION = "monitoring:fhir_observation"
 @pytest.fixture
 def token(at_home, ward_nurse):
     code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
-    return services.enrolment_claim(code=code)
+    return services.enrolment_claim_api(code=code).access_token
 
 
 def at(minutes: float = 0) -> str:

@@ -25,6 +25,13 @@ OBSERVATION = "monitoring:fhir_observation"
 @pytest.fixture
 def token(at_home, ward_nurse):
     code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
+    return services.enrolment_claim_api(code=code).access_token
+
+
+@pytest.fixture
+def page_token(at_home, ward_nurse):
+    """The patient page's cookie token (the FHIR API takes only API tokens)."""
+    code = services.enrolment_issue(staff=ward_nurse, unit=at_home.ward, episode=at_home)
     return services.enrolment_claim(code=code)
 
 
@@ -100,8 +107,8 @@ def test_a_parameter_the_set_has_starts_a_new_set_and_both_are_stored(client, to
     assert sets[128].spo2 == 91 and sets[128].news2_total == 5 and sets[72].spo2 is None
 
 
-def test_the_patients_own_form_joins_the_same_way(client, token, at_home):
-    client.cookies[DEVICE_COOKIE] = token
+def test_the_patients_own_form_joins_the_same_way(client, page_token, at_home):
+    client.cookies[DEVICE_COOKIE] = page_token
     url = reverse("monitoring:patient_submit")
     now = timezone.now()
 

@@ -201,6 +201,7 @@ URLS: dict[str, Spec] = {
     "monitoring:fhir_slash": Spec("device"),
     "monitoring:fhir_observation": Spec("device"),
     "monitoring:fhir_not_found": Spec("device"),
+    "monitoring:device_token": Spec("device"),
     # The FHIR API of system clients: a SMART backend-services token, never a staff
     # session; its policy through FHIR is tested in tests/fhirapi/test_policy.py.
     "fhirapi:metadata": Spec("system"),

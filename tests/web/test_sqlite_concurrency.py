@@ -45,9 +45,9 @@ from hemma.monitoring import services
 episode = Episode.objects.filter(state="at_home").select_related("ward").first()
 nurse = Staff.objects.get(user__username="anna.ssk")
 tokens = [
-    services.enrolment_claim(
+    services.enrolment_claim_api(
         code=services.enrolment_issue(staff=nurse, unit=episode.ward, episode=episode)
-    )
+    ).access_token
     for _ in range({DEVICES})
 ]
 # The demo's request to home health care that is sent and not yet read.

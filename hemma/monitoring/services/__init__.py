@@ -18,8 +18,10 @@ for code outside the package (api.py calls `services.fhir_observations_store`).
     alerts.py    the alert a store raises (`alert_for`), `alert_acknowledge`,
                  `alert_resolve`, `duty_physician_set`, and the worker's `alerts_escalate`
                  and `overdue_check` (the rule: hemma.clinical.monitoring_rules)
-    devices.py   the patient's device: `enrolment_issue`, `enrolment_claim`,
-                 `device_for_token`, `enrolment_revoke`
+    devices.py   the patient's device: `enrolment_issue`, `enrolment_claim` (the page's
+                 token) and `device_for_token`; `enrolment_claim_api`,
+                 `device_token_refresh` (a vendor's API token pair, `DeviceTokens`,
+                 `InvalidGrant`) and `device_for_api_token`; `enrolment_revoke`
     plans.py     the physician's plan: `monitoring_plan_set`, `spo2_scale_set`/`_of`,
                  `threshold_set`/`_end`, `active_thresholds`
     rounds.py    the digital round: `round_action`, `round_record`
@@ -41,8 +43,13 @@ from .alerts import (
 )
 from .devices import (
     CODE_ALPHABET,
+    DeviceTokens,
+    InvalidGrant,
+    device_for_api_token,
     device_for_token,
+    device_token_refresh,
     enrolment_claim,
+    enrolment_claim_api,
     enrolment_issue,
     enrolment_revoke,
 )
@@ -84,6 +91,8 @@ __all__ = [
     "PHYSICIAN",
     "SCORE_FIELDS",
     "VALUE_FIELDS",
+    "DeviceTokens",
+    "InvalidGrant",
     "NewReading",
     "Recorded",
     "Stored",
@@ -92,9 +101,12 @@ __all__ = [
     "alert_resolve",
     "alerts_escalate",
     "client_id_valid",
+    "device_for_api_token",
     "device_for_token",
+    "device_token_refresh",
     "duty_physician_set",
     "enrolment_claim",
+    "enrolment_claim_api",
     "enrolment_issue",
     "enrolment_revoke",
     "fhir_content",

@@ -30,6 +30,7 @@ RED_LEVELS = (Level.MEDIUM, Level.HIGH, Level.LOW_MEDIUM)
 
 
 def _device(request):
+    # The page's own cookie token only: a vendor's API token does not open these pages.
     return services.device_for_token(request.COOKIES.get(DEVICE_COOKIE))
 
 
