@@ -69,6 +69,7 @@ SUPPORTED = {
             ("Task", True),
             ("Consent", False),
             ("CareTeam", False),
+            ("Device", False),
         )
     },
 }

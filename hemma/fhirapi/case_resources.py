@@ -230,3 +230,22 @@ def organization(unit) -> dict:
             },
         }
     )
+
+
+def device(enrolment, patient) -> dict:
+    """An enrolled device of the patient (the tablet page or a vendor's API integration),
+    active until the ward disconnects it or the episode ends."""
+    active = enrolment.revoked_at is None and enrolment.claimed_at is not None
+    return _clean(
+        {
+            "resourceType": "Device",
+            "id": str(enrolment.pk),
+            "status": "active" if active else "inactive",
+            "deviceName": [{"name": enrolment.label, "type": "user-friendly-name"}]
+            if enrolment.label
+            else [],
+            "type": {"text": enrolment.get_kind_display()},
+            "patient": patient_reference(patient),
+            "note": [{"text": f"Enrolled for Encounter/{enrolment.episode_id}"}],
+        }
+    )

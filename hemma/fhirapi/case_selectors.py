@@ -12,6 +12,7 @@ from hemma.accounts.models import Unit
 from hemma.careplans.models import Agreement, AgreementVersion
 from hemma.carerequests.models import CareRequest, CareRequestMessage
 from hemma.episodes.models import Consent as EpisodeConsent
+from hemma.monitoring.models import DeviceEnrolment
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
 from hemma.patients.selectors import deny, get_patient_for_user
 
@@ -81,6 +82,12 @@ def _care_teams(patients: QuerySet) -> QuerySet:
     return patients.prefetch_related(Prefetch("care_relationships", queryset=relationships))
 
 
+def _devices(patients: QuerySet) -> QuerySet:
+    return DeviceEnrolment.objects.filter(episode__patient__in=patients).select_related(
+        "episode__patient"
+    )
+
+
 KINDS: dict[str, CaseKind] = {
     "CarePlan": CaseKind(_agreements, lambda a: a.episode.patient, _render_care_plans, "episode"),
     "ServiceRequest": CaseKind(
@@ -96,6 +103,12 @@ KINDS: dict[str, CaseKind] = {
         "episode",
     ),
     "Consent": CaseKind(_consents, lambda c: c.patient, _render_consents, None),
+    "Device": CaseKind(
+        _devices,
+        lambda d: d.episode.patient,
+        lambda rows: [case_resources.device(d, d.episode.patient) for d in rows],
+        None,
+    ),
     "CareTeam": CaseKind(
         _care_teams,
         lambda p: p,
@@ -109,6 +122,7 @@ PATIENT_FIELD = {
     "Task": "episode__patient_id",
     "Consent": "patient_id",
     "CareTeam": "pk",
+    "Device": "episode__patient_id",
 }
 
 

@@ -190,3 +190,21 @@ def test_people_of_the_clients_organisation(client, demo, rsa_key):
     assert "Integration hr" not in [p["name"][0]["text"] for p in everyone]  # not a person
     karin = Staff.objects.get(user__username="karin.hsv")  # the municipality's nurse
     assert get(client, f"/fhir/Practitioner/{karin.pk}", token).status_code == 404
+
+
+def test_enrolled_devices_are_device_resources(client, demo, rsa_key):
+    from hemma.monitoring import services as monitoring
+
+    scopes = "system/Device.read"
+    ward = Unit.objects.get(hsa_id__endswith="-INF30")
+    register("devices", ward, rsa_key, scopes=scopes)
+    token = access_token(client, rsa_key, "devices", scopes)
+    episode = Agreement.objects.filter(episode__state="at_home").first().episode
+    anna = Staff.objects.get(user__username="anna.ssk")
+    code = monitoring.enrolment_issue(staff=anna, unit=ward, episode=episode, label="Vårdgivare X")
+    monitoring.enrolment_claim_api(code=code)
+    found = entries(get(client, "/fhir/Device", token, patient=episode.patient_id))
+    vendor = next(d for d in found if d.get("deviceName", [{}])[0].get("name") == "Vårdgivare X")
+    assert vendor["status"] == "active"
+    assert vendor["patient"]["reference"] == f"Patient/{episode.patient_id}"
+    assert valid_r4(get(client, f"/fhir/Device/{vendor['id']}", token).json()) == vendor

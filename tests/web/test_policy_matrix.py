@@ -228,6 +228,7 @@ URLS: dict[str, Spec] = {
             "auditevent",
             "practitioner",
             "practitionerrole",
+            "device",
         )
         for suffix in ("", "_type")
     },
