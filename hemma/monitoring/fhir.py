@@ -33,12 +33,10 @@ class Issue:
     expression: str
 
     def as_fhir(self) -> dict:
-        return {
-            "severity": "error",
-            "code": self.code,
-            "diagnostics": self.diagnostics,
-            "expression": [self.expression],
-        }
+        issue = {"severity": "error", "code": self.code, "diagnostics": self.diagnostics}
+        if self.expression:  # FHIR has no empty strings: no expression, no element
+            issue["expression"] = [self.expression]
+        return issue
 
 
 class BodyError(ValueError):

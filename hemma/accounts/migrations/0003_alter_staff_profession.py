@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_administrationlogentry'),
+        ("accounts", "0002_administrationlogentry"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='staff',
-            name='profession',
-            field=models.CharField(choices=[('physician', 'Läkare'), ('nurse', 'Sjuksköterska'), ('assistant_nurse', 'Undersköterska'), ('physiotherapist', 'Fysioterapeut'), ('occupational_therapist', 'Arbetsterapeut'), ('care_coordinator', 'Vårdkoordinator'), ('discharge_coordinator', 'Utskrivningssamordnare'), ('needs_assessor', 'Biståndshandläggare'), ('administrator', 'Administratör'), ('system', 'Systemklient')], max_length=30, verbose_name='yrke'),
+            model_name="staff",
+            name="profession",
+            field=models.CharField(
+                choices=[
+                    ("physician", "Läkare"),
+                    ("nurse", "Sjuksköterska"),
+                    ("assistant_nurse", "Undersköterska"),
+                    ("physiotherapist", "Fysioterapeut"),
+                    ("occupational_therapist", "Arbetsterapeut"),
+                    ("care_coordinator", "Vårdkoordinator"),
+                    ("discharge_coordinator", "Utskrivningssamordnare"),
+                    ("needs_assessor", "Biståndshandläggare"),
+                    ("administrator", "Administratör"),
+                    ("system", "Systemklient"),
+                ],
+                max_length=30,
+                verbose_name="yrke",
+            ),
         ),
     ]
