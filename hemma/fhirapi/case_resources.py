@@ -89,11 +89,56 @@ def care_plan(agreement, version, episode, patient, checked: set[str]) -> dict:
     )
 
 
-def service_request(care_request, patient) -> dict:
+SNOMED = "http://snomed.info/sct"
+# Medication.route → SNOMED CT route of administration (and back, service_requests.py).
+ROUTES = {
+    "iv": ("47625008", "Intravenous route"),
+    "po": ("26643006", "Oral route"),
+    "sc": ("34206005", "Subcutaneous route"),
+    "im": ("78421000", "Intramuscular route"),
+    "inh": ("447694001", "Respiratory tract route"),
+}
+
+
+def medication_request(medication, index: int, patient) -> dict:
+    """One row of the care request's medication list, contained in the ServiceRequest."""
+    route = ROUTES.get(medication.route)
+    return _clean(
+        {
+            "resourceType": "MedicationRequest",
+            "id": f"medication-{index}",
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": medication.drug},
+            "subject": patient_reference(patient),
+            "dosageInstruction": [
+                {
+                    "text": f"{medication.dose}, {medication.times}",
+                    "timing": {"code": {"text": medication.times}},
+                    "route": {
+                        "coding": [{"system": SNOMED, "code": route[0], "display": route[1]}]
+                        if route
+                        else [],
+                        "text": medication.get_route_display(),
+                    },
+                    "doseAndRate": [{"type": {"text": medication.dose}}],
+                }
+            ],
+            "category": [{"text": "antibiotika"}] if medication.is_antibiotic else [],
+        }
+    )
+
+
+def service_request(care_request, patient, medications=()) -> dict:
+    contained = [
+        medication_request(medication, index, patient)
+        for index, medication in enumerate(medications, start=1)
+    ]
     return _clean(
         {
             "resourceType": "ServiceRequest",
             "id": str(care_request.pk),
+            "contained": contained,
             "status": SERVICE_REQUEST_STATUS.get(care_request.status, "unknown"),
             "intent": "order",
             "code": {"text": care_request.get_kind_display()},
@@ -105,11 +150,12 @@ def service_request(care_request, patient) -> dict:
             "performer": [unit_reference(care_request.to_unit)],
             "reasonCode": [{"text": care_request.reason}],
             "note": [{"text": care_request.interventions}],
-            "supportingInfo": [
-                {"reference": f"CarePlan/{care_request.agreement_version.agreement_id}"}
-            ]
-            if care_request.agreement_version_id
-            else [],
+            "supportingInfo": (
+                [{"reference": f"CarePlan/{care_request.agreement_version.agreement_id}"}]
+                if care_request.agreement_version_id
+                else []
+            )
+            + [{"reference": f"#{medication['id']}"} for medication in contained],
         }
     )
 

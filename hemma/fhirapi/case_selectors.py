@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 
 from hemma.accounts.models import Unit
 from hemma.careplans.models import Agreement, AgreementVersion
-from hemma.carerequests.models import CareRequest, CareRequestMessage
+from hemma.carerequests.models import CareRequest, CareRequestMessage, Medication
 from hemma.episodes.models import Consent as EpisodeConsent
 from hemma.monitoring.models import DeviceEnrolment
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
@@ -58,8 +58,10 @@ def _render_care_plans(agreements: list) -> list[dict]:
 
 
 def _care_requests(patients: QuerySet) -> QuerySet:
-    return CareRequest.objects.filter(episode__patient__in=patients).select_related(
-        "episode__patient", "from_unit", "to_unit", "agreement_version"
+    return (
+        CareRequest.objects.filter(episode__patient__in=patients)
+        .select_related("episode__patient", "from_unit", "to_unit", "agreement_version")
+        .prefetch_related(Prefetch("medications", queryset=Medication.objects.order_by("pk")))
     )
 
 
@@ -93,7 +95,9 @@ KINDS: dict[str, CaseKind] = {
     "ServiceRequest": CaseKind(
         _care_requests,
         lambda r: r.episode.patient,
-        lambda rows: [case_resources.service_request(r, r.episode.patient) for r in rows],
+        lambda rows: [
+            case_resources.service_request(r, r.episode.patient, r.medications.all()) for r in rows
+        ],
         "episode",
     ),
     "Task": CaseKind(

@@ -8,6 +8,10 @@ Pure Python: the R4B model checks the structure, this module what Hemma needs of
     performer[0]        the receiving unit by HSA-id (urn:oid:1.2.752.29.4.19)
     occurrenceDateTime  when the care starts (with a time zone)
     reasonCode[0].text  the reason;  note[0].text  the interventions asked for
+    contained           the medication list: MedicationRequests referenced from
+                        supportingInfo (#id) – drug as medicationCodeableConcept.text,
+                        dosageInstruction[0] with doseAndRate[0].doseQuantity (or .type.text),
+                        timing.code.text (the times) and route (SNOMED CT)
     status active, intent order"""
 
 import uuid
@@ -19,7 +23,10 @@ from pydantic import ValidationError
 
 from hemma.monitoring.fhir import Issue
 
+from .case_resources import ROUTES, SNOMED
 from .resources import HSA_ID
+
+ROUTE_OF_SNOMED = {code: route for route, (code, _display) in ROUTES.items()}
 
 KIND_SYSTEM = "https://hemma.se/fhir/CodeSystem/care-request-kind"
 KINDS = ("home_health", "home_care")
@@ -34,6 +41,7 @@ class CareRequestDraft:
     start_at: datetime
     reason: str
     interventions: str
+    medications: tuple = ()  # rows as carerequests.services.care_request_send takes them
 
 
 def _reference_id(reference, resource: str) -> str | None:
@@ -90,11 +98,77 @@ def parse(payload) -> tuple[CareRequestDraft | None, list[Issue]]:
     need(reasons, "reasonCode", "reasonCode[0].text (the reason) is required")
     notes = [n.text for n in resource.note or [] if n.text and n.text.strip()]
     need(notes, "note", "note[0].text (the interventions asked for) is required")
+    medications = _medications(resource, issues)
     if issues:
         return None, issues
     return (
         CareRequestDraft(
-            patient_id, int(episode), kinds[0], performers[0], start, reasons[0], notes[0]
+            patient_id,
+            int(episode),
+            kinds[0],
+            performers[0],
+            start,
+            reasons[0],
+            notes[0],
+            tuple(medications),
         ),
         [],
     )
+
+
+def _dose(dosage) -> str:
+    for rate in dosage.doseAndRate or []:
+        quantity = rate.doseQuantity
+        if quantity is not None and quantity.value is not None:
+            return f"{quantity.value:g} {quantity.unit or quantity.code or ''}".strip()
+        if rate.type is not None and rate.type.text:
+            return rate.type.text
+    return ""
+
+
+def _route(dosage) -> str:
+    codings = dosage.route.coding if dosage.route and dosage.route.coding else []
+    for coding in codings:
+        if coding.system == SNOMED and coding.code in ROUTE_OF_SNOMED:
+            return ROUTE_OF_SNOMED[coding.code]
+    return "other"
+
+
+def _medications(resource, issues: list[Issue]) -> list[dict]:
+    """The contained MedicationRequests the request refers to, as medication-list rows."""
+    referenced = {
+        info.reference[1:]
+        for info in resource.supportingInfo or []
+        if info.reference and info.reference.startswith("#")
+    }
+    rows = []
+    for index, contained in enumerate(resource.contained or []):
+        where = f"ServiceRequest.contained[{index}]"
+        if contained.get_resource_type() != "MedicationRequest":
+            issues.append(Issue("not-supported", "only MedicationRequests may be contained", where))
+            continue
+        if contained.id not in referenced:
+            issues.append(Issue("invalid", "reference it from supportingInfo (#id)", f"{where}.id"))
+            continue
+        drug = (
+            (contained.medicationCodeableConcept.text or "").strip()
+            if (contained.medicationCodeableConcept)
+            else ""
+        )
+        dosage = (contained.dosageInstruction or [None])[0]
+        dose = _dose(dosage) if dosage else ""
+        times = (
+            dosage.timing.code.text
+            if dosage and dosage.timing and dosage.timing.code and dosage.timing.code.text
+            else ""
+        )
+        for text, path, what in (
+            (drug, "medicationCodeableConcept.text", "the drug"),
+            (dose, "dosageInstruction[0].doseAndRate", "the dose"),
+            (times, "dosageInstruction[0].timing.code.text", "the times"),
+        ):
+            if not text.strip():
+                issues.append(Issue("required", f"{what} is required", f"{where}.{path}"))
+        if drug and dose and times:
+            rows.append({"drug": drug, "dose": dose, "times": times, "route": _route(dosage)})
+    return rows

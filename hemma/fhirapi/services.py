@@ -262,4 +262,5 @@ def service_request_create(*, caller, draft):
         reason=draft.reason,
         start_at=draft.start_at,
         interventions=draft.interventions,
+        medications=list(draft.medications),
     )

@@ -153,3 +153,65 @@ def test_hostile_bodies_get_400(client, ehr_token):
         )
         assert response.status_code == 400, body
         assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_the_medication_list_travels_as_contained_medication_requests(
+    client, ehr_token, lisa_episode, home_care
+):
+    body = service_request(lisa_episode, home_care)
+    body["contained"] = [
+        {
+            "resourceType": "MedicationRequest",
+            "id": "m1",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": f"Patient/{lisa_episode.patient_id}"},
+            "medicationCodeableConcept": {"text": "Bensylpenicillin"},
+            "dosageInstruction": [
+                {
+                    "timing": {"code": {"text": "06, 14, 22"}},
+                    "route": {"coding": [{"system": "http://snomed.info/sct", "code": "47625008"}]},
+                    "doseAndRate": [{"doseQuantity": {"value": 3, "unit": "g"}}],
+                }
+            ],
+        }
+    ]
+    body["supportingInfo"] = [{"reference": "#m1"}]
+    response = post(client, body, ehr_token)
+    assert response.status_code == 201, response.json()
+    request = CareRequest.objects.get(pk=response.json()["id"])
+    medication = request.medications.get()
+    assert (medication.drug, medication.dose, medication.times, medication.route) == (
+        "Bensylpenicillin",
+        "3 g",
+        "06, 14, 22",
+        "iv",
+    )
+    assert medication.is_antibiotic  # flagged by Hemma's own rule
+    served = valid_r4(response.json())
+    contained = served["contained"][0]
+    assert contained["medicationCodeableConcept"]["text"] == "Bensylpenicillin"
+    assert contained["dosageInstruction"][0]["route"]["coding"][0]["code"] == "47625008"
+    assert {"reference": f"#{contained['id']}"} in served["supportingInfo"]
+
+
+def test_a_medication_without_dose_or_times_is_400_and_nothing_is_sent(
+    client, ehr_token, lisa_episode, home_care
+):
+    body = service_request(lisa_episode, home_care)
+    body["contained"] = [
+        {
+            "resourceType": "MedicationRequest",
+            "id": "m1",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": f"Patient/{lisa_episode.patient_id}"},
+            "medicationCodeableConcept": {"text": "Furosemid"},
+        }
+    ]
+    body["supportingInfo"] = [{"reference": "#m1"}]
+    response = post(client, body, ehr_token)
+    assert response.status_code == 400
+    paths = [i["expression"][0] for i in response.json()["issue"]]
+    assert "ServiceRequest.contained[0].dosageInstruction[0].doseAndRate" in paths
+    assert not CareRequest.objects.filter(kind="home_care", episode=lisa_episode).exists()
