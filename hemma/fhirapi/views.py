@@ -5,6 +5,7 @@ endpoint answers as OAuth 2.0 prescribes). Device ingestion (POST of vital signs
 device token) stays in hemma.monitoring.api; POST /fhir/Observation is handed to it."""
 
 import functools
+import logging
 from urllib.parse import urlencode
 
 from django.http import Http404, JsonResponse
@@ -26,6 +27,7 @@ from . import (
 from .search import SearchError
 
 FHIR_JSON = "application/fhir+json"
+logger = logging.getLogger(__name__)
 JSON_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
 
 
@@ -62,6 +64,13 @@ def system_api(resource: str, interaction: str = "read"):
         @csrf_exempt
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
+            try:
+                return checked(view, request, *args, **kwargs)
+            except Exception:  # a database gone away, a bug: an outcome, never an HTML page
+                logger.exception("FHIR API request failed")
+                return _outcome(500, "exception", "internal error; try again later")
+
+        def checked(view, request, *args, **kwargs):
             if request.method not in methods:
                 return _outcome(
                     405,
@@ -169,6 +178,11 @@ def token(request):
     except services.TokenError as error:
         response = JsonResponse(
             {"error": error.code, "error_description": error.description}, status=error.status
+        )
+    except Exception:  # the database gone away, a bug: an OAuth error, never HTML
+        logger.exception("token request failed")
+        response = JsonResponse(
+            {"error": "server_error", "error_description": "try again later"}, status=500
         )
     else:
         response = JsonResponse(

@@ -76,3 +76,26 @@ def test_undecodable_bytes_in_the_query_get_a_400(client, wide_token, readings):
             "/fhir/Encounter", QUERY_STRING=query, HTTP_AUTHORIZATION=f"Bearer {wide_token}"
         )
         assert response.status_code in (200, 400), query
+
+
+def test_a_failing_database_is_a_500_outcome_not_an_html_page(
+    client, wide_token, readings, monkeypatch
+):
+    from django.db import OperationalError
+
+    from hemma.fhirapi import selectors, services
+
+    def gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(selectors, "observation_search", gone)
+    response = get(client, "/fhir/Observation", wide_token)
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response.json()["issue"][0]["code"] == "exception"
+    assert "closed" not in response.content.decode()  # no internals leak
+
+    monkeypatch.setattr(services, "system_token_issue", gone)
+    token = client.post("/oauth/token", {"grant_type": "client_credentials"})
+    assert token.status_code == 500
+    assert token.json()["error"] == "server_error"

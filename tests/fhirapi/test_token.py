@@ -1,6 +1,7 @@
 """SMART Backend Services: the JWT client assertion flow and the token's limits."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from joserfc.jwk import RSAKey
 
@@ -135,3 +136,35 @@ def test_a_system_client_cannot_log_in_to_the_web(client, ward_client):
     user = ward_client.staff.user
     assert not user.has_usable_password()
     assert ward_client.staff.profession == "system"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_one_assertion_sent_twice_at_once_gives_one_token(ward, rsa_key):
+    """A replay racing the original: the unique (client, jti) constraint lets one through."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    register("racer", ward, rsa_key)
+    for round_number in range(5):
+        signed = assertion(rsa_key, "racer", jti=f"race-{round_number}")
+        barrier, statuses = threading.Barrier(2), []
+
+        def send(barrier=barrier, statuses=statuses, signed=signed):
+            try:
+                barrier.wait(timeout=10)
+                statuses.append(token_request(Client(), signed).status_code)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(statuses) == [200, 401], statuses
+    assert AccessToken.objects.count() == 5
