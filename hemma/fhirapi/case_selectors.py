@@ -14,11 +14,10 @@ from hemma.carerequests.models import CareRequest, CareRequestMessage, Medicatio
 from hemma.episodes.models import Consent as EpisodeConsent
 from hemma.monitoring.models import DeviceEnrolment
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
-from hemma.patients.selectors import deny, get_patient_for_user
 
 from . import case_resources
 from .search import SearchError, decode_cursor, encode_cursor, parse_count, parse_reference
-from .selectors import API_READ, Caller, Page, log_search, one, only, visible
+from .selectors import Caller, Page, deny_unknown, log_search, one, only, read_patient, visible
 
 
 @dataclass(frozen=True)
@@ -186,25 +185,9 @@ def case_read(caller: Caller, resource_type: str, resource_id: str) -> dict:
     elif key.isdigit():
         row = rows.filter(pk=int(key)).first()
     if row is None:
-        deny(
-            staff=caller.staff,
-            acting_unit=caller.unit,
-            what=f"FHIR {resource_type}/{resource_id}"[:200],
-            action=API_READ,
-        )
-    _require_patient(caller, kind.patient_of(row), f"FHIR {resource_type}/{resource_id}")
+        deny_unknown(caller, f"FHIR {resource_type}/{resource_id}")
+    read_patient(caller, kind.patient_of(row).pk, f"FHIR {resource_type}/{resource_id}")
     return kind.render([row])[0]
-
-
-def _require_patient(caller: Caller, patient: Patient, detail: str) -> None:
-    get_patient_for_user(
-        staff=caller.staff,
-        acting_unit=caller.unit,
-        patient_id=patient.pk,
-        action=API_READ,
-        detail=detail[:200],
-        health_record=True,
-    )
 
 
 def _episode_consent_read(caller: Caller, resource_id: str) -> dict:
@@ -217,13 +200,8 @@ def _episode_consent_read(caller: Caller, resource_id: str) -> dict:
         else None
     )
     if consent is None:
-        deny(
-            staff=caller.staff,
-            acting_unit=caller.unit,
-            what=f"FHIR Consent/{resource_id}"[:200],
-            action=API_READ,
-        )
-    _require_patient(caller, consent.episode.patient, f"FHIR Consent/{resource_id}")
+        deny_unknown(caller, f"FHIR Consent/{resource_id}")
+    read_patient(caller, consent.episode.patient_id, f"FHIR Consent/{resource_id}")
     return case_resources.episode_consent(consent, consent.episode.patient)
 
 
@@ -277,22 +255,12 @@ def organization_search(params) -> Page:
 def care_plan_versions(caller: Caller, agreement_id: str) -> list[dict]:
     """Every version of the agreement, newest first, each as the CarePlan it was."""
     if not agreement_id.isdigit():
-        deny(
-            staff=caller.staff,
-            acting_unit=caller.unit,
-            what=f"FHIR CarePlan/{agreement_id}/_history"[:200],
-            action=API_READ,
-        )
+        deny_unknown(caller, f"FHIR CarePlan/{agreement_id}/_history")
     agreement = _agreements(Patient.objects.all()).filter(pk=int(agreement_id)).first()
     if agreement is None:
-        deny(
-            staff=caller.staff,
-            acting_unit=caller.unit,
-            what=f"FHIR CarePlan/{agreement_id}/_history",
-            action=API_READ,
-        )
+        deny_unknown(caller, f"FHIR CarePlan/{agreement_id}/_history")
     episode = agreement.episode
-    _require_patient(caller, episode.patient, f"FHIR CarePlan/{agreement_id}/_history")
+    read_patient(caller, episode.patient_id, f"FHIR CarePlan/{agreement_id}/_history")
     checked = {check.criterion for check in agreement.checks.all()}
     return [
         case_resources.care_plan(agreement, version, episode, episode.patient, checked)

@@ -64,6 +64,23 @@ def log_search(caller: Caller, patients, what: str) -> None:
     )
 
 
+def read_patient(caller: Caller, patient_id, what: str) -> Patient:
+    """The patient of a read, through the policy (health record) and logged; 404 if not."""
+    return get_patient_for_user(
+        staff=caller.staff,
+        acting_unit=caller.unit,
+        patient_id=patient_id,
+        action=API_READ,
+        detail=what[:200],
+        health_record=True,
+    ).patient
+
+
+def deny_unknown(caller: Caller, what: str):
+    """An unknown id: a denied entry naming it and a 404, as for a refused one."""
+    deny(staff=caller.staff, acting_unit=caller.unit, what=what[:200], action=API_READ)
+
+
 def only(params, allowed: set[str]) -> None:
     unknown = sorted(set(params) - allowed)
     if unknown:
@@ -100,15 +117,7 @@ def _included_patients(patients) -> list[dict]:
 
 
 def patient_read(caller: Caller, patient_id: str) -> dict:
-    access = get_patient_for_user(
-        staff=caller.staff,
-        acting_unit=caller.unit,
-        patient_id=patient_id,
-        action=API_READ,
-        detail=f"FHIR Patient/{patient_id}"[:200],
-        health_record=True,
-    )
-    return resources.patient(access.patient)
+    return resources.patient(read_patient(caller, patient_id, f"FHIR Patient/{patient_id}"))
 
 
 def patient_search(caller: Caller, params) -> Page:
@@ -148,12 +157,7 @@ def _safety_places(episodes) -> dict[int, str]:
 
 def encounter_read(caller: Caller, episode_id: str) -> dict:
     if not episode_id.isdigit():
-        deny(
-            staff=caller.staff,
-            acting_unit=caller.unit,
-            what=f"FHIR Encounter/{episode_id}"[:200],
-            action=API_READ,
-        )
+        deny_unknown(caller, f"FHIR Encounter/{episode_id}")
     access = get_episode_for_user(
         staff=caller.staff,
         acting_unit=caller.unit,
@@ -207,21 +211,11 @@ def observation_read(caller: Caller, observation_id: str) -> dict:
         else None
     )
     if observation_set is None:
-        deny(
-            staff=caller.staff,
-            acting_unit=caller.unit,
-            what=f"FHIR Observation/{observation_id}"[:200],
-            action=API_READ,
-        )
-    access = get_patient_for_user(
-        staff=caller.staff,
-        acting_unit=caller.unit,
-        patient_id=observation_set.episode.patient_id,
-        action=API_READ,
-        detail=f"FHIR Observation/{observation_id}",
-        health_record=True,
+        deny_unknown(caller, f"FHIR Observation/{observation_id}")
+    patient = read_patient(
+        caller, observation_set.episode.patient_id, f"FHIR Observation/{observation_id}"
     )
-    resource = resources.observation(observation_set, part, access.patient)
+    resource = resources.observation(observation_set, part, patient)
     if resource is None:
         raise Http404("no such part")
     return resource
@@ -346,15 +340,7 @@ def observation_search(caller: Caller, params) -> Page:
 
 def patient_everything(caller: Caller, patient_id: str) -> list[dict]:
     """Patient/$everything: the patient, their episodes and all their observations."""
-    access = get_patient_for_user(
-        staff=caller.staff,
-        acting_unit=caller.unit,
-        patient_id=patient_id,
-        action=API_READ,
-        detail=f"FHIR Patient/{patient_id}/$everything"[:200],
-        health_record=True,
-    )
-    patient: Patient = access.patient
+    patient = read_patient(caller, patient_id, f"FHIR Patient/{patient_id}/$everything")
     episodes = list(Episode.objects.filter(patient=patient).select_related("ward").order_by("pk"))
     for episode in episodes:
         episode.patient = patient
