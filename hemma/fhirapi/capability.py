@@ -58,7 +58,7 @@ SUPPORTED = {
                 "read",
                 "search-type",
                 *(["create"] if resource_type == "ServiceRequest" else []),
-                *(["vread", "history-instance"] if resource_type == "CarePlan" else []),
+                *(["update"] if resource_type == "Task" else []),
             ],
             {"patient": "reference", "subject": "reference", "_count": "number"}
             | ({"encounter": "reference"} if per_episode else {}),
@@ -73,6 +73,10 @@ SUPPORTED = {
         )
     },
 }
+# Every type is read by version too: CarePlan keeps every version, the others the current.
+for _interactions, _params in SUPPORTED.values():
+    _interactions[1:1] = ["vread", "history-instance"]
+
 OPERATIONS = {
     "Patient": [("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything")]
 }
@@ -156,6 +160,7 @@ def smart_configuration(token_url: str) -> dict:
             for resource in SUPPORTED
             for permission in ("read", "rs")
         ]
-        + ["system/ServiceRequest.write", "system/ServiceRequest.c"],
+        + ["system/ServiceRequest.write", "system/ServiceRequest.c"]
+        + ["system/Task.write", "system/Task.u"],
         "capabilities": ["client-confidential-asymmetric"],
     }

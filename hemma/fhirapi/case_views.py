@@ -9,7 +9,8 @@ from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.monitoring import fhir as fhir_body
 from hemma.monitoring.fhir import operation_outcome
 
-from . import audit_events, case_selectors, directory, service_requests, services
+from . import audit_events, case_selectors, directory, service_requests, services, task_updates
+from .versions import if_match_version
 from .views import _answer, _outcome, _searchset, base_url, system_api
 
 # --- the case around the episode, and units -----------------------------------------------
@@ -67,12 +68,7 @@ def _service_request_create(request, caller, params):
     except HemmaError as error:
         return _outcome(422, "business-rule", str(error.message))
     created = case_selectors.case_read(caller, "ServiceRequest", str(care_request.pk))
-    return _answer(
-        created,
-        201,
-        Location=f"{base_url(request)}/ServiceRequest/{care_request.pk}",
-        ETag='W/"1"',
-    )
+    return _answer(created, 201, Location=f"{base_url(request)}/ServiceRequest/{care_request.pk}")
 
 
 @csrf_exempt
@@ -84,6 +80,52 @@ def service_request_type(request):
 
 
 _SERVICE_REQUEST_SEARCH = case_type("ServiceRequest")
+
+
+@system_api("Task", "write", methods=("PUT",))
+def _task_update(request, caller, params, resource_id):
+    """The receiving unit's system (or the sender's) answers a care request by setting the
+    Task's status: the same services as the inbox, If-Match against the current version."""
+    try:
+        payload = fhir_body.load_json(request.body)
+    except fhir_body.BodyError as error:
+        return _outcome(400, "invalid", str(error))
+    issues = fhir_body.string_issues(payload, request.body)
+    change, more = task_updates.parse(payload, resource_id) if not issues else (None, [])
+    issues += more
+    if issues:
+        return _answer(operation_outcome(issues), 400)
+    case_selectors.case_read(caller, "Task", resource_id)  # the policy first: 404 + denied
+    try:
+        services.task_update(
+            caller=caller,
+            care_request_id=int(resource_id),
+            change=change,
+            if_match=if_match_version(request.headers.get("If-Match")),
+        )
+    except services.PreconditionFailed as error:
+        return _outcome(412, "conflict", str(error.message))
+    except NotAllowed as error:
+        return _outcome(403, "forbidden", str(error.message))
+    except Conflict as error:
+        return _outcome(409, "conflict", str(error.message))
+    except HemmaError as error:
+        return _outcome(422, "business-rule", str(error.message))
+    return _answer(
+        case_selectors.case_read(caller, "Task", resource_id),
+        Content_Location=f"{base_url(request)}/Task/{resource_id}",
+    )
+
+
+@csrf_exempt
+def task_instance(request, resource_id):
+    """GET: read. PUT: update the status (system/Task.write)."""
+    if request.method == "PUT":
+        return _task_update(request, resource_id=resource_id)
+    return _TASK_READ(request, resource_id=resource_id)
+
+
+_TASK_READ = case_instance("Task")
 
 
 # --- the access log, for a log-review client ---------------------------------------------

@@ -23,10 +23,13 @@ from joserfc.jwk import KeySet
 
 from hemma.accounts.models import AdministrationLogEntry, Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.carerequests import services as care_requests
+from hemma.carerequests.models import CareRequest
 from hemma.carerequests.services import care_request_send
 from hemma.episodes.selectors import get_episode_for_user
-from hemma.errors import HemmaError
+from hemma.errors import Conflict, HemmaError, NotAllowed
 
+from . import case_resources, versions
 from . import scopes as smart_scopes
 from .models import AccessToken, SystemClient, UsedAssertion
 
@@ -264,3 +267,63 @@ def service_request_create(*, caller, draft):
         interventions=draft.interventions,
         medications=list(draft.medications),
     )
+
+
+class PreconditionFailed(HemmaError):
+    """If-Match named another version than the current one (412)."""
+
+
+def _current_task(care_request_id: int) -> tuple[CareRequest, dict]:
+    care_request = (
+        CareRequest.objects.select_for_update()
+        .select_related("episode__patient", "from_unit", "to_unit")
+        .get(pk=care_request_id)
+    )
+    messages = list(care_request.messages.order_by("at", "pk"))
+    return care_request, case_resources.task(care_request, care_request.episode.patient, messages)
+
+
+def task_update(*, caller, care_request_id: int, change, if_match: str | None) -> None:
+    """A Task PUT by the receiving or the sending unit's system, as the same service calls
+    its staff make on the care-request page (their checks: receiver or sender, member,
+    an open request). The client must already have read the Task (policy, logged). The
+    row is locked first, so If-Match is compared with the version the change applies to;
+    a PUT of the status the Task already has changes nothing."""
+    staff, unit = caller.staff, caller.unit
+    with transaction.atomic():
+        care_request, current = _current_task(care_request_id)
+        if if_match is not None and if_match != versions.content_version(current):
+            raise PreconditionFailed(
+                "the Task has changed since that version: read it again (If-Match)"
+            )
+        now = current["status"]
+        if change.status == now:
+            return
+        if now == "on-hold" and change.status in ("requested", "received"):
+            if not change.text:
+                raise HemmaError("statusReason.text (the answer to the question) is required")
+            care_requests.care_request_answer(
+                staff=staff, unit=unit, care_request=care_request, answer=change.text
+            )
+        elif change.status == "received":
+            if unit.pk != care_request.to_unit_id:
+                raise NotAllowed("only the receiving unit marks a care request as read")
+            if now != "requested":
+                raise Conflict(f"a {now} Task cannot become received")
+            care_requests.care_request_mark_read(staff=staff, unit=unit, care_request=care_request)
+        elif change.status == "accepted":
+            care_requests.care_request_accept(staff=staff, unit=unit, care_request=care_request)
+        elif change.status == "rejected":
+            care_requests.care_request_decline(
+                staff=staff, unit=unit, care_request=care_request, reason=change.text
+            )
+        elif change.status == "on-hold":
+            care_requests.care_request_ask(
+                staff=staff, unit=unit, care_request=care_request, question=change.text
+            )
+        elif change.status == "cancelled":
+            care_requests.care_request_withdraw(
+                staff=staff, unit=unit, care_request=care_request, reason=change.text
+            )
+        else:  # back to requested without a question to answer
+            raise Conflict(f"a {now} Task cannot go back to requested")

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import case_views, views
+from . import case_views, history_views, views
 from .case_selectors import KINDS as CASE_KINDS
 
 CASE_TYPES = list(CASE_KINDS)
@@ -51,5 +51,19 @@ for _type in CASE_TYPES:
     )
     urlpatterns += [
         path(f"fhir/{_type}", search, name=f"{_type.lower()}_type"),
-        re_path(rf"^fhir/{_type}/{ID}$", case_views.case_instance(_type), name=_type.lower()),
+        re_path(
+            rf"^fhir/{_type}/{ID}$",
+            case_views.task_instance if _type == "Task" else case_views.case_instance(_type),
+            name=_type.lower(),
+        ),
+    ]
+# vread and _history of the types whose earlier versions are not kept (the current one).
+VERSION_ID = r"(?P<version_id>[A-Za-z0-9\-.]{1,64})"
+for _type in history_views.READERS:
+    _history, _vread = history_views.history_views(_type)
+    urlpatterns += [
+        re_path(rf"^fhir/{_type}/{ID}/_history$", _history, name=f"{_type.lower()}_history"),
+        re_path(
+            rf"^fhir/{_type}/{ID}/_history/{VERSION_ID}$", _vread, name=f"{_type.lower()}_vread"
+        ),
     ]

@@ -25,6 +25,7 @@ from . import (
     services,
 )
 from .search import SearchError
+from .versions import versioned
 
 FHIR_JSON = "application/fhir+json"
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ JSON_FORMATS = {"json", "application/json", "application/fhir+json", "applicatio
 
 
 def _answer(body: dict, status: int = 200, **headers) -> JsonResponse:
+    body = versioned(body)
     response = JsonResponse(body, status=status, content_type=FHIR_JSON)
     version = body.get("meta", {}).get("versionId")
     if version and "ETag" not in headers:
@@ -55,10 +57,11 @@ def base_url(request) -> str:
     return request.build_absolute_uri(reverse("fhirapi:metadata")).removesuffix("/metadata")
 
 
-def system_api(resource: str, interaction: str = "read"):
-    """GET (POST for a write); a valid system token whose scopes permit `interaction` on
-    `resource`; search errors → 400, unknown or forbidden → 404 (logged by the selectors)."""
-    methods = ("POST",) if interaction == "write" else ("GET", "HEAD")
+def system_api(resource: str, interaction: str = "read", methods: tuple = ()):
+    """GET (POST for a write, or the `methods` given); a valid system token whose scopes
+    permit `interaction` on `resource`; search errors → 400, unknown or forbidden → 404
+    (logged by the selectors)."""
+    methods = methods or (("POST",) if interaction == "write" else ("GET", "HEAD"))
 
     def decorator(view):
         @csrf_exempt
@@ -127,17 +130,11 @@ def _searchset(request, resource_type: str, page: selectors.Page, params) -> Jso
     entries = [
         {
             "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
-            "resource": r,
-            "search": {"mode": "match"},
+            "resource": versioned(r),
+            "search": {"mode": mode},
         }
-        for r in page.resources
-    ] + [
-        {
-            "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
-            "resource": r,
-            "search": {"mode": "include"},
-        }
-        for r in page.included
+        for mode, resources in (("match", page.resources), ("include", page.included))
+        for r in resources
     ]
     return _answer(
         {
@@ -230,7 +227,10 @@ def patient_everything(request, caller, params, resource_id):
             "type": "searchset",
             "total": len(found),
             "entry": [
-                {"fullUrl": f"{base_url(request)}/{r['resourceType']}/{r['id']}", "resource": r}
+                {
+                    "fullUrl": f"{base_url(request)}/{r['resourceType']}/{r['id']}",
+                    "resource": versioned(r),
+                }
                 for r in found
             ],
         }

@@ -142,6 +142,13 @@ def test_the_capability_statement_lists_exactly_the_routes(client, demo):
         if name.endswith("_type")
     }
     assert {t.lower() for t in listed} == routed
+    names = {p.name for p in urls.urlpatterns}
+    for resource in statement["rest"][0]["resource"]:
+        codes = {i["code"] for i in resource["interaction"]}
+        kind = resource["type"].lower()
+        assert {"vread", "history-instance"} <= codes
+        assert {f"{kind}_vread", f"{kind}_history"} <= names, kind
+        assert ("update" in codes) == (kind == "task"), kind  # PUT Task/<id> only
 
 
 def test_every_agreement_version_can_be_read_back(client, ward_reader):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hemma.accounts.models import Staff, Unit
 from hemma.careplans.models import Agreement
+from hemma.carerequests.models import CareRequest
 from hemma.episodes.models import Episode
 from hemma.fhirapi.capability import SUPPORTED
 from hemma.monitoring import services as monitoring
@@ -155,6 +156,17 @@ def device_token(episode: Episode, nurse: Staff) -> str:
     return monitoring.enrolment_claim_api(code=code).access_token
 
 
+def task_put(client, url, task, token, if_match=None):
+    headers = {"HTTP_IF_MATCH": if_match} if if_match else {}
+    return client.put(
+        url,
+        json.dumps(task),
+        content_type="application/fhir+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        **headers,
+    )
+
+
 def test_every_answer_of_the_api_is_valid_r4(client, rsa_key, ec_key):
     call_command("load_demo", quiet=True)
     ward = Unit.objects.get(hsa_id__endswith="-INF30")
@@ -259,6 +271,25 @@ def test_every_answer_of_the_api_is_valid_r4(client, rsa_key, ec_key):
     nowhere = service_request(lisa, home_care)
     nowhere["performer"][0]["identifier"]["value"] = "SE0000000000-NOWHERE"
     answers.keep("POST ServiceRequest, unknown unit", ehr_post(client, nowhere, token), 422)
+
+    # Home health care's own system answers Omar's care request: Task PUT with If-Match.
+    omar = CareRequest.objects.get(episode__patient__first_name="Omar", kind="home_health")
+    task_scopes = "system/Task.read system/Task.write"
+    register("hsv", omar.to_unit, ec_key, scopes=task_scopes)
+    hsv = access_token(client, ec_key, "hsv", task_scopes)
+    task_url = f"/fhir/Task/{omar.pk}"
+    task = answers.get(task_url, hsv)
+    stale = f'W/"{task["meta"]["versionId"]}"'
+    accepted = {**task, "status": "accepted"}
+    answers.keep("PUT Task", task_put(client, task_url, accepted, hsv, stale), 200)
+    answers.keep("PUT Task, stale If-Match", task_put(client, task_url, task, hsv, stale), 412)
+    wrong = {**task, "status": "completed"}
+    answers.keep("PUT Task, unsupported status", task_put(client, task_url, wrong, hsv), 400)
+    answers.get(f"{task_url}/_history", hsv)
+    answers.get(f"/fhir/Patient/{lisa.patient_id}/_history", token)
+    patient = answers.get(f"/fhir/Patient/{lisa.patient_id}", token)
+    answers.get(f"/fhir/Patient/{lisa.patient_id}/_history/{patient['meta']['versionId']}", token)
+    answers.get(f"/fhir/Patient/{lisa.patient_id}/_history/0", token, 404)
 
     # OperationOutcomes.
     answers.get("/fhir/Patient", None, 401)
