@@ -227,10 +227,16 @@ def _ingest_bundle(device, parsed: fhir_bundle.ParsedBundle):
     for entry in parsed.entries:
         if entry.issues:
             failures[entry.index] = (400, entry.issues)
+        elif entry.resource_type == "Patient":
+            if entry.personal_number != patient.personal_number:
+                where = f"Bundle.entry[{entry.index}].resource.identifier"
+                failures[entry.index] = (403, [_forbidden(where)])
+        elif entry.observation is None:
+            continue  # the Device entry: the enrolled device itself
         elif not entry.observation.subject.is_patient(patient.pk, patient.personal_number):
             where = f"Bundle.entry[{entry.index}].resource.subject"
             failures[entry.index] = (403, [_forbidden(where)])
-    valid = [e.observation for e in parsed.entries if e.index not in failures]
+    valid = [e.observation for e in parsed.entries if e.index not in failures and e.observation]
     groups, rejected = fhir_observation.group_by_time(valid)
     failures |= {index: (409, [issue]) for index, issue in rejected.items()}
     if parsed.all_or_nothing and failures:
@@ -258,6 +264,11 @@ def _ingest_bundle(device, parsed: fhir_bundle.ParsedBundle):
         if entry.index in failures:
             status, issues = failures[entry.index]
             entries.append(fhir_bundle.entry_response(_STATUS_LINES[status], issues=issues))
+            continue
+        if entry.observation is None:  # matched, not created
+            matched = patient.pk if entry.resource_type == "Patient" else device.pk
+            location = f"{entry.resource_type}/{matched}"
+            entries.append(fhir_bundle.entry_response("200 OK", location=location))
             continue
         observation, set_id, created, _identifier = stored[entry.index]
         entries.append(

@@ -87,7 +87,7 @@ def bad_character(text: str) -> str | None:
     return f"the control character U+{code:04X}"
 
 
-def _walk(payload, root: str):
+def walk(payload, root: str):
     """(node, FHIRPath) of every key's value and list item, without recursion."""
     stack = [(payload, root)]
     while stack:
@@ -132,7 +132,7 @@ def element_name_issues(payload, root: str) -> list[Issue]:
     elements that are null (FHIR JSON leaves an absent element out; the library would
     take null as absent)."""
     issues = []
-    for node, path in _walk(payload, root):
+    for node, path in walk(payload, root):
         if not isinstance(node, dict):
             continue
         for key, value in node.items():

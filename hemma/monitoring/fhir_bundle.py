@@ -4,9 +4,11 @@ Django.
 The Bundle's own shape is validated by fhir.resources' R4B Bundle with the resources
 taken out; each resource is checked as an Observation (fhir_observation.py), so every
 problem belongs either to the Bundle (the request fails whole) or to one entry. An entry
-must create an Observation: `request.method` POST, `request.url` Observation (an entry
+creates an Observation: `request.method` POST, `request.url` Observation (an entry
 without `request` is taken as that), optionally `request.ifNoneExist`. `fullUrl` is
-accepted (unique within the Bundle); the Observations do not reference each other.
+accepted (unique within the Bundle). A Patient or a Device entry (as a gateway following
+the Personal Health Device IG sends them) is matched, not created, and `urn:uuid`
+references between the entries are resolved (fhir_references.py).
 
 - batch: entries are independent; a bad entry gets its own response (`400 Bad Request`
   and an OperationOutcome), the others are stored. The answer is a `batch-response`.
@@ -30,6 +32,13 @@ from .fhir import (
     validation_issues,
 )
 from .fhir_observation import ParsedObservation, parse_observation
+from .fhir_references import (
+    RESOLVED_TYPES,
+    entry_targets,
+    parse_resolved,
+    personal_number,
+    resolve,
+)
 
 PROCESSED_TYPES = ("batch", "transaction")
 _ENTRY_PATH = re.compile(r"Bundle\.entry\[(\d+)\]")
@@ -38,8 +47,10 @@ _ENTRY_PATH = re.compile(r"Bundle\.entry\[(\d+)\]")
 @dataclass
 class Entry:
     index: int
-    observation: ParsedObservation | None  # None when the entry has issues
+    observation: ParsedObservation | None  # None when the entry has issues or is no Observation
     issues: list[Issue] = field(default_factory=list)
+    resource_type: str = "Observation"  # or Patient / Device: matched, not created
+    personal_number: str | None = None  # a Patient entry's
 
 
 @dataclass
@@ -85,7 +96,7 @@ def parse_bundle(payload: dict) -> tuple[ParsedBundle | None, list[Issue]]:
         if match is None:
             return None, [i for i in issues if not _ENTRY_PATH.match(i.expression)]
         by_entry.setdefault(int(match[1]), []).append(issue)
-    parsed, full_urls = [], {}
+    parsed, full_urls, targets = [], {}, entry_targets(entries)
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):  # the model lets a null entry through
             by_entry[index] = [
@@ -94,14 +105,16 @@ def parse_bundle(payload: dict) -> tuple[ParsedBundle | None, list[Issue]]:
         if index in by_entry:
             parsed.append(Entry(index, None, by_entry[index]))
             continue
-        observation, problems = _entry(entry, index, full_urls)
-        parsed.append(Entry(index, observation, problems))
+        parsed.append(_entry(entry, index, full_urls, targets))
     return ParsedBundle(payload["type"], parsed), []
 
 
-def _entry(entry: dict, index: int, full_urls: dict) -> tuple[ParsedObservation | None, list]:
-    """One entry whose shape the Bundle model accepted: its request and its Observation."""
+def _entry(entry: dict, index: int, full_urls: dict, targets: dict) -> Entry:
+    """One entry whose shape the Bundle model accepted: its request and its resource."""
     path = f"Bundle.entry[{index}]"
+    resource = entry.get("resource")
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    kind = kind if kind in RESOLVED_TYPES else "Observation"
     issues: list[Issue] = []
     full_url = entry.get("fullUrl")
     if full_url is not None:
@@ -114,22 +127,28 @@ def _entry(entry: dict, index: int, full_urls: dict) -> tuple[ParsedObservation 
     if request.get("method", "POST") != "POST":
         text = "only POST (create) entries are processed: this entry is not stored"
         issues.append(Issue("not-supported", text, f"{path}.request.method"))
-    elif request.get("url", "Observation").split("/")[-1] != "Observation":
-        text = "request.url must be Observation: only Observations are created here"
+    elif str(request.get("url", kind)).split("?")[0].split("/")[-1] != kind:
+        text = f"request.url must be {kind}: Observations are created, a Patient or Device matched"
         issues.append(Issue("not-supported", text, f"{path}.request.url"))
-    elif "ifNoneExist" in request:
+    elif "ifNoneExist" in request and kind == "Observation":
         condition, more = parse_if_none_exist(request["ifNoneExist"], f"{path}.request.ifNoneExist")
         issues += more
-    resource = entry.get("resource")
     if resource is None:
         issues.append(Issue("required", "resource (the Observation) is required", path))
-    else:
-        observation, more = parse_observation(resource, f"{path}.resource")
-        issues += more
+        return Entry(index, None, issues)
+    resource, more = resolve(resource, f"{path}.resource", targets)
+    issues += more
+    if kind != "Observation":
+        issues += [] if issues else parse_resolved(resource, f"{path}.resource")
+        number = personal_number(resource) if kind == "Patient" and not issues else None
+        return Entry(index, None, issues, kind, number)
     if issues:
-        return None, issues
+        return Entry(index, None, issues)
+    observation, issues = parse_observation(resource, f"{path}.resource")
+    if issues:
+        return Entry(index, None, issues)
     observation.index, observation.if_none_exist = index, condition
-    return observation, []
+    return Entry(index, observation)
 
 
 def entry_response(status: str, *, location: str = "", issues: list[Issue] = ()) -> dict:

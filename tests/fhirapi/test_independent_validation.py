@@ -22,6 +22,7 @@ from hemma.episodes.models import Episode
 from hemma.fhirapi.capability import SUPPORTED
 from hemma.monitoring import services as monitoring
 from tests.conftest import IN_CI
+from tests.monitoring import test_fhir_references as phd
 from tests.monitoring.test_fhir_api import blood_pressure, bundle, person, quantity
 from tests.monitoring.test_fhir_api import post as device_post
 
@@ -226,6 +227,12 @@ def test_every_answer_of_the_api_is_valid_r4(client, rsa_key, ec_key):
         400,
     )
     answers.keep("POST batch without a token", device_post(client, batch, None), 401)
+    gateway = phd.transaction(
+        phd.patient_entry(LISA),
+        phd.device_entry(),
+        phd.observation_entry("8867-4", 77, "/min", "val-phd-hr"),
+    )
+    answers.keep("POST PHD transaction (urn:uuid)", device_post(client, gateway, device))
 
     # The care client: the statement, then every type it lists, per patient it may read.
     statement = answers.get("/fhir/metadata", None)

@@ -310,7 +310,8 @@ def test_the_identifier_limit_is_named_with_its_path(client, token, at_home):
         ("delete", "/fhir/", 405, "POST"),
         ("post", "/fhir/Patient", 405, "GET"),
         ("get", "/fhir/Questionnaire", 404, None),
-        ("post", "/fhir/Observation/1/_history", 404, None),
+        ("post", "/fhir/Observation/1/_history", 405, "GET"),
+        ("post", "/fhir/Observation/1/_history/1/x", 404, None),
     ],
 )
 def test_errors_under_fhir_are_outcomes_not_html(
