@@ -216,6 +216,8 @@ class SafetyBed(models.Model):
 
     ward = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="safety_beds")
     label = models.CharField(_("plats"), max_length=50)
+    # Out of service (a broken bed, closed for the summer): never reserved, kept for history.
+    in_service = models.BooleanField(_("i drift"), default=True)
 
     class Meta:
         ordering = ["ward", "label"]

@@ -149,9 +149,11 @@ def worklist_groups(groups: dict[str, list[Episode]]) -> list[WorklistGroup]:
 
 
 def safety_bed_census(ward: Unit, at_home: int) -> dict:
-    """A ward's beds, patients at home and safety places free (two counts)."""
-    total = SafetyBed.objects.filter(ward=ward).count()
-    used = SafetyBedReservation.objects.filter(bed__ward=ward, released_at=None).count()
+    """A ward's beds, patients at home and safety places free (places in service)."""
+    total = SafetyBed.objects.filter(ward=ward, in_service=True).count()
+    used = SafetyBedReservation.objects.filter(
+        bed__ward=ward, bed__in_service=True, released_at=None
+    ).count()
     return {
         "beds": ward.beds,
         "safety_total": total,

@@ -347,7 +347,9 @@ def safety_bed_reserve(*, staff: Staff, unit: Unit, episode: Episode) -> SafetyB
             if SafetyBedReservation.objects.filter(episode=episode, released_at=None).exists():
                 raise Conflict(_("Patienten har redan en reserverad trygghetsplats."))
             # Lock the ward's places so two nurses cannot take the last one at once.
-            beds = list(SafetyBed.objects.select_for_update().filter(ward=episode.ward))
+            beds = list(
+                SafetyBed.objects.select_for_update().filter(ward=episode.ward, in_service=True)
+            )
             taken = set(
                 SafetyBedReservation.objects.filter(bed__in=beds, released_at=None).values_list(
                     "bed_id", flat=True
