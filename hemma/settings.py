@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "hemma.visits",
     "hemma.insights",
     "hemma.fhirapi",
+    "hemma.setup",
     "hemma.web",
     "hemma.demo",
 ]
