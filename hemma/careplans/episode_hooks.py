@@ -27,7 +27,11 @@ def agreement_written(episode: Episode, to_state: str) -> str | None:
 
 
 def discharge_criteria(episode: Episode, to_state: str) -> str | None:
-    """Discharged: every criterion of the agreement's current version is checked off."""
+    """Discharged: every criterion of the agreement's current version is checked off –
+    unless the patient asked to end care at home (the physician's decision, recorded as
+    the episode's end reason by the flow)."""
+    if episode.end_reason == Episode.EndReason.PATIENT_REQUEST:
+        return None
     if not discharge_criteria_met(agreement_for_episode(episode)):
         return _("Alla utskrivningskriterier är inte uppfyllda.")
     return None

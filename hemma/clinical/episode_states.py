@@ -2,7 +2,9 @@
 
 candidate → assessed → agreed → preparing → at_home → discharged, with
 readmitted (direct admission to the safety bed; may return at_home) and
-cancelled (with a reason) where they make sense. services.py enforces it.
+cancelled (with a reason) where they make sense. Care at home also ends when the patient
+dies at home (died) or is transferred to another ward or hospital (transferred); the
+patient's own wish to stop is a discharge with that reason. services.py enforces it.
 """
 
 CANDIDATE = "candidate"
@@ -13,20 +15,35 @@ AT_HOME = "at_home"
 READMITTED = "readmitted"
 DISCHARGED = "discharged"
 CANCELLED = "cancelled"
+DIED = "died"
+TRANSFERRED = "transferred"
 
-STATES = (CANDIDATE, ASSESSED, AGREED, PREPARING, AT_HOME, READMITTED, DISCHARGED, CANCELLED)
-FINAL_STATES = frozenset({DISCHARGED, CANCELLED})
+STATES = (
+    CANDIDATE,
+    ASSESSED,
+    AGREED,
+    PREPARING,
+    AT_HOME,
+    READMITTED,
+    DISCHARGED,
+    CANCELLED,
+    DIED,
+    TRANSFERRED,
+)
+FINAL_STATES = frozenset({DISCHARGED, CANCELLED, DIED, TRANSFERRED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     CANDIDATE: frozenset({ASSESSED, CANCELLED}),
     ASSESSED: frozenset({AGREED, CANCELLED}),
     AGREED: frozenset({PREPARING, CANCELLED}),
     PREPARING: frozenset({AT_HOME, CANCELLED}),
-    AT_HOME: frozenset({READMITTED, DISCHARGED}),
+    AT_HOME: frozenset({READMITTED, DISCHARGED, DIED, TRANSFERRED}),
     # Back home after a stay in the safety bed, or discharged from the ward bed.
-    READMITTED: frozenset({AT_HOME, DISCHARGED, CANCELLED}),
+    READMITTED: frozenset({AT_HOME, DISCHARGED, CANCELLED, DIED, TRANSFERRED}),
     DISCHARGED: frozenset(),
     CANCELLED: frozenset(),
+    DIED: frozenset(),
+    TRANSFERRED: frozenset(),
 }
 
 
@@ -77,6 +94,9 @@ ACTIONS_BY_STATE: dict[str, frozenset[str]] = {
         {
             "readmit",
             "discharge",
+            "end_on_request",
+            "record_death",
+            "transfer",
             "mark_criterion",
             "edit_agreement",
             "send_care_request",
@@ -89,6 +109,8 @@ ACTIONS_BY_STATE: dict[str, frozenset[str]] = {
         {
             "return_home",
             "discharge",
+            "record_death",
+            "transfer",
             "mark_criterion",
             "edit_agreement",
             "send_care_request",
@@ -101,6 +123,8 @@ ACTIONS_BY_STATE: dict[str, frozenset[str]] = {
     # After discharge a new care request can continue care at home (e.g. wound care).
     DISCHARGED: frozenset({"send_care_request", "task_done"}),
     CANCELLED: frozenset({"task_done"}),
+    DIED: frozenset({"task_done"}),
+    TRANSFERRED: frozenset({"task_done"}),
 }
 
 # Parts of the episode page by state (what there is to read, not who may act).

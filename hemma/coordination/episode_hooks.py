@@ -12,6 +12,7 @@ from hemma.errors import HemmaError
 from hemma.patients.selectors import refuse
 
 from .episode_tasks import (
+    care_ended_notices_create,
     episode_task,
     episode_task_complete,
     evening_call_create,
@@ -55,6 +56,8 @@ def worklist_panel(staff: Staff, unit: Unit, groups) -> hooks.Panel:
 def register() -> None:
     hooks.register_transition_effect(states.AT_HOME, evening_call_create)
     hooks.register_transition_effect(states.READMITTED, readmission_notice_create)
+    for ended in (states.DIED, states.TRANSFERRED, states.DISCHARGED):
+        hooks.register_transition_effect(ended, care_ended_notices_create)
     hooks.register_episode_panel(episode_panel)
     hooks.register_worklist_panel(worklist_panel)
     hooks.register_episode_action(hooks.EpisodeAction("task_done", EpisodeTaskForm, complete_task))

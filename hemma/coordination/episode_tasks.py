@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Staff, Unit
+from hemma.carerequests.models import CareRequest
 from hemma.clinical import episode_states as states
 from hemma.episodes.hooks import TransitionEvent
 from hemma.episodes.models import Episode
@@ -71,6 +72,57 @@ def readmission_notice_create(event: TransitionEvent) -> Task | None:
         source="flow",
         created_by=event.staff,
     )
+
+
+def _units_of_episode(episode: Episode) -> list[int]:
+    """Every unit that takes part in the episode: the ward, home health care, the units its
+    care requests went to (answered or open) and the patient's primary care centre."""
+    receivers = CareRequest.objects.filter(episode=episode).exclude(
+        status__in=[CareRequest.Status.DECLINED, CareRequest.Status.WITHDRAWN]
+    )
+    units = [episode.ward_id, episode.home_health_unit_id, episode.patient.listed_unit_id]
+    units += list(receivers.values_list("to_unit_id", flat=True))
+    return list(dict.fromkeys(unit for unit in units if unit))
+
+
+def _ending_title(event: TransitionEvent) -> str | None:
+    episode = event.episode
+    if event.to_state == states.DIED:
+        kind = _("förväntat") if episode.death_expected else _("oväntat")
+        return _("Avliden i hemmet %(at)s (%(kind)s), konstaterat av %(who)s") % {
+            "at": f"{timezone.localtime(episode.died_at):%Y-%m-%d %H:%M}",
+            "kind": kind,
+            "who": episode.death_confirmed_by,
+        }
+    if event.to_state == states.TRANSFERRED:
+        return _("Överflyttad till %(to)s") % {"to": episode.transferred_to}
+    if episode.end_reason == Episode.EndReason.PATIENT_REQUEST:
+        return _("Vården i hemmet avslutad på patientens eller närståendes önskan")
+    return None  # a discharge with the criteria met: the referral and the lists say it
+
+
+def care_ended_notices_create(event: TransitionEvent) -> list[Task]:
+    """Care at home ended otherwise than by the criteria (death, transfer, the patient's
+    wish): every other unit of the episode gets a task to take note and stop its visits."""
+    title = _ending_title(event)
+    if title is None:
+        return []
+    episode = event.episode
+    return [
+        Task.objects.create(
+            title=title[:300],
+            kind=Task.Kind.OTHER,
+            episode=episode,
+            patient=episode.patient,
+            owner_unit_id=unit_id,
+            due_on=timezone.localdate(event.at),
+            due_at=event.at,
+            source="flow",
+            created_by=event.staff,
+        )
+        for unit_id in _units_of_episode(episode)
+        if unit_id != event.unit.pk
+    ]
 
 
 # --- completing a task on the episode page ----------------------------------------------

@@ -86,6 +86,46 @@ class DischargeForm(forms.Form):
     )
 
 
+class EndOnRequestForm(forms.Form):
+    reason = forms.CharField(label=_("Vad patienten eller närstående har sagt"), max_length=500)
+    summary = forms.CharField(
+        label=_("Utskrivningsanteckning"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _not_future(at):
+    if at > timezone.now() + timedelta(minutes=5):
+        raise forms.ValidationError(_("Tidpunkten kan inte ligga i framtiden."))
+    if at < timezone.now() - timedelta(days=30):
+        raise forms.ValidationError(_("Tidpunkten ligger mer än 30 dagar bakåt."))
+    return at
+
+
+class DeathForm(forms.Form):
+    died_at = forms.DateTimeField(
+        label=_("Tidpunkt för dödsfallet"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    confirmed_by = forms.CharField(
+        label=_("Konstaterat av (läkare, namn och titel)"), max_length=200
+    )
+    expected = forms.TypedChoiceField(
+        label=_("Förväntat dödsfall?"),
+        choices=[("yes", _("Ja, förväntat")), ("no", _("Nej, oväntat"))],
+        coerce=lambda value: value == "yes",
+    )
+    note = forms.CharField(label=_("Anteckning"), max_length=500, required=False)
+
+    def clean_died_at(self):
+        return _not_future(self.cleaned_data["died_at"])
+
+
+class TransferForm(forms.Form):
+    destination = forms.CharField(label=_("Till (avdelning eller sjukhus)"), max_length=200)
+    reason = forms.CharField(label=_("Orsak"), max_length=500)
+
+
 class EmptyForm(forms.Form):
     pass
 

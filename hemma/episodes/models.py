@@ -24,6 +24,16 @@ class Episode(models.Model):
         READMITTED = states.READMITTED, _("Direktinlagd")
         DISCHARGED = states.DISCHARGED, _("Utskriven")
         CANCELLED = states.CANCELLED, _("Avbruten")
+        DIED = states.DIED, _("Avliden")
+        TRANSFERRED = states.TRANSFERRED, _("Överflyttad")
+
+    class EndReason(models.TextChoices):
+        """Why care at home ended (blank while it goes on, and for a cancelled episode)."""
+
+        CRITERIA_MET = "criteria_met", _("Utskrivningskriterierna uppfyllda")
+        PATIENT_REQUEST = "patient_request", _("Patientens eller närståendes önskan")
+        DIED = "died", _("Avliden i hemmet")
+        TRANSFERRED = "transferred", _("Överflyttad till annan avdelning eller sjukhus")
 
     class Pathway(models.TextChoices):
         EARLY_DISCHARGE = "early_discharge", _("Tidig hemgång")
@@ -61,6 +71,16 @@ class Episode(models.Model):
     admission_notice_at = models.DateTimeField(_("inskrivningsmeddelande"), null=True, blank=True)
     ready_for_discharge_at = models.DateTimeField(_("utskrivningsklar"), null=True, blank=True)
     discharge_summary = models.TextField(_("utskrivningsanteckning"), blank=True)
+    end_reason = models.CharField(
+        _("avslutsorsak"), max_length=20, choices=EndReason, blank=True, default=""
+    )
+    # A death at home: when, who confirmed it (the physician's name and title), expected.
+    died_at = models.DateTimeField(_("dödsfallets tidpunkt"), null=True, blank=True)
+    death_confirmed_by = models.CharField(
+        _("dödsfallet konstaterat av"), max_length=200, blank=True
+    )
+    death_expected = models.BooleanField(_("förväntat dödsfall"), null=True, blank=True)
+    transferred_to = models.CharField(_("överflyttad till"), max_length=200, blank=True)
     # Bumped by every state change: a form posted against an older version is refused.
     version = models.PositiveIntegerField(default=1)
 
@@ -73,11 +93,21 @@ class Episode(models.Model):
             # `filter(ward=…).exclude(state__in=FINAL)` uses the same condition.
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=~Q(state__in=[states.DISCHARGED, states.CANCELLED]),
+                condition=~Q(state__in=sorted(states.FINAL_STATES)),
                 name="episode_one_open_per_patient",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=list(states.STATES)), name="episode_state_valid"
+            ),
+            # A death is recorded with its time and who confirmed it; a transfer with where.
+            models.CheckConstraint(
+                condition=~Q(state=states.DIED)
+                | (Q(died_at__isnull=False) & ~Q(death_confirmed_by="")),
+                name="episode_death_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=states.TRANSFERRED) | ~Q(transferred_to=""),
+                name="episode_transfer_destination",
             ),
         ]
 

@@ -456,6 +456,7 @@ def episode_discharge(
         raise HemmaError(_("Skriv en utskrivningsanteckning."))
     with transaction.atomic():
         episode = _locked(episode)
+        episode.end_reason = Episode.EndReason.CRITERIA_MET
         _transition(
             episode=episode,
             to_state=states.DISCHARGED,
@@ -465,10 +466,7 @@ def episode_discharge(
         )
         episode.discharge_summary = summary.strip()
         episode.save(update_fields=["discharge_summary"])
-        now = timezone.now()
-        SafetyBedReservation.objects.filter(episode=episode, released_at=None).update(
-            released_at=now
-        )
+        now = _release_and_end(episode)
         if episode.patient.listed_unit_id and referral_text.strip():
             Referral.objects.create(
                 episode=episode,
@@ -477,6 +475,104 @@ def episode_discharge(
                 created_by=staff,
             )
         _end_episode_relationships(episode, now)
+    return episode
+
+
+def _release_and_end(episode: Episode) -> datetime:
+    """Care at home has ended: the safety place is free and the care relationships run out."""
+    now = timezone.now()
+    SafetyBedReservation.objects.filter(episode=episode, released_at=None).update(released_at=now)
+    _end_episode_relationships(episode, now)
+    return now
+
+
+def episode_end_on_request(
+    *, staff: Staff, unit: Unit, episode: Episode, reason: str, summary: str
+) -> Episode:
+    """The patient (or next of kin) wants care at home to end: the physician discharges
+    with that reason, whether or not the discharge criteria are met (readmission is the
+    other way, episode_direct_admission)."""
+    _require(staff, unit, "end_on_request", episode)
+    if not reason.strip():
+        raise HemmaError(_("Ange vad patienten eller närstående har sagt."))
+    if not summary.strip():
+        raise HemmaError(_("Skriv en utskrivningsanteckning."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        episode.end_reason = Episode.EndReason.PATIENT_REQUEST  # the criteria guard reads it
+        episode.discharge_summary = summary.strip()
+        _transition(
+            episode=episode,
+            to_state=states.DISCHARGED,
+            staff=staff,
+            unit=unit,
+            reason=_("Avslutat på patientens eller närståendes önskan: %(reason)s")
+            % {"reason": reason.strip()},
+        )
+        _release_and_end(episode)
+    return episode
+
+
+def episode_record_death(
+    *,
+    staff: Staff,
+    unit: Unit,
+    episode: Episode,
+    died_at: datetime,
+    confirmed_by: str,
+    expected: bool,
+    note: str = "",
+) -> Episode:
+    """The patient died at home (or in the safety place): when, who confirmed the death,
+    expected or not. Every unit of the episode gets a notice (coordination's effect)."""
+    _require(staff, unit, "record_death", episode)
+    if not confirmed_by.strip():
+        raise HemmaError(_("Ange vem som konstaterade dödsfallet."))
+    now = timezone.now()
+    if died_at > now + timedelta(minutes=5):
+        raise HemmaError(_("Tidpunkten kan inte ligga i framtiden."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        if episode.at_home_since and died_at < episode.at_home_since:
+            raise HemmaError(_("Tidpunkten ligger före hemgången."))
+        episode.end_reason = Episode.EndReason.DIED
+        episode.died_at, episode.death_confirmed_by = died_at, confirmed_by.strip()
+        episode.death_expected = expected
+        kind = _("Förväntat dödsfall") if expected else _("Oväntat dödsfall")
+        detail = f"{kind}, {timezone.localtime(died_at):%Y-%m-%d %H:%M}, {confirmed_by.strip()}"
+        _transition(
+            episode=episode,
+            to_state=states.DIED,
+            staff=staff,
+            unit=unit,
+            reason=f"{detail}. {note.strip()}".strip()[:1000],
+        )
+        _release_and_end(episode)
+    return episode
+
+
+def episode_transfer(
+    *, staff: Staff, unit: Unit, episode: Episode, destination: str, reason: str
+) -> Episode:
+    """The patient is transferred to another ward or hospital: care at home ends here."""
+    _require(staff, unit, "transfer", episode)
+    if not destination.strip():
+        raise HemmaError(_("Ange vart patienten flyttas."))
+    if not reason.strip():
+        raise HemmaError(_("Ange orsaken."))
+    with transaction.atomic():
+        episode = _locked(episode)
+        episode.end_reason = Episode.EndReason.TRANSFERRED
+        episode.transferred_to = destination.strip()
+        _transition(
+            episode=episode,
+            to_state=states.TRANSFERRED,
+            staff=staff,
+            unit=unit,
+            reason=_("Till %(to)s: %(reason)s")
+            % {"to": destination.strip(), "reason": reason.strip()},
+        )
+        _release_and_end(episode)
     return episode
 
 

@@ -144,6 +144,12 @@ def detail(request, episode_id):
         "decision_form": forms.DecisionForm(),
         "consent_form": forms.ConsentForm(),
         "discharge_form": forms.DischargeForm(),
+        # Own id prefixes: several forms on the page have a `reason` field.
+        "end_on_request_form": forms.EndOnRequestForm(auto_id="end_%s"),
+        "death_form": forms.DeathForm(
+            auto_id="death_%s", initial={"died_at": timezone.localtime()}
+        ),
+        "transfer_form": forms.TransferForm(auto_id="transfer_%s"),
         "notice_form": forms.NoticeForm(initial={"at": timezone.localtime()}),
         "checklist_statuses": ChecklistItem.Status.choices,
         # What the page offers: the state offers it and the policy allows the unit.
@@ -230,6 +236,24 @@ ACTIONS = {
     "discharge": (
         forms.DischargeForm,
         lambda r, e, d: services.episode_discharge(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "end_on_request": (
+        forms.EndOnRequestForm,
+        lambda r, e, d: services.episode_end_on_request(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "record_death": (
+        forms.DeathForm,
+        lambda r, e, d: services.episode_record_death(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "transfer": (
+        forms.TransferForm,
+        lambda r, e, d: services.episode_transfer(
             staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
         ),
     ),

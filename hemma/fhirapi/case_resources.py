@@ -15,6 +15,8 @@ CAREPLAN_STATUS = {
     "readmitted": "completed",
     "discharged": "completed",
     "cancelled": "revoked",
+    "died": "completed",
+    "transferred": "completed",
 }
 SERVICE_REQUEST_STATUS = {
     "sent": "active",

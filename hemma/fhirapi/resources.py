@@ -63,6 +63,8 @@ ENCOUNTER_STATUS = {
     "readmitted": "finished",  # the home episode ended with a return to the ward
     "discharged": "finished",
     "cancelled": "cancelled",
+    "died": "finished",
+    "transferred": "finished",
 }
 
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Membership, Organisation, Staff, Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.clinical import episode_states
 from hemma.errors import NotAllowed
 
 from .models import CareRelationship, EmergencyAccess, Patient, SharingConsent
@@ -202,6 +203,11 @@ EPISODE_ACTIONS: dict[str, Rule] = {
     "readmit": _rule(OWNER),
     "return_home": _rule(OWNER),
     "discharge": _rule(OWNER, physician=True),
+    # Ending care at home otherwise: the physician decides on the patient's wish to stop and
+    # records a death at home (after confirming it); the ward transfers the patient.
+    "end_on_request": _rule(OWNER, physician=True),
+    "record_death": _rule(OWNER, physician=True),
+    "transfer": _rule(OWNER),
     "notice": _rule(OWNER),
     "notice_ready": _rule(OWNER, physician=True),  # ready for discharge (2017:612)
     "cancel": _rule(OWNER),
@@ -325,7 +331,7 @@ def may_manage_care_team(*, staff: Staff | None, unit: Unit | None, patient: Pat
 def _care_team_managers(patient: Patient) -> set[int]:
     # Through the reverse relation: episodes builds on patients, not the other way.
     open_wards = set(
-        patient.episodes.exclude(state__in=("discharged", "cancelled")).values_list(
+        patient.episodes.exclude(state__in=episode_states.FINAL_STATES).values_list(
             "ward_id", flat=True
         )
     )

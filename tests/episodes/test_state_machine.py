@@ -20,6 +20,11 @@ ALLOWED = {
     ("readmitted", "at_home"),
     ("readmitted", "discharged"),
     ("readmitted", "cancelled"),
+    # Care at home ends otherwise: a death at home, a transfer to another ward or hospital.
+    ("at_home", "died"),
+    ("at_home", "transferred"),
+    ("readmitted", "died"),
+    ("readmitted", "transferred"),
 }
 
 
