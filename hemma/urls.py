@@ -19,6 +19,7 @@ urlpatterns = [
     path("visits/", include("hemma.visits.urls")),
     path("insights/", include("hemma.insights.urls")),
     path("jobs/", include("hemma.jobs.urls")),
+    path("setup/", include("hemma.setup.urls")),
     # The FHIR API for system clients first: POST /fhir/Observation reaches device
     # ingestion through it, and monitoring's catch-all answers the rest of /fhir.
     path("", include("hemma.fhirapi.urls")),

@@ -30,9 +30,24 @@ MEDICATIONS = [
 ]
 
 
-def to_assessed(*, patient, ward, nurse, physician, tier="kim", pathway="early_discharge"):
+def to_assessed(
+    *,
+    patient,
+    ward,
+    nurse,
+    physician,
+    tier="kim",
+    pathway="early_discharge",
+    visiting="home_health",
+    shares_information=True,
+):
     episode = episodes.episode_flag_candidate(
-        staff=nurse, unit=ward, patient=patient, pathway=pathway, reason="Stabil"
+        staff=nurse,
+        unit=ward,
+        patient=patient,
+        pathway=pathway,
+        reason="Stabil",
+        visiting=visiting,
     )
     episodes.assessment_update(
         staff=nurse, unit=ward, episode=episode, checks=ALL_CHECKS, tier=tier
@@ -48,7 +63,7 @@ def to_assessed(*, patient, ward, nurse, physician, tier="kim", pathway="early_d
         next_of_kin_informed=True,
         brochure_given=True,
         patient_agrees=True,
-        shares_information=True,
+        shares_information=shares_information,
     )
     episode.refresh_from_db()
     return episode

@@ -58,8 +58,15 @@ class Unit(models.Model):
         PRIMARY_CARE = "primary_care", _("Vårdcentral")
         HOME_HEALTH_CARE = "home_health_care", _("Hemsjukvård")
         HOME_CARE = "home_care", _("Hemtjänst")
+        # The hospital's own teams that visit patients at home (region, not municipality).
+        MOBILE_TEAM = "mobile_team", _("Sjukhusets mobila team")
+        STROKE_TEAM = "stroke_team", _("Strokteam")
         AMBULANCE = "ambulance", _("Ambulans")
         OTHER = "other", _("Annan")
+
+    # Units that can be an episode's visiting team: they get care requests, plan visits
+    # and record at home.
+    VISITING_KINDS = ("home_health_care", "mobile_team", "stroke_team")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="units", verbose_name=_("organisation")

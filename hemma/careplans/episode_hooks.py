@@ -48,7 +48,7 @@ def episode_panel(staff: Staff, unit: Unit, episode: Episode) -> dict:
 
 def worklist_panel(staff: Staff, unit: Unit, groups) -> hooks.Panel | None:
     """Home health care: each patient at home with today's activities of the agreement."""
-    if unit.kind != Unit.Kind.HOME_HEALTH_CARE:
+    if unit.kind not in Unit.VISITING_KINDS:
         return None
     return hooks.Panel({"today": activities_today(groups[states.AT_HOME])})
 

@@ -18,15 +18,16 @@ from .selectors import (
     requests_for_episode,
 )
 
-RECEIVING_UNITS = (Unit.Kind.HOME_HEALTH_CARE, Unit.Kind.HOME_CARE)
+RECEIVING_UNITS = (*Unit.VISITING_KINDS, Unit.Kind.HOME_CARE)
 
 
 def care_requests_sent(episode: Episode, to_state: str) -> str | None:
-    """Preparing: a live request to home health care; Omar's tier (expanded home care)
-    also needs one to home care / needs assessment."""
+    """Preparing: a live request to the visiting team (none in Plan B, where the ward
+    follows the patient itself); Omar's tier (expanded home care) also needs one to home
+    care / needs assessment."""
     kinds = live_request_kinds(episode)
-    if CareRequest.Kind.HOME_HEALTH not in kinds:
-        return _("Skicka vårdbegäran till hemsjukvården först.")
+    if episode.visiting != Episode.Visiting.NONE and CareRequest.Kind.HOME_HEALTH not in kinds:
+        return _("Skicka vårdbegäran till det besökande teamet först.")
     if episode.tier == Episode.Tier.OMAR and CareRequest.Kind.HOME_CARE not in kinds:
         return _("Patienten behöver utökad hemtjänst: skicka en begäran till hemtjänsten först.")
     return None

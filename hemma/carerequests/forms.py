@@ -48,7 +48,7 @@ class CareRequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_unit"].queryset = Unit.objects.filter(
-            kind__in=[Unit.Kind.HOME_HEALTH_CARE, Unit.Kind.HOME_CARE]
+            kind__in=[*Unit.VISITING_KINDS, Unit.Kind.HOME_CARE]
         ).select_related("organisation")
 
     def clean_start_at(self):
@@ -78,10 +78,10 @@ class CareRequestForm(forms.Form):
         data = super().clean()
         kind, unit = data.get("kind"), data.get("to_unit")
         expected = {
-            CareRequest.Kind.HOME_HEALTH: Unit.Kind.HOME_HEALTH_CARE,
-            CareRequest.Kind.HOME_CARE: Unit.Kind.HOME_CARE,
+            CareRequest.Kind.HOME_HEALTH: Unit.VISITING_KINDS,
+            CareRequest.Kind.HOME_CARE: (Unit.Kind.HOME_CARE,),
         }
-        if kind and unit and unit.kind != expected[kind]:
+        if kind and unit and unit.kind not in expected[kind]:
             self.add_error("to_unit", _("Enheten tar inte emot den typen av vårdbegäran."))
         return data
 

@@ -90,12 +90,15 @@ def requests_for_episode(episode, unit: Unit | None = None) -> QuerySet:
 
 
 def live_request_kinds(episode: Episode) -> set[str]:
-    """The kinds of the episode's requests that are sent, asked about or accepted."""
-    return set(
-        CareRequest.objects.filter(episode=episode, status__in=CareRequest.LIVE_STATUSES)
-        .values_list("kind", flat=True)
-        .distinct()
-    )
+    """The kinds of the episode's requests that are sent, asked about or accepted; a care
+    request at home counts only when it went to the episode's visiting unit."""
+    live = CareRequest.objects.filter(episode=episode, status__in=CareRequest.LIVE_STATUSES)
+    kinds = set(live.exclude(kind=CareRequest.Kind.HOME_HEALTH).values_list("kind", flat=True))
+    if live.filter(
+        kind=CareRequest.Kind.HOME_HEALTH, to_unit_id=episode.home_health_unit_id
+    ).exists():
+        kinds.add(CareRequest.Kind.HOME_HEALTH)
+    return kinds
 
 
 def open_logistics_count(episode: Episode) -> int:

@@ -18,11 +18,14 @@ from hemma.patients.services import care_relationship_ensure
 
 from .models import CareRequest, CareRequestMessage, LogisticsOrder, Medication
 
-# The unit kind each request goes to.
-RECEIVER_KIND = {
-    CareRequest.Kind.HOME_HEALTH: Unit.Kind.HOME_HEALTH_CARE,
-    CareRequest.Kind.HOME_CARE: Unit.Kind.HOME_CARE,
+# The unit kinds each request goes to: care at home to the visiting team (municipal home
+# health care or the hospital's mobile or stroke team), home care to home care.
+RECEIVER_KINDS = {
+    CareRequest.Kind.HOME_HEALTH: Unit.VISITING_KINDS,
+    CareRequest.Kind.HOME_CARE: (Unit.Kind.HOME_CARE,),
 }
+# The episode's kind of visiting that a visiting unit's kind gives.
+VISITING_OF_KIND = {kind: visiting for visiting, kind in Episode.VISITING_UNIT_KIND.items()}
 # After discharge a new request can continue care at home (e.g. wound care).
 SENDABLE_STATES = (
     states.AGREED,
@@ -96,14 +99,14 @@ def care_request_send(
     """Step 5: the ward sends a care request with the medication list and the agreement."""
     if not reason.strip() or not interventions.strip():
         raise HemmaError(_("Ange orsak och vilka insatser som önskas."))
-    if to_unit.kind != RECEIVER_KIND.get(kind):
+    if to_unit.kind not in RECEIVER_KINDS.get(kind, ()):
         raise HemmaError(
             _("Vårdbegäran av typen ”%(kind)s” går till en enhet av typen ”%(unit)s”.")
             % {
                 "kind": CareRequest.Kind(kind).label,
-                "unit": Unit.Kind(RECEIVER_KIND[kind]).label,
+                "unit": " / ".join(str(Unit.Kind(k).label) for k in RECEIVER_KINDS[kind]),
             }
-            if kind in RECEIVER_KIND
+            if kind in RECEIVER_KINDS
             else _("Okänd typ av vårdbegäran.")
         )
     meds = _medications(medications or [])
@@ -118,7 +121,10 @@ def care_request_send(
             if episode.state not in SENDABLE_STATES:
                 raise NotAllowed(_("Vårdbegäran skickas när samtycke och överenskommelse finns."))
             consent = Consent.objects.filter(episode=episode).first()
-            if consent is None or not consent.shares_information:
+            if consent is None or not consent.patient_agrees:
+                raise NotAllowed(_("Vårdbegäran skickas när samtycke och överenskommelse finns."))
+            # Sharing is the region–municipality question: the hospital's own teams need none.
+            if to_unit.organisation_id != unit.organisation_id and not consent.shares_information:
                 raise NotAllowed(
                     _("Patienten har inte samtyckt till informationsdelning med kommunen.")
                 )
@@ -140,10 +146,11 @@ def care_request_send(
             for medication in meds:
                 medication.care_request = care_request
             Medication.objects.bulk_create(meds)
-            # Home health care is health care (HSL): it becomes the episode's visiting team.
+            # Care at home is health care (HSL): the receiver becomes the visiting team.
             if kind == CareRequest.Kind.HOME_HEALTH and episode.home_health_unit_id != to_unit.pk:
                 episode.home_health_unit = to_unit
-                episode.save(update_fields=["home_health_unit"])
+                episode.visiting = VISITING_OF_KIND[to_unit.kind]
+                episode.save(update_fields=["home_health_unit", "visiting"])
             # The receiver gets a care relationship, the basis of every read (policy.py):
             # home health care reads the record (HSL); a home-care unit's relationship opens
             # only what its own request needs (Scope.SOL), and both only with consent.

@@ -60,13 +60,25 @@ def allowed_targets(current: str) -> frozenset[str]:
 # offered = allowed_actions(...) & ACTIONS_BY_STATE[state]. Tasks are not part of the flow:
 # a unit completes its own in any state.
 ACTIONS_BY_STATE: dict[str, frozenset[str]] = {
-    CANDIDATE: frozenset({"assess", "decide", "notice", "notice_ready", "cancel", "task_done"}),
+    CANDIDATE: frozenset(
+        {"assess", "decide", "set_visiting", "notice", "notice_ready", "cancel", "task_done"}
+    ),
     ASSESSED: frozenset(
-        {"consent", "agreed", "edit_agreement", "notice", "notice_ready", "cancel", "task_done"}
+        {
+            "consent",
+            "agreed",
+            "edit_agreement",
+            "set_visiting",
+            "notice",
+            "notice_ready",
+            "cancel",
+            "task_done",
+        }
     ),
     AGREED: frozenset(
         {
             "prepare",
+            "set_visiting",
             "checklist",
             "reserve_bed",
             "edit_agreement",
@@ -81,6 +93,7 @@ ACTIONS_BY_STATE: dict[str, frozenset[str]] = {
         {
             "checklist",
             "reserve_bed",
+            "set_visiting",
             "send_home",
             "edit_agreement",
             "send_care_request",

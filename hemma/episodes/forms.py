@@ -9,14 +9,38 @@ from hemma.accounts.models import Unit
 from .models import Assessment, ChecklistItem, Episode
 
 
+def _visiting_units():
+    return Unit.objects.filter(kind__in=Unit.VISITING_KINDS).select_related("organisation")
+
+
 class FlagForm(forms.Form):
     pathway = forms.ChoiceField(label=_("Väg in"), choices=Episode.Pathway.choices)
     reason = forms.CharField(label=_("Varför kandidat?"), max_length=500, required=False)
+    visiting = forms.ChoiceField(
+        label=_("Besökande team"),
+        choices=Episode.Visiting.choices,
+        initial=Episode.Visiting.HOME_HEALTH,
+        required=False,
+        help_text=_("Kan ändras fram till hemgången."),
+    )
     home_health_unit = forms.ModelChoiceField(
-        label=_("Hemsjukvård"),
-        queryset=Unit.objects.filter(kind=Unit.Kind.HOME_HEALTH_CARE),
+        label=_("Besökande enhet"),
+        queryset=_visiting_units(),
         required=False,
         help_text=_("Får vårdrelation direkt; annars när vårdbegäran skickas."),
+    )
+
+    def clean_visiting(self):
+        return self.cleaned_data["visiting"] or Episode.Visiting.HOME_HEALTH
+
+
+class VisitingForm(forms.Form):
+    visiting = forms.ChoiceField(label=_("Besökande team"), choices=Episode.Visiting.choices)
+    visiting_unit = forms.ModelChoiceField(
+        label=_("Besökande enhet"),
+        queryset=_visiting_units(),
+        required=False,
+        help_text=_("Lämnas tom i Plan B, eller tills vårdbegäran skickas."),
     )
 
 

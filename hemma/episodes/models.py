@@ -40,6 +40,22 @@ class Episode(models.Model):
         ADMISSION_AVOIDANCE = "admission_avoidance", _("Direkt till vård i hemmet")
         STROKE_ESD = "stroke_esd", _("Tidig understödd utskrivning efter stroke")
 
+    class Visiting(models.TextChoices):
+        """Who visits the patient at home; the visiting unit is `home_health_unit`."""
+
+        HOME_HEALTH = "home_health", _("Kommunens hemsjukvård")
+        MOBILE_TEAM = "mobile_team", _("Sjukhusets mobila team")
+        STROKE_TEAM = "stroke_team", _("Strokteam (tidig understödd utskrivning)")
+        # Plan B: the ward follows the patient by self-monitoring, video round and phone.
+        NONE = "none", _("Inget besökande team (Plan B: avdelningen följer på distans)")
+
+    # The unit kind that does each kind of visiting.
+    VISITING_UNIT_KIND = {
+        "home_health": "home_health_care",
+        "mobile_team": "mobile_team",
+        "stroke_team": "stroke_team",
+    }
+
     class Tier(models.TextChoices):
         KIM = "kim", _("Kim – inget behov av hemtjänst")
         LISA = "lisa", _("Lisa – befintlig hemtjänst räcker")
@@ -49,13 +65,18 @@ class Episode(models.Model):
     ward = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="ward_episodes", verbose_name=_("avdelning")
     )
+    visiting = models.CharField(
+        _("besökande team"), max_length=20, choices=Visiting, default=Visiting.HOME_HEALTH
+    )
+    # The visiting unit: municipal home health care, or the hospital's mobile or stroke
+    # team (the name is from when only home health care visited).
     home_health_unit = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="home_health_episodes",
-        verbose_name=_("hemsjukvård"),
+        verbose_name=_("besökande enhet"),
     )
     pathway = models.CharField(
         _("väg in"), max_length=30, choices=Pathway, default=Pathway.EARLY_DISCHARGE
@@ -108,6 +129,11 @@ class Episode(models.Model):
             models.CheckConstraint(
                 condition=~Q(state=states.TRANSFERRED) | ~Q(transferred_to=""),
                 name="episode_transfer_destination",
+            ),
+            # Plan B has no visiting unit.
+            models.CheckConstraint(
+                condition=~Q(visiting="none") | Q(home_health_unit__isnull=True),
+                name="episode_plan_b_no_visiting_unit",
             ),
         ]
 

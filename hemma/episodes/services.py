@@ -127,10 +127,13 @@ def episode_flag_candidate(
     pathway: str = Episode.Pathway.EARLY_DISCHARGE,
     reason: str = "",
     home_health_unit: Unit | None = None,
+    visiting: str = Episode.Visiting.HOME_HEALTH,
 ) -> Episode:
-    """Step 1: ward staff flag a possible candidate. Creates the episode's care relationships."""
+    """Step 1: ward staff flag a possible candidate. Creates the episode's care relationships.
+    `visiting`: who visits at home (`home_health_unit` is that unit, when already known)."""
     if unit.kind != Unit.Kind.WARD:
         raise NotAllowed(_("Kandidater flaggas av en vårdavdelning. Byt enhet till avdelningen."))
+    _require_visiting_unit(visiting, home_health_unit)
     if not Membership.objects.filter(staff=staff, unit=unit).exists():
         raise NotAllowed(_("Du är inte medlem i avdelningen."))
     if Episode.objects.filter(patient=patient).exclude(state__in=states.FINAL_STATES).exists():
@@ -144,6 +147,7 @@ def episode_flag_candidate(
                 flag_reason=reason.strip(),
                 created_by=staff,
                 home_health_unit=home_health_unit,
+                visiting=visiting,
             )
             EpisodeTransition.objects.create(
                 episode=episode, from_state="", to_state=states.CANDIDATE, by=staff, reason=reason
@@ -157,6 +161,54 @@ def episode_flag_candidate(
             episode_log(staff=staff, unit=unit, episode=episode, detail="flagged as candidate")
     except IntegrityError:
         raise Conflict(_("Patienten har redan ett pågående vårdtillfälle i hemmet.")) from None
+    return episode
+
+
+PLAN_B_NOTE = "Plan B"  # the checklist note that marks the item as Plan B's, not a person's
+
+
+def _require_visiting_unit(visiting: str, visiting_unit: Unit | None) -> None:
+    """The visiting unit fits the kind of visiting (none in Plan B)."""
+    if visiting not in Episode.Visiting.values:
+        raise HemmaError(_("Okänt besökande team."))
+    if visiting_unit is None:
+        return
+    if visiting == Episode.Visiting.NONE:
+        raise HemmaError(_("Plan B har ingen besökande enhet."))
+    if visiting_unit.kind != Episode.VISITING_UNIT_KIND[visiting]:
+        raise HemmaError(
+            _("%(unit)s är inte en enhet av typen ”%(kind)s”.")
+            % {"unit": visiting_unit.name, "kind": Unit.Kind(visiting_unit.kind).label}
+        )
+
+
+def episode_set_visiting(
+    *, staff: Staff, unit: Unit, episode: Episode, visiting: str, visiting_unit: Unit | None
+) -> Episode:
+    """Before the patient goes home the ward chooses who visits: municipal home health
+    care, the hospital's mobile team, a stroke team or nobody (Plan B). Going home needs a
+    live care request to the unit chosen (carerequests' guard); one sent to a unit no longer
+    chosen stays until the ward withdraws it."""
+    _require(staff, unit, "set_visiting", episode)
+    _require_visiting_unit(visiting, visiting_unit)
+    with transaction.atomic():
+        episode = _locked(episode)
+        consent = Consent.objects.filter(episode=episode).first()
+        municipal = visiting_unit is not None and visiting_unit.organisation_id != (
+            episode.ward.organisation_id
+        )
+        if municipal and consent is not None and not consent.shares_information:
+            raise NotAllowed(
+                _("Patienten har inte samtyckt till informationsdelning med kommunen.")
+            )
+        episode.visiting, episode.home_health_unit = visiting, visiting_unit
+        episode.version += 1
+        episode.save(update_fields=["visiting", "home_health_unit", "version"])
+        if episode.state == states.PREPARING:
+            _plan_b_checklist(episode, staff)
+        if visiting_unit is not None:
+            care_relationship_ensure(episode.patient, visiting_unit, staff)
+        episode_log(staff=staff, unit=unit, episode=episode, detail=f"visiting {visiting}")
     return episode
 
 
@@ -257,20 +309,34 @@ def consent_record(
                 "recorded_by": staff,
             },
         )
-        if not (patient_agrees and shares_information):
-            why = (
-                _("Patienten vill inte vårdas i hemmet.")
-                if not patient_agrees
-                else _("Samtycke till informationsdelning mellan region och kommun saknas.")
-            )
+        if not patient_agrees:
+            why = _("Patienten vill inte vårdas i hemmet.")
             _transition(
                 episode=episode, to_state=states.CANCELLED, staff=staff, unit=unit, reason=why
             )
-        else:
-            checklist_mark_done(episode, ChecklistItem.Key.CONSENT, staff)
+            return consent
+        checklist_mark_done(episode, ChecklistItem.Key.CONSENT, staff)
+        if shares_information:
             sharing_consent_record(staff=staff, unit=unit, patient=episode.patient)
-            episode_log(staff=staff, unit=unit, episode=episode, detail="consent recorded")
+        else:
+            _remove_the_municipality(episode)
+        episode_log(staff=staff, unit=unit, episode=episode, detail="consent recorded")
     return consent
+
+
+def _remove_the_municipality(episode: Episode) -> None:
+    """No sharing between region and municipality: the municipality leaves the episode, the
+    episode goes on (with the hospital's own team, or Plan B until the ward chooses)."""
+    unit = episode.home_health_unit
+    if unit is not None and unit.organisation_id == episode.ward.organisation_id:
+        return  # a hospital team stays
+    if episode.visiting == Episode.Visiting.HOME_HEALTH or unit is not None:
+        episode.visiting, episode.home_health_unit = Episode.Visiting.NONE, None
+        episode.save(update_fields=["visiting", "home_health_unit"])
+    if unit is not None:
+        CareRelationship.objects.filter(
+            patient=episode.patient, unit=unit, ended_at__isnull=True
+        ).update(ended_at=timezone.now())
 
 
 def episode_mark_agreed(*, staff: Staff, unit: Unit, episode: Episode) -> Episode:
@@ -304,9 +370,31 @@ def episode_start_preparing(*, staff: Staff, unit: Unit, episode: Episode) -> Ep
             to_state=states.PREPARING,
             staff=staff,
             unit=unit,
-            reason=_("Vårdbegäran skickad."),
+            reason=_("Vårdbegäran skickad.")
+            if episode.visiting != Episode.Visiting.NONE
+            else _("Plan B: inget besökande team."),
         )
+        _plan_b_checklist(episode, staff)
     return episode
+
+
+def _plan_b_checklist(episode: Episode, staff: Staff) -> None:
+    """Plan B has no care request to be accepted: that checklist item is not applicable;
+    when a visiting team is chosen after all, it is open again."""
+    item = ChecklistItem.objects.filter(
+        episode=episode, key=ChecklistItem.Key.CARE_REQUEST_ACCEPTED
+    )
+    if episode.visiting == Episode.Visiting.NONE:
+        item.exclude(status=ChecklistItem.Status.DONE).update(
+            status=ChecklistItem.Status.NOT_APPLICABLE,
+            note=PLAN_B_NOTE,
+            by=staff,
+            at=timezone.now(),
+        )
+    else:
+        item.filter(note=PLAN_B_NOTE).update(
+            status=ChecklistItem.Status.OPEN, note="", by=None, at=None
+        )
 
 
 def checklist_mark_done(episode: Episode, key: str, staff: Staff) -> None:

@@ -94,6 +94,7 @@ def flag(request, patient_id):
                 pathway=form.cleaned_data["pathway"],
                 reason=form.cleaned_data["reason"],
                 home_health_unit=form.cleaned_data["home_health_unit"],
+                visiting=form.cleaned_data["visiting"],
             )
         except HemmaError as error:
             form.add_error(None, error.message)
@@ -150,6 +151,10 @@ def detail(request, episode_id):
             auto_id="death_%s", initial={"died_at": timezone.localtime()}
         ),
         "transfer_form": forms.TransferForm(auto_id="transfer_%s"),
+        "visiting_form": forms.VisitingForm(
+            auto_id="visiting_%s",
+            initial={"visiting": episode.visiting, "visiting_unit": episode.home_health_unit_id},
+        ),
         "notice_form": forms.NoticeForm(initial={"at": timezone.localtime()}),
         "checklist_statuses": ChecklistItem.Status.choices,
         # What the page offers: the state offers it and the policy allows the unit.
@@ -254,6 +259,12 @@ ACTIONS = {
     "transfer": (
         forms.TransferForm,
         lambda r, e, d: services.episode_transfer(
+            staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
+        ),
+    ),
+    "set_visiting": (
+        forms.VisitingForm,
+        lambda r, e, d: services.episode_set_visiting(
             staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
         ),
     ),

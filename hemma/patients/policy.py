@@ -208,6 +208,7 @@ EPISODE_ACTIONS: dict[str, Rule] = {
     "end_on_request": _rule(OWNER, physician=True),
     "record_death": _rule(OWNER, physician=True),
     "transfer": _rule(OWNER),
+    "set_visiting": _rule(OWNER),  # who visits at home: home health, a hospital team, Plan B
     "notice": _rule(OWNER),
     "notice_ready": _rule(OWNER, physician=True),  # ready for discharge (2017:612)
     "cancel": _rule(OWNER),

@@ -36,7 +36,7 @@ def test_kim_from_candidate_to_discharged(
     ward_nurse, physician, home_nurse, ward, home_health, kim, safety_bed
 ):
     episode = to_agreed(patient=kim, ward=ward, nurse=ward_nurse, physician=physician)
-    with pytest.raises(NotAllowed, match="hemsjukvården först"):
+    with pytest.raises(NotAllowed, match="besökande teamet först"):
         services.episode_start_preparing(staff=ward_nurse, unit=ward, episode=episode)
     request = send_home_health_request(episode, ward_nurse, home_health)
     services.episode_start_preparing(staff=ward_nurse, unit=ward, episode=episode)

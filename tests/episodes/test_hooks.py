@@ -97,7 +97,7 @@ class TestGuards:
         self, ward_nurse, physician, ward, home_health, kim
     ):
         episode = to_agreed(patient=kim, ward=ward, nurse=ward_nurse, physician=physician)
-        with pytest.raises(NotAllowed, match="Skicka vårdbegäran till hemsjukvården först"):
+        with pytest.raises(NotAllowed, match="Skicka vårdbegäran till det besökande teamet först"):
             services.episode_start_preparing(staff=ward_nurse, unit=ward, episode=episode)
         send_home_health_request(episode, ward_nurse, home_health)
         services.episode_start_preparing(staff=ward_nurse, unit=ward, episode=episode)

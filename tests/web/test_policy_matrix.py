@@ -232,6 +232,32 @@ URLS: dict[str, Spec] = {
         )
         for suffix in ("", "_type")
     },
+    # vread and _history of every type but CarePlan (above): the same token and policy.
+    **{
+        f"fhirapi:{name}{suffix}": Spec("system")
+        for name in (
+            "patient",
+            "encounter",
+            "observation",
+            "servicerequest",
+            "task",
+            "consent",
+            "careteam",
+            "device",
+            "organization",
+            "practitioner",
+            "practitionerrole",
+            "auditevent",
+        )
+        for suffix in ("_history", "_vread")
+    },
+    # Setting up the region (hemma.setup): administrators, and a ward's manager for its
+    # safety places; no patient data.
+    "setup:start": Spec("staff"),
+    "setup:hsa_import": Spec("staff"),
+    "setup:safety_beds": Spec("staff"),
+    "setup:safety_bed_add": Spec("staff"),
+    "setup:safety_bed_service": Spec("staff"),
     "admin": Spec("admin"),
     # staff pages: lists and tools
     "home": Spec("staff"),
@@ -712,6 +738,10 @@ def _staff_kwargs(name: str, demo: dict) -> dict:
         return {"scenario_id": 999999}
     if name == "jobs:status":
         return {"job_id": 999999}
+    if name == "setup:safety_bed_add":
+        return {"ward_id": _model("accounts.Unit").objects.filter(kind="ward").first().pk}
+    if name == "setup:safety_bed_service":
+        return {"bed_id": _model("episodes.SafetyBed").objects.first().pk, "action": "out"}
     return {}
 
 

@@ -70,7 +70,7 @@ def episode(request, episode_id):
 
 
 def _source_for(unit: Unit) -> str:
-    if unit.kind == Unit.Kind.HOME_HEALTH_CARE:
+    if unit.kind in Unit.VISITING_KINDS:  # measured at the visit
         return ObservationSet.Source.HOME_HEALTH
     return ObservationSet.Source.WARD
 

@@ -57,8 +57,8 @@ def from_minutes(minutes: int, day: date) -> datetime:
 def require_visiting_unit(staff: Staff, unit: Unit) -> None:
     """The unit-wide planning (shifts, generating and planning the day) is a home health
     unit's, by its own staff."""
-    if unit is None or unit.kind != Unit.Kind.HOME_HEALTH_CARE:
-        raise NotAllowed(_("Besöksplaneringen görs av hemsjukvården."))
+    if unit is None or unit.kind not in Unit.VISITING_KINDS:
+        raise NotAllowed(_("Besöksplaneringen görs av det besökande teamet."))
     if not Membership.objects.filter(staff=staff, unit=unit).exists():
         raise NotAllowed(_("Du arbetar inte på %(unit)s.") % {"unit": unit.name})
 
