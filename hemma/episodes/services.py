@@ -726,6 +726,11 @@ def referral_mark_read(*, staff: Staff, unit: Unit, referral: Referral) -> Refer
     return referral
 
 
+def ward_safety_beds(ward: Unit) -> None:
+    """A ward created (in Django admin, by the HSA import) gets its safety places."""
+    safety_beds_ensure(ward=ward)
+
+
 def safety_beds_ensure(*, ward: Unit, count: int | None = None) -> list[SafetyBed]:
     """A ward gets its safety places numbered after its beds ("plats 23" on 22 beds)."""
     count = count or settings.HEMMA_SAFETY_BEDS_PER_WARD

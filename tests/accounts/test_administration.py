@@ -653,3 +653,21 @@ class TestCreatingInTheAdmin:
         entry = AdministrationLogEntry.objects.get()
         assert (entry.action, entry.organisation) == (Action.UNIT_CREATED, municipality)
         assert entry.detail == "Rehab Test (annan, SE2120002080-REH)"
+
+
+@pytest.mark.django_db
+def test_a_ward_created_by_an_administrator_gets_its_safety_places(operator, region, settings):
+    """HEMMA_SAFETY_BEDS_PER_WARD applies to every new ward (Django admin, the HSA import),
+    numbered after its beds, so a patient can go home from a ward set up without the demo."""
+    from hemma.episodes.models import SafetyBed
+
+    settings.HEMMA_SAFETY_BEDS_PER_WARD = 2
+    ward = Unit(organisation=region, name="Avd 12", kind="ward", beds=20, hsa_id="SE2321000032-A12")
+    services.unit_save(by=operator, unit=ward)
+    assert list(SafetyBed.objects.filter(ward=ward).values_list("label", flat=True)) == [
+        "Plats 21",
+        "Plats 22",
+    ]
+    other = Unit(organisation=region, name="VC Ny", kind="primary_care", hsa_id="SE2321000032-V9")
+    services.unit_save(by=operator, unit=other)
+    assert not SafetyBed.objects.filter(ward=other).exists()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from hemma.errors import NotFound
 
+from .. import hooks
 from ..models import Organisation, Unit
 from .log import Action, changes, label, write
 from .rules import require_operator, require_organisations
@@ -24,6 +25,8 @@ def unit_save(*, by, unit: Unit) -> Unit:
             organisation_ids={unit.organisation_id},
             detail=f"{unit.name} ({label(Unit.Kind, unit.kind)}, {unit.hsa_id})",
         )
+        if unit.kind == Unit.Kind.WARD:
+            hooks.ward_created(unit)  # its safety places (HEMMA_SAFETY_BEDS_PER_WARD)
         return unit
     original = Unit.objects.select_related("organisation").filter(pk=unit.pk).first()
     if original is None:
