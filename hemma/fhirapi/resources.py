@@ -161,23 +161,50 @@ def encounter(episode, safety_place: str | None = None) -> dict:
     )
 
 
-def _observation_base(observation_set, part: str, patient) -> dict:
+def _present(value) -> bool:
+    """What _clean keeps: not None, an empty string, list or object."""
+    return value not in (None, "", {}, [])
+
+
+def _local_instant(moment: datetime | None, zone) -> str | None:
+    """instant() with the current time zone looked up once by the caller."""
+    if moment is None or moment.utcoffset() is None:
+        return instant(moment)  # None, or a naive value: localtime's own error
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def observation_common(observation_set, patient) -> dict:
+    """What every Observation of one set shares, already clean: compute it once per set
+    and pass it to observation() for each of the set's parts."""
+    zone = timezone.get_current_timezone()
     return {
-        "resourceType": "Observation",
-        "id": f"{observation_set.pk}-{part}",
-        "meta": {"lastUpdated": instant(observation_set.received_at)},
-        "identifier": [
-            {
-                "system": "urn:ietf:rfc:3986",
-                "value": f"urn:hemma:observation-set:{observation_set.pk}",
-            }
-        ],
-        "status": "final",
-        "subject": patient_reference(patient),
-        "encounter": {"reference": f"Encounter/{observation_set.episode_id}"},
-        "effectiveDateTime": instant(observation_set.measured_at),
-        "issued": instant(observation_set.received_at),
+        "pk": observation_set.pk,
+        "received": _local_instant(observation_set.received_at, zone),
+        "effective": _local_instant(observation_set.measured_at, zone),
+        "subject": {k: v for k, v in patient_reference(patient).items() if _present(v)},
+        "encounter": f"Encounter/{observation_set.episode_id}",
     }
+
+
+def _observation_base(common: dict, part: str) -> dict:
+    """The fields every Observation has, in their fixed order, without empty values
+    (what _clean would leave of them)."""
+    pk, received = common["pk"], common["received"]
+    resource = {"resourceType": "Observation", "id": f"{pk}-{part}"}
+    if _present(received):
+        resource["meta"] = {"lastUpdated": received}
+    resource["identifier"] = [
+        {"system": "urn:ietf:rfc:3986", "value": f"urn:hemma:observation-set:{pk}"}
+    ]
+    resource["status"] = "final"
+    if common["subject"]:
+        resource["subject"] = dict(common["subject"])
+    resource["encounter"] = {"reference": common["encounter"]}
+    if _present(common["effective"]):
+        resource["effectiveDateTime"] = common["effective"]
+    if _present(received):
+        resource["issued"] = received
+    return resource
 
 
 def _vital_signs_category() -> list[dict]:
@@ -194,81 +221,88 @@ def _quantity(value, unit: str) -> dict:
     return {"value": _number(value), "unit": unit, "system": UCUM, "code": unit}
 
 
-def observation(observation_set, part: str, patient) -> dict | None:
-    """One part of a set as an Observation, or None when the set has no such value."""
-    base = _observation_base(observation_set, part, patient)
+def _news2_component(name, score) -> dict | None:
+    if name and score is not None:  # the usual case, clean as it is
+        return {
+            "code": {"coding": [{"system": NEWS2_COMPONENT_SYSTEM, "code": name}]},
+            "valueInteger": score,
+        }
+    item = _clean(
+        {
+            "code": {"coding": [{"system": NEWS2_COMPONENT_SYSTEM, "code": name}]},
+            "valueInteger": score,
+        }
+    )
+    return item if _present(item) else None
+
+
+def observation(observation_set, part: str, patient, common: dict | None = None) -> dict | None:
+    """One part of a set as an Observation, or None when the set has no such value.
+    `common`: observation_common() of the set and patient, when several parts are built."""
     if part in VITAL_PARTS:
         code, display, field, unit = VITAL_PARTS[part]
         value = getattr(observation_set, field)
         if value is None:
             return None
-        return _clean(
-            {
-                **base,
-                "category": _vital_signs_category(),
-                "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-                "valueQuantity": _quantity(value, unit),
-            }
-        )
+        resource = _observation_base(common or observation_common(observation_set, patient), part)
+        resource["category"] = _vital_signs_category()
+        resource["code"] = {"coding": [{"system": LOINC, "code": code, "display": display}]}
+        resource["valueQuantity"] = _quantity(value, unit)
+        return resource
     if part == BP_PART:
         if observation_set.systolic_bp is None:
             return None
-        components = [
-            {
-                "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-                "valueQuantity": _quantity(getattr(observation_set, field), "mm[Hg]"),
-            }
-            if getattr(observation_set, field) is not None
-            else {
-                "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-                "dataAbsentReason": {"text": "not measured"},
-            }
-            for code, display, field in BP_COMPONENTS
-        ]
-        return _clean(
-            {
-                **base,
-                "category": _vital_signs_category(),
-                "code": {
-                    "coding": [{"system": LOINC, "code": BP_CODES[0], "display": BP_CODES[1]}]
-                },
-                "component": components,
-            }
-        )
+        resource = _observation_base(common or observation_common(observation_set, patient), part)
+        resource["category"] = _vital_signs_category()
+        resource["code"] = {
+            "coding": [{"system": LOINC, "code": BP_CODES[0], "display": BP_CODES[1]}]
+        }
+        components = []
+        for code, display, field in BP_COMPONENTS:
+            value = getattr(observation_set, field)
+            coding = {"coding": [{"system": LOINC, "code": code, "display": display}]}
+            if value is not None:
+                components.append({"code": coding, "valueQuantity": _quantity(value, "mm[Hg]")})
+            else:
+                components.append({"code": coding, "dataAbsentReason": {"text": "not measured"}})
+        resource["component"] = components
+        return resource
     if part == NEWS2_PART:
-        return _clean(
-            {
-                **base,
-                "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
-                "code": {
-                    "coding": [
-                        {
-                            "system": SNOMED,
-                            "code": NEWS2_CODE,
-                            "display": "Royal College of Physicians NEWS2 total score",
-                        }
-                    ],
-                    "text": "NEWS2",
-                },
-                "valueInteger": observation_set.news2_total,
-                "interpretation": [{"text": observation_set.news2_level}],
-                "note": [{"text": "incomplete set: " + ", ".join(observation_set.news2_missing)}]
-                if not observation_set.news2_complete
-                else [],
-                "derivedFrom": [
-                    {"reference": f"Observation/{observation_set.pk}-{p}"}
-                    for p in observation_parts(observation_set)
-                    if p != NEWS2_PART
-                ],
-                "component": [
-                    {
-                        "code": {"coding": [{"system": NEWS2_COMPONENT_SYSTEM, "code": name}]},
-                        "valueInteger": score,
-                    }
-                    for name, score in sorted(observation_set.news2_scores.items())
-                ],
-            }
-        )
+        resource = _observation_base(common or observation_common(observation_set, patient), part)
+        resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}]
+        resource["code"] = {
+            "coding": [
+                {
+                    "system": SNOMED,
+                    "code": NEWS2_CODE,
+                    "display": "Royal College of Physicians NEWS2 total score",
+                }
+            ],
+            "text": "NEWS2",
+        }
+        if _present(observation_set.news2_total):
+            resource["valueInteger"] = observation_set.news2_total
+        if _present(observation_set.news2_level):
+            resource["interpretation"] = [{"text": observation_set.news2_level}]
+        if not observation_set.news2_complete:
+            resource["note"] = [
+                {"text": "incomplete set: " + ", ".join(observation_set.news2_missing)}
+            ]
+        derived = [
+            {"reference": f"Observation/{observation_set.pk}-{p}"}
+            for p in observation_parts(observation_set)
+            if p != NEWS2_PART
+        ]
+        if derived:
+            resource["derivedFrom"] = derived
+        components = [
+            item
+            for name, score in sorted(observation_set.news2_scores.items())
+            if (item := _news2_component(name, score)) is not None
+        ]
+        if components:
+            resource["component"] = components
+        return resource
     return None
 
 
