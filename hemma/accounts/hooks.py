@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from .models import Unit
 
-WardCreated = Callable[[Unit], None]
+# An effect returns what it did, for the administration log ("" when nothing).
+WardCreated = Callable[[Unit], str]
 _ward_created: list[WardCreated] = []
 
 
@@ -15,7 +16,6 @@ def register_ward_created(effect: WardCreated) -> None:
         _ward_created.append(effect)
 
 
-def ward_created(unit: Unit) -> None:
-    """Runs every registered effect, in the creating transaction."""
-    for effect in _ward_created:
-        effect(unit)
+def ward_created(unit: Unit) -> list[str]:
+    """Runs every registered effect, in the creating transaction; what they did."""
+    return [done for done in (effect(unit) for effect in _ward_created) if done]

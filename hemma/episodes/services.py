@@ -695,17 +695,17 @@ def episode_cancel(*, staff: Staff, unit: Unit, episode: Episode, reason: str) -
 def episode_record_notice(
     *, staff: Staff, unit: Unit, episode: Episode, notice: str, at: datetime
 ) -> Episode:
-    """Lag (2017:612): record when the admission / ready-for-discharge notice was sent."""
-    fields = {"admission": "admission_notice_at", "ready": "ready_for_discharge_at"}
-    if notice not in fields:
+    """Lag (2017:612): the notices are messages of the episode's discharge case, sent from
+    the episode page through coordination (hemma/coordination/episode_case.py), which keeps
+    ``admission_notice_at`` and ``ready_for_discharge_at`` as a copy of the case in the same
+    transaction. Typing the times in here would make a second source, so the flow's own
+    ``notice`` action only refuses – after the policy's own refusal, which it keeps."""
+    if notice not in ("admission", "ready"):
         raise HemmaError(_("Okänt meddelande."))
     _require(staff, unit, "notice_ready" if notice == "ready" else "notice", episode)
-    with transaction.atomic():
-        episode = _locked(episode)
-        setattr(episode, fields[notice], at)
-        episode.save(update_fields=[fields[notice]])
-        episode_log(staff=staff, unit=unit, episode=episode, detail=f"notice {notice}")
-    return episode
+    raise NotAllowed(
+        _("Meddelanden enligt lag (2017:612) skickas i samordningsärendet på vårdtillfällets sida.")
+    )
 
 
 def referral_mark_read(*, staff: Staff, unit: Unit, referral: Referral) -> Referral:
@@ -726,9 +726,12 @@ def referral_mark_read(*, staff: Staff, unit: Unit, referral: Referral) -> Refer
     return referral
 
 
-def ward_safety_beds(ward: Unit) -> None:
-    """A ward created (in Django admin, by the HSA import) gets its safety places."""
-    safety_beds_ensure(ward=ward)
+def ward_safety_beds(ward: Unit) -> str:
+    """A ward created (in Django admin, by the HSA import) gets its safety places; what
+    was added, for the administration log."""
+    before = set(SafetyBed.objects.filter(ward=ward).values_list("pk", flat=True))
+    new = [bed.label for bed in safety_beds_ensure(ward=ward) if bed.pk not in before]
+    return "trygghetsplats tillagd: " + ", ".join(new) if new else ""
 
 
 def safety_beds_ensure(*, ward: Unit, count: int | None = None) -> list[SafetyBed]:

@@ -668,6 +668,8 @@ def test_a_ward_created_by_an_administrator_gets_its_safety_places(operator, reg
         "Plats 21",
         "Plats 22",
     ]
+    logged = AdministrationLogEntry.objects.filter(action="unit_changed").get()
+    assert logged.detail == "Avd 12: trygghetsplats tillagd: Plats 21, Plats 22"
     other = Unit(organisation=region, name="VC Ny", kind="primary_care", hsa_id="SE2321000032-V9")
     services.unit_save(by=operator, unit=other)
     assert not SafetyBed.objects.filter(ward=other).exists()

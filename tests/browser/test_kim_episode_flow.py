@@ -161,9 +161,11 @@ def test_kim_walks_from_candidate_to_discharged(page, live_server):
 
     log_in(page, base, "erik.lak")
     open_kim(page)
-    page.get_by_label("Utskrivningsanteckning").fill("Feberfri, CRP sjunkande")
-    page.get_by_label("Remiss till vårdcentralen").fill("Kontroll av CRP om två veckor")
-    page.get_by_role("button", name="Skriv ut patienten").click()
+    # The discharge form (the page also has "end on request" with its own note).
+    discharge = page.locator("form", has=page.get_by_role("button", name="Skriv ut patienten"))
+    discharge.get_by_label("Utskrivningsanteckning").fill("Feberfri, CRP sjunkande")
+    discharge.get_by_label("Remiss till vårdcentralen").fill("Kontroll av CRP om två veckor")
+    discharge.get_by_role("button", name="Skriv ut patienten").click()
     saved(page)
     expect(page.locator(".badge").first).to_have_text("Utskriven")
     assert "Kontroll av CRP om två veckor" in page.content()

@@ -25,8 +25,14 @@ def unit_save(*, by, unit: Unit) -> Unit:
             organisation_ids={unit.organisation_id},
             detail=f"{unit.name} ({label(Unit.Kind, unit.kind)}, {unit.hsa_id})",
         )
-        if unit.kind == Unit.Kind.WARD:
-            hooks.ward_created(unit)  # its safety places (HEMMA_SAFETY_BEDS_PER_WARD)
+        if unit.kind == Unit.Kind.WARD:  # its safety places (HEMMA_SAFETY_BEDS_PER_WARD)
+            for done in hooks.ward_created(unit):
+                write(
+                    by=by,
+                    action=Action.UNIT_CHANGED,
+                    organisation_ids={unit.organisation_id},
+                    detail=f"{unit.name}: {done}",
+                )
         return unit
     original = Unit.objects.select_related("organisation").filter(pk=unit.pk).first()
     if original is None:
