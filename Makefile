@@ -41,6 +41,14 @@ test: $(BIN)/.installed
 		echo "npm ci --prefix tests/fhirapi/validator"; \
 		npm ci --prefix tests/fhirapi/validator --no-audit --no-fund --loglevel=error; \
 	fi
+	@# The OpenID Connect test provider (panva's oidc-provider) for the SITHS sign-in tests.
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "NOTICE: npm not found: the OIDC sign-in tests will be skipped (fails with CI=true)"; \
+	elif [ ! -f tests/accounts/oidc_provider/node_modules/.package-lock.json ] || \
+		[ tests/accounts/oidc_provider/package-lock.json -nt tests/accounts/oidc_provider/node_modules/.package-lock.json ]; then \
+		echo "npm ci --prefix tests/accounts/oidc_provider"; \
+		npm ci --prefix tests/accounts/oidc_provider --no-audit --no-fund --loglevel=error; \
+	fi
 	$(BIN)/python scripts/run_tests.py
 
 format: $(BIN)/.installed

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    # TOTP second factor for break-glass password sign-in (hemma.accounts.breakglass).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "hemma.accounts",
     "hemma.patients",
     "hemma.audit",
@@ -68,6 +71,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # OpenID Connect: a session whose ID token expired goes back to the provider (a no-op
+    # without OIDC and for password sessions).
+    "hemma.accounts.oidc_flow.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,7 +140,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check; with OIDC on, only for break-glass administrators with TOTP.
+    "hemma.accounts.breakglass.PasswordBackend",
+    # OpenID Connect (SITHS through the region's identity provider): HSA-id -> staff. It
+    # authenticates only from its own callback view; listed so its sessions are accepted.
+    "hemma.accounts.oidc.HsaIdBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,6 +171,45 @@ AXES_CLIENT_IP_CALLABLE = "hemma.accounts.client_ip.client_ip_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Failed attempts keep their form data; the one-time code is masked like the password.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+
+# Strong authentication (docs/authentication.md): staff sign in with their SITHS card at the
+# region's OpenID Connect provider; Hemma maps the HSA-id claim to Staff.hsa_id. OIDC is on
+# when a client id and the provider (its issuer, for discovery, or the explicit endpoints)
+# are configured; otherwise the login page has passwords only, as in the demo.
+HEMMA_OIDC_ISSUER = env.str("HEMMA_OIDC_ISSUER", default="").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("HEMMA_OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("HEMMA_OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("HEMMA_OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("HEMMA_OIDC_JWKS_ENDPOINT", default="")
+HEMMA_OIDC_END_SESSION_ENDPOINT = env.str("HEMMA_OIDC_END_SESSION_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("HEMMA_OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("HEMMA_OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("HEMMA_OIDC_SCOPES", default="openid profile")
+OIDC_RP_SIGN_ALGO = env.str("HEMMA_OIDC_SIGN_ALGO", default="RS256")
+HEMMA_OIDC_HSA_CLAIM = env.str("HEMMA_OIDC_HSA_CLAIM", default="hsa_id")
+HEMMA_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if HEMMA_OIDC_ENABLED and not (
+    HEMMA_OIDC_ISSUER
+    or (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_JWKS_ENDPOINT)
+):
+    raise ImproperlyConfigured(
+        "HEMMA_OIDC_CLIENT_ID needs HEMMA_OIDC_ISSUER (discovery) or the authorization, "
+        "token and JWKS endpoints (HEMMA_OIDC_*_ENDPOINT)."
+    )
+# An ID token is trusted at most this long (and never past its own expiry); then the
+# session goes back to the provider for a silent renewal (prompt=none) or a new sign-in.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("HEMMA_OIDC_RENEW_SECONDS", default=15 * 60)
+OIDC_TIMEOUT = env.int("HEMMA_OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for id_token_hint at the provider's end_session endpoint
+OIDC_CREATE_USER = False  # staff are set up in Hemma; an unknown HSA-id is refused
+OIDC_OP_LOGOUT_URL_METHOD = "hemma.accounts.oidc.provider_logout_url"
+# Break-glass: with OIDC on, password sign-in is for superusers and members of this group,
+# with a TOTP code (`hemma enrol_totp USERNAME`).
+HEMMA_BREAK_GLASS_GROUP = env.str("HEMMA_BREAK_GLASS_GROUP", default="break-glass")
+OTP_TOTP_ISSUER = "Hemma"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
@@ -274,6 +323,20 @@ HEMMA_MAP_TILE_URL = env("HEMMA_MAP_TILE_URL", default="")
 HEMMA_PSEUDONYM_KEY = env("HEMMA_PSEUDONYM_KEY", default="")
 # Aggregates counting fewer patients than this are hidden on the dashboard.
 HEMMA_SMALL_NUMBER_THRESHOLD = env.int("HEMMA_SMALL_NUMBER_THRESHOLD", default=5)
+if HEMMA_OIDC_ENABLED:  # sign-in and logout (forms, then redirects) go to the provider
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].extend(
+        sorted(
+            {
+                "/".join(url.split("/")[:3])
+                for url in (
+                    HEMMA_OIDC_ISSUER,
+                    OIDC_OP_AUTHORIZATION_ENDPOINT,
+                    HEMMA_OIDC_END_SESSION_ENDPOINT,
+                )
+                if url
+            }
+        )
+    )
 if HEMMA_MAP_TILE_URL:  # the page may load images from that server (and nothing else)
     _tiles = HEMMA_MAP_TILE_URL.split("/{", 1)[0].split("/")
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append("/".join(_tiles[:3]))

@@ -1,13 +1,19 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hemma.accounts import login as login_views
+from hemma.accounts import oidc_flow
 from hemma.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", login_views.LoginView.as_view(), name="login"),
+    path("logout/", login_views.LogoutView.as_view(), name="logout"),
+    # Sign-in with SITHS at the region's OpenID Connect provider (404 when not configured).
+    path(
+        "oidc/authenticate/", oidc_flow.AuthenticateView.as_view(), name="oidc_authentication_init"
+    ),
+    path("oidc/callback/", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("unit/", web_views.switch_unit, name="switch_unit"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("patients/", include("hemma.patients.urls")),

@@ -2,7 +2,11 @@
 policy with the client's own staff profile and unit, and is logged like a person's:
 a read through get_patient_for_user / get_episode_for_user, a search with one entry per
 patient it returns. The FHIR API serves the health record, so a home-care client (which
-reads only its own requests, Scope.SOL) finds nothing."""
+reads only its own requests, Scope.SOL) finds nothing.
+
+Long module: the Observation search (its parameters, the episodes-first read and the page
+of sets) is most of it and reads best in one place; the case resources are in
+case_selectors.py."""
 
 from collections import namedtuple
 from dataclasses import dataclass

@@ -189,6 +189,8 @@ URLS: dict[str, Spec] = {
     # public and device
     "login": Spec("public"),
     "logout": Spec("public"),
+    "oidc_authentication_init": Spec("public"),
+    "oidc_authentication_callback": Spec("public"),
     "set_language": Spec("public"),
     "healthz": Spec("public"),
     "robots.txt": Spec("public"),
