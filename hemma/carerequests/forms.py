@@ -8,6 +8,7 @@ from hemma.accounts.models import Unit
 from hemma.careplans.forms import text_to_rows
 
 from .models import CareRequest, LogisticsOrder, Medication
+from .services import RECEIVER_KINDS, supervision_end_problem
 
 MEDICATION_KEYS = ("drug", "dose", "route", "times", "is_antibiotic")
 ANTIBIOTIC_MARKS = {"a", "ab", "antibiotika", "ja", "x"}
@@ -34,6 +35,12 @@ class CareRequestForm(forms.Form):
     )
     interventions = forms.CharField(
         label=_("Insatser som önskas"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    ends_on = forms.DateField(
+        label=_("Slutdatum"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Utökad tillsyn: sista dagen, högst 5 dagar efter start."),
     )
     medications = forms.CharField(
         label=_("Läkemedelslista"),
@@ -77,12 +84,15 @@ class CareRequestForm(forms.Form):
     def clean(self):
         data = super().clean()
         kind, unit = data.get("kind"), data.get("to_unit")
-        expected = {
-            CareRequest.Kind.HOME_HEALTH: Unit.VISITING_KINDS,
-            CareRequest.Kind.HOME_CARE: (Unit.Kind.HOME_CARE,),
-        }
-        if kind and unit and unit.kind not in expected[kind]:
+        if kind and unit and unit.kind not in RECEIVER_KINDS[kind]:
             self.add_error("to_unit", _("Enheten tar inte emot den typen av vårdbegäran."))
+        start, ends_on = data.get("start_at"), data.get("ends_on")
+        if kind == CareRequest.Kind.SUPERVISION and start:
+            problem = supervision_end_problem(start, ends_on)
+            if problem:
+                self.add_error("ends_on", problem)
+        elif kind and ends_on:
+            self.add_error("ends_on", _("Slutdatum anges bara för utökad tillsyn."))
         return data
 
 

@@ -16,6 +16,9 @@ class CareRequest(models.Model):
     class Kind(models.TextChoices):
         HOME_HEALTH = "home_health", _("Hemsjukvård")
         HOME_CARE = "home_care", _("Hemtjänst/biståndsbedömning")
+        # The municipality's rule: more supervision by home care for at most 5 days without
+        # a SIP and without a new needs assessment (seed 000); it ends on `ends_on`.
+        SUPERVISION = "supervision", _("Utökad tillsyn av hemtjänsten (högst 5 dagar, utan SIP)")
 
     class Status(models.TextChoices):
         SENT = "sent", _("Skickad")
@@ -24,6 +27,7 @@ class CareRequest(models.Model):
         DECLINED = "declined", _("Avböjd")
         WITHDRAWN = "withdrawn", _("Återkallad")
 
+    SUPERVISION_MAX_DAYS = 5
     OPEN_STATUSES = (Status.SENT, Status.QUESTION)
     LIVE_STATUSES = (Status.SENT, Status.QUESTION, Status.ACCEPTED)
 
@@ -36,6 +40,8 @@ class CareRequest(models.Model):
     reason = models.TextField(_("orsak"))
     start_at = models.DateTimeField(_("start"))
     interventions = models.TextField(_("insatser som önskas"))
+    # Extended supervision only: its last day (at most SUPERVISION_MAX_DAYS after the start).
+    ends_on = models.DateField(_("slutdatum"), null=True, blank=True)
     # The agreement as it was when the request was sent; the receiver reads this version.
     agreement_version = models.ForeignKey(
         AgreementVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -61,6 +67,12 @@ class CareRequest(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""),
                 name="care_request_decline_needs_reason",
+            ),
+            # Extended supervision has an end date; the other kinds have none.
+            models.CheckConstraint(
+                condition=Q(kind="supervision", ends_on__isnull=False)
+                | (~Q(kind="supervision") & Q(ends_on__isnull=True)),
+                name="care_request_supervision_has_end",
             ),
             # One live request per episode, kind and receiving unit: no duplicate faxes.
             models.UniqueConstraint(

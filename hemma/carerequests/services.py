@@ -1,6 +1,6 @@
 """Care requests and logistics: every change of state, in a transaction, access-logged."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +23,7 @@ from .models import CareRequest, CareRequestMessage, LogisticsOrder, Medication
 RECEIVER_KINDS = {
     CareRequest.Kind.HOME_HEALTH: Unit.VISITING_KINDS,
     CareRequest.Kind.HOME_CARE: (Unit.Kind.HOME_CARE,),
+    CareRequest.Kind.SUPERVISION: (Unit.Kind.HOME_CARE,),
 }
 # The episode's kind of visiting that a visiting unit's kind gives.
 VISITING_OF_KIND = {kind: visiting for visiting, kind in Episode.VISITING_UNIT_KIND.items()}
@@ -34,6 +35,23 @@ SENDABLE_STATES = (
     states.READMITTED,
     states.DISCHARGED,
 )
+
+
+def supervision_end_problem(start_at: datetime, ends_on: date | None) -> str | None:
+    """Extended supervision: at most 5 calendar days after the start's local date without a
+    SIP (the municipality's rule, seed 000). None when fine, else the Swedish message."""
+    if ends_on is None:
+        return _("Ange slutdatum för den utökade tillsynen.")
+    start = timezone.localdate(start_at)
+    if ends_on < start:
+        return _("Slutdatumet ligger före starten.")
+    last = start + timedelta(days=CareRequest.SUPERVISION_MAX_DAYS)
+    if ends_on > last:
+        return _(
+            "Utökad tillsyn utan SIP kan pågå i högst %(n)s dagar: sista möjliga slutdatum är "
+            "%(last)s. Kalla till SIP för en längre insats."
+        ) % {"n": CareRequest.SUPERVISION_MAX_DAYS, "last": last.isoformat()}
+    return None
 
 
 def _require_member(staff: Staff, unit: Unit) -> None:
@@ -95,10 +113,18 @@ def care_request_send(
     start_at: datetime,
     interventions: str,
     medications: list[dict] | None = None,
+    ends_on: date | None = None,
 ) -> CareRequest:
-    """Step 5: the ward sends a care request with the medication list and the agreement."""
+    """Step 5: the ward sends a care request with the medication list and the agreement;
+    extended supervision to home care with its end date (at most 5 days after the start)."""
     if not reason.strip() or not interventions.strip():
         raise HemmaError(_("Ange orsak och vilka insatser som önskas."))
+    if kind == CareRequest.Kind.SUPERVISION:
+        problem = supervision_end_problem(start_at, ends_on)
+        if problem:
+            raise HemmaError(problem)
+    elif ends_on is not None:
+        raise HemmaError(_("Slutdatum anges bara för utökad tillsyn."))
     if to_unit.kind not in RECEIVER_KINDS.get(kind, ()):
         raise HemmaError(
             _("Vårdbegäran av typen ”%(kind)s” går till en enhet av typen ”%(unit)s”.")
@@ -140,6 +166,7 @@ def care_request_send(
                 reason=reason.strip(),
                 start_at=start_at,
                 interventions=interventions.strip(),
+                ends_on=ends_on,
                 agreement_version=version if kind == CareRequest.Kind.HOME_HEALTH else None,
                 sent_by=staff,
             )

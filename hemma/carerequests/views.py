@@ -71,6 +71,7 @@ def new(request, episode_id):
                     start_at=data["start_at"],
                     interventions=data["interventions"],
                     medications=data["medications"],
+                    ends_on=data.get("ends_on"),
                 )
             except HemmaError as error:
                 form.add_error(None, error.message)

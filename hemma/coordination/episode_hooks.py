@@ -1,7 +1,9 @@
 """Coordination's part in the flow (registered in CoordinationConfig.ready()): the tasks
 the transitions give the units, the episode's tasks on its page with the form that
-completes one, and the unit's open tasks on its worklist."""
+completes one, the unit's open tasks on its worklist, and the episode's lag (2017:612)
+case on its page with the notice form (episode_case.py)."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Staff, Unit
@@ -11,6 +13,7 @@ from hemma.episodes.models import Episode
 from hemma.errors import HemmaError
 from hemma.patients.selectors import refuse
 
+from .episode_case import episode_case
 from .episode_tasks import (
     care_ended_notices_create,
     episode_task,
@@ -20,7 +23,7 @@ from .episode_tasks import (
     readmission_notice_create,
     tasks_of_episode,
 )
-from .forms import EpisodeTaskForm
+from .forms import EpisodeNoticeForm, EpisodeTaskForm
 
 
 def complete_task(request, episode: Episode, data: dict):
@@ -41,7 +44,15 @@ def complete_task(request, episode: Episode, data: dict):
 
 
 def episode_panel(staff: Staff, unit: Unit, episode: Episode) -> dict:
-    return {"tasks": tasks_of_episode(episode)}
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    return {
+        "tasks": tasks_of_episode(episode),
+        # The same facts as the case page: the notices are the case's messages.
+        "episode_case": episode_case(unit, episode),
+        "episode_notice_form": EpisodeNoticeForm(
+            auto_id="notice_%s", initial={"admitted_at": now, "notice": "admission"}
+        ),
+    }
 
 
 def worklist_panel(staff: Staff, unit: Unit, groups) -> hooks.Panel:

@@ -36,6 +36,36 @@ class CaseOpenForm(forms.Form):
     )
 
 
+class EpisodeNoticeForm(forms.Form):
+    """The episode page's notice (lag 2017:612): sent as a message of the episode's case."""
+
+    notice = forms.ChoiceField(
+        label=_("Meddelande"),
+        choices=[("admission", _("Inskrivningsmeddelande")), ("ready", _("Utskrivningsklar"))],
+    )
+    admitted_at = forms.DateTimeField(
+        label=_("Inskriven"),
+        required=False,
+        input_formats=FORMATS,
+        widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
+    )
+    support_judged_at = CaseOpenForm.base_fields["support_judged_at"]
+    estimated_discharge = forms.DateField(
+        label=_("Beräknat utskrivningsdatum"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
+    )
+    text = CaseOpenForm.base_fields["text"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("notice") == "admission":
+            for name in ("admitted_at", "estimated_discharge"):
+                if not data.get(name):
+                    self.add_error(name, _("Behövs för inskrivningsmeddelandet."))
+        return data
+
+
 class EstimateForm(forms.Form):
     estimated_discharge = forms.DateField(
         label=_("Nytt beräknat utskrivningsdatum"),

@@ -36,6 +36,16 @@ class DischargeCase(models.Model):
         DISCHARGED = "discharged", _("Utskriven")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="discharge_cases")
+    # The hospital-at-home episode the case belongs to (none: an inpatient case only). The
+    # episode's notices are this case's messages (hemma/coordination/episode_case.py).
+    episode = models.OneToOneField(
+        "episodes.Episode",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="discharge_case",
+        verbose_name=_("vårdtillfälle i hemmet"),
+    )
     ward = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="discharge_cases")
     receivers = models.ManyToManyField(Unit, related_name="received_cases")
     admitted_at = models.DateTimeField(_("inskriven"))

@@ -1,17 +1,24 @@
 """Coordinated discharge (lag 2017:612): open a case with the admission notice, update the
 estimated date, appoint the fixed care contact, mark ready / withdraw, record consent and
-call the SIP meeting, read and acknowledge messages, discharge."""
+call the SIP meeting, read and acknowledge messages, discharge.
+
+A case may belong to a hospital-at-home episode (``DischargeCase.episode``): the episode's
+two notice times are then a copy of the case's facts, written by ``episode_notices_sync``
+in the same transaction as the message (episode_case.py sends the episode's notices)."""
 
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
+from hemma.clinical import episode_states as states
 from hemma.clinical.discharge_law import notice_is_late
+from hemma.episodes.models import Episode
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.models import Patient
 
@@ -68,7 +75,18 @@ def _bump(case: DischargeCase, *fields: str) -> None:
     case.save(update_fields=[*fields, "version"])
 
 
-def case_open(
+def episode_notices_sync(case: DischargeCase) -> None:
+    """The linked episode's copy of the case's facts (admission notice sent, ready for
+    discharge or None), written in the transaction that changed the case."""
+    if not case.episode_id:
+        return
+    admission = case.messages.filter(kind=CaseMessage.Kind.ADMISSION).values("sent_at")[:1]
+    Episode.objects.filter(pk=case.episode_id).update(
+        admission_notice_at=Subquery(admission), ready_for_discharge_at=case.ready_at
+    )
+
+
+def case_admission_send(
     *,
     staff: Staff,
     unit: Unit,
@@ -78,16 +96,11 @@ def case_open(
     receivers: list[Unit],
     support_judged_at: datetime | None = None,
     text: str = "",
+    episode: Episode | None = None,
 ) -> DischargeCase:
-    """The ward sends the admission notice to the municipality and the listed primary care
-    centre. A notice later than 24 hours after admission (or the judgement) is flagged."""
-    if unit.kind != Unit.Kind.WARD or _member(staff, unit) is None:
-        raise NotAllowed(_("Inskrivningsmeddelanden skickas av vårdavdelningen."))
-    municipal = [r for r in receivers if r.kind in MUNICIPAL_KINDS]
-    if not municipal:
-        raise HemmaError(_("Välj minst en kommunal enhet som mottagare."))
-    if any(r.kind not in MUNICIPAL_KINDS for r in receivers):
-        raise HemmaError(_("Mottagare ska vara hemsjukvård eller hemtjänst."))
+    """Open the case with its admission notice to `receivers` and the patient's primary
+    care centre, linked to `episode` (or to the patient's open episode on this ward). The
+    caller has checked who may send it and to whom."""
     now = timezone.now()
     support_judged_at = support_judged_at or admitted_at
     if admitted_at > now or support_judged_at > now:
@@ -96,17 +109,25 @@ def case_open(
         raise HemmaError(_("Bedömningen kan inte vara gjord före inskrivningen."))
     if estimated_discharge < timezone.localdate(admitted_at):
         raise HemmaError(_("Beräknat utskrivningsdatum ligger före inskrivningen."))
+    if episode is None:
+        # Opened from the patient page while the patient is cared for at home: the same case.
+        episode = (
+            Episode.objects.filter(patient=patient, ward=unit, discharge_case__isnull=True)
+            .exclude(state__in=states.FINAL_STATES)
+            .first()
+        )
     try:
         with transaction.atomic():
             case = DischargeCase.objects.create(
                 patient=patient,
+                episode=episode,
                 ward=unit,
                 admitted_at=admitted_at,
                 support_judged_at=support_judged_at,
                 estimated_discharge=estimated_discharge,
                 created_by=staff,
             )
-            units = list(municipal)
+            units = list(receivers)
             if patient.listed_unit_id:
                 units.append(patient.listed_unit)
             case.receivers.set(units)
@@ -119,10 +140,24 @@ def case_open(
                 or _("Beräknat utskrivningsdatum %(d)s.") % {"d": estimated_discharge},
                 late=notice_is_late(support_judged_at, now),
             )
+            episode_notices_sync(case)
             _log(staff, unit, case, "admission notice")
     except IntegrityError:
         raise Conflict(_("Patienten har redan ett öppet samordningsärende.")) from None
     return case
+
+
+def case_open(*, staff: Staff, unit: Unit, receivers: list[Unit], **notice) -> DischargeCase:
+    """The ward sends the admission notice to the municipality and the listed primary care
+    centre. A notice later than 24 hours after admission (or the judgement) is flagged."""
+    if unit.kind != Unit.Kind.WARD or _member(staff, unit) is None:
+        raise NotAllowed(_("Inskrivningsmeddelanden skickas av vårdavdelningen."))
+    municipal = [r for r in receivers if r.kind in MUNICIPAL_KINDS]
+    if not municipal:
+        raise HemmaError(_("Välj minst en kommunal enhet som mottagare."))
+    if any(r.kind not in MUNICIPAL_KINDS for r in receivers):
+        raise HemmaError(_("Mottagare ska vara hemsjukvård eller hemtjänst."))
+    return case_admission_send(staff=staff, unit=unit, receivers=municipal, **notice)
 
 
 def case_update_estimate(
@@ -191,6 +226,7 @@ def case_mark_ready(*, staff: Staff, unit: Unit, case: DischargeCase) -> Dischar
         case.ready_at = timezone.now()
         _bump(case, "ready_at")
         _send(case, CaseMessage.Kind.READY, staff, unit, _("Patienten är utskrivningsklar."))
+        episode_notices_sync(case)
         _log(staff, unit, case, "ready for discharge")
     return case
 
@@ -210,6 +246,7 @@ def case_withdraw_ready(
         case.ready_at = None
         _bump(case, "ready_at")
         _send(case, CaseMessage.Kind.READY_WITHDRAWN, staff, unit, reason.strip())
+        episode_notices_sync(case)
         _log(staff, unit, case, "ready withdrawn")
     return case
 

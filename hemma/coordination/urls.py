@@ -18,6 +18,7 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
     path("meetings/<int:meeting_id>/<slug:action>/", meetings.meeting_act, name="meeting_act"),
     path("tasks/<int:task_id>/done/", meetings.task_done, name="task_done"),
+    path("episode/<int:episode_id>/notice/", cases.episode_notice, name="episode_notice"),
     path("case/<int:case_id>/", cases.case, name="case"),
     path("case/<int:case_id>/sip-plan/", sip.sip_plan, name="sip_plan"),
     path("case/<int:case_id>/<slug:action>/", cases.act, name="act"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from hemma.accounts.models import Staff
 from hemma.careplans.models import Agreement
 from hemma.careplans.services import agreement_revise
+from hemma.clinical import episode_states as states
 from hemma.coordination import services as coordination
 from hemma.coordination.models import DirectoryEntry, DischargeCase, PaymentAgreement
 from hemma.episodes.models import Episode
@@ -167,3 +168,34 @@ def history_ensure(units: dict) -> None:
         end=timezone.localdate(),
         size=HistorySize(months=24, episodes_per_month=14),
     )
+    _other_endings()
+
+
+def _other_endings() -> None:
+    """Two of the finished episodes ended otherwise: a death at home, a transfer."""
+    finished = Episode.objects.filter(
+        patient__last_name__endswith="(historik)", state=states.DISCHARGED
+    ).order_by("pk")
+    died, moved = list(finished[:2])
+    for episode, state, fields in (
+        (
+            died,
+            states.DIED,
+            {
+                "end_reason": Episode.EndReason.DIED,
+                "died_at": died.ended_at,
+                "death_confirmed_by": "Jourhavande läkare, Falu lasarett",
+                "death_expected": True,
+            },
+        ),
+        (
+            moved,
+            states.TRANSFERRED,
+            {
+                "end_reason": Episode.EndReason.TRANSFERRED,
+                "transferred_to": "Infektionskliniken, Akademiska sjukhuset",
+            },
+        ),
+    ):
+        Episode.objects.filter(pk=episode.pk).update(state=state, discharge_summary="", **fields)
+        episode.transitions.filter(to_state=states.DISCHARGED).update(to_state=state)

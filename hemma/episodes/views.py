@@ -14,7 +14,7 @@ from hemma.clinical.discharge_law import sip_call_deadline
 from hemma.errors import HemmaError
 from hemma.patients.hooks import patient_panels_context
 from hemma.patients.policy import allowed_actions, may_do
-from hemma.patients.selectors import deny, get_patient_for_user
+from hemma.patients.selectors import blocks_for_page, deny, get_patient_for_user
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
@@ -127,6 +127,11 @@ def detail(request, episode_id):
             nurse_note=assessment.nurse_note,
             therapist_note=assessment.therapist_note,
         )
+    # Blocking (spärr): the timeline is the ward's documentation.
+    blocks = blocks_for_page(
+        staff=staff, acting_unit=unit, patient=episode.patient, where=f"episode {episode.pk}"
+    )
+    timeline_blocked = episode.ward_id in blocks.hidden
     sip_deadline = None
     if episode.ready_for_discharge_at and episode.home_health_unit_id:
         sip_deadline = sip_call_deadline(episode.ready_for_discharge_at)
@@ -135,7 +140,8 @@ def detail(request, episode_id):
         "patient": episode.patient,
         "assessment": assessment,
         "consent": getattr(episode, "consent", None),
-        "transitions": selectors.episode_timeline(episode),
+        "transitions": [] if timeline_blocked else selectors.episode_timeline(episode),
+        "timeline_blocked": timeline_blocked,
         "checklist": selectors.episode_checklist(episode),
         "reservation": selectors.open_reservation(episode),
         "referrals": selectors.episode_referrals(episode),

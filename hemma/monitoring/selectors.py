@@ -157,3 +157,20 @@ def round_protocol(staff: Staff | None, unit: Unit, day) -> list[RoundEntry]:
         .select_related("episode__patient", "ward", "recorded_by__user")
         .order_by("episode__patient__last_name", "episode__patient__first_name")
     )
+
+
+def documenting_unit_id(observation: ObservationSet, episode: Episode) -> int:
+    """Whose documentation a reading is, for blocking (spärr): a reading recorded at the
+    visit is the visiting unit's; the ward's own readings and what the patient, next of kin
+    and devices send are the ward's (the tablet reports to the ward)."""
+    if observation.source == ObservationSet.Source.HOME_HEALTH and episode.home_health_unit_id:
+        return episode.home_health_unit_id
+    return episode.ward_id
+
+
+def without_blocked(observations: list, episode: Episode, hidden: frozenset[int]) -> list:
+    """The readings a page may show when the units in `hidden` are blocked
+    (patients.policy.blocked_units_for)."""
+    if not hidden:
+        return observations
+    return [o for o in observations if documenting_unit_id(o, episode) not in hidden]

@@ -10,6 +10,7 @@ from hemma.accounts.models import Organisation, Unit
 from hemma.accounts.validators import validate_phone
 from hemma.clinical.identifiers import InvalidIdentifier, parse_personal_identity
 
+from .blocks import MIN_OPENING_REASON_LENGTH
 from .services import MIN_EMERGENCY_REASON_LENGTH, PatientDetails
 
 PERSONAL_NUMBER_MESSAGES = {
@@ -163,3 +164,46 @@ class EmergencyAccessForm(forms.Form):
 
 class PatientExtractForm(forms.Form):
     personal_number = PersonalNumberField()
+
+
+class BlockForm(forms.Form):
+    """The patient's block (spärr) of what one unit has documented. `units`: the units the
+    patient may block (a list: the page offers the care team without another query)."""
+
+    blocked_unit = forms.TypedChoiceField(label=_("Spärra information från"), coerce=int)
+    note = forms.CharField(
+        label=_("Patientens önskemål"),
+        max_length=500,
+        required=False,
+        help_text=_("Frivilligt: vad patienten vill, med egna ord."),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = {unit.pk: unit for unit in units}
+        self.fields["blocked_unit"].choices = [
+            (unit.pk, f"{unit.name} – {unit.organisation.name}")
+            for unit in sorted(units, key=lambda u: (u.organisation.name, u.name))
+        ]
+
+    def clean_blocked_unit(self):
+        return self.units[self.cleaned_data["blocked_unit"]]
+
+
+class BlockOpenForm(forms.Form):
+    """Opening blocked information: only with the patient's consent, now, and a reason."""
+
+    patient_consents = forms.BooleanField(
+        label=_("Patienten samtycker till att spärren hävs tillfälligt"),
+        required=True,
+        error_messages={
+            "required": _("Spärrad information kan bara öppnas om patienten samtycker.")
+        },
+    )
+    reason = forms.CharField(
+        label=_("Skäl"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=MIN_OPENING_REASON_LENGTH,
+        max_length=400,
+        help_text=_("Öppningen loggas och granskas. Ange varför du behöver informationen nu."),
+    )

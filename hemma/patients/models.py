@@ -191,6 +191,11 @@ class EmergencyAccess(models.Model):
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     review_note = models.TextField(_("granskningskommentar"), blank=True)
+    # An access that temporarily opens information the patient has blocked (spärr) from the
+    # staff member's care provider. Only with the patient's consent given at that moment
+    # (recorded here); it opens no record by itself (the care relationship does that).
+    opens_blocks = models.BooleanField(_("häver spärr tillfälligt"), default=False)
+    patient_consent = models.BooleanField(_("patienten samtycker"), default=False)
 
     class Meta:
         verbose_name = _("nödåtkomst")
@@ -208,6 +213,10 @@ class EmergencyAccess(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("created_at")),
                 name="emergency_access_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_blocks=False) | Q(patient_consent=True),
+                name="emergency_access_block_opening_needs_consent",
             ),
         ]
 
@@ -243,3 +252,54 @@ class SharingConsent(models.Model):
 
     def __str__(self) -> str:
         return f"Samtycke {self.patient_id}"
+
+
+class Block(models.Model):
+    """Spärr (patientdatalagen 4 kap. 4 §, 6 kap. 2–3 §§): the patient blocks what one care
+    unit has documented from the staff of other care providers in the shared record. Staff
+    of the blocked unit's own care provider (organisation) are not affected. Lifted only on
+    the patient's request, and the lifting is recorded; a block is never deleted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="blocks")
+    blocked_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("spärrad enhet")
+    )
+    note = models.CharField(_("patientens önskemål"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("spärrad"), auto_now_add=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    lifted_at = models.DateTimeField(_("hävd"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("spärr")
+        verbose_name_plural = _("spärrar")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One active block per patient and unit; the policy reads the active ones.
+            models.UniqueConstraint(
+                fields=["patient", "blocked_unit"],
+                condition=Q(lifted_at__isnull=True),
+                name="block_one_active_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True) | Q(lifted_at__gte=models.F("created_at")),
+                name="block_lifted_after_created",
+            ),
+            # A lifting is recorded whole: when, by whom, for which unit.
+            models.CheckConstraint(
+                condition=Q(
+                    lifted_at__isnull=True, lifted_by__isnull=True, lifted_unit__isnull=True
+                )
+                | Q(lifted_at__isnull=False, lifted_by__isnull=False, lifted_unit__isnull=False),
+                name="block_lifting_recorded_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Spärr {self.blocked_unit_id} – {self.patient_id}"

@@ -21,6 +21,13 @@ The shared record holds the region's data. A municipal unit reads it only while 
 patient consents to information sharing between region and municipality (sammanhållen
 journalföring); a revoked consent stops new reads, lists and inboxes at once. Emergency
 access remains possible, with its reason, for review.
+
+A patient may block (spärra) what one unit has documented from the staff of other care
+providers (`blocked_units_for`); only an opening with the patient's consent, logged and
+reviewed like an emergency access, shows it to them.
+
+Long module: the access policy is one module by design (docs/architecture.md), so every
+input – care relationship, consent, emergency access, blocking – is decided in one place.
 """
 
 from dataclasses import dataclass
@@ -35,7 +42,7 @@ from hemma.audit.models import AccessLogEntry
 from hemma.clinical import episode_states
 from hemma.errors import NotAllowed
 
-from .models import CareRelationship, EmergencyAccess, Patient, SharingConsent
+from .models import Block, CareRelationship, EmergencyAccess, Patient, SharingConsent
 
 MUNICIPALITY = Organisation.Kind.MUNICIPALITY
 HOME_CARE = Unit.Kind.HOME_CARE
@@ -120,12 +127,84 @@ def has_sharing_consent(patient: Patient) -> bool:
 
 
 def active_emergency_access(*, staff: Staff, patient: Patient) -> EmergencyAccess | None:
+    """An unexpired emergency access that opens the record (an opening of blocked
+    information does not: it needs a care relationship or an emergency access besides)."""
     return (
-        EmergencyAccess.objects.filter(staff=staff, patient=patient, expires_at__gt=timezone.now())
+        EmergencyAccess.objects.filter(
+            staff=staff, patient=patient, expires_at__gt=timezone.now(), opens_blocks=False
+        )
         .select_related("unit")
         .order_by("-created_at")
         .first()
     )
+
+
+# --- blocking (spärr) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockDecision:
+    """Which units' documentation about the patient a page hides (`hidden`), and which it
+    shows only because the staff member holds an opening with the patient's consent."""
+
+    hidden: frozenset[int] = frozenset()
+    opened: frozenset[int] = frozenset()
+    opening: EmergencyAccess | None = None
+
+
+def decide_blocks(
+    *, staff: Staff | None, acting_unit: Unit | None, patient, active: list | None = None
+) -> BlockDecision:
+    """A block hides what the blocked unit documented from staff acting for a unit of
+    another care provider (organisation); its own care provider's staff are not affected.
+    Without an acting unit every block applies. An unexpired opening with the patient's
+    consent (`block_opening`) shows the blocked information to the one staff member.
+    `active`: the patient's active blocks with their units, when the caller has them (a
+    patient fetched by the selectors knows whether it has any: `has_active_block`)."""
+    if active is None and getattr(patient, "has_active_block", None) is False:
+        return BlockDecision()
+    if active is None:
+        active = Block.objects.filter(
+            patient_id=getattr(patient, "pk", patient), lifted_at=None
+        ).select_related("blocked_unit")
+    own = getattr(acting_unit, "organisation_id", None)
+    blocked = frozenset(
+        block.blocked_unit_id
+        for block in active
+        if block.lifted_at is None and (own is None or block.blocked_unit.organisation_id != own)
+    )
+    if not blocked:
+        return BlockDecision()
+    opening = block_opening(staff=staff, patient=patient) if staff is not None else None
+    if opening is not None:
+        return BlockDecision(opened=blocked, opening=opening)
+    return BlockDecision(hidden=blocked)
+
+
+def blocked_units_for(*, staff: Staff | None, acting_unit: Unit | None, patient) -> frozenset[int]:
+    """The units whose documentation about the patient this staff member may not see."""
+    return decide_blocks(staff=staff, acting_unit=acting_unit, patient=patient).hidden
+
+
+def block_opening(*, staff: Staff, patient) -> EmergencyAccess | None:
+    """The staff member's unexpired opening of the patient's blocks (with consent)."""
+    return (
+        EmergencyAccess.objects.filter(
+            staff=staff,
+            patient_id=getattr(patient, "pk", patient),
+            opens_blocks=True,
+            patient_consent=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def may_manage_blocks(*, staff: Staff | None, unit: Unit | None, patient: Patient) -> bool:
+    """Recording and lifting a block on the patient's request: the same rule as the
+    sharing consent (the managing unit of the care team, see may_add_to_care_team)."""
+    return may_manage_care_team(staff=staff, unit=unit, patient=patient)
 
 
 # --- list -------------------------------------------------------------------------------

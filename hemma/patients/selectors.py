@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from hemma.accounts.models import Staff, Unit
@@ -17,8 +17,14 @@ from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record, access_log_record_many
 from hemma.clinical.identifiers import InvalidIdentifier, parse_personal_identity
 
-from .models import CareRelationship, Patient
-from .policy import AccessDecision, decide_patient_access, patients_visible_to
+from .models import Block, CareRelationship, Patient
+from .policy import (
+    AccessDecision,
+    BlockDecision,
+    decide_blocks,
+    decide_patient_access,
+    patients_visible_to,
+)
 
 Action = AccessLogEntry.Action
 Outcome = AccessLogEntry.Outcome
@@ -152,7 +158,14 @@ def _patient_or_none(patient_id) -> Patient | None:
         key = uuid.UUID(str(patient_id))
     except ValueError:
         return None
-    return Patient.objects.select_related("listed_unit", "home_municipality").filter(pk=key).first()
+    # Whether the patient has an active block (spärr): a page without one asks no more.
+    active_block = Block.objects.filter(patient_id=OuterRef("pk"), lifted_at=None)
+    return (
+        Patient.objects.select_related("listed_unit", "home_municipality")
+        .annotate(has_active_block=Exists(active_block))
+        .filter(pk=key)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -238,4 +251,38 @@ def care_team_of(patient: Patient) -> list[CareRelationship]:
         patient.care_relationships.filter(ended_at__isnull=True)
         .select_related("unit__organisation")
         .order_by("unit__name")
+    )
+
+
+def blocks_for_page(
+    *,
+    staff: Staff | None,
+    acting_unit: Unit | None,
+    patient: Patient,
+    where: str,
+    active: list | None = None,
+) -> BlockDecision:
+    """What a page showing the patient's documentation hides (policy.decide_blocks). When
+    it shows blocked information because the staff member holds an opening with the
+    patient's consent, that is logged too (purpose emergency, naming the page)."""
+    blocks = decide_blocks(staff=staff, acting_unit=acting_unit, patient=patient, active=active)
+    if blocks.opened:
+        access_log_record(
+            staff=staff,
+            unit=acting_unit,
+            patient=patient,
+            action=Action.VIEW_PATIENT,
+            purpose=AccessLogEntry.Purpose.EMERGENCY,
+            outcome=Outcome.GRANTED,
+            detail=f"blocked information shown with the patient's consent: {where}",
+        )
+    return blocks
+
+
+def active_blocks_of(patient: Patient) -> list[Block]:
+    """The patient's active blocks, for the care team's section of the patient page."""
+    return list(
+        Block.objects.filter(patient=patient, lifted_at__isnull=True)
+        .select_related("blocked_unit__organisation", "created_by__user", "created_unit")
+        .order_by("blocked_unit__name")
     )

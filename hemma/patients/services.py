@@ -1,6 +1,8 @@
 """Every change to patients, next of kin, care relationships and emergency access.
 
 One function per use case, keyword-only, in a transaction, writing the access log.
+Blocking (spärr) lives in blocks.py and is re-exported here: `block_record`, `block_lift`,
+`block_open`.
 """
 
 from dataclasses import dataclass
@@ -18,6 +20,9 @@ from hemma.audit.services import access_log_record
 from hemma.clinical.identifiers import PersonalIdentity, normalize_phone
 from hemma.errors import Conflict, NotAllowed, NotFound
 
+from .blocks import block_lift as block_lift
+from .blocks import block_open as block_open
+from .blocks import block_record as block_record
 from .models import CareRelationship, EmergencyAccess, NextOfKin, Patient, SharingConsent
 from .policy import may_add_to_care_team, may_end_relationship, may_manage_care_team
 

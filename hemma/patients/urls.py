@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_blocking
 
 app_name = "patients"
 urlpatterns = [
@@ -25,5 +25,12 @@ urlpatterns = [
         "<uuid:patient_id>/care-team/<int:relationship_id>/end/",
         views.care_team_end,
         name="care_team_end",
+    ),
+    path("<uuid:patient_id>/blocks/", views_blocking.block_add, name="block_add"),
+    path("<uuid:patient_id>/blocks/open/", views_blocking.block_open, name="block_open"),
+    path(
+        "<uuid:patient_id>/blocks/<int:block_id>/lift/",
+        views_blocking.block_lift,
+        name="block_lift",
     ),
 ]

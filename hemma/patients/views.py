@@ -15,6 +15,7 @@ from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import services
 from .forms import (
+    BlockForm,
     CareTeamAddForm,
     EmergencyAccessForm,
     NextOfKinForm,
@@ -26,6 +27,8 @@ from .models import SharingConsent
 from .policy import may_add_to_care_team, may_end_relationship
 from .selectors import (
     PatientAccess,
+    active_blocks_of,
+    blocks_for_page,
     care_team_of,
     get_patient_for_user,
     patient_search,
@@ -134,7 +137,31 @@ def patient_detail(request, patient_id):
     }
     # The apps above add their panels (the frailty screening: coordination).
     patient_panels_context(request.hemma.staff, request.hemma.unit, access, context)
+    if access.decision.health_record:
+        _blocks_context(request, patient, context)
     return render(request, "patients/patient_detail.html", context)
+
+
+def _blocks_context(request, patient, context) -> None:
+    """Blocking (spärr): what the page hides from this user, and the care team's section
+    (the managing unit's: the same rule as the care team's, `may_manage_blocks`)."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    can_manage = context["can_manage_care_team"]
+    if not getattr(patient, "has_active_block", True):
+        active = []  # the patient fetch says there is none: no query
+    else:
+        active = active_blocks_of(patient) if can_manage else None
+    blocks = blocks_for_page(
+        staff=staff, acting_unit=unit, patient=patient, where="patient page", active=active
+    )
+    cfs = getattr(context.get("screening"), "cfs", None)
+    context.update(
+        blocks=blocks,
+        screening_blocked=getattr(cfs, "unit_id", None) in blocks.hidden,
+        active_blocks=active or [],
+        can_manage_blocks=can_manage,
+        block_form=BlockForm(units=[r.unit for r in context["care_team"]]) if can_manage else None,
+    )
 
 
 @staff_required

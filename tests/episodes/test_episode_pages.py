@@ -242,21 +242,33 @@ class TestUnitWorklists:
         assert referral.read_at is None
 
     def test_notices_are_recorded_from_the_episode_page(self, as_ward_nurse, make_episode, kim):
+        # Issue 17: the page's notice is a message of the episode's lag (2017:612) case,
+        # posted to coordination; the episode keeps a copy of its time (one source of truth,
+        # tests/coordination/test_episode_case.py). The flow's own `notice` action refuses.
         episode = make_episode(kim, state="preparing")
+        url = reverse("coordination:episode_notice", args=[episode.pk])
+        future = {"admitted_at": "2099-01-01T09:30", "estimated_discharge": "2099-01-02"}
+        response = as_ward_nurse.post(url, {"notice": "admission", **future}, follow=True)
+        assert "framtiden" in response.content.decode()
         response = as_ward_nurse.post(
-            act(episode, "notice"), {"notice": "admission", "at": "2026-11-20T09:30"}
+            url,
+            {
+                "notice": "admission",
+                "admitted_at": "2026-11-20T09:30",
+                "estimated_discharge": "2099-01-01",
+            },
         )
         assert response.status_code == 302
         episode.refresh_from_db()
-        assert episode.admission_notice_at.hour in (8, 9)  # stored in UTC
+        assert episode.admission_notice_at == episode.discharge_case.messages.get().sent_at
+        # Ready for discharge is the physician's (the policy's 403 before the service).
+        assert as_ward_nurse.post(url, {"notice": "ready"}).status_code == 403
+        response = as_ward_nurse.post(url, {"notice": "admission", **future}, follow=True)
+        assert "redan skickat" in response.content.decode()
         response = as_ward_nurse.post(
-            act(episode, "notice"), {"notice": "ready", "at": "2026-11-21T09:30"}, follow=True
+            act(episode, "notice"), {"notice": "admission", "at": "2026-11-20T09:30"}, follow=True
         )
-        assert "Bara en läkare" in response.content.decode()
-        response = as_ward_nurse.post(
-            act(episode, "notice"), {"notice": "admission", "at": "2099-01-01T09:30"}, follow=True
-        )
-        assert "framtiden" in response.content.decode()
+        assert "samordningsärendet" in response.content.decode()
 
 
 @pytest.mark.django_db

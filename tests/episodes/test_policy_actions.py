@@ -16,6 +16,7 @@ from django.utils import timezone
 from hemma.audit.models import AccessLogEntry
 from hemma.careplans.models import Agreement
 from hemma.carerequests.models import CareRequest
+from hemma.coordination.episode_case import episode_notice_send
 from hemma.coordination.episode_tasks import episode_task_complete
 from hemma.coordination.models import Task
 from hemma.episodes import services
@@ -72,6 +73,10 @@ CASES = [(actor, action) for actor in ACTORS for action in ACTIONS]
 
 
 def act_url(episode, action):
+    if action == "notice":
+        # Issue 17: the notice is a message of the episode's lag (2017:612) case, posted to
+        # coordination, which asks the same policy first (the flow's own action refuses).
+        return reverse("coordination:episode_notice", args=[episode.pk])
     return reverse("episodes:act", kwargs={"episode_id": episode.pk, "action": action})
 
 
@@ -162,7 +167,11 @@ def setup_for(action, *, make_episode, patient, ward, home_health, nurse, bed, t
         }
     if action == "notice":
         at = timezone.localtime(now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-        return make_episode(patient, "preparing"), {"notice": "admission", "at": at}
+        return make_episode(patient, "preparing"), {
+            "notice": "admission",
+            "admitted_at": at,
+            "estimated_discharge": timezone.localdate().isoformat(),
+        }
     if action == "cancel":
         return make_episode(patient, "candidate"), {"reason": "Vill vara kvar"}
     raise AssertionError(action)
@@ -271,8 +280,13 @@ SERVICE_CALLS = {
     "discharge": lambda s, u, e: services.episode_discharge(
         staff=s, unit=u, episode=e, summary="x", referral_text=""
     ),
-    "notice": lambda s, u, e: services.episode_record_notice(
-        staff=s, unit=u, episode=e, notice="admission", at=timezone.now()
+    "notice": lambda s, u, e: episode_notice_send(
+        staff=s,
+        unit=u,
+        episode=e,
+        notice="admission",
+        admitted_at=timezone.now(),
+        estimated_discharge=timezone.localdate(),
     ),
     "cancel": lambda s, u, e: services.episode_cancel(staff=s, unit=u, episode=e, reason="x"),
 }

@@ -333,6 +333,23 @@ URLS: dict[str, Spec] = {
         ),
     ),
     "patients:sharing_consent": Spec("patient", _lisa(action="revoke")),
+    # blocking (spärr): the sharing consent's rule records and lifts; whoever reads the
+    # health record may open blocked information, with the patient's consent (the form)
+    "patients:block_add": Spec(
+        "patient",
+        _lisa(),
+        do=lambda ctx: policy.may_manage_blocks(
+            staff=ctx.staff, unit=ctx.unit, patient=ctx.patient
+        ),
+    ),
+    "patients:block_lift": Spec(
+        "patient",
+        _lisa(block_id=999999),
+        do=lambda ctx: policy.may_manage_blocks(
+            staff=ctx.staff, unit=ctx.unit, patient=ctx.patient
+        ),
+    ),
+    "patients:block_open": Spec("patient", _lisa()),
     "episodes:flag": Spec(
         "patient", _lisa(), do=lambda ctx: ctx.unit.kind == Unit.Kind.WARD and ctx.sees_hsl
     ),
@@ -379,6 +396,8 @@ URLS: dict[str, Spec] = {
     "coordination:case": Spec("patient", _case()),
     "coordination:sip_plan": Spec("patient", _case()),
     "coordination:act": Spec("patient", _case("estimate")),
+    # Issue 17: the episode page's notice (lag 2017:612), sent as a message of its case.
+    "coordination:episode_notice": Spec("patient", AT_HOME, do="notice"),
     "visits:move": Spec(
         "patient",
         _with(_first("visits.Visit", "episode__patient"), "visit_id"),

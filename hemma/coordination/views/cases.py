@@ -10,12 +10,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
 from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 
-from .. import care_coordinator, forms, selectors, services
+from .. import care_coordinator, episode_case, forms, selectors, services
 from ..meetings import tasks_for_unit
 
 
@@ -212,3 +213,32 @@ def act(request, case_id, action):
         form = form_class(request.POST)
     run_form_action(request, form, lambda data: perform(request, case, data))
     return redirect("coordination:case", case_id=case.pk)
+
+
+@staff_required
+@require_POST
+def episode_notice(request, episode_id):
+    """The episode page's notice (lag 2017:612), sent once as a message of the episode's
+    case. The flow's policy first: a unit other than the owning ward (a nurse, for the
+    ready notice) gets a 403 and a denied entry naming the episode, and nothing changes."""
+    notice = request.POST.get("notice", "")
+    staff, unit = request.hemma.staff, request.hemma.unit
+    do = episode_case.NOTICE_ACTIONS.get(notice, "notice")
+    episode = get_episode_for_user(
+        staff=staff,
+        acting_unit=unit,
+        episode_id=episode_id,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        detail=f"episode {episode_id} {do}",
+        do=do,
+    ).episode
+    form = forms.EpisodeNoticeForm(request.POST)
+    run_form_action(
+        request,
+        form,
+        lambda data: episode_case.episode_notice_send(
+            staff=staff, unit=unit, episode=episode, **data
+        ),
+        done=_("Meddelandet är skickat i samordningsärendet."),
+    )
+    return redirect("episodes:detail", episode_id=episode.pk)

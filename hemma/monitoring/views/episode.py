@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hemma.accounts.models import Unit
 from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions
-from hemma.patients.selectors import object_or_deny
+from hemma.patients.selectors import blocks_for_page, object_or_deny
 from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
 
@@ -29,6 +29,16 @@ from .policy import health_record_episode, labels, refused
 def episode(request, episode_id):
     episode = health_record_episode(request, episode_id, f"monitoring of episode {episode_id}")
     observations = list(episode.observations.order_by("measured_at").prefetch_related("readings"))
+    # Blocking (spärr): readings of a unit the patient has blocked from this care provider.
+    blocks = blocks_for_page(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient=episode.patient,
+        where=f"monitoring of episode {episode.pk}",
+    )
+    shown = selectors.without_blocked(observations, episode, blocks.hidden)
+    blocked_ids = {o.pk for o in observations} - {o.pk for o in shown}
+    observations = shown
     for observation in observations:
         # Readings whose device clock was wrong: their time was corrected, staff see it.
         observation.clock_minutes = [
@@ -36,7 +46,11 @@ def episode(request, episode_id):
             for r in observation.readings.all()
             if r.clock_offset_seconds
         ]
-    alerts = list(episode.alerts.select_related("acknowledged_by__user", "resolved_by__user"))
+    alerts = [
+        alert
+        for alert in episode.alerts.select_related("acknowledged_by__user", "resolved_by__user")
+        if alert.observation_id not in blocked_ids
+    ]
     alert_ids = {a.observation_id for a in alerts if a.observation_id}
     allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
     plan = MonitoringPlan.objects.filter(episode=episode).first()
@@ -50,6 +64,7 @@ def episode(request, episode_id):
             "recent": list(reversed(observations))[:20],
             "trends": selectors.trends(observations, alert_ids, labels()),
             "alerts": alerts,
+            "blocked": bool(blocked_ids),
             "thresholds": PersonalThreshold.objects.filter(
                 patient=episode.patient, ended_at__isnull=True
             ).select_related("set_by__user"),
