@@ -109,6 +109,7 @@ class Staff(models.Model):
         ASSISTANT_NURSE = "assistant_nurse", _("Undersköterska")
         PHYSIOTHERAPIST = "physiotherapist", _("Fysioterapeut")
         OCCUPATIONAL_THERAPIST = "occupational_therapist", _("Arbetsterapeut")
+        SPEECH_THERAPIST = "speech_therapist", _("Logoped")
         CARE_COORDINATOR = "care_coordinator", _("Vårdkoordinator")
         DISCHARGE_COORDINATOR = "discharge_coordinator", _("Utskrivningssamordnare")
         NEEDS_ASSESSOR = "needs_assessor", _("Biståndshandläggare")

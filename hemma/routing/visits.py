@@ -60,9 +60,14 @@ _SKILL_WORDS = (
     ("fysioterapeut", "physiotherapist"),
     ("sjukgymnast", "physiotherapist"),
     ("arbetsterapeut", "occupational_therapist"),
+    ("logoped", "speech_therapist"),
 )
 # Activities done by someone else, or not in the home.
 _NOT_HOME_VISITS = ("patient", "närstående", "avdelningens", "strokteam", "logoped", "läkare")
+# What a hospital team does itself, by the visiting unit's kind: words that otherwise
+# name someone else (a stroke team's nurse and speech therapist visit when the team is
+# the visiting unit, not when municipal home health care is).
+_TEAM_OWN = {"stroke_team": ("strokteam", "logoped"), "mobile_team": ("mobila team",)}
 _REMOTE = ("video", "samtal", "telefon")
 _RANGE = re.compile(
     r"\b([01]?\d|2[0-4])(?:[:.]([0-5]\d))?\s*[–—-]\s*([01]?\d|2[0-4])(?:[:.]([0-5]\d))?\b"
@@ -72,11 +77,13 @@ DAYTIME = ((8, 0), (16, 0))  # an activity without a time: some time during the 
 _DOUBLE = ("två personal", "dubbelbemanning", "2 personal")
 
 
-def visit_skill(who: str, what: str = "") -> str | None:
+def visit_skill(who: str, what: str = "", team_kind: str = "home_health_care") -> str | None:
     """The profession a home visit for this activity needs; None when it is not a home
-    visit by the home health unit (the patient measures, the ward calls, a video round)."""
+    visit by the visiting unit (of kind `team_kind`): the patient measures, the ward
+    calls, a video round, another team's work, a team meeting."""
     text = who.casefold()
-    if any(word in text for word in _NOT_HOME_VISITS):
+    own = _TEAM_OWN.get(team_kind, ())
+    if any(word in text for word in _NOT_HOME_VISITS if word not in own):
         return None
     if any(word in what.casefold() for word in _REMOTE):
         return None

@@ -71,6 +71,7 @@ PROFESSIONS = _aliases(
         "assistant_nurse": ("undersköterska", "usk"),
         "physiotherapist": ("fysioterapeut", "sjukgymnast", "ft"),
         "occupational_therapist": ("arbetsterapeut", "at"),
+        "speech_therapist": ("logoped",),
         "care_coordinator": ("vårdkoordinator",),
         "discharge_coordinator": ("utskrivningssamordnare",),
         "needs_assessor": ("biståndshandläggare",),

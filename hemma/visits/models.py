@@ -18,6 +18,7 @@ SKILLS = (
     Staff.Profession.ASSISTANT_NURSE,
     Staff.Profession.PHYSIOTHERAPIST,
     Staff.Profession.OCCUPATIONAL_THERAPIST,
+    Staff.Profession.SPEECH_THERAPIST,  # a stroke team's
 )
 SKILL_CHOICES = [(s.value, s.label) for s in SKILLS]
 

@@ -189,3 +189,34 @@ def test_going_home_needs_the_request_to_the_chosen_team(
     )
     with pytest.raises(NotAllowed, match="besökande teamet först"):
         services.episode_start_preparing(staff=ward_nurse, unit=ward, episode=episode)
+
+
+def test_the_stroke_team_plans_its_rehabilitation_visits(
+    ward_nurse, physician, ward, kim, stroke_team
+):
+    """Stroke ESD: the team's physiotherapy, occupational therapy, speech therapy and
+    nurse visits are the stroke team's, in its own planner."""
+    from hemma.visits.models import Visit
+    from hemma.visits.services import visits_generate
+
+    member = make_staff("st.ssk", "nurse", stroke_team)
+    episode = to_assessed(
+        patient=kim,
+        ward=ward,
+        nurse=ward_nurse,
+        physician=physician,
+        visiting="stroke_team",
+        pathway="stroke_esd",
+    )
+    write_agreement(episode, ward_nurse, "Tidig understödd utskrivning efter stroke")
+    services.episode_mark_agreed(staff=ward_nurse, unit=ward, episode=episode)
+    _team_accepts(episode, ward_nurse, stroke_team, member)
+    today = timezone.localdate()
+    for offset in range(7):
+        visits_generate(staff=member, unit=stroke_team, day=today + timedelta(days=offset))
+    skills = set(Visit.objects.filter(episode=episode).values_list("skill", flat=True))
+    assert {"physiotherapist", "occupational_therapist", "nurse"} <= skills
+    assert set(Visit.objects.filter(episode=episode).values_list("unit", flat=True)) == {
+        stroke_team.pk
+    }
+    assert "Teamträff" not in " ".join(Visit.objects.values_list("what", flat=True))

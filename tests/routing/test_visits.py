@@ -76,3 +76,18 @@ def test_a_dose_window_is_real_time_across_the_autumn_change():
     ((start, end),) = visit_windows("Dagligen 03", date(2026, 10, 25), 1)
     assert end - start == timedelta(hours=1)
     assert (end.astimezone(UTC) - start.astimezone(UTC)) == timedelta(hours=1)
+
+
+def test_a_stroke_team_visits_with_its_own_professions():
+    """With the stroke team as the visiting unit its nurse and speech therapist visit; with
+    municipal home health care those activities stay the team's (no municipal visits)."""
+    from hemma.routing.visits import visit_skill
+
+    stroke = "stroke_team"
+    assert visit_skill("Strokteamets sjuksköterska", "Blodtryck", stroke) == "nurse"
+    assert visit_skill("Logoped", "Tal- och sväljträning", stroke) == "speech_therapist"
+    assert visit_skill("Fysioterapeut", "Gångträning", stroke) == "physiotherapist"
+    assert visit_skill("Strokteamet", "Teamträff om målen", stroke) is None  # no home visit
+    assert visit_skill("Avdelningens läkare", "Digital rond (video)", stroke) is None
+    assert visit_skill("Logoped", "Tal- och sväljträning") is None  # municipal: not theirs
+    assert visit_skill("Strokteamets sjuksköterska", "Blodtryck") is None

@@ -31,6 +31,7 @@ DEFAULT_SKILLS = {
     Staff.Profession.ASSISTANT_NURSE: [Staff.Profession.ASSISTANT_NURSE],
     Staff.Profession.PHYSIOTHERAPIST: [Staff.Profession.PHYSIOTHERAPIST],
     Staff.Profession.OCCUPATIONAL_THERAPIST: [Staff.Profession.OCCUPATIONAL_THERAPIST],
+    Staff.Profession.SPEECH_THERAPIST: [Staff.Profession.SPEECH_THERAPIST],
 }
 
 
@@ -152,7 +153,7 @@ def visits_generate(*, staff: Staff, unit: Unit, day: date) -> int:
             continue
         merged: dict[tuple, list[str]] = {}
         for activity in version.activities:
-            skill = visit_skill(activity.get("who", ""), activity.get("what", ""))
+            skill = visit_skill(activity.get("who", ""), activity.get("what", ""), unit.kind)
             if skill is None:
                 continue
             for offset in (0, 1):
