@@ -23,7 +23,11 @@ from hemma.episodes.models import Episode, SafetyBedReservation
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.monitoring.models import ObservationSet
 from hemma.patients.models import Patient
-from hemma.patients.policy import health_record_patients_visible_to
+from hemma.patients.policy import (
+    any_block_applies,
+    blocked_documentation,
+    health_record_patients_visible_to,
+)
 from hemma.patients.selectors import deny, get_patient_for_user
 
 from . import resources
@@ -208,6 +212,27 @@ def encounter_search(caller: Caller, params) -> Page:
 # --- Observation ------------------------------------------------------------------------
 
 
+def _without_blocked(sets, caller: Caller):
+    """Blocking (spärr): readings whose documenting unit the patient blocked from the
+    caller's care provider are left out – a visit's reading is the visiting unit's, every
+    other the ward's (as monitoring.selectors.documenting_unit_id decides for the pages)."""
+    if not any_block_applies(acting_unit=caller.unit):
+        return sets
+
+    def blocked(unit_ref):
+        return blocked_documentation(
+            staff=caller.staff,
+            acting_unit=caller.unit,
+            patient_ref="episode__patient_id",
+            unit_ref=unit_ref,
+        )
+
+    visit = Q(source=ObservationSet.Source.HOME_HEALTH, episode__home_health_unit__isnull=False)
+    return sets.exclude(
+        (visit & blocked("episode__home_health_unit_id")) | (~visit & blocked("episode__ward_id"))
+    )
+
+
 def observation_read(caller: Caller, observation_id: str) -> dict:
     set_id, _dash, part = observation_id.partition("-")
     observation_set = (
@@ -215,6 +240,13 @@ def observation_read(caller: Caller, observation_id: str) -> dict:
         if set_id.isdigit() and part in FIELD_OF_PART
         else None
     )
+    if (
+        observation_set is not None
+        and not _without_blocked(
+            ObservationSet.objects.filter(pk=observation_set.pk), caller
+        ).exists()
+    ):
+        observation_set = None  # blocked: answered as unknown (the notice says no more)
     if observation_set is None:
         deny_unknown(caller, f"FHIR Observation/{observation_id}")
     patient = read_patient(
@@ -353,6 +385,7 @@ def observation_search(caller: Caller, params) -> Page:
         # (a search that can find nothing, e.g. status=cancelled, reads no episodes)
         episode_of = {} if sets.query.is_empty() else _episodes_of_patients(caller, patient_ids)
         sets = sets.filter(episode_id__in=list(episode_of))
+    sets = _without_blocked(sets, caller)
     sets = sets.order_by("-measured_at", "-pk").values_list(*_SetRow._fields)
     found = [_SetRow._make(row) for row in sets[: count + 1]]
     if not patient_ids:
@@ -398,7 +431,8 @@ def patient_everything(caller: Caller, patient_id: str) -> list[dict]:
     for episode in episodes:
         episode.patient = patient
     places = _safety_places(episodes)
-    sets = ObservationSet.objects.filter(episode__in=episodes).order_by("measured_at", "pk")
+    sets = _without_blocked(ObservationSet.objects.filter(episode__in=episodes), caller)
+    sets = sets.order_by("measured_at", "pk")
     return [
         resources.patient(patient),
         *(resources.encounter(e, places.get(e.pk)) for e in episodes),

@@ -186,6 +186,33 @@ def blocked_units_for(*, staff: Staff | None, acting_unit: Unit | None, patient)
     return decide_blocks(staff=staff, acting_unit=acting_unit, patient=patient).hidden
 
 
+def any_block_applies(*, acting_unit: Unit) -> bool:
+    """Whether any active block could hide anything from this unit (blocks are rare: a list
+    skips the subquery below when none exists)."""
+    return (
+        Block.objects.filter(lifted_at=None)
+        .exclude(blocked_unit__organisation_id=acting_unit.organisation_id)
+        .exists()
+    )
+
+
+def blocked_documentation(*, staff: Staff, acting_unit: Unit, patient_ref: str, unit_ref: str):
+    """decide_blocks for the rows of a list, as a subquery: true where what the unit in
+    column `unit_ref` documented about the patient in column `patient_ref` is blocked for
+    this staff member (a unit of another care provider, no opening with consent)."""
+    blocked = Block.objects.filter(
+        patient_id=OuterRef(patient_ref), blocked_unit_id=OuterRef(unit_ref), lifted_at=None
+    ).exclude(blocked_unit__organisation_id=acting_unit.organisation_id)
+    opened = EmergencyAccess.objects.filter(
+        staff=staff,
+        patient_id=OuterRef(patient_ref),
+        opens_blocks=True,
+        patient_consent=True,
+        expires_at__gt=timezone.now(),
+    )
+    return Exists(blocked) & ~Exists(opened)
+
+
 def block_opening(*, staff: Staff, patient) -> EmergencyAccess | None:
     """The staff member's unexpired opening of the patient's blocks (with consent)."""
     return (
