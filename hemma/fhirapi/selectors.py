@@ -22,12 +22,9 @@ from hemma.audit.services import access_log_record_many
 from hemma.episodes.models import Episode, SafetyBedReservation
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.monitoring.models import ObservationSet
+from hemma.monitoring.selectors import readings_not_blocked
 from hemma.patients.models import Patient
-from hemma.patients.policy import (
-    any_block_applies,
-    blocked_documentation,
-    health_record_patients_visible_to,
-)
+from hemma.patients.policy import health_record_patients_visible_to
 from hemma.patients.selectors import deny, get_patient_for_user
 
 from . import resources
@@ -213,24 +210,9 @@ def encounter_search(caller: Caller, params) -> Page:
 
 
 def _without_blocked(sets, caller: Caller):
-    """Blocking (spärr): readings whose documenting unit the patient blocked from the
-    caller's care provider are left out – a visit's reading is the visiting unit's, every
-    other the ward's (as monitoring.selectors.documenting_unit_id decides for the pages)."""
-    if not any_block_applies(acting_unit=caller.unit):
-        return sets
-
-    def blocked(unit_ref):
-        return blocked_documentation(
-            staff=caller.staff,
-            acting_unit=caller.unit,
-            patient_ref="episode__patient_id",
-            unit_ref=unit_ref,
-        )
-
-    visit = Q(source=ObservationSet.Source.HOME_HEALTH, episode__home_health_unit__isnull=False)
-    return sets.exclude(
-        (visit & blocked("episode__home_health_unit_id")) | (~visit & blocked("episode__ward_id"))
-    )
+    """Blocking (spärr): the readings of a unit the patient blocked from the caller's care
+    provider are left out, as on the pages."""
+    return readings_not_blocked(sets, caller.staff, caller.unit)
 
 
 def observation_read(caller: Caller, observation_id: str) -> dict:

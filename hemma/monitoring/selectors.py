@@ -19,7 +19,11 @@ from hemma.clinical import episode_states as states
 from hemma.clinical.monitoring_rules import measurement_overdue
 from hemma.clinical.recurrence import applies_on
 from hemma.episodes.models import Episode
-from hemma.patients.policy import health_record_patients_visible_to
+from hemma.patients.policy import (
+    any_block_applies,
+    blocked_documentation,
+    health_record_patients_visible_to,
+)
 
 from .charts import Point, trend_svg
 from .models import Alert, MonitoringPlan, ObservationSet, RoundEntry
@@ -82,9 +86,8 @@ def round_list(staff: Staff | None, ward: Unit, day, labels: dict) -> list[dict]
     ids = [e.pk for e in episodes]
     since = timezone.now() - timedelta(days=14)
     observations = defaultdict(list)
-    for observation in ObservationSet.objects.filter(
-        episode_id__in=ids, measured_at__gte=since
-    ).order_by("measured_at"):
+    readings = ObservationSet.objects.filter(episode_id__in=ids, measured_at__gte=since)
+    for observation in readings_not_blocked(readings, staff, ward).order_by("measured_at"):
         observations[observation.episode_id].append(observation)
     alert_ids = set(
         Alert.objects.filter(episode_id__in=ids, observation__isnull=False).values_list(
@@ -166,6 +169,24 @@ def documenting_unit_id(observation: ObservationSet, episode: Episode) -> int:
     if observation.source == ObservationSet.Source.HOME_HEALTH and episode.home_health_unit_id:
         return episode.home_health_unit_id
     return episode.ward_id
+
+
+def readings_not_blocked(sets, staff: Staff | None, unit: Unit | None):
+    """An ObservationSet queryset without the readings this staff member may not see
+    because the patient blocked their documenting unit (documenting_unit_id's rule, as a
+    query: a visit's reading is the visiting unit's, every other the ward's)."""
+    if unit is None or not any_block_applies(acting_unit=unit):
+        return sets
+
+    def blocked(unit_ref):
+        return blocked_documentation(
+            staff=staff, acting_unit=unit, patient_ref="episode__patient_id", unit_ref=unit_ref
+        )
+
+    visit = Q(source=ObservationSet.Source.HOME_HEALTH, episode__home_health_unit__isnull=False)
+    return sets.exclude(
+        (visit & blocked("episode__home_health_unit_id")) | (~visit & blocked("episode__ward_id"))
+    )
 
 
 def without_blocked(observations: list, episode: Episode, hidden: frozenset[int]) -> list:
