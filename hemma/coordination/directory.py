@@ -60,8 +60,11 @@ def entry_of(entry_id: int) -> DirectoryEntry | None:
     return DirectoryEntry.objects.select_related("unit").filter(pk=entry_id).first()
 
 
-def record_use(*, staff: Staff, entry: DirectoryEntry | None = None) -> None:
-    DirectoryUse.objects.create(staff=staff, entry=entry)
+def record_use(
+    *, staff: Staff, entry: DirectoryEntry | None = None, unit: Unit | None = None
+) -> None:
+    """A list open (no entry) or a page view, with the unit the user acts for."""
+    DirectoryUse.objects.create(staff=staff, entry=entry, unit=unit)
 
 
 def contact_record(
@@ -95,10 +98,67 @@ class EntryStats:
     median_answer_minutes: float | None
 
 
-def statistics(first: date, last: date) -> tuple[int, int, list[EntryStats]]:
-    """List opens, page views and per-entry views, contacts and median answer time."""
+@dataclass(frozen=True)
+class UnitStats:
+    """Usage by one calling unit (None: uses recorded before the unit was)."""
+
+    unit: Unit | None
+    opens: int
+    views: int
+    contacts: int
+    median_answer_minutes: float | None
+
+
+def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
     start = timezone.make_aware(datetime.combine(first, time.min))
     end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    return start, end
+
+
+def statistics_by_unit(first: date, last: date) -> list[UnitStats]:
+    """List opens, page views, recorded contacts and the median answer time per calling
+    unit (the unit the user acted for; a contact's `caller_unit`), busiest first."""
+    start, end = _bounds(first, last)
+    opens: dict[int | None, int] = {}
+    views: dict[int | None, int] = {}
+    for unit_id, entry_id in DirectoryUse.objects.filter(at__gte=start, at__lt=end).values_list(
+        "unit_id", "entry_id"
+    ):
+        counter = opens if entry_id is None else views
+        counter[unit_id] = counter.get(unit_id, 0) + 1
+    contacts: dict[int | None, int] = {}
+    answers: dict[int | None, list[int]] = {}
+    for unit_id, minutes in DirectoryContact.objects.filter(
+        contacted_at__gte=start, contacted_at__lt=end
+    ).values_list("caller_unit_id", "answer_minutes"):
+        contacts[unit_id] = contacts.get(unit_id, 0) + 1
+        if minutes is not None:
+            answers.setdefault(unit_id, []).append(minutes)
+    unit_ids = set(opens) | set(views) | set(contacts)
+    units = Unit.objects.in_bulk([pk for pk in unit_ids if pk is not None])
+    rows = [
+        UnitStats(
+            units.get(unit_id) if unit_id is not None else None,
+            opens.get(unit_id, 0),
+            views.get(unit_id, 0),
+            contacts.get(unit_id, 0),
+            median(answers[unit_id]) if unit_id in answers else None,
+        )
+        for unit_id in unit_ids
+    ]
+    return sorted(
+        rows,
+        key=lambda row: (
+            -(row.views + row.contacts + row.opens),
+            row.unit is None,
+            row.unit.name if row.unit else "",
+        ),
+    )
+
+
+def statistics(first: date, last: date) -> tuple[int, int, list[EntryStats]]:
+    """List opens, page views and per-entry views, contacts and median answer time."""
+    start, end = _bounds(first, last)
     uses = DirectoryUse.objects.filter(at__gte=start, at__lt=end)
     opens = uses.filter(entry__isnull=True).count()
     views: dict[int, int] = {}

@@ -5,6 +5,8 @@ from hemma.accounts.models import Staff, Unit
 from hemma.careplans.forms import text_to_rows
 from hemma.clinical.frailty import cfs_name
 
+from .models import MeetingSeries
+
 LOCAL = {"type": "datetime-local"}
 FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -152,6 +154,49 @@ class MeetingForm(forms.Form):
             else "primary_care"
         )
         self.fields["partner"].queryset = Unit.objects.filter(kind=other)
+
+
+class MeetingSeriesForm(MeetingForm):
+    """A recurring meeting: the partner and guests as for one meeting, then the schedule."""
+
+    held_on = None
+    weekday = forms.TypedChoiceField(
+        label=_("Veckodag"), coerce=int, choices=MeetingSeries.Weekday.choices
+    )
+    starts_at = forms.TimeField(label=_("Tid"), widget=forms.TimeInput({"type": "time"}, "%H:%M"))
+    interval_weeks = forms.IntegerField(
+        label=_("Var n:e vecka"),
+        min_value=1,
+        max_value=8,
+        initial=1,
+        help_text=_("1 = varje vecka, 2 = varannan vecka."),
+    )
+    active_from = forms.DateField(
+        label=_("Från och med"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+    active_to = forms.DateField(
+        label=_("Till och med"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
+        help_text=_("Tomt: tills serien avslutas."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="series", **kwargs)
+
+
+class SeriesEndForm(forms.Form):
+    series = forms.IntegerField(widget=forms.HiddenInput)
+    last_on = forms.DateField(
+        label=_("Sista mötesdag"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+
+
+class AgendaAddForm(forms.Form):
+    """The patient comes from the POST as an id and is checked by the view (a denied entry
+    for one the unit may not list), not by a choice field."""
+
+    reason = forms.CharField(label=_("Varför tas patienten upp?"), max_length=200)
 
 
 class TaskForm(forms.Form):

@@ -4,7 +4,10 @@ The agenda is built from the patients the two units share – listed at the prim
 centre, in home health care's care, inpatients (an open discharge case) or in hospital
 care at home – and only those who consent to region–municipality sharing and whom the
 creating unit may list. Each unit sees only the agenda rows and tasks of patients it may
-list now (patients.policy), so a revoked consent or an ended relationship hides a row."""
+list now (patients.policy), so a revoked consent or an ended relationship hides a row.
+
+A meeting may recur (series.py). A participant may also put a patient it may list on an
+agenda by hand, with a reason (agenda_add)."""
 
 from datetime import date
 
@@ -15,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Membership, Staff, Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
 from hemma.clinical import episode_states as states
 from hemma.episodes.models import Episode
 from hemma.errors import Conflict, HemmaError, NotAllowed
@@ -65,10 +69,8 @@ def _require_member(staff: Staff, unit: Unit) -> None:
         raise NotAllowed(_("Du är inte medlem i enheten."))
 
 
-def meeting_create(
-    *, staff: Staff, unit: Unit, partner: Unit, held_on: date, guests: list[Unit] = ()
-) -> CoordinationMeeting:
-    _require_member(staff, unit)
+def host_pair(unit: Unit, partner: Unit) -> tuple[Unit, Unit]:
+    """(primary care, home health care) of the acting unit and its partner."""
     pair = {unit.kind: unit, partner.kind: partner}
     primary_care, home_health = (
         pair.get(Unit.Kind.PRIMARY_CARE),
@@ -76,6 +78,14 @@ def meeting_create(
     )
     if primary_care is None or home_health is None:
         raise HemmaError(_("Mötet hålls mellan en vårdcentral och hemsjukvården."))
+    return primary_care, home_health
+
+
+def meeting_create(
+    *, staff: Staff, unit: Unit, partner: Unit, held_on: date, guests: list[Unit] = ()
+) -> CoordinationMeeting:
+    _require_member(staff, unit)
+    primary_care, home_health = host_pair(unit, partner)
     try:
         with transaction.atomic():
             meeting = CoordinationMeeting.objects.create(
@@ -282,3 +292,84 @@ def meeting_tasks(meeting: CoordinationMeeting, staff: Staff | None, unit: Unit)
     return visible_tasks(
         Task.objects.filter(source=f"meeting:{meeting.pk}"), staff, unit
     ).select_related("owner_unit", "patient")
+
+
+# --- adding a patient to the agenda by hand ---------------------------------------------
+
+
+def agenda_patients(staff: Staff, unit: Unit) -> QuerySet:
+    """The patients the unit may put on an agenda: those it may list now
+    (patients_visible_to) who consent to region–municipality sharing – the meeting always
+    has a municipal unit, so the same consent as shared_patients asks of every row."""
+    consented = SharingConsent.objects.filter(revoked_at__isnull=True).values("patient_id")
+    return patients_visible_to(staff, unit).filter(pk__in=consented)
+
+
+def agenda_candidates(meeting: CoordinationMeeting, staff: Staff, unit: Unit) -> QuerySet:
+    """The patients the unit may put on the agenda and not yet on it (for the form)."""
+    on_agenda = meeting.items.values("patient_id")
+    return (
+        agenda_patients(staff, unit)
+        .exclude(pk__in=on_agenda)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def get_agenda_patient_for_user(
+    *, staff: Staff, unit: Unit, meeting: CoordinationMeeting, patient_id
+) -> Patient:
+    """A patient the acting unit may put on the agenda (agenda_patients: its own open or
+    in-grace care relationship, and the patient's consent to sharing); any other – an
+    unknown id too – is a 404 with a denied entry naming the patient."""
+    patient = Patient.objects.filter(pk=patient_id).first() if patient_id else None
+    if patient is None or not agenda_patients(staff, unit).filter(pk=patient.pk).exists():
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"coordination meeting id={meeting.pk} agenda patient id={patient_id}",
+            patient=patient,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
+    return patient
+
+
+def agenda_add(
+    *, staff: Staff, unit: Unit, meeting: CoordinationMeeting, patient: Patient, reason: str
+) -> MeetingItem:
+    """A participant puts a patient it may list (with consent to sharing) on the agenda,
+    with a reason; once."""
+    _require_participant(staff, unit, meeting)
+    if not agenda_patients(staff, unit).filter(pk=patient.pk).exists():
+        raise NotAllowed(_("Din enhet får inte ta upp patienten."))
+    reason = reason.strip()
+    if not reason:
+        raise HemmaError(_("Ange varför patienten tas upp."))
+    duplicate = Conflict(_("Patienten finns redan på dagordningen."))
+    if meeting.items.filter(patient=patient).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            item = MeetingItem.objects.create(
+                meeting=meeting, patient=patient, reason=reason[:200], added_by=staff
+            )
+    except IntegrityError:  # a concurrent add of the same patient
+        raise duplicate from None
+    access_log_record(
+        staff=staff,
+        unit=unit,
+        patient=patient,
+        action=AccessLogEntry.Action.EDIT_PATIENT,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail=f"coordination meeting id={meeting.pk}: added to the agenda",
+    )
+    return item
+
+
+def may_add_to_agenda(staff: Staff, unit: Unit, meeting: CoordinationMeeting) -> bool:
+    """Whether the page offers the form: a member of a participating unit, not closed."""
+    return (
+        meeting.closed_at is None
+        and unit.pk in _participant_ids(meeting)
+        and is_care_member(staff, unit)
+    )

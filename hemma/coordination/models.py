@@ -1,7 +1,13 @@
 """Coordinated discharge under lag (2017:612) for any inpatient with post-discharge needs:
 the case, its statutory messages with per-unit receipts, the fixed care contact, the SIP
-call, and the local payment agreement between a region and a municipality."""
+call, and the local payment agreement between a region and a municipality; the frailty
+and ED-visit flags, tasks, coordination meetings (and their series), the doctor-to-doctor
+directory, temporary visits and SIP plans.
 
+Long module: the app's tables with their constraints, read together when a migration or
+a constraint changes; splitting models across files would hide the constraints."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -246,6 +252,52 @@ class Task(models.Model):
         return self.owner_unit
 
 
+class MeetingSeries(models.Model):
+    """A recurring coordination meeting of a primary care centre and home health care (with
+    guests): every `interval_weeks` weeks on `weekday` at `starts_at`, from `active_from`
+    until `active_to` (open-ended while empty). Its occurrences are ordinary
+    CoordinationMeetings, created a few weeks ahead (meetings.series_occurrences_ensure)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("måndag")
+        TUESDAY = 1, _("tisdag")
+        WEDNESDAY = 2, _("onsdag")
+        THURSDAY = 3, _("torsdag")
+        FRIDAY = 4, _("fredag")
+        SATURDAY = 5, _("lördag")
+        SUNDAY = 6, _("söndag")
+
+    primary_care = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    home_health = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    guests = models.ManyToManyField(Unit, blank=True, related_name="+")
+    weekday = models.PositiveSmallIntegerField(_("veckodag"), choices=Weekday)
+    starts_at = models.TimeField(_("tid"))
+    interval_weeks = models.PositiveSmallIntegerField(
+        _("intervall i veckor"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+    )
+    active_from = models.DateField(_("från och med"))
+    active_to = models.DateField(_("till och med"), null=True, blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["weekday", "starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_weeks__gte=1) & Q(interval_weeks__lte=8),
+                name="meeting_series_interval",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Samverkansmöte {self.get_weekday_display()} {self.starts_at:%H:%M}"
+
+
 class CoordinationMeeting(models.Model):
     """The weekly meeting of a primary care centre and the municipality's home health care."""
 
@@ -253,6 +305,11 @@ class CoordinationMeeting(models.Model):
     home_health = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     # The ambulance service may join.
     guests = models.ManyToManyField(Unit, blank=True, related_name="+")
+    # An occurrence of a recurring series (one per series and date: the pair's
+    # meeting_one_per_day below); empty for a meeting created by hand.
+    series = models.ForeignKey(
+        MeetingSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings"
+    )
     held_on = models.DateField(_("datum"))
     minutes = models.TextField(_("protokoll"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -275,6 +332,10 @@ class MeetingItem(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=200)
     notes = models.TextField(_("anteckningar"), blank=True)
+    # Who put the patient on the agenda by hand (empty: the agenda builder did).
+    added_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -317,6 +378,10 @@ class DirectoryUse(models.Model):
         DirectoryEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="uses"
     )
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    # The unit the user acted for (the calling unit); empty for uses recorded before.
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:

@@ -281,6 +281,9 @@ URLS: dict[str, Spec] = {
     "coordination:directory_edit": Spec("staff"),
     "coordination:temporary_visit": Spec("staff"),
     "coordination:meetings": Spec("staff"),
+    # Issue 17: recurring meetings (units and times only; the series id in the POST).
+    "coordination:meeting_series": Spec("staff"),
+    "coordination:meeting_series_end": Spec("staff"),
     "visits:planner": Spec("staff"),
     "visits:generate": Spec("staff"),
     "visits:plan": Spec("staff"),
@@ -388,6 +391,8 @@ URLS: dict[str, Spec] = {
     "coordination:frailty": Spec("patient", _lisa()),
     "coordination:meeting": Spec("shared", _meeting()),
     "coordination:meeting_act": Spec("patient", _meeting("note"), do=_meeting_participant),
+    # Issue 17: a participant adds a patient it may list to the agenda (patient in the POST).
+    "coordination:meeting_agenda_add": Spec("patient", _meeting(), do=_meeting_participant),
     "coordination:task_done": Spec(
         "patient",
         _with(_first("coordination.Task", "episode__patient", status="open"), "task_id"),

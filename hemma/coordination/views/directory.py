@@ -24,7 +24,7 @@ def _entry_or_404(entry_id):
 @staff_required
 def directory_list(request):
     query = request.GET.get("q", "")[:100]
-    directory.record_use(staff=request.hemma.staff)
+    directory.record_use(staff=request.hemma.staff, unit=request.hemma.unit)
     return render(
         request,
         "coordination/directory.html",
@@ -54,7 +54,7 @@ def directory_entry(request, entry_id):
         except HemmaError as error:
             form.add_error(None, error.message)
     if request.method == "GET":
-        directory.record_use(staff=request.hemma.staff, entry=entry)
+        directory.record_use(staff=request.hemma.staff, entry=entry, unit=request.hemma.unit)
     return render(request, "coordination/directory_entry.html", {"entry": entry, "form": form})
 
 
@@ -92,5 +92,13 @@ def directory_stats(request):
     return render(
         request,
         "coordination/directory_stats.html",
-        {"form": form, "opens": opens, "views": views, "rows": rows, "first": first, "last": last},
+        {
+            "form": form,
+            "opens": opens,
+            "views": views,
+            "rows": rows,
+            "unit_rows": directory.statistics_by_unit(first, last),
+            "first": first,
+            "last": last,
+        },
     )

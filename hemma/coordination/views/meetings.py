@@ -1,9 +1,12 @@
 """The weekly coordination meeting of a primary care centre and home health care (with
 guests), its agenda of shared patients, and the shared task list."""
 
+import uuid
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,6 +18,14 @@ from hemma.web.decorators import staff_required
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from .. import forms, meetings
+from .. import series as recurring
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def _int_or_none(value):
@@ -22,6 +33,29 @@ def _int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _meetings_page(request, form, series_form):
+    staff, unit = request.hemma.staff, request.hemma.unit
+    today = timezone.localdate()
+    # The next occurrences of the unit's series (nothing to do once they exist).
+    recurring.series_ensure_for_unit(staff, unit, today)
+    listed = meetings.meetings_for_unit(unit).select_related("series")
+    series = list(recurring.series_for_unit(unit, today))
+    for one in series:
+        one.managed = one.primary_care_id == unit.pk or one.home_health_id == unit.pk
+    return render(
+        request,
+        "coordination/meetings.html",
+        {
+            "form": form,
+            "series_form": series_form,
+            "upcoming": listed.filter(held_on__gte=today).order_by("held_on")[:50],
+            "meetings": listed.filter(held_on__lt=today)[:50],
+            "series": series,
+            "end_form": forms.SeriesEndForm(initial={"last_on": today}),
+        },
+    )
 
 
 @staff_required
@@ -42,14 +76,60 @@ def meetings_view(request):
             form.add_error(None, error.message)
         else:
             return redirect("coordination:meeting", meeting_id=meeting.pk)
-    return render(
-        request,
-        "coordination/meetings.html",
-        {
-            "form": form,
-            "meetings": meetings.meetings_for_unit(unit)[:50],
-        },
+    return _meetings_page(request, form, forms.MeetingSeriesForm(unit=unit))
+
+
+@staff_required
+@require_POST
+def series_new(request):
+    """A recurring meeting of the acting unit and its partner, from the meetings page."""
+    unit = request.hemma.unit
+    series_form = forms.MeetingSeriesForm(request.POST, unit=unit)
+    if series_form.is_valid():
+        data = series_form.cleaned_data
+        try:
+            recurring.series_create(
+                staff=request.hemma.staff,
+                unit=unit,
+                partner=data["partner"],
+                weekday=data["weekday"],
+                starts_at=data["starts_at"],
+                interval_weeks=data["interval_weeks"],
+                active_from=data["active_from"],
+                active_to=data["active_to"],
+                guests=list(data["guests"]),
+            )
+        except HemmaError as error:
+            series_form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Mötesserien är sparad."))
+            return redirect("coordination:meetings")
+    return _meetings_page(request, forms.MeetingForm(unit=unit), series_form)
+
+
+@staff_required
+@require_POST
+def series_end(request):
+    staff, unit = request.hemma.staff, request.hemma.unit
+    series = recurring.get_series_for_user(
+        staff=staff, unit=unit, series_id=_int_or_none(request.POST.get("series"))
     )
+    form = forms.SeriesEndForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise HemmaError(_("Ange sista mötesdag."))
+        removed = recurring.series_end(
+            staff=staff, unit=unit, series=series, last_on=form.cleaned_data["last_on"]
+        )
+    except HemmaError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Mötesserien är avslutad. Borttagna kommande möten: %(removed)s.")
+            % {"removed": removed},
+        )
+    return redirect("coordination:meetings")
 
 
 @staff_required
@@ -61,12 +141,18 @@ def meeting(request, meeting_id):
     items = list(meetings.visible_items(meeting, staff, unit))
     log_list(request, f"coordination meeting {meeting.pk}", [item.patient for item in items])
     task_form = forms.TaskForm(meeting=meeting)
+    candidates = []
+    if meetings.may_add_to_agenda(staff, unit, meeting):
+        candidates = list(meetings.agenda_candidates(meeting, staff, unit)[:300])
+        log_list(request, f"coordination meeting {meeting.pk}: agenda candidates", candidates)
     return render(
         request,
         "coordination/meeting.html",
         {
             "meeting": meeting,
             "items": items,
+            "candidates": candidates,
+            "agenda_form": forms.AgendaAddForm(),
             "tasks": meetings.meeting_tasks(meeting, staff, unit),
             "task_form": task_form,
             # The owner units once, not one query (and a count) per agenda row.
@@ -122,6 +208,33 @@ def meeting_act(request, meeting_id, action):
         messages.success(request, _("Sparat."))
     except AlreadySubmitted as repeat:
         return already_saved(request, repeat, reverse("coordination:meeting", args=[meeting.pk]))
+    except HemmaError as error:
+        messages.error(request, error.message)
+    return redirect("coordination:meeting", meeting_id=meeting.pk)
+
+
+@staff_required
+@require_POST
+def agenda_add(request, meeting_id):
+    """A participant puts a patient it may list on the agenda by hand, with a reason."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    meeting = meetings.get_meeting_for_user(
+        staff=staff, unit=unit, meeting_id=meeting_id, action=AccessLogEntry.Action.EDIT_PATIENT
+    )
+    patient = meetings.get_agenda_patient_for_user(
+        staff=staff,
+        unit=unit,
+        meeting=meeting,
+        patient_id=_uuid_or_none(request.POST.get("patient")),
+    )
+    form = forms.AgendaAddForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise HemmaError(_("Ange varför patienten tas upp."))
+        meetings.agenda_add(
+            staff=staff, unit=unit, meeting=meeting, patient=patient, **form.cleaned_data
+        )
+        messages.success(request, _("Patienten är tillagd på dagordningen."))
     except HemmaError as error:
         messages.error(request, error.message)
     return redirect("coordination:meeting", meeting_id=meeting.pk)
