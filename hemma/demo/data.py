@@ -67,6 +67,7 @@ STAFF = {
     "maria.usk": ("Maria", "Dahl", "assistant_nurse", "MARIA1", [("ward", "member")]),
     "johan.ft": ("Johan", "Ek", "physiotherapist", "JOHAN1", [("ward", "member")]),
     "sara.at": ("Sara", "Holm", "occupational_therapist", "SARA1", [("ward", "member")]),
+    "ida.log": ("Ida", "Wall", "speech_therapist", "IDA1", [("ward", "member")]),
     "lena.us": ("Lena", "Sund", "discharge_coordinator", "LENA1", [("ward", "member")]),
     "peter.vk": ("Peter", "Nord", "care_coordinator", "PETER1", [("vc_kvarnen", "member")]),
     "ulla.vc": ("Ulla", "Strand", "physician", "ULLA1", [("vc_kvarnen", "manager")]),
