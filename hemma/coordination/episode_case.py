@@ -27,7 +27,13 @@ from hemma.patients.policy import has_sharing_consent, require_action
 
 from .models import CaseMessage, DischargeCase
 from .selectors import CaseClock, clock
-from .services import MUNICIPAL_KINDS, case_admission_send, case_mark_ready, episode_notices_sync
+from .services import (
+    MUNICIPAL_KINDS,
+    case_admission_send,
+    case_discharge,
+    case_mark_ready,
+    episode_notices_sync,
+)
 
 ADMISSION, READY = "admission", "ready"
 # The notice → the policy's action (hemma.patients.policy.EPISODE_ACTIONS).
@@ -45,6 +51,17 @@ def episode_case_receivers(episode: Episode) -> list[Unit]:
     units += [request.to_unit for request in live.select_related("to_unit")]
     found = {unit.pk: unit for unit in units if unit.kind in MUNICIPAL_KINDS}
     return list(found.values())
+
+
+def linked_case_close(event) -> None:
+    """The episode ended (discharged, died, transferred, cancelled): its open case is
+    closed in the same step with the ward's discharge message to the case's units, so the
+    patient's next episode starts a case of its own."""
+    case = DischargeCase.objects.filter(
+        episode=event.episode, status=DischargeCase.Status.OPEN
+    ).first()
+    if case is not None and case.ward_id == event.unit.pk:
+        case_discharge(staff=event.staff, unit=event.unit, case=case)
 
 
 def _case_of(episode: Episode) -> tuple[DischargeCase | None, bool]:

@@ -13,7 +13,7 @@ from hemma.episodes.models import Episode
 from hemma.errors import HemmaError
 from hemma.patients.selectors import refuse
 
-from .episode_case import episode_case
+from .episode_case import episode_case, linked_case_close
 from .episode_tasks import (
     care_ended_notices_create,
     episode_task,
@@ -69,6 +69,8 @@ def register() -> None:
     hooks.register_transition_effect(states.READMITTED, readmission_notice_create)
     for ended in (states.DIED, states.TRANSFERRED, states.DISCHARGED):
         hooks.register_transition_effect(ended, care_ended_notices_create)
+    for final in sorted(states.FINAL_STATES):
+        hooks.register_transition_effect(final, linked_case_close)
     hooks.register_episode_panel(episode_panel)
     hooks.register_worklist_panel(worklist_panel)
     hooks.register_episode_action(hooks.EpisodeAction("task_done", EpisodeTaskForm, complete_task))

@@ -287,3 +287,23 @@ class TestSipAtHome:
         page = client.get(episode_url(episode)).content.decode()
         assert "Hemma hos Lisa" in page and "SIP kallad" in page
         assert coordinator.display_name in page  # the fixed care contact, same as the case
+
+
+def test_the_case_closes_with_the_episode_so_a_next_episode_gets_its_own(
+    episode, ward_nurse, physician, ward, patient
+):
+    from hemma.episodes import services as episodes
+
+    send_admission(ward_nurse, ward, episode)
+    case = DischargeCase.objects.get(episode=episode)
+    episodes.episode_transfer(
+        staff=physician, unit=ward, episode=episode, destination="Avd 31", reason="Ortopedi"
+    )
+    case.refresh_from_db()
+    assert case.status == "discharged" and case.discharged_at is not None
+    assert CaseMessage.objects.filter(case=case, kind="discharged").exists()
+    later = Episode.objects.create(
+        patient=patient, ward=ward, created_by=ward_nurse, state="at_home", tier="lisa"
+    )
+    send_admission(ward_nurse, ward, later)
+    assert DischargeCase.objects.get(episode=later).pk != case.pk
