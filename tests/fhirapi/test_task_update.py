@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from hemma.accounts.models import Staff, Unit
 from hemma.audit.models import AccessLogEntry
@@ -219,3 +220,42 @@ def test_a_municipal_system_after_consent_revocation_changes_nothing(
     assert sent.status == "sent"
     denied = AccessLogEntry.objects.filter(patient=sent.episode.patient, outcome="denied")
     assert denied.filter(detail__contains=f"Task/{sent.pk}").exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_systems_answering_at_once_one_wins_the_other_gets_412(rsa_key, ec_key):
+    """Accept and decline race with the same If-Match: the row lock orders them, the second
+    finds a new version and changes nothing."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    call_command("load_demo", quiet=True)
+    sent = CareRequest.objects.get(
+        episode__patient__first_name="Omar", kind="home_health", status="sent"
+    )
+    register("hsv-a", sent.to_unit, ec_key, scopes=MUNICIPAL)
+    token = access_token(Client(), ec_key, "hsv-a", MUNICIPAL)
+    task, etag = read(Client(), sent, token)
+    bodies = [changed(task, "accepted"), changed(task, "rejected", "Ingen plats")]
+    barrier, statuses = threading.Barrier(2), []
+
+    def answer(body):
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(put(Client(), sent, body, token, if_match=etag).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200, 412], statuses
+    sent.refresh_from_db()
+    assert sent.status in ("accepted", "declined")
