@@ -35,7 +35,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hemma.accounts.models import Membership, Staff
 from hemma.accounts.oidc import BACKEND_PATH
-from tests.browser import conftest as browser_conftest
 from tests.conftest import IN_CI, PASSWORD, make_staff
 
 PROVIDER_DIR = Path(__file__).parent / "oidc_provider"
@@ -52,9 +51,6 @@ ACCOUNTS = {
     "nohsa": {"name": "Utan HSA-id"},
 }
 LOGIN = reverse("login")
-# The Chromium fixtures of the browser tests.
-browser = browser_conftest.browser
-page = browser_conftest.page
 
 
 # --- the provider ------------------------------------------------------------------------
