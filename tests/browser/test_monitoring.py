@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def kim_at_home():
     from hemma.accounts.models import Unit
     from hemma.carerequests.services import care_request_accept
+    from hemma.coordination.models import DischargeCase
 
     nurse = Staff.objects.get(user__username="anna.ssk")
     physician = Staff.objects.get(user__username="erik.lak")
@@ -26,7 +27,10 @@ def kim_at_home():
     ward = Unit.objects.get(kind="ward")
     home_health = Unit.objects.get(kind="home_health_care")
     kim = Episode.objects.get(patient__first_name="Kim")
-    kim.delete()  # the demo's candidate; walk him again through the services
+    # The demo's candidate; walk him again through the services (his lag 2017:612 case,
+    # linked to that episode, stays as the patient's).
+    DischargeCase.objects.filter(episode=kim).update(episode=None)
+    kim.delete()
     from hemma.patients.models import Patient
 
     patient = Patient.objects.get(first_name="Kim")
