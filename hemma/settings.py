@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "hemma.coordination",
     "hemma.jobs",
     "hemma.visits",
+    "hemma.medication",
+    "hemma.labs",
     "hemma.insights",
     "hemma.fhirapi",
     "hemma.setup",

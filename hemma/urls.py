@@ -23,6 +23,8 @@ urlpatterns = [
     path("care-requests/", include("hemma.carerequests.urls")),
     path("coordination/", include("hemma.coordination.urls")),
     path("visits/", include("hemma.visits.urls")),
+    path("medication/", include("hemma.medication.urls")),
+    path("labs/", include("hemma.labs.urls")),
     path("insights/", include("hemma.insights.urls")),
     path("jobs/", include("hemma.jobs.urls")),
     path("setup/", include("hemma.setup.urls")),

@@ -215,6 +215,16 @@ class Alert(models.Model):
         ACKNOWLEDGED = "acknowledged", _("Kvitterat")
         RESOLVED = "resolved", _("Åtgärdat")
 
+    class Kind(models.TextChoices):
+        """What raised the alert. `level` stays the clinical priority whatever the kind, so a
+        concern is shown next to NEWS2 and sorted with it, never instead of it."""
+
+        VITALS = "vitals", _("Vitalparametrar")
+        PATIENT_CONCERN = "patient_concern", _("Patientens oro")
+        VISIT_CONCERN = "visit_concern", _("Oro vid hembesök")
+        MISSED_DOSE = "missed_dose", _("Dos inte given i tid")
+        LAB = "lab", _("Provsvar")
+
     class Action(models.TextChoices):
         PHONED = "phoned", _("Ringde patienten")
         HOME_VISIT = "home_visit", _("Besök av hemsjukvården")
@@ -227,6 +237,7 @@ class Alert(models.Model):
     observation = models.ForeignKey(
         ObservationSet, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
     )
+    kind = models.CharField(_("typ"), max_length=20, choices=Kind, default=Kind.VITALS)
     level = models.CharField(_("nivå"), max_length=20, choices=Level)
     reasons = models.JSONField(default=list)
     response = models.TextField(_("rekommenderad åtgärd"), blank=True)

@@ -88,7 +88,10 @@ def alert_for(episode: Episode, drafts: list[ScoredSet], thresholds: list) -> Al
     current = None
     if not draft.is_new:
         current = (
-            Alert.objects.select_for_update().filter(observation=draft.row).order_by("-id").first()
+            Alert.objects.select_for_update()
+            .filter(observation=draft.row, kind=Alert.Kind.VITALS)
+            .order_by("-id")
+            .first()
         )
     if current is not None:
         rank, current_rank = LEVEL_ORDER[level], LEVEL_ORDER[current.level]
