@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("hemma.monitoring.urls")),
     path("admin/", admin.site.urls),
     path("healthz", web_views.healthz, name="healthz"),
+    path("readyz", web_views.readyz, name="readyz"),
     path("robots.txt", web_views.robots),
     path("favicon.ico", web_views.favicon),
 ]

@@ -1,6 +1,9 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -9,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hemma.accounts.middleware import SESSION_KEY
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -38,10 +43,44 @@ def switch_unit(request):
 
 @require_GET
 def healthz(request):
-    """For load balancers: the app answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Liveness: the process answers. It does not touch the database, so a database outage
+    takes instances out of the proxy (readiness) instead of having them all restarted."""
+    return _no_store(JsonResponse({"status": "ok"}))
+
+
+@require_GET
+def readyz(request):
+    """Readiness: the database answers and every migration is applied, so the proxy sends
+    requests only to instances that can serve them (the migrate step runs before them)."""
+    database = _database_ready()
+    ready = database == "ok"
+    body = {"status": "ok" if ready else "unavailable", "checks": {"database": database}}
+    return _no_store(JsonResponse(body, status=200 if ready else 503))
+
+
+_migrated = False  # once every migration is applied it stays so for this process's code
+
+
+def _database_ready() -> str:
+    global _migrated
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        if not _migrated:
+            executor = MigrationExecutor(connection)
+            _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        return "ok" if _migrated else "migrations pending"
+    except DatabaseError:
+        # Details go to the log, not to an unauthenticated caller; the broken connection is
+        # dropped so that the next check connects afresh.
+        logger.warning("readiness: the database does not answer", exc_info=True)
+        connection.close()
+        return "unavailable"
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def favicon(request):

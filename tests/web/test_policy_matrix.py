@@ -193,6 +193,7 @@ URLS: dict[str, Spec] = {
     "oidc_authentication_callback": Spec("public"),
     "set_language": Spec("public"),
     "healthz": Spec("public"),
+    "readyz": Spec("public"),
     "robots.txt": Spec("public"),
     "favicon.ico": Spec("public"),
     "monitoring:patient_home": Spec("device"),
