@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from psycopg import sql
 
+from .partitions import DEFAULT_PARTITION, ENSURE_FUNCTION, MONTH_PARTITION
+
 ACCESS_LOG_TABLE = "audit_accesslogentry"
 # Append-only tables: the app role reads and adds, never rewrites (the administration log
 # of membership and role changes is evidence for log review too).
@@ -188,14 +190,28 @@ def privileges_sql(owner: str, app: str, tables: Iterable[str]) -> list[sql.Comp
     statements = [sql.SQL(template).format(**values) for template in PRIVILEGE_TEMPLATES]
     # The tables exist only after the migrations: re-running after them adds these.
     existing = set(tables)
-    for table in APPEND_ONLY_TABLES:
-        if table in existing:
-            statements.append(
-                sql.SQL("REVOKE UPDATE, DELETE ON TABLE {} FROM {}").format(
-                    sql.Identifier(SCHEMA, table), values["app"]
-                )
+    append_only = [t for t in APPEND_ONLY_TABLES if t in existing]
+    # On PostgreSQL the access log is partitioned by month: each partition is a table the
+    # app could otherwise write to directly (hemma/audit/partitions.py).
+    append_only += sorted(t for t in existing if is_access_log_partition(t))
+    for table in append_only:
+        statements.append(
+            sql.SQL("REVOKE UPDATE, DELETE ON TABLE {} FROM {}").format(
+                sql.Identifier(SCHEMA, table), values["app"]
             )
+        )
+    if any(is_access_log_partition(t) for t in existing):
+        # The worker creates next months' partitions through this SECURITY DEFINER function.
+        statements.append(
+            sql.SQL("GRANT EXECUTE ON FUNCTION {}(integer, date) TO {}").format(
+                sql.Identifier(SCHEMA, ENSURE_FUNCTION), values["app"]
+            )
+        )
     return statements
+
+
+def is_access_log_partition(table: str) -> bool:
+    return table == DEFAULT_PARTITION or MONTH_PARTITION.match(table) is not None
 
 
 PRIVILEGE_TEMPLATES = [
@@ -229,8 +245,11 @@ RELATIONS_QUERY = """
 SELECT c.relkind, c.relname FROM pg_class c
 WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
   -- Sequences of serial and identity columns follow their table; extensions keep theirs.
+  -- (Only sequences: a partition depends on its parent ('a') and a partitioned table on
+  -- itself ('i'), and both must be listed.)
   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                  AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))
+                  AND d.objid = c.oid AND (d.deptype = 'e'
+                      OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
 ORDER BY c.relname
 """
 
@@ -271,8 +290,12 @@ UNION ALL SELECT 'owns ' || count(*) || ' functions, e.g. ' || min(p.oid::regpro
     AND pg_has_role(%(app)s, p.proowner, 'MEMBER')
   HAVING count(*) > 0
 UNION ALL SELECT 'has ' || privilege || ' on the access log'
+    || CASE WHEN c.relname = %(log)s THEN '' ELSE ' (partition ' || c.relname || ')' END
   FROM pg_class c, unnest(%(privileges)s::text[]) AS privilege
-  WHERE c.relnamespace = %(schema)s::regnamespace AND c.relname = %(log)s
+  WHERE c.relnamespace = %(schema)s::regnamespace
+    AND (c.relname = %(log)s OR c.oid IN (
+      SELECT i.inhrelid FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+      WHERE p.relname = %(log)s AND p.relnamespace = %(schema)s::regnamespace))
     AND has_table_privilege(%(app)s, c.oid, privilege)
 """
 

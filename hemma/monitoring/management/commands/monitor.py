@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connections
 
+from hemma.audit.partitions import ensure_partitions_hourly
 from hemma.jobs.services import jobs_purge, run_due_jobs, worker_name
 from hemma.monitoring.services import alerts_escalate, overdue_check
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             try:
                 escalated, overdue = alerts_escalate(), overdue_check()
                 jobs_purge()
+                ensure_partitions_hourly()  # the access log's next months (PostgreSQL)
             except DatabaseError:
                 if once:
                     raise
