@@ -30,14 +30,20 @@ def _start_of(day: date) -> datetime:
 
 
 def log_entries_for_review(*, reviewer: Staff, log_filter: LogFilter) -> QuerySet[AccessLogEntry]:
-    """Entries made through units of the organisations the reviewer reviews for."""
+    """Entries made through units of the organisations the reviewer reviews for.
+
+    The log is the largest table (millions of rows a day at national scale), so it is
+    filtered by ids – of the units, the patient, the staff found first – which its (unit,
+    time), (patient, time) and (user, time) indexes answer in every month partition; a
+    text search of the names copied into it would read the whole log."""
     organisations = reviewable_organisation_ids(reviewer)
-    entries = AccessLogEntry.objects.filter(unit__organisation_id__in=organisations)
+    units = Unit.objects.filter(organisation_id__in=organisations).values("id")
+    entries = AccessLogEntry.objects.filter(unit_id__in=units)
     if log_filter.personal_number:
-        entries = entries.filter(patient__personal_number=log_filter.personal_number)
+        patients = Patient.objects.filter(personal_number=log_filter.personal_number)
+        entries = entries.filter(patient_id__in=patients.values("id"))
     if log_filter.staff_text:
-        text = log_filter.staff_text
-        entries = entries.filter(Q(user_display__icontains=text) | Q(staff_hsa_id__iexact=text))
+        entries = entries.filter(_staff_condition(log_filter.staff_text))
     if log_filter.unit is not None:
         entries = entries.filter(unit=log_filter.unit)
     if log_filter.date_from:
@@ -49,6 +55,27 @@ def log_entries_for_review(*, reviewer: Staff, log_filter: LogFilter) -> QuerySe
     if log_filter.denied_only:
         entries = entries.filter(outcome=AccessLogEntry.Outcome.DENIED)
     return entries.order_by("-occurred_at", "-id")
+
+
+STAFF_MATCHES_MAX = 200  # a name search matching more people than this is too broad
+
+
+def _staff_condition(text: str) -> Q:
+    """The staff whose HSA-id is the text, or whose name or username contains it, by user id.
+    Only when no member of staff matches (a system client, a name since changed) are the
+    names copied into the log searched as text."""
+    staff = Staff.objects.filter(hsa_id__iexact=text)
+    if not staff.exists():
+        name = Q(user__username__icontains=text) | Q(user__first_name__icontains=text)
+        name |= Q(user__last_name__icontains=text)
+        if " " in text.strip():  # "Anna Svensson": first and last name
+            first, _space, last = text.strip().partition(" ")
+            name |= Q(user__first_name__icontains=first, user__last_name__icontains=last.strip())
+        staff = Staff.objects.filter(name)
+    user_ids = list(staff.values_list("user_id", flat=True)[:STAFF_MATCHES_MAX])
+    if user_ids:
+        return Q(user_id__in=user_ids)
+    return Q(user_display__icontains=text) | Q(staff_hsa_id__iexact=text)
 
 
 def administration_log_for_review(

@@ -221,3 +221,54 @@ class TestPatientExtract:
         response = as_reviewer.post(EXTRACT, {"personal_number": "19121212-1219"})
         assert "Kontrollsiffran stämmer inte" in response.content.decode()
         assert not AccessLogEntry.objects.filter(action="log_extract").exists()
+
+
+@pytest.mark.django_db
+class TestReviewAtScale:
+    """The review looks staff and patients up first and filters the log by their ids (its
+    indexes), and stops counting past a cap (bench/access_log.py has the figures)."""
+
+    def test_staff_are_found_by_hsa_id_full_name_and_a_name_changed_since(
+        self, client, physician, reviewer, lisa
+    ):
+        client.force_login(physician.user)
+        client.get(detail(lisa))
+        old_name = physician.display_name
+        physician.user.last_name = "Nyman"
+        physician.user.save()
+        client.force_login(reviewer.user)
+
+        def care_reads(text):
+            page = client.get(REVIEW, {"staff_text": text}).context["page"]
+            return [e.user_display for e in page.object_list if e.purpose == "care"]
+
+        assert care_reads(physician.hsa_id.lower()) == [old_name]
+        assert care_reads(f"{physician.user.first_name} Nyman") == [old_name]  # its new name
+        assert care_reads("Nyman") == [old_name]
+
+    def test_a_name_no_staff_has_is_searched_in_the_log_s_own_copy(self, reviewer, ward, client):
+        AccessLogEntry.objects.create(
+            user_display="FHIR-klient Cosmic",
+            unit=ward,
+            action=AccessLogEntry.Action.API_READ,
+            purpose=AccessLogEntry.Purpose.CARE,
+            outcome=AccessLogEntry.Outcome.GRANTED,
+        )
+        client.force_login(reviewer.user)
+        page = client.get(REVIEW, {"staff_text": "cosmic"}).context["page"]
+        assert [e.action for e in page.object_list] == ["api_read"]
+
+    def test_past_the_cap_the_count_stops_and_the_page_says_narrow_it(
+        self, client, ward_nurse, reviewer, kim, monkeypatch
+    ):
+        from hemma.logreview.views import CappedPaginator
+
+        monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 5)
+        client.force_login(ward_nurse.user)
+        for _ in range(8):
+            client.get(detail(kim))
+        client.force_login(reviewer.user)
+        response = client.get(REVIEW)
+        paginator = response.context["page"].paginator
+        assert paginator.capped and paginator.count == 6
+        assert "avgränsa med datum, patient eller medarbetare" in response.content.decode()
