@@ -54,6 +54,7 @@ worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 # personnummer (?q=...), and that must not end up in a plain log file. Path, status, bytes
 # and the time in milliseconds remain.
 accesslog = os.environ.get("HEMMA_ACCESS_LOG", "-") or None
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# The last field is the request id Hemma answers with (hemma/web/request_id.py).
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("HEMMA_LOG_LEVEL", "info")

@@ -58,14 +58,20 @@ INSTALLED_APPS = [
     "hemma.visits",
     "hemma.medication",
     "hemma.labs",
+    "hemma.competence",
+    "hemma.ambulance",
+    "hemma.messaging",
     "hemma.insights",
     "hemma.fhirapi",
+    "hemma.experience",
     "hemma.setup",
     "hemma.web",
     "hemma.demo",
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id.
+    "hemma.web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -268,10 +274,30 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs go to stderr, one line per record with the request id (hemma/web/request_id.py);
+# HEMMA_LOG_FORMAT=json writes each line as a JSON object for a log collector.
+HEMMA_LOG_FORMAT = env.str("HEMMA_LOG_FORMAT", default="text")
+if HEMMA_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("HEMMA_LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "hemma.web.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": HEMMA_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
@@ -289,6 +315,11 @@ HEMMA_SAFETY_BEDS_PER_WARD = env.int("HEMMA_SAFETY_BEDS_PER_WARD", default=1)
 # escalated to the ward's physician on duty; the worker checks every N seconds.
 HEMMA_ALERT_ESCALATION_MINUTES = env.int("HEMMA_ALERT_ESCALATION_MINUTES", default=15)
 HEMMA_WORKER_INTERVAL_SECONDS = env.int("HEMMA_WORKER_INTERVAL_SECONDS", default=30)
+# Medication at home: a scheduled dose not recorded this many minutes after its time (or
+# recorded as given later than that) alerts the ward; doses are scheduled this many days
+# ahead from the episode's current medication list.
+HEMMA_DOSE_TOLERANCE_MINUTES = env.int("HEMMA_DOSE_TOLERANCE_MINUTES", default=60)
+HEMMA_DOSE_SCHEDULE_DAYS = env.int("HEMMA_DOSE_SCHEDULE_DAYS", default=2)
 # Background jobs (planning a day, large imports) run in that worker, checked every second.
 # A claimed job is the worker's for this long, renewed as it reports progress; a worker
 # that died is noticed when the lease runs out and the job is claimed again (3 tries).
@@ -323,6 +354,10 @@ HEMMA_MAP_TILE_URL = env("HEMMA_MAP_TILE_URL", default="")
 # Key for the pseudonyms of imported ED visits (default: SECRET_KEY). Keep it stable:
 # a new key makes re-imports count the same visits again.
 HEMMA_PSEUDONYM_KEY = env("HEMMA_PSEUDONYM_KEY", default="")
+# The region's video service: a room per ward, e.g.
+# "https://video.region.example/room/{ward_hsa_id}" (the ward's HSA-id, URL-escaped, is put
+# in). Hemma only shows the link ("Öppna videomöte"); it never calls it. Empty: no video.
+HEMMA_VIDEO_URL_TEMPLATE = env("HEMMA_VIDEO_URL_TEMPLATE", default="")
 # Aggregates counting fewer patients than this are hidden on the dashboard.
 HEMMA_SMALL_NUMBER_THRESHOLD = env.int("HEMMA_SMALL_NUMBER_THRESHOLD", default=5)
 if HEMMA_OIDC_ENABLED:  # sign-in and logout (forms, then redirects) go to the provider

@@ -25,7 +25,11 @@ urlpatterns = [
     path("visits/", include("hemma.visits.urls")),
     path("medication/", include("hemma.medication.urls")),
     path("labs/", include("hemma.labs.urls")),
+    path("competence/", include("hemma.competence.urls")),
+    path("ambulance/", include("hemma.ambulance.urls")),
+    path("messaging/", include("hemma.messaging.urls")),
     path("insights/", include("hemma.insights.urls")),
+    path("experience/", include("hemma.experience.urls")),
     path("jobs/", include("hemma.jobs.urls")),
     path("setup/", include("hemma.setup.urls")),
     # The FHIR API for system clients first: POST /fhir/Observation reaches device

@@ -12,6 +12,7 @@ from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.policy import require_action
 
 from .models import Agreement, AgreementTemplate, AgreementVersion, DischargeCriterionCheck
+from .shipped import with_unit_phones
 
 # An agreement is written once the physician has found the patient suitable.
 WRITABLE_STATES = (
@@ -69,7 +70,10 @@ def agreement_create(
     if content is None:
         if template is None:
             raise HemmaError(_("Välj en mall."))
-        content = template.content()
+        # The template's placeholder numbers become the ward's and home health care's own.
+        content = with_unit_phones(
+            template.content(), ward=episode.ward, home_health=episode.home_health_unit
+        )
     _require(staff, unit, "edit_agreement", episode)
     cleaned = _clean_content(content)
     try:
@@ -227,7 +231,7 @@ def template_copy(*, staff: Staff, unit: Unit, template: AgreementTemplate) -> A
         name=name,
         pathway=template.pathway,
         description=template.description,
-        **template.content(),
+        **with_unit_phones(template.content(), ward=unit),
     )
 
 

@@ -1,8 +1,9 @@
 """The agreement templates Hemma ships, one per way in (seed 003): IV antibiotics/OPAT with
 an antibiotic pump, acute internal medicine at home, and stroke early supported discharge.
 
-Plain data, written in plain Swedish for the patient. Phone numbers are fictional
-placeholders the ward replaces with its own when it copies a template.
+Plain data, written in plain Swedish for the patient. Phone numbers are placeholders:
+an agreement (or a ward's copy) made from a template gets the units' real numbers instead
+(`with_unit_phones`, called by careplans.services), so "call the ward" is never 000-000.
 """
 
 WARD_CONTACT = {"name": "Avdelningen", "phone": "000-000 00 01", "hours": "Dygnet runt"}
@@ -150,3 +151,24 @@ SHIPPED_TEMPLATES = [
         "equipment": ["Hjälpmedel enligt arbetsterapeutens ordination"],
     },
 ]
+
+
+PLACEHOLDER_PHONES = {WARD_CONTACT["phone"], HOME_HEALTH_CONTACT["phone"], "000-000 00 03"}
+
+
+def with_unit_phones(content: dict, *, ward=None, home_health=None) -> dict:
+    """The template's content with its placeholder numbers replaced: the ward's contact
+    by the ward's number (Unit.phone), home health care's by the visiting unit's, the
+    stroke team's by the ward's (the team works from the ward). A number the unit lacks
+    (or no visiting unit yet) leaves the placeholder, to be replaced later or by hand."""
+    ward_phone = getattr(ward, "phone", "")
+    own = {phone: ward_phone for phone in PLACEHOLDER_PHONES}
+    own[HOME_HEALTH_CONTACT["phone"]] = getattr(home_health, "phone", "")
+    contacts = []
+    for contact in content.get("contacts", []):
+        contact = dict(contact)
+        phone = contact.get("phone", "")
+        if own.get(phone):
+            contact["phone"] = own[phone]
+        contacts.append(contact)
+    return {**content, "contacts": contacts}

@@ -17,6 +17,7 @@ from hemma.audit.models import AccessLogEntry
 from hemma.clinical import episode_states as states
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
+from hemma.labs import selectors as lab_selectors
 from hemma.patients.policy import allowed_actions, may_do
 from hemma.web.decorators import staff_required
 
@@ -63,6 +64,11 @@ def agreement(request, episode_id):
             versions=agreement.versions.select_related("created_by__user"),
             criteria=selectors.criteria_status(agreement),
             criteria_met=selectors.discharge_criteria_met(agreement),
+        )
+        # A criterion naming a lab trend ("CRP sjunkande 48 h") shows what the results say;
+        # the tick stays the team's.
+        context["lab_evidence"] = lab_selectors.criteria_evidence(
+            episode, [status.criterion for status in context["criteria"]]
         )
     return render(request, "careplans/agreement.html", context)
 

@@ -15,7 +15,7 @@ from hemma.clinical import episode_states as states
 from hemma.coordination import services as coordination
 from hemma.coordination.models import DirectoryEntry, DischargeCase, PaymentAgreement
 from hemma.episodes.models import Episode
-from hemma.insights.history import HistorySize, generate
+from hemma.insights.history import HistorySize, generate, generate_admissions
 from hemma.monitoring import services as monitoring
 from hemma.monitoring.models import PersonalThreshold
 from hemma.patients.models import Patient
@@ -158,7 +158,13 @@ def visits_ensure(patients: dict, units: dict) -> None:
 
 def history_ensure(units: dict) -> None:
     """Two years of generated finished episodes, ED visits and bed-days for the outcome
-    dashboard (once)."""
+    dashboard (once), and the data warehouse's inpatient stays behind the readmissions
+    per primary care centre (once per organisation)."""
+    generate_admissions(
+        organisation=units["ward"].organisation,
+        end=timezone.localdate(),
+        home_ward=units["ward"].name,
+    )
     if Patient.objects.filter(last_name__endswith="(historik)").exists():
         return
     generate(

@@ -64,6 +64,7 @@ UNITS = {
 STAFF = {
     "anna.ssk": ("Anna", "Berg", "nurse", "ANNA1", [("ward", "member")]),
     "erik.lak": ("Erik", "Lind", "physician", "ERIK1", [("ward", "member")]),
+    "sofie.lak": ("Sofie", "Malm", "physician", "SOFIE1", [("ward", "member")]),
     "maria.usk": ("Maria", "Dahl", "assistant_nurse", "MARIA1", [("ward", "member")]),
     "johan.ft": ("Johan", "Ek", "physiotherapist", "JOHAN1", [("ward", "member")]),
     "sara.at": ("Sara", "Holm", "occupational_therapist", "SARA1", [("ward", "member")]),
@@ -228,10 +229,6 @@ EPISODES = {
     },
 }
 OPAT_TEMPLATE = "IV-antibiotika i hemmet (OPAT) med antibiotikapump"
-DEMO_MEDICATIONS = [
-    {"drug": "Cefotaxim", "dose": "1 g", "route": "iv", "times": "08, 16, 24"},
-    {"drug": "Paracetamol", "dose": "1 g", "route": "po", "times": "vid behov, max 4 g/dygn"},
-]
 
 # Lisa's readings from her tablet (hours ago, values); the last one is red (NEWS2 5).
 LISA_READINGS = [
@@ -285,7 +282,7 @@ HOME_HEALTH_BASE = ("60.606600", "15.631000")  # Falun centre
 # times a day, and help to move and wash that needs two staff.
 OMAR_EXTRA_ACTIVITIES = [
     {
-        "what": "IV-antibiotika (bensylpenicillin)",
+        "what": "IV-antibiotika enligt läkemedelslistan",
         "who": "Hemsjukvården, sjuksköterska",
         "when": "08, 16, 24",
     },

@@ -16,6 +16,7 @@ from hemma.episodes import services as episodes
 from hemma.episodes.models import Episode
 
 from . import data
+from .medication import care_request_rows, logistics_item
 
 
 def episodes_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
@@ -90,7 +91,7 @@ def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: S
         reason=target["reason"],
         start_at=start,
         interventions="Byte av antibiotikapump dagligen 08, kontroll av PICC, blodprover.",
-        medications=data.DEMO_MEDICATIONS,
+        medications=care_request_rows(episode.patient.personal_number),
     )
     if target["tier"] == "omar":
         carerequests.care_request_send(
@@ -110,7 +111,7 @@ def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: S
     episodes.episode_start_preparing(staff=nurse, unit=ward, episode=episode)
     for category, item, place, travels in (
         ("equipment", "Antibiotikapump", "ward", True),
-        ("medicine", "Cefotaxim 1 g, 7 dagar", "ward", True),
+        ("medicine", logistics_item(episode.patient.personal_number), "ward", True),
         ("equipment", "Surfplatta för videosamtal", "home", False),
         ("sampling", "Provrör för CRP och blodstatus", "home", False),
     ):

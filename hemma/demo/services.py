@@ -3,7 +3,8 @@
 The demo is the top layer (only hemma.urls and hemma.cli are above it, nothing imports
 it), so it imports the services of every app it fills, at module level. One module per
 what it builds: region (organisations, units, staff), patients, episodes (every state),
-activity (monitoring, discharge cases and the directory, visits, history)."""
+activity (monitoring, discharge cases and the directory, visits, history), duty (the
+ward's duty roster)."""
 
 from django.core.cache import cache
 from django.db import transaction
@@ -12,7 +13,14 @@ from django.utils import timezone
 from hemma.accounts.models import Staff
 
 from . import activity, data
+from .ambulance import ambulance_consents_ensure
+from .competence import competence_ensure
+from .duty import duty_roster_ensure
 from .episodes import episodes_ensure
+from .experience import experience_ensure
+from .labs import labs_ensure
+from .medication import medication_ensure
+from .messages import messages_ensure
 from .models import DemoDataset
 from .patients import patient_ensure
 from .region import DemoLogin, organisation_ensure, staff_ensure, unit_ensure
@@ -38,10 +46,17 @@ def demo_load() -> list[DemoLogin]:
         nurse = Staff.objects.get(user__username="anna.ssk")
         physician = Staff.objects.get(user__username="erik.lak")
         episodes_ensure(patients, units, nurse, physician)
+        medication_ensure(patients, physician)
+        ambulance_consents_ensure(patients, units, nurse)
         activity.monitoring_ensure(patients, units, nurse, physician)
         activity.coordination_ensure(patients, units, nurse, physician)
         activity.visits_ensure(patients, units)
+        labs_ensure(patients, units, nurse, Staff.objects.get(user__username="karin.hsv"))
+        competence_ensure(patients, units, nurse)
+        messages_ensure(patients, nurse)
         activity.history_ensure(units)
+        duty_roster_ensure(units, nurse)
+        experience_ensure()
         DemoDataset.objects.update_or_create(
             id=1, defaults={"loaded_at": timezone.now(), "version": DEMO_VERSION}
         )

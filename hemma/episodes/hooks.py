@@ -8,11 +8,14 @@ from its ``AppConfig.ready()`` (like Django's own signal and admin registries). 
 calls whatever is registered, in registration order (the order of INSTALLED_APPS, so it
 is the same in every process).
 
-Four kinds of registry:
+Five kinds of registry:
 
 - transition guards: asked before a transition; a refusal is a Swedish message;
 - transition effects: run after a transition, in its transaction;
 - episode panels and worklist panels: context for the episode page and the worklist;
+- round panels: what an app adds to each patient's row of the ward's round (visit
+  notes, doses, labs), for many episodes at once in a fixed number of queries – so the
+  round (monitoring) shows them without importing the apps that hold them;
 - episode actions: a form on the episode page that posts to the flow's action URL.
 
 (The patient page's panels are in hemma/patients/hooks.py: that app is below the flow.)
@@ -23,9 +26,9 @@ with ``ImproperlyConfigured``, so a missing registration fails loudly instead of
 the transition through (tests/episodes/test_hooks.py checks the registrations too).
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
@@ -80,11 +83,13 @@ TransitionGuard = Callable[[Episode, str], str | None]
 TransitionEffect = Callable[[TransitionEvent], None]
 EpisodePanel = Callable[[Staff, Unit, Episode], Mapping[str, object]]
 WorklistPanel = Callable[[Staff, Unit, Mapping[str, list[Episode]]], Panel | None]
+RoundPanel = Callable[[Staff, Unit, Sequence[Episode], date], Mapping[int, Mapping[str, object]]]
 
 _guards: dict[str, list[TransitionGuard]] = {state: [] for state in states.STATES}
 _effects: dict[str, list[TransitionEffect]] = {state: [] for state in states.STATES}
 _episode_panels: list[EpisodePanel] = []
 _worklist_panels: list[WorklistPanel] = []
+_round_panels: list[RoundPanel] = []
 _actions: dict[str, EpisodeAction] = {}
 
 
@@ -189,6 +194,31 @@ def worklist_panels(
             _merge(context, result.context, panel)
             shown += result.shown
     return context, shown
+
+
+def register_round_panel(panel: RoundPanel) -> None:
+    """``panel(staff, unit, episodes, day)`` returns, per episode id, context for that
+    patient's row of the round (e.g. ``{"visit_notes": [...]}``), for all the episodes in
+    a fixed number of queries. The round has already scoped the episodes by the policy and
+    logs the patients it shows; a panel still hides what a block (spärr) hides."""
+    _add(_round_panels, panel)
+
+
+def round_panels_context(
+    staff: Staff, unit: Unit, episodes: Sequence[Episode], day: date
+) -> dict[int, dict]:
+    """Per episode id, every round panel's context merged; a name set twice is an error.
+    The round does ``row.update(extra[row["episode"].pk])`` for each row."""
+    extra: dict[int, dict] = {episode.pk: {} for episode in episodes}
+    for panel in _round_panels:
+        for episode_id, context in panel(staff, unit, episodes, day).items():
+            if episode_id in extra:
+                _merge(extra[episode_id], context, panel)
+    return extra
+
+
+def round_panel_functions() -> tuple[RoundPanel, ...]:
+    return tuple(_round_panels)
 
 
 def episode_panels() -> tuple[EpisodePanel, ...]:

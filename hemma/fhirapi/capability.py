@@ -70,6 +70,8 @@ SUPPORTED = {
             ("Consent", False),
             ("CareTeam", False),
             ("Device", False),
+            ("MedicationRequest", True),
+            ("MedicationAdministration", True),
         )
     },
 }

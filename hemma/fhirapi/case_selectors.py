@@ -6,16 +6,18 @@ entry per patient it returns, a refused or unknown id is a denied entry and a 40
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 
 from hemma.accounts.models import Unit
 from hemma.careplans.models import Agreement, AgreementVersion
 from hemma.carerequests.models import CareRequest, CareRequestMessage, Medication
 from hemma.episodes.models import Consent as EpisodeConsent
+from hemma.medication.models import DoseAdministration, MedicationItem, MedicationListVersion
 from hemma.monitoring.models import DeviceEnrolment
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
 
 from . import case_resources
+from . import medication_resources as medication
 from .search import SearchError, decode_cursor, encode_cursor, parse_count, parse_reference
 from .selectors import Caller, Page, deny_unknown, log_search, one, only, read_patient, visible
 
@@ -89,6 +91,30 @@ def _devices(patients: QuerySet) -> QuerySet:
     )
 
 
+def _medication_requests(patients: QuerySet) -> QuerySet:
+    """Every item of every version of the medication list, with the current number."""
+    current = (
+        MedicationListVersion.objects.filter(episode_id=OuterRef("version__episode_id"))
+        .values("episode_id")
+        .annotate(n=Max("number"))
+        .values("n")
+    )
+    return (
+        MedicationItem.objects.filter(version__episode__patient__in=patients)
+        .select_related("version__episode__patient", "version__created_by__user")
+        .annotate(current_number=Subquery(current))
+    )
+
+
+def _medication_administrations(patients: QuerySet) -> QuerySet:
+    """Recorded doses only: a planned dose is the MedicationRequest's timing."""
+    return (
+        DoseAdministration.objects.filter(episode__patient__in=patients)
+        .exclude(status=DoseAdministration.Status.PLANNED)
+        .select_related("episode__patient", "recorded_by__user")
+    )
+
+
 KINDS: dict[str, CaseKind] = {
     "CarePlan": CaseKind(_agreements, lambda a: a.episode.patient, _render_care_plans, "episode"),
     "ServiceRequest": CaseKind(
@@ -112,6 +138,18 @@ KINDS: dict[str, CaseKind] = {
         lambda rows: [case_resources.device(d, d.episode.patient) for d in rows],
         None,
     ),
+    "MedicationRequest": CaseKind(
+        _medication_requests,
+        lambda i: i.version.episode.patient,
+        lambda rows: [medication.medication_request(i, i.current_number) for i in rows],
+        "version__episode",
+    ),
+    "MedicationAdministration": CaseKind(
+        _medication_administrations,
+        lambda d: d.episode.patient,
+        lambda rows: [medication.medication_administration(d) for d in rows],
+        "episode",
+    ),
     "CareTeam": CaseKind(
         _care_teams,
         lambda p: p,
@@ -126,6 +164,8 @@ PATIENT_FIELD = {
     "Consent": "patient_id",
     "CareTeam": "pk",
     "Device": "episode__patient_id",
+    "MedicationRequest": "version__episode__patient_id",
+    "MedicationAdministration": "episode__patient_id",
 }
 
 

@@ -20,6 +20,7 @@ from hemma.monitoring.fhir import Issue, operation_outcome
 from . import (
     capability,
     case_selectors,
+    lab_observations,
     scopes,
     selectors,
     services,
@@ -252,14 +253,24 @@ def _observation_search(request, caller, params):
     return _searchset(request, "Observation", selectors.observation_search(caller, params), params)
 
 
+@system_api("Observation", "write")
+def _lab_observation_create(request, caller, params):
+    return lab_observations.create(request, caller, _answer, _outcome)
+
+
 @csrf_exempt
 def observation_type(request):
-    """GET: search (system token). POST: a device posts vital signs (device token)."""
+    """GET: search (system token). POST: a device posts vital signs (device token); a lab
+    system client posts a laboratory Observation (system token, lab_observations.py)."""
     if request.method == "POST":
+        if services.system_token_authenticate(_bearer(request)) is not None:
+            return _lab_observation_create(request)
         return ingestion.ingest(request)
     return _observation_search(request)
 
 
 @system_api("Observation")
 def observation_instance(request, caller, params, resource_id):
+    if resource_id.startswith("lab-"):  # a lab result (lab_observations.py)
+        return _answer(lab_observations.read(caller, resource_id))
     return _answer(selectors.observation_read(caller, resource_id))

@@ -1,8 +1,10 @@
 """Generated history for the outcome dashboard: months of finished hospital-at-home episodes
 (timelines, alerts, checklists, care requests, readmissions), ED visits of a listed
-population, and ward bed-days – so the demo region shows meaningful figures, and the
-benchmark has five years of data. Seeded and synthetic: patients get generated
-personnummer (valid check digit, birth numbers 980–999) and names marked "(historik)".
+population, ward bed-days, and (`generate_admissions`) the data warehouse's inpatient stays
+of the primary care centres' patients with readmissions and ED visits after them – so the
+demo region shows meaningful figures, and the benchmark has five years of data. Seeded and
+synthetic: patients get generated personnummer (valid check digit, birth numbers 980–999)
+and names marked "(historik)"; imported stays only pseudonyms.
 
 Written with bulk inserts (this is seeding, not a use case); timestamps Django sets on
 creation are written afterwards with bulk_update."""
@@ -22,7 +24,7 @@ from hemma.episodes.models import ChecklistItem, Episode, EpisodeTransition
 from hemma.monitoring.models import Alert, Level, ObservationSet
 from hemma.patients.models import Patient
 
-from .models import EdVisitRecord, ListedPopulation, WardBedDays
+from .models import AdmissionRecord, EdVisitRecord, ListedPopulation, WardBedDays
 from .services import pseudonym
 
 S = Episode.State
@@ -275,3 +277,77 @@ def generate(
         "ed_visits": len(records),
         "observations": len(observations),
     }
+
+
+WARDS = ("Medicin 12, Falu lasarett", "Geriatrik, Falu lasarett", "Medicin, Borlänge sjukhus")
+
+
+def generate_admissions(
+    *,
+    organisation,
+    end: date,
+    months: int = 24,
+    stays_per_centre_month: int = 30,
+    seed: int = 2027,
+    home_ward: str = "",
+) -> int:
+    """Every inpatient stay of the four centres' patients for the months before `end`, as
+    the data warehouse would give them (once per organisation: nothing is added when the
+    organisation has stays): about 15 % back within 30 days (10 % after a hospital-at-home
+    episode, on `home_ward`), and an ED visit within 30 days after about one stay in five.
+    The persons are pseudonyms "vt-…" of a pool per centre, so some come back later still.
+    Returns the number of stays created."""
+    if AdmissionRecord.objects.filter(organisation=organisation).exists():
+        return 0
+    rng = random.Random(seed)  # noqa: S311 – synthetic data
+    first = (end.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    stays, visits = [], []
+    for centre, municipality in CENTRES:
+        ages = {}
+        for month_index in range(months):
+            month = (first + timedelta(days=31 * month_index)).replace(day=1)
+            for _ in range(stays_per_centre_month):
+                person = pseudonym(f"vt-{centre}-{rng.randrange(400)}")
+                age = ages.setdefault(person, rng.randint(66, 99))
+                admitted = month + timedelta(days=rng.randrange(28))
+                discharged = admitted + timedelta(days=max(1, int(rng.lognormvariate(1.5, 0.6))))
+                at_home = bool(home_ward) and rng.random() < 0.06
+                chain = [(admitted, discharged, home_ward if at_home else rng.choice(WARDS))]
+                if rng.random() < (0.10 if at_home else 0.15):
+                    back = discharged + timedelta(days=rng.randint(2, 30))
+                    chain.append(
+                        (back, back + timedelta(days=rng.randint(1, 6)), rng.choice(WARDS))
+                    )
+                for index, (start, stop, ward) in enumerate(chain):
+                    if stop > end:
+                        continue
+                    stays.append(
+                        AdmissionRecord(
+                            organisation=organisation,
+                            person_key=person,
+                            admitted_on=start,
+                            discharged_on=stop,
+                            ward=ward,
+                            centre=centre,
+                            municipality=municipality,
+                            age=age,
+                            hospital_at_home=at_home and index == 0,
+                        )
+                    )
+                if rng.random() < 0.2:
+                    visited = discharged + timedelta(days=rng.randint(1, 30))
+                    if visited <= end:
+                        visits.append(
+                            EdVisitRecord(
+                                organisation=organisation,
+                                person_key=person,
+                                visited_on=visited,
+                                month=visited.replace(day=1),
+                                age=age,
+                                centre=centre,
+                                municipality=municipality,
+                            )
+                        )
+    AdmissionRecord.objects.bulk_create(stays, batch_size=5000, ignore_conflicts=True)
+    EdVisitRecord.objects.bulk_create(visits, batch_size=5000, ignore_conflicts=True)
+    return len(stays)

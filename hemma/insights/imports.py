@@ -6,7 +6,10 @@ here (services.py does that, idempotently).
   municipality;
 - listed population: primary care centre, month (YYYY-MM), age band ("80+", "65-79"), count
   (and optionally the centre's municipality);
-- ward bed-days: ward, month, bed-days.
+- ward bed-days: ward, month, bed-days;
+- admissions (inpatient stays, vårdtillfällen): person (as for ED visits), admitted on,
+  discharged on, ward or hospital, primary care centre, municipality, age, and optionally
+  whether the stay was a hospital-at-home episode (ja/nej, yes/no, 1/0, x).
 
 Separator ";" or ",", a header line with the column names (Swedish or English), UTF-8
 (a byte-order mark is fine)."""
@@ -15,7 +18,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 AGE_BAND = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
@@ -46,6 +49,18 @@ class BedDaysRow:
     bed_days: int
 
 
+@dataclass(frozen=True)
+class AdmissionRow:
+    person: str
+    admitted_on: date
+    discharged_on: date
+    ward: str
+    centre: str
+    municipality: str
+    age: int
+    hospital_at_home: bool = False
+
+
 @dataclass
 class Parsed:
     rows: list
@@ -72,6 +87,20 @@ COLUMNS = {
         "month": ("month", "månad"),
         "bed_days": ("bed_days", "vårddygn"),
     },
+    "admissions": {
+        "person": ("person", "personnummer", "pseudonym", "patient"),
+        "admitted_on": ("admitted_on", "admitted", "inskrivningsdatum", "inskriven", "inlagd"),
+        "discharged_on": (
+            "discharged_on",
+            "discharged",
+            "utskrivningsdatum",
+            "utskriven",
+        ),
+        "ward": ("ward", "hospital", "avdelning", "sjukhus", "vårdenhet"),
+        "centre": ("primary_care_centre", "vårdcentral", "listning"),
+        "municipality": ("municipality", "kommun"),
+        "age": ("age", "ålder"),
+    },
 }
 
 
@@ -88,7 +117,22 @@ def _reader(text: str):
     return csv.reader(io.StringIO(text), delimiter=delimiter)
 
 
-OPTIONAL = {"population": {"municipality": ("municipality", "kommun")}}
+OPTIONAL = {
+    "population": {"municipality": ("municipality", "kommun")},
+    "admissions": {
+        "hospital_at_home": (
+            "hospital_at_home",
+            "vård_i_hemmet",
+            "vård i hemmet",
+            "sjukhusvård_i_hemmet",
+            "sjukhusvård i hemmet",
+            "hemma",
+        )
+    },
+}
+EARLIEST = date(1900, 1, 1)
+YES = {"ja", "j", "yes", "y", "1", "x", "true", "sant"}
+NO = {"", "nej", "n", "no", "0", "false", "falskt"}
 
 
 def _header(row: list[str], kind: str) -> dict[str, int]:
@@ -167,11 +211,63 @@ def _bed_days(cells, where) -> BedDaysRow:
     )
 
 
-READERS = {"ed_visits": _ed_visit, "population": _population, "bed_days": _bed_days}
+def _day(value: str, what: str, today: date) -> date:
+    """A date YYYY-MM-DD that can be true: not before 1900, not more than a year ahead."""
+    raw = value.strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{what} {raw!r} is not YYYY-MM-DD") from None
+    if day < EARLIEST or day > today + timedelta(days=366):
+        raise ValueError(f"{what} {raw} is not a possible date")
+    return day
 
 
-def parse(text: str, kind: str, progress=None) -> Parsed:
-    """Every row of the file: good ones parsed, bad ones reported by line number."""
+def _flag(value: str) -> bool:
+    answer = value.strip().casefold()
+    if answer in YES:
+        return True
+    if answer in NO:
+        return False
+    raise ValueError(f"hospital at home {value.strip()!r} is not ja/nej")
+
+
+def _admission(cells, where, today: date) -> AdmissionRow:
+    admitted_on = _day(cells[where["admitted_on"]], "admitted on", today)
+    discharged_on = _day(cells[where["discharged_on"]], "discharged on", today)
+    if discharged_on < admitted_on:
+        raise ValueError(f"discharged on {discharged_on} is before admitted on {admitted_on}")
+    flag = where.get("hospital_at_home")
+    return AdmissionRow(
+        person=_text(cells[where["person"]], "person"),
+        admitted_on=admitted_on,
+        discharged_on=discharged_on,
+        ward=_text(cells[where["ward"]], "ward"),
+        centre=_text(cells[where["centre"]], "primary care centre"),
+        municipality=_text(cells[where["municipality"]], "municipality"),
+        age=_whole(cells[where["age"]], "age", 0, 130),
+        hospital_at_home=_flag(cells[flag]) if flag is not None and flag < len(cells) else False,
+    )
+
+
+READERS = {
+    "ed_visits": _ed_visit,
+    "population": _population,
+    "bed_days": _bed_days,
+    "admissions": _admission,
+}
+
+
+def parse(text: str, kind: str, progress=None, today: date | None = None) -> Parsed:
+    """Every row of the file: good ones parsed, bad ones reported by line number. `today`
+    bounds the dates of admissions (a date more than a year ahead is refused)."""
+    today = today or date.today()
+    read = READERS[kind]
+    if kind == "admissions":
+
+        def read(cells, where):
+            return _admission(cells, where, today)
+
     reader = _reader(text)
     where = _header(next(reader), kind)
     width = max(where.values()) + 1
@@ -183,7 +279,7 @@ def parse(text: str, kind: str, progress=None) -> Parsed:
             errors.append(f"line {line}: {len(cells)} columns, expected {width}")
             continue
         try:
-            rows.append(READERS[kind](cells, where))
+            rows.append(read(cells, where))
         except ValueError as error:
             errors.append(f"line {line}: {error}")
         if progress and (line - 1) % 10_000 == 0:  # every 10 000 rows

@@ -1,9 +1,14 @@
 """Measures for the outcome dashboard, as pure functions: the seed's population measure
-(ED visits per 1000 listed patients aged 80+, rolling three months) and small-number
-suppression for every aggregate shown. Pure Python."""
+(ED visits per 1000 listed patients aged 80+, rolling three months), readmissions and ED
+visits within 30 days after every imported inpatient stay, and small-number suppression
+for every aggregate shown. Pure Python."""
 
 import math
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
@@ -115,3 +120,117 @@ def percentile(values: list[float], share: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(share * len(ordered)))
     return ordered[rank - 1]
+
+
+# --- Readmissions over all imported inpatient stays ------------------------------------------
+
+FOLLOW_UP_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """An inpatient stay (dates only, as the data warehouse gives them)."""
+
+    person: str
+    admitted: date
+    discharged: date
+    centre: str = ""
+    municipality: str = ""
+    at_home: bool = False  # a hospital-at-home episode (or part of one)
+
+
+def hospital_stays(stays: list[Stay]) -> list[Stay]:
+    """The stays of each person joined into hospital stays: a stay admitted on or before the
+    day the previous one was discharged (a transfer between wards or hospitals, or an
+    overlap) continues it. A joined stay keeps the first admission, the last discharge and
+    the centre and municipality of its last part; it is a hospital-at-home stay when any
+    part was. Ordered by person, then admission."""
+    joined: list[Stay] = []
+    last = None
+    for stay in sorted(stays, key=attrgetter("person", "admitted", "discharged")):
+        if last is None or last.person != stay.person or stay.admitted > last.discharged:
+            joined.append(stay)
+            last = stay
+            continue
+        later = stay if stay.discharged >= last.discharged else last
+        last = joined[-1] = Stay(
+            person=stay.person,
+            admitted=last.admitted,
+            discharged=later.discharged,
+            centre=later.centre,
+            municipality=later.municipality,
+            at_home=last.at_home or stay.at_home,
+        )
+    return joined
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStay:
+    stay: Stay
+    readmitted: bool  # a new admission 1–30 days after the discharge day
+    ed_visit: bool  # an ED visit 1–30 days after the discharge day
+
+
+def index_stays(
+    stays: list[Stay],
+    ed_visits: list[tuple[str, date]],
+    first: date,
+    last: date,
+    days: int = FOLLOW_UP_DAYS,
+) -> list[IndexStay]:
+    """Every hospital stay (`hospital_stays`) discharged in [first, last] is an index stay,
+    counted once however many admissions follow it: readmitted when the same person's next
+    hospital stay is admitted 1 … `days` days after the discharge day (day 31 is not), with
+    an ED visit when the person visited the ED 1 … `days` days after it. A readmission is
+    also an index stay of its own when it is discharged in the period (chained stays)."""
+    visits: dict[str, list[date]] = defaultdict(list)
+    for person, day in ed_visits:
+        visits[person].append(day)
+    for days_of in visits.values():
+        days_of.sort()
+    joined = hospital_stays(stays)
+    window = timedelta(days=days)
+    none: list[date] = []
+    result = []
+    for stay, following in zip(joined, [*joined[1:], None], strict=False):
+        discharged = stay.discharged
+        if discharged < first or discharged > last:
+            continue
+        limit = discharged + window
+        readmitted = (
+            following is not None
+            and following.person == stay.person
+            and following.admitted <= limit
+        )
+        days_of = visits.get(stay.person, none)
+        after = bisect_right(days_of, discharged)
+        ed_visit = after < len(days_of) and days_of[after] <= limit
+        result.append(IndexStay(stay, readmitted, ed_visit))
+    return result
+
+
+@dataclass
+class FollowUpCounts:
+    """Index stays of a centre or municipality and what followed them."""
+
+    discharged: int = 0
+    readmitted: int = 0
+    ed_visit: int = 0
+    at_home_discharged: int = 0
+    at_home_readmitted: int = 0
+
+    def add(self, index: IndexStay) -> None:
+        self.discharged += 1
+        self.readmitted += index.readmitted
+        self.ed_visit += index.ed_visit
+        if index.stay.at_home:
+            self.at_home_discharged += 1
+            self.at_home_readmitted += index.readmitted
+
+
+def follow_up_by(indexes: list[IndexStay], per: str) -> dict[str, FollowUpCounts]:
+    """The index stays counted per primary care centre (`per="centre"`) or municipality."""
+    counts: dict[str, FollowUpCounts] = defaultdict(FollowUpCounts)
+    for index in indexes:
+        counts[getattr(index.stay, per)].add(index)
+    return dict(counts)

@@ -1,5 +1,6 @@
-"""Follow-up: the economic settings of an organisation (each figure with its source) and
-saved what-if scenarios of the ward simulator."""
+"""Follow-up: the economic settings of an organisation (each figure with its source),
+saved what-if scenarios of the ward simulator, and the rows imported from the region's data
+warehouse (ED visits, listed population, ward bed-days, inpatient stays)."""
 
 from decimal import Decimal
 
@@ -86,6 +87,7 @@ class ImportBatch(models.Model):
         ED_VISITS = "ed_visits", _("Akutbesök")
         POPULATION = "population", _("Listade per vårdcentral")
         BED_DAYS = "bed_days", _("Vårddygn per avdelning")
+        ADMISSIONS = "admissions", _("Vårdtillfällen (inläggningar)")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -163,3 +165,36 @@ class WardBedDays(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ward} {self.month:%Y-%m}"
+
+
+class AdmissionRecord(models.Model):
+    """An inpatient stay (vårdtillfälle) from the data warehouse – every admission, not
+    only hospital-at-home episodes. The person is kept only as a keyed pseudonym (the same
+    as for ED visits, so visits after a discharge are found). A stay is one per person,
+    admission day and ward: a re-import updates it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    person_key = models.CharField(max_length=64)
+    admitted_on = models.DateField()
+    discharged_on = models.DateField()
+    ward = models.CharField(max_length=200)  # ward or hospital, as the warehouse names it
+    centre = models.CharField(max_length=200)
+    municipality = models.CharField(max_length=200)
+    age = models.PositiveSmallIntegerField()
+    hospital_at_home = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "person_key", "admitted_on", "ward"],
+                name="admission_record_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discharged_on__gte=models.F("admitted_on")),
+                name="admission_discharged_after_admitted",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "discharged_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.ward} {self.admitted_on}–{self.discharged_on}"

@@ -27,11 +27,22 @@ class Row:
 
 
 @dataclass
+class Table:
+    """A table of a panel: a row per centre or municipality, the total last; None = hidden."""
+
+    columns: list[str]
+    rows: list[list]
+
+
+@dataclass
 class Panel:
     key: str
     title: str
     rows: list[Row] = field(default_factory=list)
     chart: dict | None = None  # {"labels": [...], "series": [{"label", "values"}]}
+    table: Table | None = None
+    empty: str = ""  # why there is nothing to show (which import is missing)
+    notes: list[str] = field(default_factory=list)
 
 
 def threshold() -> int:
@@ -152,14 +163,104 @@ def population_panel(population: selectors.Population) -> Panel:
     )
 
 
+def _percent(part: int | None, whole: int | None) -> str | None:
+    """A share of two shown counts (hidden when either is)."""
+    if part is None or not whole:
+        return None
+    return f"{part / whole * 100:.0f} %"
+
+
+def follow_up_panel(follow_up: selectors.FollowUp, per: str = "centre") -> Panel:
+    """Readmission and ED visit within 30 days after every imported stay, a row per centre
+    (or municipality) and the total. Each count column is suppressed as a whole
+    (`measures.suppress_row`: a hidden cell cannot be worked out from the total); a share
+    is shown only when both its counts are."""
+    if per == "centre":
+        key, name_column = "follow_up_centre", _("Vårdcentral")
+        title = _("Återinskrivning och akutbesök inom 30 dagar efter utskrivning, per vårdcentral")
+        counts = follow_up.centres
+    else:
+        key, name_column = "follow_up_municipality", _("Kommun")
+        title = _("Återinskrivning och akutbesök inom 30 dagar efter utskrivning, per kommun")
+        counts = follow_up.municipalities
+    panel = Panel(key, title)
+    if follow_up.latest_admission is None:
+        panel.empty = _(
+            "Inga vårdtillfällen är inlästa. Läs in vårdtillfällen (inläggningar) under "
+            "Uppföljning → Underlag."
+        )
+        return panel
+    if not counts:
+        panel.empty = _("Inga utskrivningar under perioden i de inlästa vårdtillfällena.")
+        return panel
+    names = sorted(counts)
+    lines = [counts[name] for name in names]
+    columns = {}
+    for column in ("discharged", "readmitted", "ed_visit"):
+        shown, total = measures.suppress_row([getattr(c, column) for c in lines], threshold())
+        columns[column] = [*shown, total]
+    if not follow_up.ed_imported:
+        columns["ed_visit"] = [None] * (len(lines) + 1)
+        panel.notes.append(
+            _(
+                "Inga akutbesök är inlästa: läs in akutbesök under Uppföljning → Underlag "
+                "för att se akutbesök efter utskrivning."
+            )
+        )
+    whole = measures.FollowUpCounts()
+    for c in lines:
+        whole.at_home_discharged += c.at_home_discharged
+        whole.at_home_readmitted += c.at_home_readmitted
+    rows = []
+    for i, (name, c) in enumerate([*zip(names, lines, strict=True), (_("Totalt"), whole)]):
+        discharged = columns["discharged"][i]
+        readmitted, ed_visit = columns["readmitted"][i], columns["ed_visit"][i]
+        rows.append(
+            [
+                name,
+                discharged,
+                readmitted,
+                _percent(readmitted, discharged),
+                ed_visit,
+                _percent(ed_visit, discharged),
+                _share(c.at_home_readmitted, c.at_home_discharged),
+            ]
+        )
+    panel.table = Table(
+        [
+            name_column,
+            _("Utskrivningar"),
+            _("Återinskrivna inom 30 dagar"),
+            _("Andel återinskrivna"),
+            _("Med akutbesök inom 30 dagar"),
+            _("Andel med akutbesök"),
+            _("Vård i hemmet: återinskrivna / utskrivningar"),
+        ],
+        rows,
+    )
+    until = follow_up.complete_until
+    if until is not None and until < follow_up.last:
+        panel.notes.append(
+            _(
+                "Vårdtillfällen är inlästa till och med %(latest)s: utskrivningar efter "
+                "%(until)s har ännu inte 30 dagars uppföljning."
+            )
+            % {"latest": follow_up.latest_admission, "until": until}
+        )
+    return panel
+
+
 def dashboard(
     organisation: Organisation, period: Period, ward: Unit | None = None, centre: Unit | None = None
 ) -> list[Panel]:
+    follow_up = selectors.follow_up(organisation, period)
     return [
         care_at_home_panel(selectors.care_at_home(organisation, period, ward, centre), period),
         coordination_panel(selectors.coordination(organisation, period)),
         population_panel(selectors.population(organisation, period, "centre")),
+        follow_up_panel(follow_up, "centre"),
         population_panel(selectors.population(organisation, period, "municipality")),
+        follow_up_panel(follow_up, "municipality"),
     ]
 
 

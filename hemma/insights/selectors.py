@@ -1,20 +1,23 @@
-"""The follow-up measures, computed from live and imported data with database aggregates
-and a few ordered scans: pure numbers, no labels and nothing hidden yet. `presenters.py`
+"""Long module: the follow-up measures, computed from live and imported data with database
+aggregates and a few ordered scans: pure numbers, no labels and nothing hidden yet. `presenters.py`
 turns them into the dashboard's rows (Swedish labels, number formats) and hides every
 count of patients below the small-number threshold – never patient-level rows.
 
 Scope: an organisation (a region sees its wards' episodes, a municipality its home health
 units'), optionally one ward or the patients listed at one primary care centre; a period
-of whole days (`periods.Period`); trends by month or week."""
+of whole days (`periods.Period`); trends by month or week.
+
+Sections: care at home (Hemma's own episodes), coordination, ED visits per 1000 listed
+(imported), readmissions and ED visits after every imported inpatient stay (imported)."""
 
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from hemma.accounts.models import Organisation, Unit
@@ -26,7 +29,7 @@ from hemma.monitoring.models import Alert
 
 from . import measures
 from .expressions import EpochSeconds, PlusDays, SecondsBetween
-from .models import EdVisitRecord, ListedPopulation, WardBedDays
+from .models import AdmissionRecord, EdVisitRecord, ListedPopulation, WardBedDays
 from .periods import Period, month_end
 
 AT_HOME = Episode.State.AT_HOME
@@ -393,4 +396,72 @@ def ed_visits_per_month(organisation: Organisation, first: date, last: date) -> 
         months=len(months),
         visits=sum(counted.values()),
         missing=[m for m in months if not counted.get(m)],
+    )
+
+
+# --- Readmissions and ED visits after every imported inpatient stay -------------------------
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The index stays of the period (`measures.index_stays`) counted per primary care
+    centre and per municipality. `latest_admission` is the last imported admission day
+    (None: no stays imported); `ed_imported` whether any ED visits are; `last` the
+    period's last day."""
+
+    last: date
+    centres: dict[str, measures.FollowUpCounts]
+    municipalities: dict[str, measures.FollowUpCounts]
+    latest_admission: date | None
+    ed_imported: bool
+
+    @property
+    def complete_until(self) -> date | None:
+        """The last discharge day with a whole 30 days of imported admissions after it."""
+        if self.latest_admission is None:
+            return None
+        return self.latest_admission - timedelta(days=measures.FOLLOW_UP_DAYS)
+
+
+def follow_up(organisation: Organisation, period: Period) -> FollowUp:
+    """30-day readmissions and ED visits after every imported inpatient stay discharged in
+    the period (not only Hemma's episodes), per centre and municipality: the stays that can
+    be an index stay or its readmission, and the ED visits of their persons – four queries,
+    however many centres."""
+    days = timedelta(days=measures.FOLLOW_UP_DAYS)
+    imported = AdmissionRecord.objects.filter(organisation=organisation)
+    latest = imported.aggregate(latest=Max("admitted_on"))["latest"]
+    ed_imported = EdVisitRecord.objects.filter(organisation=organisation).exists()
+    if latest is None:
+        return FollowUp(period.last, {}, {}, None, ed_imported)
+    window = imported.filter(discharged_on__gte=period.first, admitted_on__lte=period.last + days)
+    # ordered by the database: the join in Python then sorts one run
+    stays = [
+        measures.Stay(*row)
+        for row in window.order_by("person_key", "admitted_on", "discharged_on").values_list(
+            "person_key",
+            "admitted_on",
+            "discharged_on",
+            "centre",
+            "municipality",
+            "hospital_at_home",
+        )
+    ]
+    visits = []
+    if ed_imported and stays:
+        visits = list(
+            EdVisitRecord.objects.filter(
+                organisation=organisation,
+                visited_on__gt=period.first,
+                visited_on__lte=period.last + days,
+                person_key__in=window.filter(discharged_on__lte=period.last).values("person_key"),
+            ).values_list("person_key", "visited_on")
+        )
+    indexes = measures.index_stays(stays, visits, period.first, period.last)
+    return FollowUp(
+        period.last,
+        measures.follow_up_by(indexes, "centre"),
+        measures.follow_up_by(indexes, "municipality"),
+        latest,
+        ed_imported,
     )

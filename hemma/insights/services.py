@@ -20,6 +20,7 @@ from hemma.jobs.services import job_enqueue
 
 from . import imports, simulation
 from .models import (
+    AdmissionRecord,
     EconomicsSettings,
     EdVisitRecord,
     ImportBatch,
@@ -229,7 +230,9 @@ def import_file(
 ) -> ImportBatch:
     """Store a file's good rows (bad rows are listed by line). Importing the same rows again
     adds nothing: visits are unique per person and day, population and bed-day figures per
-    centre/ward and month (a newer figure replaces the old).
+    centre/ward and month, stays (admissions) per person, admission day and ward (a newer
+    figure or stay – its discharge day, centre, age, hospital-at-home flag – replaces the
+    old).
 
     The file is read outside any transaction and stored in chunks (`_store`); a file
     stopped half-way (the worker died) is imported again whole, the rows already stored
@@ -275,6 +278,20 @@ def import_file(
             "unique_fields": ["organisation", "centre", "month", "age_band"],
             "update_fields": ["count", "municipality"],
         }
+    elif kind == ImportBatch.Kind.ADMISSIONS:
+        model = AdmissionRecord
+        objects = _admissions(organisation, parsed.rows)
+        conflict = {
+            "update_conflicts": True,
+            "unique_fields": ["organisation", "person_key", "admitted_on", "ward"],
+            "update_fields": [
+                "discharged_on",
+                "centre",
+                "municipality",
+                "age",
+                "hospital_at_home",
+            ],
+        }
     elif kind == ImportBatch.Kind.BED_DAYS:
         model = WardBedDays
         objects = [
@@ -299,8 +316,28 @@ def import_file(
         text=text,
         parsed=parsed,
         new=new,
-        rows=len(objects),
+        rows=len(parsed.rows),
     )
+
+
+def _admissions(organisation, rows) -> list[AdmissionRecord]:
+    """One object per stay (person, admission day, ward): a stay twice in the file is
+    stored once, as its last line says (one row cannot be updated twice in one insert)."""
+    stays = {}
+    for r in rows:
+        key = pseudonym(r.person)
+        stays[(key, r.admitted_on, r.ward)] = AdmissionRecord(
+            organisation=organisation,
+            person_key=key,
+            admitted_on=r.admitted_on,
+            discharged_on=r.discharged_on,
+            ward=r.ward,
+            centre=r.centre,
+            municipality=r.municipality,
+            age=r.age,
+            hospital_at_home=r.hospital_at_home,
+        )
+    return list(stays.values())
 
 
 @transaction.atomic

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "labs"
-urlpatterns: list = []
+urlpatterns = [
+    path("episode/<int:episode_id>/", views.episode_labs, name="episode"),
+]

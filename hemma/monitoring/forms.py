@@ -105,3 +105,49 @@ class RoundForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.CharField(label=_("Kod från avdelningen"), max_length=20)
+
+
+class RosterSlotForm(forms.Form):
+    """One slot of the ward's duty roster: physicians who are members of the ward."""
+
+    on_call = forms.ModelChoiceField(
+        label=_("Jourhavande läkare"), queryset=None, required=False, empty_label="–"
+    )
+    deputy = forms.ModelChoiceField(
+        label=_("Ersättare"), queryset=None, required=False, empty_label="–"
+    )
+
+    def __init__(self, *args, physicians, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on_call"].queryset = physicians
+        self.fields["deputy"].queryset = physicians
+
+    def clean(self):
+        data = super().clean()
+        on_call, deputy = data.get("on_call"), data.get("deputy")
+        if deputy is not None and on_call is None:
+            self.add_error("on_call", _("Välj jourhavande läkare före ersättaren."))
+        elif deputy is not None and deputy == on_call:
+            self.add_error("deputy", _("Ersättaren måste vara en annan läkare än jourhavande."))
+        return data
+
+
+class FinalStepForm(forms.Form):
+    """The ward's last escalation step: a named physician and/or an instruction."""
+
+    physician = forms.ModelChoiceField(
+        label=_("Läkare (t.ex. sjukhusets primärjour)"),
+        queryset=None,
+        required=False,
+        empty_label="–",
+    )
+    instruction = forms.CharField(
+        label=_("Instruktion"),
+        max_length=500,
+        required=False,
+        help_text=_("T.ex. Ring sjukhusets primärjour 010-123 45 00."),
+    )
+
+    def __init__(self, *args, physicians, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["physician"].queryset = physicians

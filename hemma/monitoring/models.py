@@ -85,7 +85,15 @@ class ObservationSet(models.Model):
         _("medvetandegrad"), max_length=1, choices=Consciousness, blank=True
     )
     temperature = models.DecimalField(_("temperatur"), max_digits=3, decimal_places=1, null=True)
-    feeling = models.CharField(_("hur mår du"), max_length=20, blank=True)
+
+    class Feeling(models.TextChoices):
+        """The patient's answer to "Hur mår du?" on the tablet."""
+
+        BETTER = "better", _("Bättre")
+        SAME = "same", _("Som vanligt")
+        WORSE = "worse", _("Sämre")
+
+    feeling = models.CharField(_("hur mår du"), max_length=20, choices=Feeling, blank=True)
     note = models.TextField(_("kommentar"), blank=True)
 
     # NEWS2 (RCP 2017) of the set, as computed when it arrived.
@@ -247,10 +255,17 @@ class Alert(models.Model):
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The escalation chain (services/alerts.py): the step reached (0 none, 1 the roster's
+    # on-call physician, 2 the deputy, 3 the ward's final step), when and to whom (a Staff,
+    # or the final step's instruction text); `escalation_failed` when the chain had nowhere
+    # to go. Each step is also an AlertEvent on the alert's timeline.
+    escalation_step = models.PositiveSmallIntegerField(default=0)
+    escalation_failed = models.BooleanField(default=False)
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    escalated_to_text = models.CharField(max_length=500, blank=True)
     resolved_by = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -266,6 +281,16 @@ class Alert(models.Model):
                 condition=~Q(status="resolved") | ~Q(action=""),
                 name="alert_resolved_needs_action",
             ),
+            # One patient-concern alert per set: a resend or a joining reading never
+            # raises a second one.
+            models.UniqueConstraint(
+                fields=["observation"],
+                condition=Q(kind="patient_concern"),
+                name="alert_one_patient_concern_per_set",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalation_step__lte=3), name="alert_escalation_step_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -273,8 +298,44 @@ class Alert(models.Model):
 
     @property
     def recommended_response(self) -> str:
-        """RCP's response for the level (Chart 4), adapted to hospital care at home."""
+        """RCP's response for the level (Chart 4), adapted to hospital care at home; an
+        alert of another kind (the patient's concern) says its own response."""
+        if self.kind != self.Kind.VITALS and self.response:
+            return self.response
         return RESPONSES.get(self.level, "")
+
+
+class AlertEvent(models.Model):
+    """One step of an alert's escalation chain, on the alert's timeline: to whom (a
+    physician, or the ward's final-step instruction) or that it failed (nothing
+    configured). One event per step: the database backs the worker's claim."""
+
+    class Kind(models.TextChoices):
+        ESCALATED = "escalated", _("Eskalerat")
+        FAILED = "failed", _("Eskaleringen misslyckades")
+
+    class Step(models.IntegerChoices):
+        ON_CALL = 1, _("Jourhavande läkare")
+        DEPUTY = 2, _("Bakjour/ersättare")
+        FINAL = 3, _("Sista steg")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    step = models.PositiveSmallIntegerField(choices=Step)
+    kind = models.CharField(max_length=20, choices=Kind)
+    to_staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_text = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "step"], name="alert_event_one_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} steg {self.step}: {self.kind}"
 
 
 class DeviceEnrolment(models.Model):
@@ -386,7 +447,9 @@ class MonitoringPlan(models.Model):
 
 
 class DutyPhysician(models.Model):
-    """The ward's physician on duty, who receives escalated alerts."""
+    """ "Jag har jouren": a physician of the ward takes the current roster slot's on-call
+    role now (a swap, a sick colleague). It holds until the slot it was taken in ends
+    (`since` within the slot); then the roster applies again."""
 
     ward = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="duty_physician")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -394,6 +457,78 @@ class DutyPhysician(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ward}: {self.staff}"
+
+
+class DutySlot(models.TextChoices):
+    """The roster's slots (hemma/monitoring/duty_slots.py): weekdays day 08–16, evening
+    16–21, night 21–08; the weekend from Friday 16 to Monday 08."""
+
+    DAY = "day", _("Dag (vardagar 08–16)")
+    EVENING = "evening", _("Kväll (mån–tor 16–21)")
+    NIGHT = "night", _("Natt (mån–tor 21–08)")
+    WEEKEND = "weekend", _("Helg (fre 16 – mån 08)")
+
+
+class DutyRosterEntry(models.Model):
+    """The ward's on-call physician and deputy for one slot of its duty roster."""
+
+    ward = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="duty_roster")
+    slot = models.CharField(_("pass"), max_length=10, choices=DutySlot)
+    on_call = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("jourhavande läkare")
+    )
+    deputy = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ersättare"),
+    )
+    changed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ward", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "slot"], name="duty_roster_one_per_slot"),
+            models.CheckConstraint(
+                condition=~Q(deputy=models.F("on_call")), name="duty_roster_deputy_not_on_call"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ward}: {self.slot}"
+
+
+class EscalationFinalStep(models.Model):
+    """Where the ward's escalation chain ends when neither the on-call physician nor the
+    deputy acknowledged: a named physician (the hospital's on-call physician) and/or an
+    instruction (e.g. "Ring sjukhusets primärjour 010-123 45 00")."""
+
+    ward = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="escalation_final")
+    staff = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("läkare"),
+    )
+    instruction = models.CharField(_("instruktion"), max_length=500, blank=True)
+    changed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(staff__isnull=False) | ~Q(instruction=""),
+                name="escalation_final_has_a_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ward}: {self.staff or self.instruction}"
 
 
 class FhirIdentifier(models.Model):

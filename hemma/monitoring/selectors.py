@@ -28,6 +28,7 @@ from hemma.patients.policy import (
 from .charts import Point, trend_svg
 from .models import Alert, MonitoringPlan, ObservationSet, RoundEntry
 
+VOICE_SOURCES = (ObservationSet.Source.PATIENT, ObservationSet.Source.NEXT_OF_KIN)
 TREND_PARAMETERS = ("pulse", "spo2", "systolic_bp", "temperature", "respiration_rate")
 
 
@@ -42,6 +43,7 @@ def open_alerts(staff: Staff | None, unit: Unit | None):
         .exclude(status=Alert.Status.RESOLVED)
         .select_related("episode__patient", "observation", "acknowledged_by__user")
         .select_related("escalated_to__user")
+        .prefetch_related("events__to_staff__user")
         .order_by("status", "-created_at")
     )
 
@@ -90,9 +92,9 @@ def round_list(staff: Staff | None, ward: Unit, day, labels: dict) -> list[dict]
     for observation in readings_not_blocked(readings, staff, ward).order_by("measured_at"):
         observations[observation.episode_id].append(observation)
     alert_ids = set(
-        Alert.objects.filter(episode_id__in=ids, observation__isnull=False).values_list(
-            "observation_id", flat=True
-        )
+        Alert.objects.filter(
+            episode_id__in=ids, observation__isnull=False, kind=Alert.Kind.VITALS
+        ).values_list("observation_id", flat=True)
     )
     versions = {
         v.agreement.episode_id: v
@@ -106,7 +108,12 @@ def round_list(staff: Staff | None, ward: Unit, day, labels: dict) -> list[dict]
     ).values_list("agreement__episode_id", "criterion"):
         checks[episode_id].add(criterion)
     plans = {p.episode_id: p for p in MonitoringPlan.objects.filter(episode_id__in=ids)}
-    entries = {e.episode_id: e for e in RoundEntry.objects.filter(episode_id__in=ids, day=day)}
+    entries = {
+        e.episode_id: e
+        for e in RoundEntry.objects.filter(episode_id__in=ids, day=day).select_related(
+            "recorded_by__user"  # the row shows who recorded the decision
+        )
+    }
     now = timezone.now()
     rows = []
     for episode in episodes:
@@ -146,6 +153,15 @@ def round_list(staff: Staff | None, ward: Unit, day, labels: dict) -> list[dict]
                     o for o in series if o.source == ObservationSet.Source.HOME_HEALTH
                 ][-1:],
                 "entry": entries.get(episode.pk),
+                # The patient's own words ("how do you feel", a note) of the last day,
+                # newest first, from the sets already read (no query per patient).
+                "patient_voice": [
+                    o
+                    for o in reversed(series)
+                    if (o.feeling or o.note)
+                    and o.source in VOICE_SOURCES
+                    and o.measured_at >= now - timedelta(hours=24)
+                ][:3],
             }
         )
     return rows

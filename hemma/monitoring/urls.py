@@ -13,6 +13,7 @@ urlpatterns = [
     path("monitoring/alerts/panel/", alerts.alerts_panel, name="alerts_panel"),
     path("monitoring/alerts/<int:alert_id>/<slug:action>/", alerts.alert_act, name="alert_act"),
     path("monitoring/duty/", alerts.duty, name="duty"),
+    path("monitoring/duty/roster/", alerts.roster, name="roster"),
     path("monitoring/round/", rounds.round_view, name="round"),
     path("monitoring/round/<int:episode_id>/", rounds.round_record, name="round_record"),
     # A vendor's device: the ward's one-time code → an API token pair (device_api.py).

@@ -303,3 +303,42 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"Spärr {self.blocked_unit_id} – {self.patient_id}"
+
+
+class AmbulanceConsent(models.Model):
+    """The patient's consent to the ambulance service being informed that they are cared
+    for at home (the safety place, what to do, the ward's number). Recorded by the ward of
+    the episode; while active, the region's ambulance units list the patient when at home
+    (policy.ambulance_patients_visible_to). Revoking takes effect at once."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="ambulance_consents"
+    )
+    given_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    recorded_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("kommentar"), max_length=500, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("samtycke till att ambulansen informeras")
+        verbose_name_plural = _("samtycken till att ambulansen informeras")
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(revoked_at__isnull=True),
+                name="ambulance_consent_one_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="ambulance_consent_revocation_recorded_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ambulanssamtycke {self.patient_id}"

@@ -22,6 +22,12 @@ patient consents to information sharing between region and municipality (sammanh
 journalföring); a revoked consent stops new reads, lists and inboxes at once. Emergency
 access remains possible, with its reason, for review.
 
+An ambulance unit reads, in the scope `Scope.AMBULANCE`, the patients at home in its
+area who consented to the ambulance being informed (`AmbulanceConsent`): its area is the
+region that owns the episode's ward (the ambulance unit's organisation). It sees the safety
+place, the agreement's instruction and the ward's number, never the health record; a
+revoked consent, a readmission or a discharge takes the patient off its list at once.
+
 A patient may block (spärra) what one unit has documented from the staff of other care
 providers (`blocked_units_for`); only an opening with the patient's consent, logged and
 reviewed like an emergency access, shows it to them.
@@ -42,10 +48,18 @@ from hemma.audit.models import AccessLogEntry
 from hemma.clinical import episode_states
 from hemma.errors import NotAllowed
 
-from .models import Block, CareRelationship, EmergencyAccess, Patient, SharingConsent
+from .models import (
+    AmbulanceConsent,
+    Block,
+    CareRelationship,
+    EmergencyAccess,
+    Patient,
+    SharingConsent,
+)
 
 MUNICIPALITY = Organisation.Kind.MUNICIPALITY
 HOME_CARE = Unit.Kind.HOME_CARE
+AMBULANCE = Unit.Kind.AMBULANCE
 PHYSICIAN = Staff.Profession.PHYSICIAN
 # A log reviewer's membership is for reviewing the log, not for care: it opens no record.
 CARE_ROLES = (Membership.Role.MEMBER, Membership.Role.MANAGER)
@@ -56,6 +70,9 @@ class Scope(StrEnum):
 
     HSL = "hsl"  # the health record (hälso- och sjukvårdslagen)
     SOL = "sol"  # home care (socialtjänstlagen): only what its own request needs
+    # The ambulance service: a consenting patient at home in its region – the safety place,
+    # the agreement's instruction and the ward's number, never the health record.
+    AMBULANCE = "ambulance"
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,12 @@ class AccessDecision:
     @property
     def health_record(self) -> bool:
         return self.granted and self.scope == Scope.HSL
+
+    @property
+    def ambulance_summary(self) -> bool:
+        """The ambulance summary of an episode at home (safety place, instruction, the
+        ward's number, 112 contacts): the health record's readers and the ambulance."""
+        return self.granted and self.scope in (Scope.HSL, Scope.AMBULANCE)
 
 
 # --- see --------------------------------------------------------------------------------
@@ -96,7 +119,42 @@ def decide_patient_access(
     emergency = active_emergency_access(staff=staff, patient=patient)
     if emergency is not None:
         return AccessDecision(True, AccessLogEntry.Purpose.EMERGENCY, emergency.unit, emergency)
+    ambulance = _ambulance_unit(staff, acting_unit, patient)
+    if ambulance is not None:
+        return AccessDecision(True, AccessLogEntry.Purpose.CARE, ambulance, scope=Scope.AMBULANCE)
     return denied
+
+
+def _ambulance_unit(staff: Staff, acting_unit: Unit | None, patient: Patient) -> Unit | None:
+    """The staff member's ambulance unit (the acting one first) whose region owns the ward
+    of the patient's episode at home, when the patient consents to the ambulance knowing."""
+    if not _ambulance_unit_ids(staff) or not has_ambulance_consent(patient):
+        return None
+    regions = patient.episodes.filter(state=episode_states.AT_HOME).values("ward__organisation_id")
+    units = list(
+        Unit.objects.filter(
+            pk__in=_ambulance_unit_ids(staff), organisation_id__in=regions
+        ).order_by("pk")
+    )
+    preferred = [unit for unit in units if acting_unit is not None and unit.pk == acting_unit.pk]
+    return (preferred or units or [None])[0]
+
+
+def _ambulance_unit_ids(staff: Staff) -> set[int]:
+    """The ambulance units the staff member works for (cached on the staff object for the
+    request, like is_care_member's units): most staff have none, and then no more is asked."""
+    cache = getattr(staff, "_hemma_ambulance_unit_ids", None)
+    if cache is None:
+        memberships = Membership.objects.filter(
+            staff=staff, role__in=CARE_ROLES, unit__kind=AMBULANCE
+        )
+        cache = set(memberships.values_list("unit_id", flat=True))
+        staff._hemma_ambulance_unit_ids = cache
+    return cache
+
+
+def has_ambulance_consent(patient: Patient) -> bool:
+    return AmbulanceConsent.objects.filter(patient=patient, revoked_at__isnull=True).exists()
 
 
 def _unit_of_access(acting_unit: Unit | None, related: dict[int, str]) -> Unit:
@@ -115,9 +173,15 @@ def decide_unit_access(
     """The see question for an object a unit holds (a care request, a discharge case, a
     meeting row): granted only through `unit` itself – its own open or in-grace care
     relationship (with consent for a municipal unit) or an emergency access taken for it –
-    so the object follows the record and the unit's lists, never another unit's access."""
+    so the object follows the record and the unit's lists, never another unit's access.
+    The ambulance's read (Scope.AMBULANCE) opens no object a unit holds."""
     decision = decide_patient_access(staff=staff, acting_unit=unit, patient=patient)
-    if decision.granted and unit is not None and getattr(decision.unit, "pk", None) == unit.pk:
+    if (
+        decision.granted
+        and decision.scope != Scope.AMBULANCE
+        and unit is not None
+        and getattr(decision.unit, "pk", None) == unit.pk
+    ):
         return decision
     return AccessDecision(False, AccessLogEntry.Purpose.CARE, unit)
 
@@ -261,6 +325,21 @@ def health_record_patients_visible_to(staff: Staff | None, unit: Unit | None) ->
     return patients_visible_to(staff, unit)
 
 
+def ambulance_patients_visible_to(staff: Staff | None, unit: Unit | None) -> QuerySet[Patient]:
+    """The ambulance list's filter (Scope.AMBULANCE, see decide_patient_access): for an
+    ambulance unit the staff member works for, the patients with an episode at home on a
+    ward of the unit's region who consent to the ambulance being informed; empty for any
+    other unit. Not part of patients_visible_to: the other lists show the health record."""
+    if staff is None or unit is None or unit.kind != AMBULANCE or not is_care_member(staff, unit):
+        return Patient.objects.none()
+    consent = AmbulanceConsent.objects.filter(patient_id=OuterRef("pk"), revoked_at=None)
+    at_home = Patient.objects.filter(
+        episodes__state=episode_states.AT_HOME,
+        episodes__ward__organisation_id=unit.organisation_id,
+    ).values("pk")
+    return Patient.objects.filter(Exists(consent), pk__in=at_home)
+
+
 def _active_consent():
     return SharingConsent.objects.filter(patient_id=OuterRef("patient_id"), revoked_at=None)
 
@@ -279,6 +358,7 @@ class Role(StrEnum):
     VISITING = "visiting"  # the team that visits at home (home health care, mobile team)
     PRIMARY_CARE = "primary_care"  # reads, receives the referral after discharge
     HOME_CARE = "home_care"  # sees its own requests only
+    AMBULANCE = "ambulance"  # the ambulance service: the summary, records 112 contacts
     READER = "reader"  # any other unit with a care relationship: reads
 
 
@@ -332,12 +412,28 @@ EPISODE_ACTIONS: dict[str, Rule] = {
     "round": _rule(OWNER, VISITING),
     "round_decision": _rule(OWNER, physician=True),
     "mark_criterion": _rule(OWNER, VISITING),
+    # lab results (labs): the ward and the visiting team enter them (and a lab system
+    # client acting for one of them sends them as FHIR Observations)
+    "record_lab": _rule(OWNER, VISITING),
     "evening_call": _rule(OWNER),
+    # medication at home (medication): the ward's physician changes the list; the visiting
+    # team – or the ward, when nobody visits – records the doses given at home
+    "change_medication": _rule(OWNER, physician=True),
+    "record_dose": _rule(OWNER, VISITING),
+    # secure messages with the patient's tablet (messaging): the ward answers them (and
+    # opening the thread as the ward is the read receipt); the health record reads them
+    "message_patient": _rule(OWNER),
+    # the patient's training (competence): the tablet, the pump, the line – ticked off by
+    # the ward before going home or the visiting team at home
+    "train_patient": _rule(OWNER, VISITING),
     # visits at home
     "record_visit": _rule(VISITING),
     "plan_visits": _rule(VISITING),
     # after discharge
     "read_referral": _rule(Role.PRIMARY_CARE),
+    # the ambulance (hemma.ambulance): a 112 call or an ambulance mission recorded on the
+    # episode by the crew's unit or the ward
+    "record_ambulance_contact": _rule(OWNER, Role.AMBULANCE),
 }
 
 
@@ -351,6 +447,8 @@ def episode_role(unit: Unit | None, episode) -> Role | None:
         return Role.VISITING
     if unit.kind == HOME_CARE:
         return Role.HOME_CARE
+    if unit.kind == AMBULANCE:
+        return Role.AMBULANCE
     if unit.kind == Unit.Kind.PRIMARY_CARE:
         return Role.PRIMARY_CARE
     return Role.READER

@@ -2,7 +2,8 @@
 
 One function per use case, keyword-only, in a transaction, writing the access log.
 Blocking (spärr) lives in blocks.py and is re-exported here: `block_record`, `block_lift`,
-`block_open`.
+`block_open`; the ambulance consent in ambulance.py: `ambulance_consent_record`,
+`ambulance_consent_revoke`.
 """
 
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from hemma.audit.services import access_log_record
 from hemma.clinical.identifiers import PersonalIdentity, normalize_phone
 from hemma.errors import Conflict, NotAllowed, NotFound
 
+from .ambulance import ambulance_consent_record as ambulance_consent_record
+from .ambulance import ambulance_consent_revoke as ambulance_consent_revoke
 from .blocks import block_lift as block_lift
 from .blocks import block_open as block_open
 from .blocks import block_record as block_record

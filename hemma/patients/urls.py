@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_blocking
+from . import views, views_ambulance, views_blocking
 
 app_name = "patients"
 urlpatterns = [
@@ -20,6 +20,11 @@ urlpatterns = [
         "<uuid:patient_id>/sharing-consent/<slug:action>/",
         views.sharing_consent,
         name="sharing_consent",
+    ),
+    path(
+        "<uuid:patient_id>/ambulance-consent/<slug:action>/",
+        views_ambulance.ambulance_consent,
+        name="ambulance_consent",
     ),
     path(
         "<uuid:patient_id>/care-team/<int:relationship_id>/end/",

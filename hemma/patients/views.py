@@ -23,7 +23,7 @@ from .forms import (
     PatientRegistrationForm,
 )
 from .hooks import patient_panels_context
-from .models import SharingConsent
+from .models import AmbulanceConsent, SharingConsent
 from .policy import may_add_to_care_team, may_end_relationship
 from .selectors import (
     PatientAccess,
@@ -128,6 +128,9 @@ def patient_detail(request, patient_id):
         "can_manage_care_team": can_manage,
         "endable_relationships": endable,
         "sharing_consent": SharingConsent.objects.filter(
+            patient=patient, revoked_at__isnull=True
+        ).first(),
+        "ambulance_consent": AmbulanceConsent.objects.filter(
             patient=patient, revoked_at__isnull=True
         ).first(),
         "kin_form": NextOfKinForm(),

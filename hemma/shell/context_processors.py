@@ -4,6 +4,7 @@ from django.db.models.functions import Coalesce
 from hemma.accounts.models import Membership, Unit
 from hemma.carerequests.selectors import unread_requests
 from hemma.coordination.selectors import unread_receipts
+from hemma.messaging.selectors import unread_for_ward
 from hemma.monitoring.models import Alert
 from hemma.patients.policy import health_record_patients_visible_to
 
@@ -29,6 +30,8 @@ def nav_counts(unit: Unit, staff=None) -> dict:
             # Only patients the unit may list: a badge counts no hidden patient.
             unread_requests=_count(unread_requests(staff, unit), "to_unit"),
             unread_coordination=_count(unread_receipts(staff, unit), "unit"),
+            # The patients' unread messages to the unit as their ward (messaging).
+            unread_messages=_count(unread_for_ward(staff, unit), "episode__ward"),
             open_alerts=_count(
                 Alert.objects.filter(
                     status="open",
@@ -37,7 +40,7 @@ def nav_counts(unit: Unit, staff=None) -> dict:
                 "unit",
             ),
         )
-        .values("unread_requests", "unread_coordination", "open_alerts")
+        .values("unread_requests", "unread_coordination", "unread_messages", "open_alerts")
         .first()
     )
     return row or {}

@@ -113,3 +113,52 @@ class CancelForm(forms.Form):
 
 class DoneForm(forms.Form):
     note = forms.CharField(label=_("Anteckning"), max_length=2000, required=False)
+
+
+CONCERN_LEVEL_CHOICES = [
+    ("", _("Ingen oro att rapportera")),
+    ("low", _("Låg – avdelningen läser vid tillfälle")),
+    ("low_medium", _("Låg–medel – avdelningen bedömer i dag")),
+    ("medium", _("Medel – avdelningen bedömer snarast")),
+    ("high", _("Hög – akut bedömning nu")),
+]
+
+
+class DocumentForm(forms.Form):
+    """A visit documented: done or not done (the reason), a short note, and a concern the
+    ward gets as an alert at the chosen level."""
+
+    DONE, NOT_DONE = "done", "not_done"
+
+    outcome = forms.ChoiceField(
+        label=_("Besöket"),
+        choices=[(DONE, _("Utfört")), (NOT_DONE, _("Ej utfört"))],
+        widget=forms.RadioSelect,
+        initial=DONE,
+    )
+    reason = forms.CharField(
+        label=_("Varför blev besöket inte av?"), max_length=300, required=False
+    )
+    note = forms.CharField(
+        label=_("Anteckning"), max_length=2000, required=False, widget=forms.Textarea({"rows": 3})
+    )
+    concern = forms.CharField(
+        label=_("Oro att rapportera till avdelningen"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    concern_level = forms.ChoiceField(
+        label=_("Hur brådskande?"), choices=CONCERN_LEVEL_CHOICES, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == self.NOT_DONE and not data.get("reason", "").strip():
+            self.add_error("reason", _("Ange varför besöket inte blev av."))
+        concern, level = data.get("concern", "").strip(), data.get("concern_level", "")
+        if concern and not level:
+            self.add_error("concern_level", _("Välj hur brådskande oron är."))
+        if level and not concern:
+            self.add_error("concern", _("Beskriv oron för att kunna skicka den till avdelningen."))
+        return data

@@ -4,7 +4,11 @@ agreement (or added during the day), and the plan that assigns them to staff.
 A planning day runs from 06:00 to 06:00 the next morning (local time), so a night dose at
 24:00 belongs to the evening's night shift. Times are stored as aware datetimes; the
 planner works in minutes from the day's local midnight, which stays right across the
-daylight-saving changes."""
+daylight-saving changes.
+
+A visit is documented by the staff on it: done or not done (with the reason), a short note
+and, when something worries them, a concern raised to the ward as an alert
+(`monitoring.Alert`, kind visit concern) at the level they chose."""
 
 from django.db import models
 from django.db.models import F, Q
@@ -12,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Staff, Unit
 from hemma.episodes.models import Episode
+from hemma.monitoring.models import Alert
 
 SKILLS = (
     Staff.Profession.NURSE,
@@ -73,6 +78,7 @@ class Visit(models.Model):
         ASSIGNED = "assigned", _("Planerat")
         ARRIVED = "arrived", _("På plats")
         DONE = "done", _("Utfört")
+        NOT_DONE = "not_done", _("Ej utfört")
         CANCELLED = "cancelled", _("Inställt")
 
     class Source(models.TextChoices):
@@ -111,11 +117,20 @@ class Visit(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PLANNED)
     unassigned_reason = models.CharField(max_length=40, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
+    # When and by whom the visit was documented, done or not done.
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.TextField(_("anteckning"), blank=True)
+    not_done_reason = models.CharField(
+        _("orsak till att besöket inte blev av"), max_length=300, blank=True
+    )
+    # A concern the visiting staff raised to the ward: the text and the alert it raised.
+    concern = models.TextField(_("oro"), blank=True)
+    concern_alert = models.ForeignKey(
+        Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -132,6 +147,10 @@ class Visit(models.Model):
                 condition=Q(staff_needed__gte=1, staff_needed__lte=2), name="visit_one_or_two_staff"
             ),
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="visit_has_duration"),
+            models.CheckConstraint(
+                condition=~Q(status="not_done") | ~Q(not_done_reason=""),
+                name="visit_not_done_has_reason",
+            ),
             models.CheckConstraint(
                 condition=Q(follows__isnull=True)
                 | Q(min_gap_minutes__isnull=False, max_gap_minutes__gte=F("min_gap_minutes")),

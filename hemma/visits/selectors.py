@@ -2,7 +2,11 @@
 acting unit's own visits and shifts (the run sheet: the staff member's own visits) of
 patients whose health record the unit may list (`health_record_patients_visible_to`), so
 a revoked sharing consent takes a patient off the planner, the map and the run sheet at
-once. The views log one entry per patient shown."""
+once. The views log one entry per patient shown.
+
+The visits' documentation is read by others too: the ward's round and the episode page
+(`visit_notes_for_episodes`, `episode_visits`). It is the visiting unit's documentation,
+so a block (spärr) of that unit hides it (`without_blocked_visits`)."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,14 +16,20 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from hemma.accounts.models import Staff, Unit
-from hemma.carerequests.models import Medication
 from hemma.episodes.models import Episode
-from hemma.patients.policy import health_record_patients_visible_to
+from hemma.medication.selectors import current_items_by_episode
+from hemma.patients.policy import (
+    any_block_applies,
+    blocked_documentation,
+    health_record_patients_visible_to,
+)
 
 from . import maps, services
 from .models import Assignment, PlanRun, Shift, Visit
 from .services import reason_label
 
+STARTED_OR_DOCUMENTED = (Visit.Status.ARRIVED, Visit.Status.DONE, Visit.Status.NOT_DONE)
+DOCUMENTED = (Visit.Status.DONE, Visit.Status.NOT_DONE)
 LATE_AFTER = timedelta(minutes=15)  # not arrived 15 min after the planned start: late
 
 
@@ -100,7 +110,7 @@ def planner_board(staff: Staff | None, unit: Unit, day: date) -> dict:
         visit.reason_label = (
             reason_label(visit.unassigned_reason) if visit.unassigned_reason else ""
         )
-    done = [v for v in visits if v.status in (Visit.Status.DONE, Visit.Status.ARRIVED)]
+    done = [v for v in visits if v.status in STARTED_OR_DOCUMENTED]
     cancelled = [v for v in visits if v.status == Visit.Status.CANCELLED]
     return {
         "routes": routes,
@@ -157,11 +167,8 @@ def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:
         .order_by("position")
     )
     episodes = {a.visit.episode_id for a in assignments}
-    medication: dict[int, list[Medication]] = {}
-    for item in Medication.objects.filter(care_request__episode_id__in=episodes).select_related(
-        "care_request"
-    ):
-        medication.setdefault(item.care_request.episode_id, []).append(item)
+    # The current medication list (hemma.medication), not a care request's frozen copy.
+    medication = current_items_by_episode(episodes, day)
     rows = []
     for assignment in assignments:
         visit = assignment.visit
@@ -176,3 +183,60 @@ def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:
             }
         )
     return rows
+
+
+def without_blocked_visits(visits, staff: Staff | None, unit: Unit | None):
+    """A Visit queryset without the visits whose unit the patient has blocked from this
+    staff member (a visit is the visiting unit's documentation)."""
+    if unit is None or not any_block_applies(acting_unit=unit):
+        return visits
+    return visits.exclude(
+        blocked_documentation(
+            staff=staff, acting_unit=unit, patient_ref="episode__patient_id", unit_ref="unit_id"
+        )
+    )
+
+
+def visit_notes_for_episodes(
+    staff: Staff | None, unit: Unit, episode_ids, day: date
+) -> dict[int, list[Visit]]:
+    """The planning day's documented visits (done or not done, with note, reason and
+    concern) of many episodes – the ward's round, the same day – by episode id, in a
+    constant number of queries: one, plus one to see whether any block exists. Only
+    patients whose health record the unit may list; blocked visiting units left out."""
+    visits = (
+        Visit.objects.filter(episode_id__in=list(episode_ids), day=day, status__in=DOCUMENTED)
+        .filter(episode__patient__in=health_record_patients_visible_to(staff, unit))
+        .select_related("unit", "done_by__user", "concern_alert")
+        .order_by("done_at", "pk")
+    )
+    notes: dict[int, list[Visit]] = {}
+    for visit in without_blocked_visits(visits, staff, unit):
+        notes.setdefault(visit.episode_id, []).append(visit)
+    return notes
+
+
+def episode_visits(
+    staff: Staff | None, unit: Unit, episode: Episode, hidden: frozenset[int]
+) -> dict:
+    """One episode's visits for its page (the caller has checked the policy and logged):
+    today's visits (planned, done, not done) and the documented visits of the stay, newest
+    first, for the timeline. `hidden`: the units the patient blocked from this staff member
+    (patients.policy.blocked_units_for). One query."""
+    today = services.planning_day(timezone.now())
+    rows = list(
+        Visit.objects.filter(episode=episode)
+        .exclude(status=Visit.Status.CANCELLED)
+        .select_related("unit", "done_by__user", "concern_alert")
+        .order_by("window_start", "pk")
+    )
+    visits = [v for v in rows if v.unit_id not in hidden]
+    return {
+        "today": [v for v in visits if v.day == today],
+        "documented": sorted(
+            (v for v in visits if v.status in DOCUMENTED),
+            key=lambda v: v.done_at or v.window_start,
+            reverse=True,
+        ),
+        "blocked": len(visits) != len(rows),
+    }

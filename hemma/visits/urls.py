@@ -15,4 +15,5 @@ urlpatterns = [
     path("mine/", run_sheet.run_sheet, name="run_sheet"),
     path("<int:visit_id>/arrive/", run_sheet.arrive, name="arrive"),
     path("<int:visit_id>/done/", run_sheet.done, name="done"),
+    path("<int:visit_id>/document/", run_sheet.document, name="document"),
 ]

@@ -18,7 +18,13 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request):
-    return redirect("patients:list" if request.user.is_authenticated else "login")
+    if not request.user.is_authenticated:
+        return redirect("login")
+    unit = getattr(getattr(request, "hemma", None), "unit", None)
+    # The ambulance service lands on its list of patients at home (hemma.ambulance).
+    return redirect(
+        "ambulance:list" if getattr(unit, "kind", "") == "ambulance" else "patients:list"
+    )
 
 
 @login_required

@@ -211,7 +211,9 @@ def test_fresh_region_walks_a_patient_from_candidate_to_discharged(page, live_se
     expect(page.get_by_text("Trygghetsplats reserverad: Plats 13")).to_be_visible()
     page.get_by_role("button", name="Patienten åker hem").click()
     expect(state(page)).to_have_text("Hemma")
-    expect(page.get_by_text("Dag 1 hemma")).to_be_visible()
+    # The episode header and the clinical summary both say it.
+    expect(page.get_by_text("Dag 1 hemma").first).to_be_visible()
+    expect(page.locator("#summary")).to_contain_text("Dag 1 hemma")
     log_out(page)
 
     # Home health care checks off the discharge criteria.

@@ -87,6 +87,10 @@ def test_kims_tablet_sends_values_offline_and_red(browser, page, live_server):
     expect(page.get_by_text("Kim Andersson (demo)")).to_have_count(0)
     fill(tablet, {"pulse": 135, "spo2": 91, "systolic_bp": 95, "temperature": "39.4"})
     expect(tablet.locator("#result.red")).to_contain_text("Ring avdelningen nu")
+    # The ward's number one tap away (issue 18): a tel: link in the red answer itself.
+    call = tablet.locator("#result.red a.call-ward")
+    expect(call).to_have_text("Ring avdelningen")
+    assert call.get_attribute("href").startswith("tel:") and len(call.get_attribute("href")) > 8
     # No reload: the panel polls every 10 seconds.
     row = page.locator("tr.alert-row", has_text=KIM)
     expect(row).to_be_visible(timeout=25_000)

@@ -43,7 +43,7 @@ def test_the_municipal_nurse_sees_lisa_without_the_wards_buttons_until_consent_e
     log_in(page, base, "anna.ssk")
     page.goto(f"{base}/patients/{lisa.patient_id}/")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Återkalla samtycke").click()
+    page.get_by_role("button", name="Återkalla samtycke", exact=True).click()
     expect(page.get_by_text("Inget samtycke till informationsdelning")).to_be_visible()
     log_out(page)
 

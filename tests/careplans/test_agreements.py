@@ -9,7 +9,7 @@ from hemma.careplans import services
 from hemma.careplans.forms import text_to_rows
 from hemma.careplans.models import Agreement, AgreementTemplate, AgreementVersion
 from hemma.careplans.selectors import discharge_criteria_met
-from hemma.careplans.shipped import SHIPPED_TEMPLATES
+from hemma.careplans.shipped import SHIPPED_TEMPLATES, with_unit_phones
 from hemma.episodes.models import ChecklistItem
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from tests.flow import OPAT, to_assessed, write_agreement
@@ -49,7 +49,14 @@ class TestCreate:
         version = agreement.versions.get()
         template = AgreementTemplate.objects.get(name=OPAT)
         assert version.number == 1 and version.created_by == ward_nurse
-        assert version.content() == template.content()
+        # Issue 18: the template's placeholder numbers become the units' own.
+        expected = with_unit_phones(
+            template.content(),
+            ward=agreement.episode.ward,
+            home_health=agreement.episode.home_health_unit,
+        )
+        assert version.content() == expected
+        assert version.contacts[0]["phone"] == agreement.episode.ward.phone
         assert AccessLogEntry.objects.filter(detail__contains="agreement v1").exists()
 
     def test_not_before_the_physician_has_decided(self, kim, ward, ward_nurse):

@@ -68,6 +68,8 @@ def test_the_proxy_forwards_to_the_app_and_keeps_query_strings_out_of_its_log():
     log_format = conf[conf.index("log_format") : conf.index(";", conf.index("log_format"))]
     assert "$request " not in log_format and "$args" not in log_format and "$uri" in log_format
     assert "X-Forwarded-Proto https" in conf
+    # The proxy's request id reaches Hemma and both logs (hemma/web/request_id.py).
+    assert "proxy_set_header X-Request-ID $request_id;" in conf and "$request_id';" in conf
 
 
 def test_the_example_settings_name_only_settings_hemma_reads():

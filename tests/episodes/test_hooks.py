@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
+from hemma.ambulance import episode_hooks as ambulance_hooks
 from hemma.careplans import episode_hooks as careplans_hooks
 from hemma.carerequests import episode_hooks as carerequests_hooks
 from hemma.clinical import episode_states as states
@@ -15,8 +16,11 @@ from hemma.coordination import episode_tasks, frailty
 from hemma.episodes import hooks, services
 from hemma.episodes.models import Episode
 from hemma.errors import NotAllowed
+from hemma.labs import selectors as lab_selectors
+from hemma.medication import selectors as medication_selectors
 from hemma.monitoring import episode_hooks as monitoring_hooks
 from hemma.patients import hooks as patient_hooks
+from hemma.visits import clinical_summary
 from tests.flow import send_home_health_request, to_agreed, to_assessed
 
 
@@ -41,6 +45,13 @@ class TestRegistrations:
             careplans_hooks.episode_panel,
             carerequests_hooks.episode_panel,
             coordination_hooks.episode_panel,
+            clinical_summary.episode_panel,
+            ambulance_hooks.episode_panel,
+        )
+        assert hooks.round_panel_functions() == (
+            clinical_summary.round_panel,
+            medication_selectors.round_panel,
+            lab_selectors.round_panel,
         )
         assert hooks.worklist_panel_functions() == (
             careplans_hooks.worklist_panel,
@@ -48,7 +59,10 @@ class TestRegistrations:
             monitoring_hooks.worklist_panel,
             coordination_hooks.worklist_panel,
         )
-        assert patient_hooks.patient_panels() == (frailty.patient_panel,)
+        assert patient_hooks.patient_panels() == (
+            frailty.patient_panel,
+            clinical_summary.patient_panel,
+        )
 
     def test_completing_a_task_is_coordinations_action_on_the_episode_page(self):
         assert hooks.episode_actions() == ("task_done",)

@@ -20,6 +20,8 @@ from hemma.careplans.models import Agreement
 from hemma.carerequests.models import CareRequest
 from hemma.episodes.models import Episode
 from hemma.fhirapi.capability import SUPPORTED
+from hemma.medication import services as medication
+from hemma.medication.models import DoseAdministration
 from hemma.monitoring import services as monitoring
 from tests.conftest import IN_CI
 from tests.monitoring import test_fhir_references as phd
@@ -182,6 +184,17 @@ def test_every_answer_of_the_api_is_valid_r4(client, rsa_key, ec_key):
     register("loggranskning", ward, ec_key, scopes="system/AuditEvent.read", log_review=True)
     reviewer = access_token(client, ec_key, "loggranskning", "system/AuditEvent.read")
     answers = Answers(client)
+    # A dose recorded at home, so a MedicationAdministration is read back (the demo's
+    # patients came home at load, before any dose was due).
+    dose = DoseAdministration.objects.filter(episode=lisa).order_by("due_at").first()
+    medication.dose_record(
+        staff=Staff.objects.get(user__username="karin.hsv"),
+        unit=lisa.home_health_unit,
+        dose=dose,
+        outcome="given",
+        given_at=dose.due_at,
+        now=dose.due_at + timedelta(minutes=5),
+    )
 
     # Devices post first, so their readings are read back below.
     device = device_token(lisa, Staff.objects.get(user__username="anna.ssk"))

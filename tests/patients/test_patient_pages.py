@@ -282,6 +282,8 @@ class TestSearch:
 def test_the_patient_page_query_count_is_bounded(as_ward_nurse, kim):
     with CaptureQueriesContext(connection) as queries:
         assert as_ward_nurse.get(detail(kim)).status_code == 200
-    # 19: the page also shows the sharing consent (1), the latest frailty screening (1) and
-    # the ED visits and admissions behind the frequent-attender flag (3).
-    assert len(queries) <= 19, [q["sql"] for q in queries]
+    # 21: the page also shows the sharing consent (1), the latest frailty screening (1),
+    # the ED visits and admissions behind the frequent-attender flag (3) and whether the
+    # patient is cared for at home now (1, issue 18; 3 more when at home) and the consent to
+    # the ambulance being informed (1, issue 18).
+    assert len(queries) <= 21, [q["sql"] for q in queries]

@@ -6,7 +6,7 @@ from pathlib import Path
 from hemma.patients.policy import EPISODE_ACTIONS, Role
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
-ROLES = [Role.OWNER, Role.VISITING, Role.PRIMARY_CARE, Role.HOME_CARE, Role.READER]
+ROLES = [Role.OWNER, Role.VISITING, Role.PRIMARY_CARE, Role.HOME_CARE, Role.AMBULANCE, Role.READER]
 
 
 def actions_table() -> str:

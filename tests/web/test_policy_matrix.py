@@ -232,6 +232,8 @@ URLS: dict[str, Spec] = {
             "practitioner",
             "practitionerrole",
             "device",
+            "medicationrequest",
+            "medicationadministration",
         )
         for suffix in ("", "_type")
     },
@@ -251,6 +253,8 @@ URLS: dict[str, Spec] = {
             "practitioner",
             "practitionerrole",
             "auditevent",
+            "medicationrequest",
+            "medicationadministration",
         )
         for suffix in ("_history", "_vread")
     },
@@ -303,7 +307,11 @@ URLS: dict[str, Spec] = {
     "monitoring:alerts": Spec("staff"),
     "monitoring:alerts_panel": Spec("staff"),
     "monitoring:duty": Spec("staff"),
+    "monitoring:roster": Spec("staff"),
     "monitoring:round": Spec("staff"),
+    # Issue 18: the ambulance unit's list of consenting patients at home (Scope.AMBULANCE;
+    # any other unit gets a 403).
+    "ambulance:list": Spec("staff"),
     "audit:review": Spec("review"),
     "audit:extract": Spec("review"),
     "audit:emergency_review": Spec("review"),
@@ -337,6 +345,14 @@ URLS: dict[str, Spec] = {
         ),
     ),
     "patients:sharing_consent": Spec("patient", _lisa(action="revoke")),
+    # Issue 18: the consent to the ambulance being informed: the managing unit records it.
+    "patients:ambulance_consent": Spec(
+        "patient",
+        _lisa(action="revoke"),
+        do=lambda ctx: policy.may_manage_care_team(
+            staff=ctx.staff, unit=ctx.unit, patient=ctx.patient
+        ),
+    ),
     # blocking (spärr): the sharing consent's rule records and lifts; whoever reads the
     # health record may open blocked information, with the patient's consent (the form)
     "patients:block_add": Spec(
@@ -424,6 +440,18 @@ URLS: dict[str, Spec] = {
         _with(_first("visits.Visit", "episode__patient"), "visit_id"),
         do="record_visit",
     ),
+    # Issue 18: documenting a visit (done / not done, note, concern): its page opens only
+    # to the staff on the visit, for the visiting unit.
+    "visits:document": Spec(
+        "patient",
+        _with(_first("visits.Visit", "episode__patient"), "visit_id"),
+        do="record_visit",
+        see=lambda ctx: (
+            _model("visits.Assignment")
+            .objects.filter(visit_id=ctx.kwargs["visit_id"], staff=ctx.staff, visit__unit=ctx.unit)
+            .exists()
+        ),
+    ),
     "monitoring:episode": Spec("patient", AT_HOME),
     "monitoring:device_qr": Spec("patient", AT_HOME, do="enrol_device"),
     "monitoring:act": Spec(
@@ -444,6 +472,57 @@ URLS: dict[str, Spec] = {
         do="acknowledge_alert",
     ),
     "monitoring:round_record": Spec("patient", AT_HOME, do="round"),
+    # Issue 18: medication at home – the list and its versions (every unit reading the
+    # health record), a new version, the course's end or the switch to tablets (the ward's
+    # physician), a dose recorded (the visiting team or the ward); the tablet's dose page.
+    "medication:episode": Spec("patient", AT_HOME),
+    "medication:change": Spec("patient", AT_HOME, do="change_medication"),
+    "medication:item_act": Spec(
+        "patient",
+        _with(
+            _first("medication.MedicationItem", "version__episode__patient"),
+            "item_id",
+            action="end",
+        ),
+        do="change_medication",
+    ),
+    "medication:dose_record": Spec(
+        "patient",
+        _with(_first("medication.DoseAdministration", "episode__patient"), "dose_id"),
+        do="record_dose",
+    ),
+    "medication:patient_doses": Spec("device"),
+    "medication:patient_dose_record": Spec("device"),
+    # Issue 18: an episode's 112 calls and ambulance missions: the health record's readers
+    # and the ambulance (its own scope) read them; the ward or the ambulance records one.
+    "ambulance:contact": Spec(
+        "patient",
+        AT_HOME,
+        scope="sol",
+        do="record_ambulance_contact",
+        see=lambda ctx: ctx.decision.ambulance_summary,
+    ),
+    # Issue 18: the episode's lab results (GET) and a result entered (POST, record_lab).
+    "labs:episode": Spec("patient", AT_HOME, do="record_lab"),
+    # Issue 18: the patient's leaflet (GET only: whoever reads the health record) and
+    # training checklist (POST: train_patient, the ward or the visiting team); a visiting
+    # unit's competence record (staff, no patient: its own staff and the wards that send it
+    # patients read it, the ward or its manager records; anyone else a 403).
+    "competence:leaflet": Spec("patient", AT_HOME),
+    "competence:training": Spec("patient", AT_HOME, do="train_patient"),
+    "competence:units": Spec("staff"),
+    "competence:unit": Spec("staff"),
+    "competence:withdraw": Spec("staff"),
+    # Issue 18: secure messages – the thread (GET: whoever reads the health record; POST:
+    # the ward's answer, message_patient), the ward's inbox and response times, the tablet.
+    "messaging:thread": Spec("patient", AT_HOME, do="message_patient"),
+    "messaging:inbox": Spec("staff"),
+    "messaging:response_times": Spec("staff"),
+    "messaging:patient_thread": Spec("device"),
+    "messaging:patient_send": Spec("device"),
+    # Patient-reported experience: aggregates only for staff; the discharged tablet answers.
+    "experience:results": Spec("staff"),
+    "experience:patient": Spec("device"),
 }
 
 
@@ -576,6 +655,13 @@ WATCHED = {
     "monitoring.Alert": ("status",),
     "monitoring.DeviceEnrolment": ("revoked_at",),
     "careplans.Agreement": ("current_number",),
+    "medication.MedicationListVersion": ("number",),
+    "medication.DoseAdministration": ("status",),
+    "labs.LabResult": ("value",),
+    "patients.AmbulanceConsent": ("revoked_at",),
+    "ambulance.AmbulanceContact": ("summary",),
+    "messaging.Message": ("text",),
+    "competence.TrainingCheck": ("unticked_at",),
 }
 DEMO_ROWS = {
     "episodes.Episode": "patient__in",
@@ -591,6 +677,13 @@ DEMO_ROWS = {
     "monitoring.Alert": "episode__patient__in",
     "monitoring.DeviceEnrolment": "episode__patient__in",
     "careplans.Agreement": "episode__patient__in",
+    "medication.MedicationListVersion": "episode__patient__in",
+    "medication.DoseAdministration": "episode__patient__in",
+    "labs.LabResult": "episode__patient__in",
+    "patients.AmbulanceConsent": "patient__in",
+    "ambulance.AmbulanceContact": "episode__patient__in",
+    "messaging.Message": "episode__patient__in",
+    "competence.TrainingCheck": "episode__patient__in",
 }
 
 
@@ -763,6 +856,11 @@ def _staff_kwargs(name: str, demo: dict) -> dict:
         return {"panel": "care_at_home"}
     if name == "insights:scenario_delete":
         return {"scenario_id": 999999}
+    if name == "competence:unit":
+        unit = _model("accounts.Unit").objects.filter(kind="home_health_care").first()
+        return {"unit_id": unit.pk}
+    if name == "competence:withdraw":
+        return {"record_id": 999999}
     if name == "jobs:status":
         return {"job_id": 999999}
     if name == "setup:safety_bed_add":
@@ -790,12 +888,22 @@ def test_the_policy_decides_as_the_law_says(demo):
     assert sees("ward_nurse").health_record and sees("physician").health_record
     assert sees("municipal_nurse").health_record and sees("assistant_nurse").health_record
     assert sees("home_care").granted and not sees("home_care").health_record
-    for outsider in ("other_ward", "ambulance", "other_admin"):
+    for outsider in ("other_ward", "other_admin"):
         assert not sees(outsider).granted, outsider
+    # Lisa is at home and consents to the ambulance being informed: the region's ambulance
+    # reads her summary (Scope.AMBULANCE), never the health record.
+    assert sees("ambulance").scope == policy.Scope.AMBULANCE
+    assert sees("ambulance").granted and not sees("ambulance").health_record
     apply_situation("consent_revoked", demo)
     assert sees("ward_nurse").health_record
     for municipal in ("municipal_nurse", "assistant_nurse", "home_care"):
         assert not sees(municipal).granted, municipal
     apply_situation("beyond_grace", demo)
     for role in NAMED_ROLES:
-        assert not sees(role).granted, role
+        # The ambulance's read follows the episode at home and the consent, not a care
+        # relationship.
+        assert not sees(role).granted or role == "ambulance", role
+    _model("patients.AmbulanceConsent").objects.update(
+        revoked_at=timezone.now(), revoked_by=demo["staff"]["ward_nurse"]
+    )
+    assert not sees("ambulance").granted

@@ -64,7 +64,8 @@ def dashboard(request):
 
 def _export(request, panel):
     """The chosen panel and its period, as the rows of a table: the measures (hidden counts
-    say so), then the chart's series by month or week."""
+    say so), its table per centre or municipality and notes, then the chart's series by
+    month or week."""
     _form, period, ward, centre = _period(request)
     organisation = request.hemma.unit.organisation
     panels = {p.key: p for p in presenters.dashboard(organisation, period, ward, centre)}
@@ -74,6 +75,12 @@ def _export(request, panel):
     hidden = _("dolt (färre än %(n)s)") % {"n": presenters.threshold()}
     rows = [[_("Mått"), _("Värde"), _("Kommentar")]]
     rows += [[r.label, hidden if r.value is None else r.value, r.note] for r in chosen.rows]
+    if chosen.empty:
+        rows.append([chosen.empty, "", ""])
+    if chosen.table:
+        rows += [[], chosen.table.columns]
+        rows += [[hidden if v is None else v for v in line] for line in chosen.table.rows]
+    rows += [[note, "", ""] for note in chosen.notes]
     if chosen.chart:
         rows += [[], [_("Serie"), *chosen.chart["labels"]]]
         for series in chosen.chart["series"]:

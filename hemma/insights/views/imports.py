@@ -1,4 +1,4 @@
-"""Uploading a data-warehouse file (ED visits, listed population, ward bed-days): the
+"""Uploading a data-warehouse file (ED visits, listed population, ward bed-days, stays): the
 worker reads and stores it, this page polls its progress and lists the last imports."""
 
 from django.contrib import messages

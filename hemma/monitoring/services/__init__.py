@@ -15,9 +15,12 @@ for code outside the package (api.py calls `services.fhir_observations_store`).
                  the resend check (`_resent`), the episode's row lock (`lock_monitored`)
     ingest.py    FHIR Observations from devices: `fhir_observations_store`, `fhir_content`
                  and the episode's own identifiers
-    alerts.py    the alert a store raises (`alert_for`), `alert_acknowledge`,
-                 `alert_resolve`, `duty_physician_set`, and the worker's `alerts_escalate`
-                 and `overdue_check` (the rule: hemma.clinical.monitoring_rules)
+    alerts.py    the alert a store raises (`alert_for`), the patient's concern next to it
+                 (`concern_alerts_for`), `alert_acknowledge`, `alert_resolve`, and the
+                 worker's `overdue_check` (the rule: hemma.clinical.monitoring_rules)
+    escalation.py  the ward's duty roster and final step (`duty_roster_set`,
+                 `escalation_final_set`, `duty_physician_set`, `chain_for`) and the
+                 worker's `alerts_escalate` along it
     devices.py   the patient's device: `enrolment_issue`, `enrolment_claim` (the page's
                  token) and `device_for_token`; `enrolment_claim_api`,
                  `device_token_refresh` (a vendor's API token pair, `DeviceTokens`,
@@ -28,16 +31,15 @@ for code outside the package (api.py calls `services.fhir_observations_store`).
     scoring.py   shared by the others, no rows: value fields and labels, NEWS2 `score`,
                  `threshold_breaches`, values in their stored form
 
-Imports point one way: scoring, plans ← alerts ← readings ← ingest; devices and rounds
-stand alone."""
+Imports point one way: scoring, plans ← alerts ← readings ← ingest; plans ← escalation;
+devices and rounds stand alone."""
 
 from .alerts import (
     ALERTING_LEVELS,
     LEVEL_ORDER,
     alert_acknowledge,
     alert_resolve,
-    alerts_escalate,
-    duty_physician_set,
+    concern_alerts_for,
     last_measured_at,
     overdue_check,
 )
@@ -52,6 +54,17 @@ from .devices import (
     enrolment_claim_api,
     enrolment_issue,
     enrolment_revoke,
+)
+from .escalation import (
+    alerts_escalate,
+    chain_for,
+    duty_physician_set,
+    duty_roster_save,
+    duty_roster_set,
+    escalation_final_set,
+    may_edit_roster,
+    organisation_physicians,
+    ward_physicians,
 )
 from .ingest import fhir_content, fhir_observations_store
 from .plans import (
@@ -100,19 +113,26 @@ __all__ = [
     "alert_acknowledge",
     "alert_resolve",
     "alerts_escalate",
+    "chain_for",
     "client_id_valid",
+    "concern_alerts_for",
     "device_for_api_token",
     "device_for_token",
     "device_token_refresh",
     "duty_physician_set",
+    "duty_roster_save",
+    "duty_roster_set",
     "enrolment_claim",
     "enrolment_claim_api",
     "enrolment_issue",
     "enrolment_revoke",
+    "escalation_final_set",
     "fhir_content",
     "fhir_observations_store",
     "last_measured_at",
+    "may_edit_roster",
     "monitoring_plan_set",
+    "organisation_physicians",
     "observation_record",
     "overdue_check",
     "parameter_label",
@@ -125,4 +145,5 @@ __all__ = [
     "threshold_breaches",
     "threshold_end",
     "threshold_set",
+    "ward_physicians",
 ]

@@ -1,28 +1,25 @@
 """Alerts: the one alert a store of readings raises or updates (`alert_for`, called by
-`readings_store`), acknowledging and resolving it, the physician on duty, escalation of
-alerts nobody acknowledged, and the alert for an overdue agreed measurement. The last two
-are run by the worker (`hemma monitor`)."""
+`readings_store`), the patient's concern next to it (`concern_alerts_for`), acknowledging
+and resolving an alert, and the alert for an overdue agreed measurement, run by the worker
+(`hemma monitor`; escalation is services/escalation.py)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hemma.accounts.models import Membership, Staff, Unit
+from hemma.accounts.models import Staff, Unit
 from hemma.clinical import episode_states as states
 from hemma.clinical.monitoring_rules import measurement_overdue
 from hemma.clinical.news2 import News2Result
-from hemma.coordination.models import Task
 from hemma.episodes.models import Episode
 from hemma.episodes.services import episode_direct_admission, episode_log
-from hemma.errors import Conflict, HemmaError, NotAllowed
+from hemma.errors import Conflict, HemmaError
 from hemma.patients.policy import require_action
 
-from ..models import Alert, DutyPhysician, Level, MonitoringPlan, ObservationSet
-from .plans import PHYSICIAN
+from ..models import Alert, Level, MonitoringPlan, ObservationSet
 from .scoring import VALUE_FIELDS, display, parameter_label, threshold_breaches
 
 ALERTING_LEVELS = (Level.LOW_MEDIUM, Level.MEDIUM, Level.HIGH)
@@ -113,6 +110,61 @@ def alert_for(episode: Episode, drafts: list[ScoredSet], thresholds: list) -> Al
     )
 
 
+# The patient's own words. A low-medium level (RCP: a nurse assesses within the hour and
+# informs the physician) because "worse" or a note asks for a call back soon, while the
+# physiological urgency stays with the set's NEWS2 alert, shown next to this one and never
+# replaced by it; a low-medium alert is not escalated to the on-call physician.
+CONCERN_LEVEL = Level.LOW_MEDIUM
+PATIENT_SOURCES = (ObservationSet.Source.PATIENT, ObservationSet.Source.NEXT_OF_KIN)
+
+
+def _concern_reasons(row: ObservationSet) -> list[str]:
+    reasons = []
+    if row.feeling == ObservationSet.Feeling.WORSE:
+        reasons.append(_("Patienten mår sämre"))
+    if row.note:
+        reasons.append(_("Patienten skriver: ”%(note)s”") % {"note": row.note})
+    return [str(reason) for reason in reasons]
+
+
+def concern_alerts_for(episode: Episode, rows: list[ObservationSet]) -> list[Alert]:
+    """One patient-concern alert per set whose reading from the patient (or next of kin)
+    says "worse" or has a note. Idempotent: a set that has its concern alert gets it
+    updated while open (a joining reading's note), never a second one (also a database
+    constraint). No query when nobody wrote anything."""
+    rows = [row for row in rows if _concern_reasons(row)]
+    if not rows:
+        return []
+    existing = {
+        alert.observation_id: alert
+        for alert in Alert.objects.select_for_update().filter(
+            observation__in=rows, kind=Alert.Kind.PATIENT_CONCERN
+        )
+    }
+    response = str(
+        _("Ring patienten: hen har själv sagt att hen mår sämre eller skrivit till avdelningen.")
+    )
+    alerts = []
+    for row in rows:
+        reasons = _concern_reasons(row)
+        alert = existing.get(row.pk)
+        if alert is None:
+            alert = Alert.objects.create(
+                episode=episode,
+                unit_id=episode.ward_id,
+                observation=row,
+                kind=Alert.Kind.PATIENT_CONCERN,
+                level=CONCERN_LEVEL,
+                reasons=reasons,
+                response=response,
+            )
+        elif alert.status == Alert.Status.OPEN and alert.reasons != reasons:
+            alert.reasons = reasons
+            alert.save(update_fields=["reasons"])
+        alerts.append(alert)
+    return alerts
+
+
 def _scored_on(draft: ScoredSet) -> str:
     """The values the score was computed from, with when each reading was taken."""
     parts = []
@@ -176,65 +228,8 @@ def alert_resolve(*, staff: Staff, unit: Unit, alert: Alert, action: str, note: 
     return alert
 
 
-def duty_physician_set(*, staff: Staff, unit: Unit) -> DutyPhysician:
-    if staff.profession != PHYSICIAN:
-        raise NotAllowed(_("Bara en läkare kan ha jouren."))
-    if (
-        unit.kind != Unit.Kind.WARD
-        or not Membership.objects.filter(staff=staff, unit=unit).exists()
-    ):
-        raise NotAllowed(_("Du är inte läkare på avdelningen."))
-    duty, _created = DutyPhysician.objects.update_or_create(ward=unit, defaults={"staff": staff})
-    return duty
-
-
 # --- The worker ----------------------------------------------------------------------------
-
-
-def _physician_on_duty(ward: Unit) -> Staff | None:
-    duty = DutyPhysician.objects.filter(ward=ward).select_related("staff").first()
-    if duty is not None:
-        return duty.staff
-    return Staff.objects.filter(memberships__unit=ward, profession=PHYSICIAN).order_by("pk").first()
-
-
-def alerts_escalate(now: datetime | None = None) -> int:
-    """Escalate open medium/high alerts nobody acknowledged in time. Safe to run in several
-    worker copies at once: each alert is claimed with a conditional update."""
-    now = now or timezone.now()
-    deadline = now - timedelta(minutes=settings.HEMMA_ALERT_ESCALATION_MINUTES)
-    due = Alert.objects.filter(
-        status=Alert.Status.OPEN,
-        level__in=[Level.MEDIUM, Level.HIGH],
-        escalated_at__isnull=True,
-        created_at__lte=deadline,
-    ).select_related("unit", "episode__patient")
-    escalated = 0
-    for alert in due:
-        physician = _physician_on_duty(alert.unit)
-        claimed = Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(
-            escalated_at=now, escalated_to=physician
-        )
-        if claimed:
-            escalated += 1
-            Task.objects.create(
-                title=(
-                    _("Eskalerat larm till %(who)s: %(why)s")
-                    % {
-                        "who": physician.display_name if physician else _("jourhavande läkare"),
-                        "why": "; ".join(alert.reasons),
-                    }
-                )[:300],
-                kind=Task.Kind.OTHER,
-                episode=alert.episode,
-                patient=alert.episode.patient,
-                owner_unit=alert.unit,
-                owner=physician,
-                due_on=timezone.localdate(now),
-                due_at=now,
-                source="alert",
-            )
-    return escalated
+# (the escalation chain is services/escalation.py)
 
 
 def last_measured_at(episode: Episode) -> datetime | None:

@@ -23,7 +23,7 @@ from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.policy import require_action
 
 from ..models import Alert, ObservationSet, Reading
-from .alerts import alert_for
+from .alerts import PATIENT_SOURCES, alert_for, concern_alerts_for
 from .plans import active_thresholds, spo2_scale_of
 from .scoring import VALUE_FIELDS, given, score
 
@@ -146,7 +146,7 @@ def observation_record(
         )
     alert = stored.alert
     if alert is None or alert.observation_id != observation.pk:
-        alert = observation.alerts.order_by("-id").first() if stored.joined else None
+        alert = _vitals_alert(observation) if stored.joined else None
     return Recorded(observation, alert, created=True)
 
 
@@ -165,6 +165,11 @@ def lock_monitored(episode: Episode) -> None:
         raise NotAllowed(_("Vårdtillfället tar inte emot mätningar (inte hemma)."))
 
 
+def _vitals_alert(observation: ObservationSet) -> Alert | None:
+    """The set's NEWS2/threshold alert (not the patient's concern next to it)."""
+    return observation.alerts.filter(kind=Alert.Kind.VITALS).order_by("-id").first()
+
+
 def _recorded_before(episode: Episode, client_id: str) -> Recorded | None:
     reading = (
         Reading.objects.filter(episode=episode, client_id=client_id)
@@ -178,7 +183,7 @@ def _recorded_before(episode: Episode, client_id: str) -> Recorded | None:
     )
     if observation is None:
         return None
-    return Recorded(observation, observation.alerts.order_by("-id").first(), created=False)
+    return Recorded(observation, _vitals_alert(observation), created=False)
 
 
 def _resent(episode: Episode, client_id: str, values: dict) -> Recorded | None:
@@ -330,6 +335,14 @@ def readings_store(
         ObservationSet.objects.bulk_update(joined, SCORE_FIELDS)
     _insert_readings(episode, [(reading, draft.row) for _n, reading, draft, _j in placed])
     alert = alert_for(episode, touched, thresholds)
+    # The patient's own words raise their own alert next to NEWS2's (none: no query).
+    voiced = [
+        draft.row
+        for _n, reading, draft, _j in placed
+        if reading.source in PATIENT_SOURCES
+        and (reading.feeling == ObservationSet.Feeling.WORSE or reading.note)
+    ]
+    concern_alerts_for(episode, list({row.pk: row for row in voiced}.values()))
     placed.sort(key=lambda item: item[0])
     return Stored([d.row for _n, _r, d, _j in placed], alert, joined=placed[0][3])
 

@@ -1,7 +1,9 @@
 """Staff: the unit's live alerts (the page and its 10-second htmx panel), acknowledging
-and resolving an alert, and taking the duty as the ward's physician."""
+and resolving an alert, taking the duty as the ward's physician, and the ward's duty
+roster with its final escalation step."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +17,7 @@ from hemma.web.actions import log_list
 from hemma.web.decorators import staff_required
 
 from .. import forms, selectors, services
-from ..models import Alert, DutyPhysician
+from ..models import Alert, DutySlot, EscalationFinalStep
 from .policy import health_record_episode, refused
 
 
@@ -29,14 +31,15 @@ def _alert_context(request):
     for alert in alerts:
         alert.allowed = allowed_actions(staff=staff, unit=unit, episode=alert.episode)
     log_list(request, "alert list", [alert.episode.patient for alert in alerts])
-    duty = DutyPhysician.objects.filter(ward=unit).select_related("staff__user").first()
+    is_ward = unit.kind == Unit.Kind.WARD
     return {
         "alerts": alerts,
         "alert_ids": ",".join(str(a.pk) for a in alerts if a.status == Alert.Status.OPEN),
-        "duty": duty,
+        "failed": [a for a in alerts if a.escalation_failed and a.status == Alert.Status.OPEN],
+        "chain": services.chain_for(unit) if is_ward else None,
         "resolve_form": forms.ResolveForm(),
         "is_physician": staff.profession == "physician",
-        "is_ward": unit.kind == Unit.Kind.WARD,
+        "is_ward": is_ward,
     }
 
 
@@ -88,7 +91,66 @@ def alert_act(request, alert_id, action):
 def duty(request):
     try:
         services.duty_physician_set(staff=request.hemma.staff, unit=request.hemma.unit)
-        messages.success(request, _("Du har jouren: eskalerade larm går till dig."))
+        messages.success(
+            request, _("Du har jouren för det här passet: eskalerade larm går till dig först.")
+        )
     except HemmaError as error:
         messages.error(request, error.message)
     return redirect("monitoring:alerts")
+
+
+def _roster_forms(unit, data=None):
+    physicians = services.ward_physicians(unit)
+    entries = {e.slot: e for e in unit.duty_roster.all()}
+    slots = []
+    for slot in DutySlot:
+        entry = entries.get(slot.value)
+        initial = {"on_call": entry.on_call_id, "deputy": entry.deputy_id} if entry else {}
+        form = forms.RosterSlotForm(data, prefix=slot.value, initial=initial, physicians=physicians)
+        form.fields["on_call"].widget.attrs["aria-label"] = f"{slot.label}: {_('jourhavande')}"
+        form.fields["deputy"].widget.attrs["aria-label"] = f"{slot.label}: {_('ersättare')}"
+        slots.append((slot, form))
+    final = EscalationFinalStep.objects.filter(ward=unit).first()
+    initial = {"physician": final.staff_id, "instruction": final.instruction} if final else {}
+    final_form = forms.FinalStepForm(
+        data, prefix="final", initial=initial, physicians=services.organisation_physicians(unit)
+    )
+    return slots, final_form
+
+
+@staff_required
+def roster(request):
+    """The ward's duty roster (on-call physician and deputy per slot) and its final step:
+    kept by the ward's own staff; any other unit is refused."""
+    staff, unit = request.hemma.staff, request.hemma.unit
+    if not services.may_edit_roster(staff, unit):
+        raise PermissionDenied(_("Bara avdelningens personal ändrar avdelningens jourlista."))
+    slots, final_form = _roster_forms(unit, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if all(form.is_valid() for _slot, form in slots) and final_form.is_valid():
+            try:
+                services.duty_roster_save(
+                    staff=staff,
+                    unit=unit,
+                    slots={
+                        slot.value: (form.cleaned_data["on_call"], form.cleaned_data["deputy"])
+                        for slot, form in slots
+                    },
+                    final_physician=final_form.cleaned_data["physician"],
+                    final_instruction=final_form.cleaned_data["instruction"],
+                )
+            except HemmaError as error:
+                messages.error(request, error.message)
+                status = 400
+            else:
+                messages.success(request, _("Jourlistan är sparad."))
+                return redirect("monitoring:roster")
+        else:
+            status = 400
+    return render(
+        request,
+        "monitoring/roster.html",
+        {"slots": slots, "final_form": final_form, "chain": services.chain_for(unit)},
+        status=status,
+    )

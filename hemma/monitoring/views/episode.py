@@ -48,10 +48,13 @@ def episode(request, episode_id):
         ]
     alerts = [
         alert
-        for alert in episode.alerts.select_related("acknowledged_by__user", "resolved_by__user")
+        for alert in episode.alerts.select_related(
+            "acknowledged_by__user", "resolved_by__user"
+        ).prefetch_related("events__to_staff__user")
         if alert.observation_id not in blocked_ids
     ]
-    alert_ids = {a.observation_id for a in alerts if a.observation_id}
+    # Red points in the trends: the sets whose values alerted (not the patient's concern).
+    alert_ids = {a.observation_id for a in alerts if a.observation_id and a.kind == a.Kind.VITALS}
     allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
     plan = MonitoringPlan.objects.filter(episode=episode).first()
     return render(

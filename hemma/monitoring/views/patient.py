@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
 from hemma.careplans.selectors import agreement_for_episode, current_version
+from hemma.careplans.shipped import PLACEHOLDER_PHONES
 from hemma.coordination.models import DischargeCase
 from hemma.errors import Conflict, HemmaError, NotAllowed
 
@@ -89,6 +90,7 @@ def patient_home(request):
             "version": current_version(agreement) if agreement else None,
             "recent": episode.observations.all()[:10],
             "fixed_contact": _fixed_contact(episode.patient),
+            "ward_phone": ward_phone(episode),
         },
     )
 
@@ -218,17 +220,33 @@ def patient_submit(request):
             "id": observation.pk,
             "red": red,
             "instruction": _instruction(device.episode) if red else "",
+            # The number to call as a tap-to-call link (the page also shows it as one).
+            "tel": f"tel:{ward_phone(device.episode).replace(' ', '').replace('-', '')}"
+            if red
+            else "",
             "clock_offset_seconds": offset,
         },
         status=201 if recorded.created else 200,
     )
 
 
+def ward_phone(episode, version=None) -> str:
+    """The number to call the ward on: the agreement's first contact (the ward's), unless
+    it is still a shipped template's placeholder – then the ward's own (Unit.phone)."""
+    if version is None:
+        agreement = agreement_for_episode(episode)
+        version = current_version(agreement) if agreement else None
+    phone = version.contacts[0]["phone"] if version and version.contacts else ""
+    if not phone or phone in PLACEHOLDER_PHONES:
+        phone = episode.ward.phone or phone
+    return phone
+
+
 def _instruction(episode) -> str:
     """What the agreement says to do now: call the ward (its number), and when to call 112."""
     agreement = agreement_for_episode(episode)
     version = current_version(agreement) if agreement else None
-    phone = version.contacts[0]["phone"] if version and version.contacts else episode.ward.phone
+    phone = ward_phone(episode, version)
     text = _("Ring avdelningen nu: %(phone)s.") % {"phone": phone}
     if version and version.call_112:
         text += " " + version.call_112

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hemma.accounts.models import Unit
+from hemma.episodes.hooks import round_panels_context
 from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions
 from hemma.web.actions import log_list
@@ -37,7 +38,11 @@ def round_view(request):
         log_list(request, f"round protocol {day}", [e.episode.patient for e in entries])
         return render(request, "monitoring/round_protocol.html", {"day": day, "entries": entries})
     rows = selectors.round_list(staff, unit, day, labels())
+    # What the apps around the episode add to each row (visit notes, doses, labs), each in
+    # a constant number of queries for the whole list.
+    extra = round_panels_context(staff, unit, [row["episode"] for row in rows], day)
     for row in rows:
+        row.update(extra[row["episode"].pk])
         allowed = allowed_actions(staff=staff, unit=unit, episode=row["episode"])
         entry = row["entry"]
         row["allowed"] = allowed

@@ -79,10 +79,17 @@
       return item;
     }));
   };
-  const show = (message, red) => {
+  const show = (message, red, tel) => {
     result.hidden = false;
     result.className = red ? "result red" : "result";
     result.textContent = message;
+    if (tel) { // the ward's number, one tap away (text, never HTML, from the answer)
+      const call = document.createElement("a");
+      call.href = tel;
+      call.className = "call-ward";
+      call.textContent = text("msg-call");
+      result.append(" ", call);
+    }
   };
   const reject = (reading, error) => {
     const rejected = read(REJECTED_KEY);
@@ -154,7 +161,7 @@
         if (answer.ok) {
           drop(reading);
           enrol.hidden = true;
-          if (body.red) show(body.instruction, true);
+          if (body.red) show(body.instruction, true, body.tel);
           else show(body.clock_offset_seconds ? `${text("msg-saved")} ${text("msg-clock")}` : text("msg-saved"), false);
         } else if (answer.status === 401) {
           show(text("msg-enrol"), true); // keep it: it is sent once the tablet is enrolled again

@@ -17,7 +17,8 @@ public names below:
                  `visit_cancel`, a manual move in a route (`visit_move`)
     planning.py  planning the day: `plan_day_request` queues the job, `plan_day` (run by
                  the worker, `hemma.visits.jobs`) reads the day, solves, stores the plan
-    runsheet.py  the staff member's own visits: `visit_arrive`, `visit_done`
+    runsheet.py  the staff member's own visits: `visit_arrive`, `visit_done`,
+                 `visit_not_done` (a note, and a concern raised to the ward as an alert)
     problem.py   shared, no use case: the day as a routing problem (`build_problem`), the
                  stored plan (`current_plan`), storing a plan (`store_plan`), the reasons a
                  visit was not planned (`REASONS`, `reason_label`)
@@ -49,7 +50,7 @@ from .problem import (
     staff_key,
     visit_key,
 )
-from .runsheet import EARLY_LIMIT, visit_arrive, visit_done
+from .runsheet import CONCERN_LEVELS, EARLY_LIMIT, visit_arrive, visit_done, visit_not_done
 from .schedule import (
     DEFAULT_SKILLS,
     shift_remove,
@@ -62,6 +63,7 @@ from .schedule import (
 
 __all__ = [
     "DAY_STARTS_AT",
+    "CONCERN_LEVELS",
     "DEFAULT_SKILLS",
     "EARLY_LIMIT",
     "MAX_SECONDS",
@@ -91,5 +93,6 @@ __all__ = [
     "visit_done",
     "visit_key",
     "visit_move",
+    "visit_not_done",
     "visits_generate",
 ]

@@ -100,7 +100,7 @@ def _plan_inputs(staff: Staff, unit: Unit, day: date) -> DayInputs:
     locked = {
         key
         for key, v in day_problem.visits.items()
-        if v.status in (Visit.Status.ARRIVED, Visit.Status.DONE)
+        if v.status in (Visit.Status.ARRIVED, Visit.Status.DONE, Visit.Status.NOT_DONE)
     }
     now = to_minutes(timezone.now(), day)
     replanning = locked or any(

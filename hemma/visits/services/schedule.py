@@ -16,6 +16,7 @@ from hemma.audit.services import access_log_record_many
 from hemma.careplans.models import AgreementVersion
 from hemma.episodes.models import Episode
 from hemma.errors import HemmaError, NotAllowed
+from hemma.medication.selectors import doses_between, with_doses
 from hemma.patients.policy import health_record_patients_visible_to, require_action
 from hemma.routing import check as routing_check
 from hemma.routing import solve as routing_solve
@@ -146,6 +147,8 @@ def visits_generate(*, staff: Staff, unit: Unit, day: date) -> int:
         agreement__episode__in=episodes, number=F("agreement__current_number")
     ).select_related("agreement")
     versions = {v.agreement.episode_id: v for v in current}
+    # A visit at a dose's time names the drug and dose of the current medication list.
+    doses = doses_between(episodes, start - timedelta(hours=1), end + timedelta(hours=1))
     created = 0
     for episode in episodes:
         version = versions.get(episode.pk)
@@ -170,6 +173,7 @@ def visits_generate(*, staff: Staff, unit: Unit, day: date) -> int:
             if Visit.objects.filter(source_key=key).exists():
                 continue
             what = "; ".join(dict.fromkeys(texts))
+            what = with_doses(what, doses.get(episode.pk, []), window_start, window_end)
             Visit.objects.create(
                 unit=unit,
                 episode=episode,

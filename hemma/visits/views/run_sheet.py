@@ -1,5 +1,6 @@
 """The staff member's run sheet: their own visits of the day in order, with what each
-needs, and marking a visit arrived or done (under the policy's `record_visit`)."""
+needs, and marking a visit arrived, done or not done – with a note and a concern for the
+ward on the visit's own page (under the policy's `record_visit`)."""
 
 from datetime import date
 
@@ -7,7 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions
@@ -47,6 +48,7 @@ def _own_visit(request, visit_id, what: str) -> Visit:
     visit = (
         Visit.objects.filter(pk=visit_id, unit=request.hemma.unit)
         .filter(assignments__staff=request.hemma.staff)
+        .select_related("episode__patient", "unit")
         .first()
     )
     if visit is None:
@@ -95,3 +97,51 @@ def done(request, visit_id):
         _("Besöket är utfört."),
     )
     return redirect(_sheet(visit))
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def document(request, visit_id):
+    """The visit's documentation: done or not done (the reason), a note, and a concern the
+    ward gets as an alert at the chosen level. Field errors are shown on the form."""
+    visit = _own_visit(request, visit_id, "document")
+    what = f"visit {visit.pk} document"
+    if (refusal := visit_refused(request, visit, "record_visit", what)) is not None:
+        return refusal
+    staff, unit = request.hemma.staff, request.hemma.unit
+    form = forms.DocumentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        common = {
+            "staff": staff,
+            "unit": unit,
+            "visit": visit,
+            "note": data["note"],
+            "concern": data["concern"],
+            "concern_level": data["concern_level"],
+        }
+        try:
+            if data["outcome"] == forms.DocumentForm.NOT_DONE:
+                services.visit_not_done(reason=data["reason"], **common)
+                messages.success(request, _("Besöket är dokumenterat som ej utfört."))
+            else:
+                services.visit_done(**common)
+                messages.success(request, _("Besöket är utfört."))
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            if data["concern"]:
+                messages.warning(request, _("Oron är skickad till avdelningen som ett larm."))
+            return redirect(_sheet(visit))
+    allowed = allowed_actions(staff=staff, unit=unit, episode=visit.episode)
+    return render(
+        request,
+        "visits/document.html",
+        {
+            "visit": visit,
+            "patient": visit.episode.patient,
+            "form": form,
+            "may_record_reading": "record_reading" in allowed,
+            "open": visit.status in (Visit.Status.ASSIGNED, Visit.Status.ARRIVED),
+        },
+    )

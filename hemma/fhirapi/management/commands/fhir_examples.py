@@ -20,6 +20,8 @@ from joserfc.jwk import ECKey
 from hemma.accounts.models import Staff, Unit
 from hemma.careplans.models import Agreement
 from hemma.fhirapi.services import system_client_register
+from hemma.medication.models import DoseAdministration
+from hemma.medication.services import dose_record
 from hemma.monitoring.services import enrolment_claim_api, enrolment_issue
 
 SCOPES = "system/*.read"
@@ -87,6 +89,19 @@ class Command(BaseCommand):
         enrolment_claim_api(code=code)
         request = episode.care_requests.first()
         home_health = Unit.objects.filter(kind="home_health_care").first()
+        # A dose given at home (the demo's patients came home at load, before any was due).
+        dose = DoseAdministration.objects.filter(episode=episode).order_by("due_at").first()
+        if dose is not None and episode.home_health_unit is not None:
+            dose_record(
+                staff=Staff.objects.filter(
+                    memberships__unit=episode.home_health_unit, memberships__role="member"
+                ).first(),
+                unit=episode.home_health_unit,
+                dose=dose,
+                outcome="given",
+                given_at=dose.due_at,
+                now=dose.due_at,
+            )
         examples = {
             "CapabilityStatement": "/fhir/metadata",
             "Patient": f"/fhir/Patient/{patient}",
@@ -98,6 +113,8 @@ class Command(BaseCommand):
             "Consent-search": f"/fhir/Consent?patient={patient}",
             "CareTeam": f"/fhir/CareTeam/{patient}",
             "Device-search": f"/fhir/Device?patient={patient}",
+            "MedicationRequest-search": f"/fhir/MedicationRequest?patient={patient}&_count=3",
+            "MedicationAdministration-search": f"/fhir/MedicationAdministration?patient={patient}",
             "Organization": f"/fhir/Organization/{home_health.pk}",
             "Practitioner-search": "/fhir/Practitioner?_count=2",
             "PractitionerRole-search": "/fhir/PractitionerRole?_count=2",

@@ -1,4 +1,4 @@
-"""hemma import_insights --kind ed_visits|population|bed_days --by USERNAME FILE
+"""hemma import_insights --kind ed_visits|population|bed_days|admissions --by USERNAME FILE
 
 Reads a CSV file from the region's data warehouse into the outcome dashboard (the same
 rules as the upload page): bad rows are printed with their line number, good rows kept,
@@ -15,7 +15,10 @@ from hemma.insights.models import ImportBatch
 
 
 class Command(BaseCommand):
-    help = "Import ED visits, listed population or ward bed-days (CSV) for the dashboard."
+    help = (
+        "Import ED visits, listed population, ward bed-days or inpatient stays (CSV) for the "
+        "dashboard."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)

@@ -23,12 +23,16 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connections
+from django.utils.module_loading import import_string
 
 from hemma.audit.partitions import ensure_partitions_hourly
 from hemma.jobs.services import jobs_purge, run_due_jobs, worker_name
 from hemma.monitoring.services import alerts_escalate, overdue_check
 
 logger = logging.getLogger(__name__)
+# The worker's checks of apps above monitoring, by dotted path (like hemma.jobs.registry) so
+# monitoring does not import them: missed or late doses (hemma.medication).
+CHECKS = ("hemma.medication.services.doses_overdue_check",)
 MAX_BACKOFF_SECONDS = 300
 JOB_CHECK_SECONDS = 1
 
@@ -49,6 +53,7 @@ class Command(BaseCommand):
         while True:
             try:
                 escalated, overdue = alerts_escalate(), overdue_check()
+                doses = sum(import_string(check)() for check in CHECKS)
                 jobs_purge()
                 ensure_partitions_hourly()  # the access log's next months (PostgreSQL)
             except DatabaseError:
@@ -60,8 +65,8 @@ class Command(BaseCommand):
                 connections.close_all()
             else:
                 failures = 0
-                if escalated or overdue or once:
-                    self.stdout.write(f"escalated {escalated}, overdue {overdue}")
+                if escalated or overdue or doses or once:
+                    self.stdout.write(f"escalated {escalated}, overdue {overdue}, doses {doses}")
             if once:
                 self.stdout.write(f"jobs {run_due_jobs(worker=worker_name())}")
                 return

@@ -1,0 +1,116 @@
+"""Medication at home as FHIR R4 resources: each item of the episode's medication list is a
+MedicationRequest (every version's items; those of an older version are `stopped`), and
+each recorded dose a MedicationAdministration (given or delayed: `completed`; not given:
+`not-done` with the reason). Planned doses are not administrations: they are the
+MedicationRequest's timing. The mapping is written out in docs/medication.md."""
+
+from django.utils import timezone
+
+from .case_resources import ROUTES, SNOMED
+from .resources import _clean, instant, patient_reference
+
+LIST_SYSTEM = "urn:hemma:medication-list"
+
+
+def _route(route: str, label: str) -> dict:
+    coded = ROUTES.get(route)
+    return {
+        "coding": [{"system": SNOMED, "code": coded[0], "display": coded[1]}] if coded else [],
+        "text": label,
+    }
+
+
+def _time_of_day(value: str) -> str:
+    return "00:00:00" if value == "24:00" else f"{value}:00"
+
+
+def medication_request(item, current_number: int) -> dict:
+    version = item.version
+    episode = version.episode
+    today = timezone.localdate()
+    if version.number != current_number:
+        status = "stopped"  # superseded by a later version of the list
+    elif item.ends_on is not None and item.ends_on < today:
+        status = "completed"
+    else:
+        status = "active"
+    times = [t.strip() for t in item.times.split(",") if t.strip()]
+    return _clean(
+        {
+            "resourceType": "MedicationRequest",
+            "id": str(item.pk),
+            "status": status,
+            "intent": "order",
+            "category": [{"text": "antibiotika"}] if item.is_antibiotic else [],
+            "medicationCodeableConcept": {"text": item.drug},
+            "subject": patient_reference(episode.patient),
+            "encounter": {"reference": f"Encounter/{episode.pk}"},
+            "authoredOn": instant(version.created_at),
+            "requester": {
+                "reference": f"Practitioner/{version.created_by_id}",
+                "display": version.created_by.display_name,
+            },
+            "groupIdentifier": {"system": LIST_SYSTEM, "value": f"{episode.pk}-{version.number}"},
+            "reasonCode": [{"text": version.reason}],
+            "note": [{"text": item.note}] if item.note else [],
+            "dosageInstruction": [
+                {
+                    "text": f"{item.dose}, {item.times or 'vid behov'}",
+                    "asNeededBoolean": True if not times else None,
+                    "timing": {
+                        "repeat": {
+                            "timeOfDay": [_time_of_day(t) for t in times],
+                            "boundsPeriod": {
+                                "start": item.starts_on.isoformat(),
+                                "end": item.ends_on.isoformat() if item.ends_on else None,
+                            },
+                        }
+                    }
+                    if times
+                    else None,
+                    "route": _route(item.route, item.get_route_display()),
+                    "doseAndRate": [{"type": {"text": item.dose}}],
+                    "patientInstruction": "Patienten sköter pumpen själv"
+                    if item.self_administered
+                    else None,
+                }
+            ],
+        }
+    )
+
+
+def medication_administration(dose) -> dict:
+    episode = dose.episode
+    not_given = dose.status == "not_given"
+    if dose.by_patient:
+        actor = patient_reference(episode.patient)
+    else:
+        actor = {
+            "reference": f"Practitioner/{dose.recorded_by_id}",
+            "display": dose.recorded_by.display_name,
+        }
+    planned = timezone.localtime(dose.due_at).strftime("%Y-%m-%d %H:%M")
+    return _clean(
+        {
+            "resourceType": "MedicationAdministration",
+            "id": str(dose.pk),
+            "status": "not-done" if not_given else "completed",
+            "statusReason": [{"text": dose.reason}] if not_given else [],
+            "medicationCodeableConcept": {"text": dose.drug},
+            "subject": patient_reference(episode.patient),
+            "context": {"reference": f"Encounter/{episode.pk}"},
+            "effectiveDateTime": instant(dose.due_at if not_given else dose.given_at),
+            "performer": [{"actor": actor}],
+            "request": {"reference": f"MedicationRequest/{dose.item_id}"},
+            "note": [
+                {
+                    "text": f"Planerad {planned}"
+                    + (" – försenad" if dose.status == "delayed" else "")
+                }
+            ],
+            "dosage": {
+                "text": dose.dose,
+                "route": _route(dose.route, dose.get_route_display()),
+            },
+        }
+    )

@@ -1,0 +1,43 @@
+"""`{% current_medication_list episode %}`: the episode's current list where another app's
+page shows it (the care request follows the list instead of a frozen copy). The caller has
+already read the episode through the access policy."""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+
+from hemma.medication.models import DoseAdministration, MedicationListVersion
+
+register = template.Library()
+
+
+@register.inclusion_tag("medication/_current_for_request.html")
+def current_medication_list(episode):
+    current = (
+        MedicationListVersion.objects.filter(episode=episode)
+        .select_related("created_by__user")
+        .prefetch_related("items")
+        .order_by("-number")
+        .first()
+    )
+    return {"episode": episode, "current": current}
+
+
+@register.filter
+def runs_own_pump(episode) -> bool:
+    """Whether the patient gives doses of the current list themselves (the tablet links
+    to its dose page only then)."""
+    current = MedicationListVersion.objects.filter(episode=episode).order_by("-number").first()
+    return current is not None and current.items.filter(self_administered=True).exists()
+
+
+@register.inclusion_tag("medication/_summary_doses.html")
+def todays_doses(episode):
+    """The episode page's summary: today's doses and what was recorded (one query)."""
+    day = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    doses = DoseAdministration.objects.filter(
+        episode=episode, due_at__gte=start, due_at__lt=start + timedelta(days=1)
+    ).order_by("due_at", "drug")
+    return {"episode": episode, "doses": list(doses)}

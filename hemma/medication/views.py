@@ -1,0 +1,248 @@
+"""Medication pages: the episode's list with its versions and today's doses (every unit
+that reads the health record), the physician's new version, the course's end and the switch
+to tablets, recording a dose; and the patient's tablet section for a pump they run."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
+from hemma.errors import HemmaError, NotFound
+from hemma.monitoring.services import device_for_token
+from hemma.monitoring.views.patient import DEVICE_COOKIE
+from hemma.monitoring.views.policy import refused
+from hemma.patients.policy import allowed_actions
+from hemma.patients.selectors import object_or_deny
+from hemma.web.actions import run_form_action
+from hemma.web.decorators import staff_required
+
+from . import forms, selectors, services
+from .models import DoseAdministration, MedicationItem
+
+
+def near(due_at: datetime, clock: time | None) -> datetime | None:
+    """A clock time typed for a dose, on the day that puts it closest to the dose's time
+    (23:50 for a 24:00 dose is the evening before)."""
+    if clock is None:
+        return None
+    local = timezone.localtime(due_at)
+    candidates = [
+        timezone.make_aware(datetime.combine(local.date() + timedelta(days=shift), clock))
+        for shift in (-1, 0, 1)
+    ]
+    return min(candidates, key=lambda moment: abs(moment - due_at))
+
+
+@staff_required
+def episode(request, episode_id):
+    episode = selectors.episode_for_page(request, episode_id, f"medication, episode {episode_id}")
+    versions = selectors.versions_of(episode)
+    now = timezone.now()
+    allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
+    return render(
+        request,
+        "medication/episode.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "current": versions[0] if versions else None,
+            "older": versions[1:],
+            "doses": selectors.doses_on(episode, timezone.localdate(now)),
+            "tomorrow": selectors.doses_on(episode, timezone.localdate(now) + timedelta(days=1)),
+            "allowed": allowed,
+            "may_record": "record_dose" in allowed,
+            "tolerance": services.tolerance().seconds // 60,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def change(request, episode_id):
+    """The physician's new version; everyone else who reads the record sees why not."""
+    what = f"medication list change, episode {episode_id}"
+    episode = selectors.episode_for_page(request, episode_id, what)
+    allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
+    current = services.current_version(episode)
+    if request.method == "POST":
+        if (refusal := refused(request, episode, "change_medication", what)) is not None:
+            return refusal
+        form = forms.MedicationListForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                version = services.medication_list_save(
+                    staff=request.hemma.staff,
+                    unit=request.hemma.unit,
+                    episode=episode,
+                    items=data["items"],
+                    reason=data["reason"],
+                    based_on=data["based_on"],
+                )
+            except HemmaError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Läkemedelslistan version %(n)s är sparad.") % {"n": version.number},
+                )
+                return redirect("medication:episode", episode_id=episode.pk)
+    else:
+        form = forms.MedicationListForm(
+            initial={
+                "items": forms.items_to_text(current.items.all()) if current else "",
+                "based_on": current.number if current else 0,
+            }
+        )
+    return render(
+        request,
+        "medication/change.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "current": current,
+            "form": form if "change_medication" in allowed else None,
+        },
+    )
+
+
+ITEM_ACTIONS = {
+    "end": (
+        forms.CourseEndForm,
+        lambda r, item, d: services.medication_course_end(
+            staff=r.hemma.staff, unit=r.hemma.unit, item=item, **d
+        ),
+    ),
+    "oral": (
+        forms.SwitchToOralForm,
+        lambda r, item, d: services.medication_switch_to_oral(
+            staff=r.hemma.staff, unit=r.hemma.unit, item=item, **d
+        ),
+    ),
+}
+
+
+@staff_required
+@require_POST
+def item_act(request, item_id, action):
+    """The course's end or the switch to tablets: a new version of the list."""
+    item = object_or_deny(
+        request,
+        MedicationItem.objects.select_related("version__episode"),
+        item_id,
+        what="medication item",
+    )
+    what = f"medication item {item.pk} {action[:20]}, episode {item.version.episode_id}"
+    episode = selectors.episode_for_page(request, item.version.episode_id, what)
+    if (refusal := refused(request, episode, "change_medication", what)) is not None:
+        return refusal
+    if action not in ITEM_ACTIONS:
+        raise Http404("No such action")
+    form_class, perform = ITEM_ACTIONS[action]
+    run_form_action(
+        request,
+        form_class(request.POST),
+        lambda data: perform(request, item, data),
+        _("Läkemedelslistan har en ny version."),
+    )
+    return redirect("medication:episode", episode_id=episode.pk)
+
+
+@staff_required
+@require_POST
+def dose_record(request, dose_id):
+    dose = object_or_deny(request, DoseAdministration.objects, dose_id, what="dose")
+    what = f"dose {dose.pk}, episode {dose.episode_id}"
+    episode = selectors.episode_for_page(request, dose.episode_id, what)
+    if (refusal := refused(request, episode, "record_dose", what)) is not None:
+        return refusal
+    run_form_action(
+        request,
+        forms.DoseForm(request.POST),
+        lambda data: services.dose_record(
+            staff=request.hemma.staff,
+            unit=request.hemma.unit,
+            dose=dose,
+            outcome=data["outcome"],
+            given_at=near(dose.due_at, data["given_at"]),
+            reason=data["reason"],
+        ),
+        _("Dosen är registrerad."),
+    )
+    return redirect("medication:episode", episode_id=episode.pk)
+
+
+# --- the patient's tablet ---------------------------------------------------------------
+
+
+def _device(request):
+    return device_for_token(request.COOKIES.get(DEVICE_COOKIE))
+
+
+def _log_device_read(device, detail: str) -> None:
+    """Logged under the ward that holds the episode, like the tablet's own page."""
+    access_log_record(
+        staff=None,
+        unit=device.episode.ward,
+        patient=device.episode.patient,
+        action=AccessLogEntry.Action.API_READ,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.GRANTED,
+        detail=f"patient device {device.pk}: {detail}",
+    )
+
+
+def patient_doses(request):
+    """The tablet: today's doses of the pump the patient runs, to tick off."""
+    device = _device(request)
+    if device is None:
+        return redirect("monitoring:patient_start")
+    _log_device_read(device, "medication")
+    return render(
+        request,
+        "medication/patient.html",
+        {
+            "patient": device.episode.patient,
+            "doses": selectors.open_doses_for_patient(device.episode, timezone.now()),
+            "form": forms.DoseForm(),
+        },
+    )
+
+
+@require_POST
+def patient_dose_record(request, dose_id):
+    device = _device(request)
+    if device is None:
+        return redirect("monitoring:patient_start")
+    form = forms.DoseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Välj om dosen gavs, inte gavs eller gavs senare."))
+        return redirect("medication:patient_doses")
+    due = (
+        DoseAdministration.objects.filter(
+            pk=dose_id, episode=device.episode, self_administered=True
+        )
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    try:
+        services.dose_record_by_patient(
+            episode=device.episode,
+            dose_id=dose_id,
+            outcome=form.cleaned_data["outcome"],
+            given_at=near(due, form.cleaned_data["given_at"]) if due else None,
+            reason=form.cleaned_data["reason"],
+        )
+    except NotFound:
+        raise Http404("No such dose") from None
+    except HemmaError as error:  # recorded already, a time that cannot be, no reason
+        messages.error(request, error.message)
+        return redirect("medication:patient_doses")
+    messages.success(request, _("Tack! Avdelningen ser att du har registrerat dosen."))
+    return redirect("medication:patient_doses")
