@@ -4,6 +4,8 @@ each recorded dose a MedicationAdministration (given or delayed: `completed`; no
 `not-done` with the reason). Planned doses are not administrations: they are the
 MedicationRequest's timing. The mapping is written out in docs/medication.md."""
 
+import re
+
 from django.utils import timezone
 
 from .case_resources import ROUTES, SNOMED
@@ -106,11 +108,34 @@ def medication_administration(dose) -> dict:
                 {
                     "text": f"Planerad {planned}"
                     + (" – försenad" if dose.status == "delayed" else "")
+                    + ("" if DOSE_AMOUNT.fullmatch(dose.dose.strip()) else f" – dos: {dose.dose}")
                 }
             ],
-            "dosage": {
-                "text": dose.dose,
-                "route": _route(dose.route, dose.get_route_display()),
-            },
+            # R4's mad-1: a dosage needs a dose or a rate, so a dose written in words
+            # ("1 tablett") goes to the text of a note instead of a dosage.
+            "dosage": _dosage(dose),
         }
     )
+
+
+DOSE_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(g|mg|mikrog|µg|ml|mL|E|IE)")
+UCUM = {"g": "g", "mg": "mg", "mikrog": "ug", "µg": "ug", "ml": "mL", "mL": "mL"}
+UCUM |= {"E": "[iU]", "IE": "[iU]"}
+
+
+def _dosage(dose) -> dict | None:
+    """The dose as a SimpleQuantity (UCUM) when it is an amount and a unit, like "1 g"."""
+    match = DOSE_AMOUNT.fullmatch(dose.dose.strip())
+    if match is None:
+        return None
+    amount = float(match[1].replace(",", "."))
+    return {
+        "text": dose.dose,
+        "route": _route(dose.route, dose.get_route_display()),
+        "dose": {
+            "value": int(amount) if amount.is_integer() else amount,
+            "unit": match[2],
+            "system": "http://unitsofmeasure.org",
+            "code": UCUM[match[2]],
+        },
+    }

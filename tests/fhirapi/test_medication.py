@@ -128,3 +128,24 @@ def test_the_municipality_loses_the_list_when_consent_is_revoked(client, lisa, e
     sharing_consent_revoke(staff=anna, unit=lisa.ward, patient=lisa.patient)
     assert get(client, f"/fhir/MedicationRequest/{item.pk}", token).status_code == 404
     assert entries(get(client, "/fhir/MedicationAdministration", token)) == []
+
+
+def test_a_dose_is_a_ucum_quantity_and_a_dose_in_words_goes_to_the_note():
+    """R4's mad-1: MedicationAdministration.dosage needs a dose or a rate (the independent
+    validator found dosage with text only)."""
+    from types import SimpleNamespace
+
+    from hemma.fhirapi.medication_resources import _dosage
+
+    def dose(text):
+        return SimpleNamespace(dose=text, route="iv", get_route_display=lambda: "Intravenöst")
+
+    quantity = _dosage(dose("1,5 g"))["dose"]
+    assert quantity == {
+        "value": 1.5,
+        "unit": "g",
+        "system": "http://unitsofmeasure.org",
+        "code": "g",
+    }
+    assert _dosage(dose("500 mg"))["dose"]["value"] == 500
+    assert _dosage(dose("1 tablett")) is None
