@@ -1,7 +1,6 @@
 """Reads: the tablet that may answer the questionnaire (`device_for_experience`) and the
 results per ward and period (`results`, aggregates only, a fixed number of queries)."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,17 +13,13 @@ from hemma.accounts.models import Unit
 from hemma.clinical import episode_states as states
 from hemma.episodes.models import Episode
 from hemma.monitoring.models import DeviceEnrolment
+from hemma.monitoring.services import token_digest
 
 from . import results as pure
 from .models import QUESTIONS, Response
 
 # The questionnaire is offered for this long after the discharge, on the episode's tablet.
 OFFER_DAYS = 7
-
-
-def _digest(token: str) -> str:
-    # The same digest as monitoring's device tokens (sha256 of the UTF-8 text).
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def device_for_experience(token: str | None, now: datetime | None = None):
@@ -38,7 +33,7 @@ def device_for_experience(token: str | None, now: datetime | None = None):
     return (
         DeviceEnrolment.objects.select_related("episode__ward")
         .filter(
-            token_hash=_digest(token),
+            token_hash=token_digest(token),
             kind=DeviceEnrolment.Kind.PAGE,
             revoked_at__isnull=True,
             episode__state=states.DISCHARGED,

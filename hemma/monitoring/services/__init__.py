@@ -54,6 +54,7 @@ from .devices import (
     enrolment_claim_api,
     enrolment_issue,
     enrolment_revoke,
+    token_digest,
 )
 from .escalation import (
     alerts_escalate,
@@ -118,6 +119,7 @@ __all__ = [
     "concern_alerts_for",
     "device_for_api_token",
     "device_for_token",
+    "token_digest",
     "device_token_refresh",
     "duty_physician_set",
     "duty_roster_save",

@@ -29,7 +29,9 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or
 logger = logging.getLogger(__name__)
 
 
-def _digest(secret: str) -> str:
+def token_digest(secret: str) -> str:
+    """How device codes and tokens are stored (only hashed); also the experience
+    questionnaire's lookup of a discharged tablet."""
     # surrogatepass: a lone surrogate from a hostile JSON body hashes to nothing stored
     # instead of raising.
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
@@ -44,7 +46,7 @@ def enrolment_issue(*, staff: Staff, unit: Unit, episode: Episode, label: str = 
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
     DeviceEnrolment.objects.create(
         episode=episode,
-        code_hash=_digest(code),
+        code_hash=token_digest(code),
         code_expires_at=timezone.now() + timedelta(minutes=settings.HEMMA_ENROLMENT_CODE_MINUTES),
         label=label.strip(),
         created_by=staff,
@@ -76,7 +78,7 @@ def _claimable(code: str, now: datetime) -> DeviceEnrolment:
     enrolment = (
         DeviceEnrolment.objects.select_for_update()
         .select_related("episode")
-        .filter(code_hash=_digest(normalized))
+        .filter(code_hash=token_digest(normalized))
         .first()
     )
     if (
@@ -97,7 +99,7 @@ def enrolment_claim(*, code: str) -> str:
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         enrolment = _claimable(code, timezone.now())
-        enrolment.token_hash, enrolment.kind = _digest(token), DeviceEnrolment.Kind.PAGE
+        enrolment.token_hash, enrolment.kind = token_digest(token), DeviceEnrolment.Kind.PAGE
         enrolment.save(update_fields=["token_hash", "kind", "claimed_at"])
     return token
 
@@ -107,9 +109,9 @@ def _issue_pair(enrolment: DeviceEnrolment, now: datetime) -> DeviceTokens:
     seconds = settings.HEMMA_DEVICE_TOKEN_SECONDS
     DeviceApiToken.objects.create(
         enrolment=enrolment,
-        access_hash=_digest(access),
+        access_hash=token_digest(access),
         access_expires_at=now + timedelta(seconds=seconds),
-        refresh_hash=_digest(refresh),
+        refresh_hash=token_digest(refresh),
         refresh_expires_at=now + timedelta(days=settings.HEMMA_DEVICE_REFRESH_DAYS),
     )
     DeviceEnrolment.objects.filter(pk=enrolment.pk).update(api_refreshed_at=now)
@@ -153,7 +155,7 @@ def device_token_refresh(*, refresh_token: str) -> DeviceTokens:
         pair = (
             DeviceApiToken.objects.select_for_update(of=("self",))
             .select_related("enrolment__episode")
-            .filter(refresh_hash=_digest(refresh_token))
+            .filter(refresh_hash=token_digest(refresh_token))
             .first()
         )
         if pair is None or pair.revoked_at is not None or pair.refresh_expires_at <= now:
@@ -204,7 +206,7 @@ def device_for_token(token: str | None) -> DeviceEnrolment | None:
         return None
     enrolment = (
         DeviceEnrolment.objects.select_related("episode__patient", "episode__ward")
-        .filter(token_hash=_digest(token), revoked_at__isnull=True)
+        .filter(token_hash=token_digest(token), revoked_at__isnull=True)
         .first()
     )
     if enrolment is None or enrolment.episode.state in states.FINAL_STATES:
@@ -225,7 +227,7 @@ def device_for_api_token(token: str | None) -> DeviceEnrolment | None:
             "enrolment__episode__patient", "enrolment__episode__ward"
         )
         .filter(
-            access_hash=_digest(token),
+            access_hash=token_digest(token),
             access_expires_at__gt=now,
             rotated_at__isnull=True,
             revoked_at__isnull=True,
