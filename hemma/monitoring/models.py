@@ -261,6 +261,9 @@ class Alert(models.Model):
     # to go. Each step is also an AlertEvent on the alert's timeline.
     escalation_step = models.PositiveSmallIntegerField(default=0)
     escalation_failed = models.BooleanField(default=False)
+    # A failed chain is tried again from step 1 once the ward has someone new to escalate
+    # to (the roster filled in later): each try is a round of steps on the timeline.
+    escalation_round = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -327,11 +330,14 @@ class AlertEvent(models.Model):
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     to_text = models.CharField(max_length=500, blank=True)
+    round = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["at", "step"]
+        ordering = ["at", "round", "step"]
         constraints = [
-            models.UniqueConstraint(fields=["alert", "step"], name="alert_event_one_per_step"),
+            models.UniqueConstraint(
+                fields=["alert", "round", "step"], name="alert_event_one_per_step"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -398,3 +398,62 @@ class TestRosterPage:
             reverse("monitoring:episode", args=[at_home.pk])
         )
         assert "Steg 2 (Bakjour/ersättare)" in episode_page.content.decode()
+
+
+class TestRetryAfterFailure:
+    """A failed escalation is tried again once the ward has someone new to reach."""
+
+    @pytest.fixture(autouse=True)
+    def _interval(self, settings):
+        settings.HEMMA_ALERT_ESCALATION_MINUTES = 15
+
+    def test_a_failed_alert_goes_to_the_physician_put_on_the_roster_afterwards(
+        self, at_home, ward, ward_nurse, doctors, client
+    ):
+        alert = red_alert(at_home)
+        services.alerts_escalate(after(16))
+        alert.refresh_from_db()
+        assert alert.escalation_failed
+        roster(ward, ward_nurse, "day", doctors["b"])
+        assert services.alerts_escalate(after(20)) == 1
+        alert.refresh_from_db()
+        assert not alert.escalation_failed and alert.escalated_to == doctors["b"]
+        assert list(alert.events.values_list("round", "step", "kind")) == [
+            (0, 3, "failed"),
+            (1, 1, "escalated"),
+        ]
+        assert Task.objects.filter(owner=doctors["b"], episode=at_home).count() == 1
+        page = client_for(client, ward_nurse).get(ALERTS).content.decode()
+        assert "Nytt försök 1:" in page
+
+    def test_a_chain_with_nobody_new_is_not_retried_in_a_loop(
+        self, at_home, ward, ward_nurse, doctors
+    ):
+        roster(ward, ward_nurse, "day", doctors["a"])
+        alert = red_alert(at_home)
+        services.alerts_escalate(after(16))
+        services.alerts_escalate(after(32))
+        alert.refresh_from_db()
+        assert alert.escalation_failed
+        for minutes in (48, 64, 200):
+            assert services.alerts_escalate(after(minutes)) == 0
+        assert alert.events.count() == 2
+        assert Task.objects.filter(owner=doctors["a"]).count() == 1
+
+    def test_an_acknowledged_failed_alert_is_not_retried(self, at_home, ward, ward_nurse, doctors):
+        alert = red_alert(at_home)
+        services.alerts_escalate(after(16))
+        Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.ACKNOWLEDGED)
+        roster(ward, ward_nurse, "day", doctors["b"])
+        assert services.alerts_escalate(after(20)) == 0
+        assert alert.events.count() == 1
+
+    def test_the_retried_round_goes_on_to_the_deputy(self, at_home, ward, ward_nurse, doctors):
+        alert = red_alert(at_home)
+        services.alerts_escalate(after(16))
+        roster(ward, ward_nurse, "day", doctors["a"], doctors["b"])
+        services.alerts_escalate(after(20))
+        services.alerts_escalate(after(36))
+        alert.refresh_from_db()
+        assert alert.escalation_round == 1 and alert.escalated_to == doctors["b"]
+        assert list(alert.events.values_list("round", "step")) == [(0, 3), (1, 1), (1, 2)]

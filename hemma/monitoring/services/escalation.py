@@ -7,14 +7,19 @@ step by step, one interval apart: 1 the on-call physician of the current roster 
 whoever took the slot with "Jag har jouren"), 2 the slot's deputy, 3 the ward's final step
 (a named physician and/or an instruction). A step with nobody is skipped; when no step is
 left and the ward configured no final step the alert is marked escalation failed, which
-the ward's alert page shows at the top. Never an arbitrary physician, never nowhere."""
+the ward's alert page shows at the top. Never an arbitrary physician, never nowhere.
+
+A failed alert still open is tried again from step 1 as soon as the ward's chain holds
+someone the failed round did not reach (the roster was filled in afterwards): a new round
+on the same timeline. A chain that only holds people already reached is not retried, so
+nobody is paged in a loop."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -216,6 +221,13 @@ class Chain:
     def configured(self) -> bool:
         return bool(self.on_call or self.deputy or self.final)
 
+    def targets(self) -> set[tuple[int | None, str]]:
+        """Whom the chain reaches, as (staff id, instruction) like an event records it."""
+        found = {(person.pk, "") for person in (self.on_call, self.deputy) if person}
+        if self.final is not None:
+            found.add((self.final.staff_id, self.final.instruction))
+        return found
+
 
 def chain_for(ward: Unit, now: datetime | None = None) -> Chain:
     now = now or timezone.now()
@@ -245,6 +257,14 @@ def alerts_escalate(now: datetime | None = None) -> int:
     copies at once: each step is claimed with a conditional update on the step reached,
     and the timeline holds one event per step (a unique constraint)."""
     now = now or timezone.now()
+    chains: dict[int, Chain] = {}
+
+    def chain_of(alert: Alert) -> Chain:
+        if alert.unit_id not in chains:
+            chains[alert.unit_id] = chain_for(alert.unit, now)
+        return chains[alert.unit_id]
+
+    _retry_failed(chain_of)
     deadline = now - timedelta(minutes=settings.HEMMA_ALERT_ESCALATION_MINUTES)
     due = (
         Alert.objects.filter(
@@ -259,15 +279,38 @@ def alerts_escalate(now: datetime | None = None) -> int:
         )
         .select_related("unit", "episode__patient")
     )
-    chains: dict[int, Chain] = {}
     escalated = 0
     for alert in due:
-        chain = chains.get(alert.unit_id) or chains.setdefault(
-            alert.unit_id, chain_for(alert.unit, now)
-        )
-        if _step(alert, chain, now):
+        if _step(alert, chain_of(alert), now):
             escalated += 1
     return escalated
+
+
+def _retry_failed(chain_of) -> None:
+    """Put each open failed alert back at step 0 (a new round) when its ward's chain now
+    holds someone its last round did not reach; the due query then takes it to step 1."""
+    failed = Alert.objects.filter(
+        status=Alert.Status.OPEN, level__in=ESCALATED_LEVELS, escalation_failed=True
+    ).select_related("unit")
+    for alert in failed:
+        reached = set(
+            alert.events.filter(
+                round=alert.escalation_round, kind=AlertEvent.Kind.ESCALATED
+            ).values_list("to_staff_id", "to_text")
+        )
+        if not chain_of(alert).targets() - reached:
+            continue
+        # The claim on the round keeps two workers from starting two new rounds.
+        Alert.objects.filter(
+            pk=alert.pk,
+            status=Alert.Status.OPEN,
+            escalation_failed=True,
+            escalation_round=alert.escalation_round,
+        ).update(
+            escalation_failed=False,
+            escalation_step=0,
+            escalation_round=F("escalation_round") + 1,
+        )
 
 
 def _step(alert: Alert, chain: Chain, now: datetime) -> bool:
@@ -292,6 +335,7 @@ def _step(alert: Alert, chain: Chain, now: datetime) -> bool:
                 pk=alert.pk,
                 status=Alert.Status.OPEN,
                 escalation_step=alert.escalation_step,
+                escalation_round=alert.escalation_round,
                 escalation_failed=False,
             ).update(
                 escalation_step=step,
@@ -303,7 +347,13 @@ def _step(alert: Alert, chain: Chain, now: datetime) -> bool:
             if not claimed:
                 return False
             AlertEvent.objects.create(
-                alert=alert, at=now, step=step, kind=kind, to_staff=staff, to_text=text
+                alert=alert,
+                at=now,
+                round=alert.escalation_round,
+                step=step,
+                kind=kind,
+                to_staff=staff,
+                to_text=text,
             )
             _task(alert, now, staff, text, failed)
     except IntegrityError:  # another copy wrote this step's event first
