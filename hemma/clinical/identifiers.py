@@ -59,6 +59,10 @@ def luhn_check_digit(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
+# Nobody alive is older: a birth year like 1800 is a typing error.
+MAX_AGE_YEARS = 130
+
+
 def parse_personal_identity(raw: str, *, today: date | None = None) -> PersonalIdentity:
     """Parse a personnummer or samordningsnummer in any usual form; raise InvalidIdentifier."""
     today = today or date.today()
@@ -84,6 +88,8 @@ def parse_personal_identity(raw: str, *, today: date | None = None) -> PersonalI
         birth_date = _resolve_century(year_2, month, day, today, centenarian=match["sep"] == "+")
     if birth_date > today:
         raise InvalidIdentifier("future", "The birth date is in the future.")
+    if today.year - birth_date.year > MAX_AGE_YEARS:
+        raise InvalidIdentifier("too_old", f"Born more than {MAX_AGE_YEARS} years ago.")
     if int(tail[3]) != expected:
         raise InvalidIdentifier("checksum", f"The check digit is wrong (expected {expected}).")
     return PersonalIdentity(

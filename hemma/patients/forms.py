@@ -21,6 +21,7 @@ PERSONAL_NUMBER_MESSAGES = {
     ),
     "date": _("Datumdelen är inget giltigt datum."),
     "future": _("Födelsedatumet ligger i framtiden."),
+    "too_old": _("Födelsedatumet ligger mer än 130 år bakåt. Kontrollera årtalet."),
     "checksum": _("Kontrollsiffran stämmer inte. Kontrollera numret."),
 }
 

@@ -267,3 +267,11 @@ def test_every_valid_number_round_trips_through_its_display_form(birth, serial, 
     assert identity.birth_date == birth
     assert identity.kind == ("samordningsnummer" if coordination else "personnummer")
     assert parse(identity.formatted) == identity
+
+
+def test_a_birth_more_than_130_years_ago_is_a_typing_error():
+    born_1800 = "18" + with_check_digit("001212998")
+    with pytest.raises(InvalidIdentifier) as error:
+        parse(born_1800)
+    assert error.value.code == "too_old"
+    assert parse("18" + with_check_digit("961212998")).birth_date == date(1896, 12, 12)

@@ -53,6 +53,7 @@ class TestRegistration:
             ("personal_number", "19400401-9181", "Kontrollsiffran stämmer inte"),
             ("personal_number", "19401301-9180", "Datumdelen är inget giltigt datum"),
             ("personal_number", "hej", "Ogiltigt format"),
+            ("personal_number", "18000101-0008", "mer än 130 år bakåt"),
             ("personal_number", "", "Detta fält måste fyllas i"),
             ("phone", "070-ABC", "Ogiltigt telefonnummer"),
             ("latitude", "48.85", "Latituden ligger utanför Sverige"),
