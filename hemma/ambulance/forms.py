@@ -2,12 +2,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hemma.web.fields import NearDateTimeField
+
 from .models import AmbulanceContact
 
 
 class AmbulanceContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("Typ"), choices=AmbulanceContact.Kind.choices)
-    occurred_at = forms.DateTimeField(
+    occurred_at = NearDateTimeField(
+        past_days=365,
+        future_days=0,
         label=_("Tidpunkt"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

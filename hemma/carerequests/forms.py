@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Unit
 from hemma.careplans.forms import text_to_rows
+from hemma.web.fields import NearDateField, NearDateTimeField
 
 from .models import CareRequest, LogisticsOrder, Medication
 from .services import RECEIVER_KINDS, supervision_end_problem
@@ -28,7 +29,9 @@ class CareRequestForm(forms.Form):
     reason = forms.CharField(
         label=_("Orsak"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
-    start_at = forms.DateTimeField(
+    start_at = NearDateTimeField(
+        past_days=1,
+        future_days=180,
         label=_("Start"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -36,7 +39,9 @@ class CareRequestForm(forms.Form):
     interventions = forms.CharField(
         label=_("Insatser som önskas"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
-    ends_on = forms.DateField(
+    ends_on = NearDateField(
+        past_days=1,
+        future_days=366,
         label=_("Slutdatum"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hemma.web.fields import NearDateField
+
 from .models import Skill, TrainingItem
 from .selectors import trainer_choices, unit_staff
 from .services import competence_problems
@@ -31,8 +33,12 @@ class CompetenceForm(forms.Form):
         choices=Skill.choices,
         error_messages={"invalid_choice": _("Okänd kompetens.")},
     )
-    trained_on = forms.DateField(label=_("Utbildad (datum)"), widget=forms.DateInput(DATE))
-    valid_until = forms.DateField(
+    trained_on = NearDateField(
+        past_days=14600, future_days=1, label=_("Utbildad (datum)"), widget=forms.DateInput(DATE)
+    )
+    valid_until = NearDateField(
+        past_days=365,
+        future_days=7300,
         label=_("Giltig till och med (valfritt)"),
         required=False,
         widget=forms.DateInput(DATE),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from hemma.accounts.models import Staff, Unit
 from hemma.careplans.forms import text_to_rows
 from hemma.clinical.frailty import cfs_name
+from hemma.web.fields import NearDateField, NearDateTimeField
 
 from .models import MeetingSeries
 
@@ -12,20 +13,27 @@ FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class CaseOpenForm(forms.Form):
-    admitted_at = forms.DateTimeField(
+    admitted_at = NearDateTimeField(
+        past_days=365,
+        future_days=0,
         label=_("Inskriven"),
         input_formats=FORMATS,
         widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
     )
-    support_judged_at = forms.DateTimeField(
+    support_judged_at = NearDateTimeField(
+        past_days=365,
+        future_days=0,
         label=_("Behov av insatser efter utskrivning bedömt"),
         required=False,
         input_formats=FORMATS,
         widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
         help_text=_("Om det bedömdes senare än inskrivningen: 24-timmarsfristen räknas därifrån."),
     )
-    estimated_discharge = forms.DateField(
-        label=_("Beräknat utskrivningsdatum"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    estimated_discharge = NearDateField(
+        past_days=60,
+        future_days=365,
+        label=_("Beräknat utskrivningsdatum"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
     receivers = forms.ModelMultipleChoiceField(
         label=_("Kommunala mottagare"),
@@ -45,14 +53,18 @@ class EpisodeNoticeForm(forms.Form):
         label=_("Meddelande"),
         choices=[("admission", _("Inskrivningsmeddelande")), ("ready", _("Utskrivningsklar"))],
     )
-    admitted_at = forms.DateTimeField(
+    admitted_at = NearDateTimeField(
+        past_days=365,
+        future_days=0,
         label=_("Inskriven"),
         required=False,
         input_formats=FORMATS,
         widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
     )
     support_judged_at = CaseOpenForm.base_fields["support_judged_at"]
-    estimated_discharge = forms.DateField(
+    estimated_discharge = NearDateField(
+        past_days=60,
+        future_days=365,
         label=_("Beräknat utskrivningsdatum"),
         required=False,
         widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
@@ -69,7 +81,9 @@ class EpisodeNoticeForm(forms.Form):
 
 
 class EstimateForm(forms.Form):
-    estimated_discharge = forms.DateField(
+    estimated_discharge = NearDateField(
+        past_days=60,
+        future_days=365,
         label=_("Nytt beräknat utskrivningsdatum"),
         widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
@@ -100,7 +114,9 @@ class ReasonForm(forms.Form):
 
 
 class SipForm(forms.Form):
-    meeting_at = forms.DateTimeField(
+    meeting_at = NearDateTimeField(
+        past_days=365,
+        future_days=365,
         label=_("Mötestid"),
         input_formats=FORMATS,
         widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
@@ -128,8 +144,11 @@ class FrailtyForm(forms.Form):
         coerce=int,
         choices=[(level, f"{level} – {cfs_name(level)}") for level in range(1, 10)],
     )
-    assessed_on = forms.DateField(
-        label=_("Bedömd"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    assessed_on = NearDateField(
+        past_days=365,
+        future_days=0,
+        label=_("Bedömd"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
     note = forms.CharField(label=_("Kommentar"), max_length=500, required=False)
 
@@ -142,8 +161,11 @@ class MeetingForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    held_on = forms.DateField(
-        label=_("Datum"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    held_on = NearDateField(
+        past_days=365,
+        future_days=365,
+        label=_("Datum"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
 
     def __init__(self, *args, unit=None, **kwargs):
@@ -171,10 +193,15 @@ class MeetingSeriesForm(MeetingForm):
         initial=1,
         help_text=_("1 = varje vecka, 2 = varannan vecka."),
     )
-    active_from = forms.DateField(
-        label=_("Från och med"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    active_from = NearDateField(
+        past_days=365,
+        future_days=1095,
+        label=_("Från och med"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
-    active_to = forms.DateField(
+    active_to = NearDateField(
+        past_days=365,
+        future_days=1095,
         label=_("Till och med"),
         required=False,
         widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
@@ -187,8 +214,11 @@ class MeetingSeriesForm(MeetingForm):
 
 class SeriesEndForm(forms.Form):
     series = forms.IntegerField(widget=forms.HiddenInput)
-    last_on = forms.DateField(
-        label=_("Sista mötesdag"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    last_on = NearDateField(
+        past_days=365,
+        future_days=1095,
+        label=_("Sista mötesdag"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
 
 
@@ -202,8 +232,11 @@ class AgendaAddForm(forms.Form):
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Uppgift"), max_length=300)
     owner_unit = forms.ModelChoiceField(label=_("Ansvarig enhet"), queryset=Unit.objects.none())
-    due_on = forms.DateField(
-        label=_("Senast"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    due_on = NearDateField(
+        past_days=365,
+        future_days=365,
+        label=_("Senast"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
 
     def __init__(self, *args, meeting=None, **kwargs):
@@ -240,7 +273,9 @@ class DirectoryEntryForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    contacted_at = forms.DateTimeField(
+    contacted_at = NearDateTimeField(
+        past_days=365,
+        future_days=0,
         label=_("Kontakt"),
         input_formats=FORMATS,
         widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
@@ -252,8 +287,18 @@ class ContactForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    first = forms.DateField(label=_("Från"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
-    last = forms.DateField(label=_("Till"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
+    first = NearDateField(
+        past_days=7300,
+        future_days=365,
+        label=_("Från"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
+    )
+    last = NearDateField(
+        past_days=7300,
+        future_days=365,
+        label=_("Till"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
+    )
 
     def clean(self):
         data = super().clean()
@@ -264,8 +309,12 @@ class PeriodForm(forms.Form):
 
 class TemporaryVisitForm(forms.Form):
     personal_number = forms.CharField(label=_("Personnummer"), max_length=15)
-    visited_at = forms.DateTimeField(
-        label=_("Besök"), input_formats=FORMATS, widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M")
+    visited_at = NearDateTimeField(
+        past_days=365,
+        future_days=0,
+        label=_("Besök"),
+        input_formats=FORMATS,
+        widget=forms.DateTimeInput(LOCAL, "%Y-%m-%dT%H:%M"),
     )
     reason = forms.CharField(label=_("Orsak"), max_length=300)
     outcome = forms.CharField(
@@ -281,8 +330,11 @@ class SipPlanForm(forms.Form):
         help_text=_("En per rad: vem | vad | när, t.ex. Dottern | Handlar mat | Varje fredag"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    follow_up_on = forms.DateField(
-        label=_("Uppföljning"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    follow_up_on = NearDateField(
+        past_days=365,
+        future_days=365,
+        label=_("Uppföljning"),
+        widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
     evaluation = forms.CharField(
         label=_("Utvärdering"), required=False, widget=forms.Textarea(attrs={"rows": 2})

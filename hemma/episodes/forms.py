@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Unit
+from hemma.web.fields import NearDateTimeField
 
 from .models import Assessment, ChecklistItem, Episode
 
@@ -164,7 +165,9 @@ class NoticeForm(forms.Form):
             ("ready", _("Utskrivningsklar")),
         ],
     )
-    at = forms.DateTimeField(
+    at = NearDateTimeField(
+        past_days=365,
+        future_days=0,
         label=_("Tidpunkt"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

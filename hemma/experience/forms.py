@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hemma.web.fields import NearDateField
+
 from .models import COMMENT_MAX_LENGTH, QUESTIONS, Response, Scale
 from .results import SCALE
 from .services import comment_problem
@@ -58,12 +60,16 @@ class ResultsForm(forms.Form):
     ward = forms.ModelChoiceField(
         label=_("Avdelning"), queryset=None, required=False, empty_label=_("Alla avdelningar")
     )
-    start = forms.DateField(
+    start = NearDateField(
+        past_days=7300,
+        future_days=365,
         label=_("Från månad"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
-    end = forms.DateField(
+    end = NearDateField(
+        past_days=7300,
+        future_days=365,
         label=_("Till och med månad"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),

@@ -1,8 +1,16 @@
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+
+from hemma.web.fields import NearDateField
 
 from .models import EconomicsSettings, ImportBatch
 from .services import EDITABLE, MAX_REPLICATIONS
+
+# Plausible ceilings: a cost per ED visit or per day above this is a typing error (an
+# extra zero or two), and so is an ED count above this per month for one organisation.
+MAX_COST_KR = 200_000
+MAX_MONTHLY_COUNT = 100_000
 
 
 class EconomicsForm(forms.ModelForm):
@@ -10,25 +18,45 @@ class EconomicsForm(forms.ModelForm):
         model = EconomicsSettings
         fields = EDITABLE
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.IntegerField):
+                field.max_value = MAX_COST_KR
+                field.validators.append(MaxValueValidator(MAX_COST_KR))
+                field.widget.attrs["max"] = MAX_COST_KR
+
 
 class SavingForm(forms.Form):
     """The numbers the saving is calculated from. A visits field left empty takes the
     number from the imported ED visits of the chosen months (`EdPeriodsForm`)."""
 
     visits_before = forms.IntegerField(
-        label=_("Akutbesök per månad före"), min_value=0, required=False
+        label=_("Akutbesök per månad före"),
+        min_value=0,
+        max_value=MAX_MONTHLY_COUNT,
+        required=False,
     )
     visits_after = forms.IntegerField(
-        label=_("Akutbesök per månad efter"), min_value=0, required=False
+        label=_("Akutbesök per månad efter"),
+        min_value=0,
+        max_value=MAX_MONTHLY_COUNT,
+        required=False,
     )
     housing_days = forms.IntegerField(
-        label=_("Dygn korttidsboende som undveks"), min_value=0, required=False, initial=0
+        label=_("Dygn korttidsboende som undveks"),
+        min_value=0,
+        max_value=MAX_MONTHLY_COUNT,
+        required=False,
+        initial=0,
     )
 
 
 def _month(label) -> forms.DateField:
     """A month (YYYY-MM), cleaned to its first day."""
-    return forms.DateField(
+    return NearDateField(
+        past_days=20 * 365,
+        future_days=365,
         label=label,
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
@@ -129,8 +157,18 @@ class ImportForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("Från"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Till"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = NearDateField(
+        past_days=7300,
+        future_days=365,
+        label=_("Från"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = NearDateField(
+        past_days=7300,
+        future_days=365,
+        label=_("Till"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     ward = forms.ModelChoiceField(label=_("Avdelning"), queryset=None, required=False)
     centre = forms.ModelChoiceField(
         label=_("Listade på vårdcentral"), queryset=None, required=False

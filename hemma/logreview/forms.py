@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Unit
 from hemma.patients.forms import PersonalNumberField
+from hemma.web.fields import NearDateField
 
 from .selectors import LogFilter
 
@@ -11,11 +12,19 @@ class LogFilterForm(forms.Form):
     personal_number = PersonalNumberField(required=False, help_text="")
     staff_text = forms.CharField(label=_("Medarbetare (namn eller HSA-id)"), required=False)
     unit = forms.ModelChoiceField(label=_("Enhet"), queryset=Unit.objects.none(), required=False)
-    date_from = forms.DateField(
-        label=_("Från"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_from = NearDateField(
+        past_days=7300,
+        future_days=1,
+        label=_("Från"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = forms.DateField(
-        label=_("Till"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_to = NearDateField(
+        past_days=7300,
+        future_days=1,
+        label=_("Till"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     emergency_only = forms.BooleanField(label=_("Endast nödåtkomst"), required=False)
     denied_only = forms.BooleanField(label=_("Endast nekade"), required=False)

@@ -1,7 +1,10 @@
 """Episode pages: the worklist, flagging and the episode page's actions."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from hemma.audit.models import AccessLogEntry
 from hemma.episodes.models import Assessment, ChecklistItem, Episode
@@ -255,7 +258,7 @@ class TestUnitWorklists:
             {
                 "notice": "admission",
                 "admitted_at": "2026-11-20T09:30",
-                "estimated_discharge": "2099-01-01",
+                "estimated_discharge": f"{timezone.localdate() + timedelta(days=10)}",
             },
         )
         assert response.status_code == 302
@@ -263,7 +266,11 @@ class TestUnitWorklists:
         assert episode.admission_notice_at == episode.discharge_case.messages.get().sent_at
         # Ready for discharge is the physician's (the policy's 403 before the service).
         assert as_ward_nurse.post(url, {"notice": "ready"}).status_code == 403
-        response = as_ward_nurse.post(url, {"notice": "admission", **future}, follow=True)
+        again = {
+            "admitted_at": "2026-11-20T09:30",
+            "estimated_discharge": f"{timezone.localdate() + timedelta(days=10)}",
+        }
+        response = as_ward_nurse.post(url, {"notice": "admission", **again}, follow=True)
         assert "redan skickat" in response.content.decode()
         response = as_ward_nurse.post(
             act(episode, "notice"), {"notice": "admission", "at": "2026-11-20T09:30"}, follow=True

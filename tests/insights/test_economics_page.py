@@ -68,7 +68,10 @@ def test_the_visits_a_month_come_from_the_imported_rows_of_the_period(
     client, ward_nurse, ed_visits
 ):
     text = page(client, ward_nurse, PERIODS)
-    assert "(90 − 60) besök/månad = 30 besök × 12 månader × 5 419 kr = 1 950 840 kr per år" in text
+    assert (
+        "(90 − 60) besök/månad = 30 besök × 12 månader × 5\u00a0419\u00a0kr = "
+        "1\u00a0950\u00a0840\u00a0kr per år"
+    ) in text
     assert 'name="visits_before" value="90"' in text and 'name="visits_after" value="60"' in text
     assert "före 90 besök per månad (2025-01 – 2025-03)" in text
     assert "efter 60 besök per månad (2025-05 – 2025-07)" in text
@@ -161,7 +164,7 @@ def test_bed_days_at_home_come_from_the_measure_not_the_display_rows(
 
     monkeypatch.setattr(presenters, "care_at_home_panel", no_rows)
     text = page(client, ward_nurse)
-    assert f"{nights} vårddygn × 8 500 kr = " in text
+    assert f"{nights} vårddygn × 8\u00a0500\u00a0kr = " in text
 
 
 def test_a_scenario_is_deleted_only_within_the_acting_units_organisation(
@@ -179,3 +182,12 @@ def test_a_scenario_is_deleted_only_within_the_acting_units_organisation(
         services.scenario_delete(staff=municipal, unit=home_health, scenario=scenario)
     services.scenario_delete(staff=ward_nurse, unit=ward, scenario=scenario)
     assert not Scenario.objects.exists()
+
+
+def test_absurd_counts_and_costs_are_refused():
+    from hemma.insights.forms import EconomicsForm, SavingForm
+
+    assert "visits_after" in SavingForm({"visits_after": 999_999_999}).errors
+    assert SavingForm({"visits_before": 90, "visits_after": 60}).is_valid()
+    costs = EconomicsForm({"kpp_ed_visit_cost": 999_999_999, "overhead_share": "0,2"})
+    assert "kpp_ed_visit_cost" in costs.errors
