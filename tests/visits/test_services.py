@@ -177,7 +177,9 @@ def test_a_manual_move_is_checked_and_warned_about(team, home_health, home_patie
         to_staff=team["usk1"],
         position=0,
     )
-    assert any("lacks ['nurse']" in w for w in warnings)
+    # In Swedish with the staff member's name and the skill in words (never "s10 lacks …").
+    assert any("saknar kompetens (Sjuksköterska)" in w for w in warnings), warnings
+    assert not any("lacks" in w or "['nurse']" in w for w in warnings)
     assert dose.assignments.get().staff == team["usk1"]
     assert (
         PlanRun.objects.latest().solver == "manual"

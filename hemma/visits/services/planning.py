@@ -25,7 +25,7 @@ from hemma.routing.model import Plan
 
 from ..models import Assignment, PlanRun, Shift, Visit
 from .common import from_minutes, require_visiting_unit, to_minutes
-from .problem import DayProblem, build_problem, current_plan, store_plan
+from .problem import DayProblem, build_problem, current_plan, explain, store_plan
 
 MAX_SECONDS = 60
 NO_SHIFTS = gettext_lazy("Inga arbetspass den dagen: lägg in personalens pass först.")
@@ -205,7 +205,9 @@ def _plan_apply(
             )
             % {"what": ", ".join(stale)}
         )
-    warnings = day_problem.warnings + routing_check.violations(day_problem.problem, plan)
+    warnings = day_problem.warnings + explain(
+        routing_check.findings(day_problem.problem, plan), day_problem, day
+    )
     if added:
         warnings.append(
             ngettext(

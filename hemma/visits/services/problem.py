@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy
 
 from hemma.accounts.models import Unit
 from hemma.routing import solve as routing_solve
+from hemma.routing.check import Finding
 from hemma.routing.model import Gap, Plan, Problem, Stop, Worker
 from hemma.routing.model import Visit as RoutingVisit
 from hemma.routing.osrm import travel_matrix
 
-from ..models import Assignment, PlanRun, Shift, TravelMode, Visit
+from ..models import SKILL_CHOICES, Assignment, PlanRun, Shift, TravelMode, Visit
 from .common import from_minutes, to_minutes
 
 REASONS = {
@@ -219,15 +220,56 @@ def store_plan(day_problem: DayProblem, plan: Plan, day: date, keep: set[str]) -
             visit.save(update_fields=["status", "unassigned_reason"])
 
 
-def explain(problems: list[str], day_problem: DayProblem) -> list[str]:
-    """The checker's findings with visit and staff ids replaced by what people recognise."""
+# The checker's findings (hemma.routing.check, codes with values) in Swedish. Times are
+# minutes after the day's midnight; durations are minutes.
+FINDING_MESSAGES = {
+    "unknown_worker": gettext_lazy("Planen nämner personal som inte har något pass."),
+    "unknown_visit": gettext_lazy("Planen nämner ett besök som inte finns."),
+    "lacks_skill": gettext_lazy("%(worker)s saknar kompetens (%(skills)s) för %(visit)s."),
+    "late": gettext_lazy("%(visit)s börjar %(start)s, efter tidsfönstret (senast %(latest)s)."),
+    "too_early": gettext_lazy(
+        "%(visit)s: planen säger %(planned)s men turen hinner inte fram före %(earliest)s."
+    ),
+    "after_shift": gettext_lazy(
+        "%(worker)s är tillbaka %(back)s, efter passets slut %(shift_end)s."
+    ),
+    "no_break": gettext_lazy("%(worker)s får ingen lunchrast i turen."),
+    "late_break": gettext_lazy("%(worker)s lunch börjar %(start)s, efter senast %(latest)s."),
+    "overtime": gettext_lazy("%(worker)s arbetar %(minutes)s min, mer än högst %(max)s min."),
+    "capacity": gettext_lazy("%(worker)s har %(load)s i turen, mer än kapaciteten %(capacity)s."),
+    "twice": gettext_lazy("%(visit)s är planerat två gånger för samma person."),
+    "staff_count": gettext_lazy(
+        "%(visit)s behöver %(needed)s personal men är planerat för %(planned)s."
+    ),
+    "not_together": gettext_lazy("%(visit)s: personalen kommer inte samtidigt."),
+    "gap": gettext_lazy(
+        "%(visit)s börjar %(between)s min efter %(first)s, inte inom %(min)s–%(max)s min."
+    ),
+    "without_first": gettext_lazy("%(visit)s är planerat utan %(first)s."),
+    "lost": gettext_lazy("%(visit)s är varken planerat eller markerat som oplanerat."),
+}
+FINDING_TIMES = {"start", "latest", "planned", "earliest", "back", "shift_end"}
+
+
+def explain(findings: list[Finding], day_problem: DayProblem, day: date) -> list[str]:
+    """The checker's findings in Swedish, with visit and staff ids replaced by what people
+    recognise (the patient and the visit, the staff member's name) and times as HH:MM."""
     names = {
         key: f"{v.episode.patient.full_name} ({v.what[:40]})"
         for key, v in day_problem.visits.items()
     }
     names |= {key: s.staff.display_name for key, s in day_problem.shifts.items()}
+    skills = dict(SKILL_CHOICES)
     explained = []
-    for problem in problems:
-        words = [names.get(word.strip(":,'s"), word) for word in problem.split(" ")]
-        explained.append(" ".join(words))
+    for found in findings:
+        values = {}
+        for key, value in found.params.items():
+            if key in FINDING_TIMES:
+                value = f"{from_minutes(value, day):%H:%M}"
+            elif key == "skills":
+                value = ", ".join(str(skills.get(code, code)) for code in value)
+            elif isinstance(value, str):
+                value = names.get(value, value)
+            values[key] = value
+        explained.append(str(FINDING_MESSAGES[found.code]) % values)
     return explained

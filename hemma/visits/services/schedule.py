@@ -338,7 +338,7 @@ def visit_move(
     }
     new_plan = Plan(routes=stops, unassigned=unassigned, breaks=breaks)
     new_plan.travel_minutes = routing_check.route_travel(problem, new_plan)
-    warnings = explain(routing_check.violations(problem, new_plan), day_problem)
+    warnings = explain(routing_check.findings(problem, new_plan), day_problem, day)
     keep = {k for k, v in day_problem.visits.items() if not v.is_open}
     store_plan(day_problem, new_plan, day, keep=keep)
     PlanRun.objects.create(
