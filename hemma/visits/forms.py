@@ -25,6 +25,11 @@ def on_day(day, clock: time):
     return timezone.make_aware(moment)
 
 
+def planning_order(clock: time) -> int:
+    """Minutes into the planning day (06:00–06:00), to compare clock times across midnight."""
+    return ((clock.hour - 6) % 24) * 60 + clock.minute
+
+
 class PlanForm(forms.Form):
     seconds = forms.TypedChoiceField(label=_("Tidsgräns"), choices=SECONDS, coerce=int, initial=5)
 
@@ -50,6 +55,23 @@ class ShiftForm(forms.Form):
         help_text=_("Tomt: yrkets egen kompetens."),
     )
 
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts"), data.get("ends")
+        if starts and ends and planning_order(ends) <= planning_order(starts):
+            self.add_error("ends", _("Passet måste sluta efter att det börjar."))
+        first, last = data.get("break_from"), data.get("break_until")
+        if first and last and planning_order(last) < planning_order(first):
+            self.add_error("break_until", _("Lunch senast måste vara efter lunch tidigast."))
+        if (
+            starts
+            and ends
+            and first
+            and not planning_order(starts) <= planning_order(first) <= planning_order(ends)
+        ):
+            self.add_error("break_from", _("Lunchen måste ligga inom passet."))
+        return data
+
     def __init__(self, *args, unit=None, **kwargs):
         super().__init__(*args, **kwargs)
         if unit is not None:
@@ -66,8 +88,11 @@ class VisitForm(forms.Form):
 
     episode = forms.TypedChoiceField(label=_("Patient"), coerce=int, choices=[])
     what = forms.CharField(label=_("Vad"), max_length=500)
-    earliest = clock(label=_("Tidigast"))
-    latest = clock(label=_("Senast"))
+    earliest = clock(label=_("Start tidigast"))
+    latest = clock(
+        label=_("Start senast"),
+        help_text=_("Besöket ska börja mellan tidigast och senast; tiden på plats kommer till."),
+    )
     duration_minutes = forms.IntegerField(
         label=_("Tid på plats (min)"), min_value=5, max_value=240, initial=30
     )
@@ -99,6 +124,31 @@ class VisitForm(forms.Form):
             )
             for v in visits
         ]
+
+    def clean(self):
+        data = super().clean()
+        earliest, latest = data.get("earliest"), data.get("latest")
+        if earliest and latest and planning_order(latest) < planning_order(earliest):
+            self.add_error(
+                "latest", _("Senaste start måste vara samma tid som eller efter tidigaste.")
+            )
+        if data.get("follows"):
+            low, high = data.get("min_gap_minutes"), data.get("max_gap_minutes")
+            if low is None:
+                self.add_error(
+                    "min_gap_minutes", _("Ange minsta tid efter det föregående besöket.")
+                )
+            if high is None:
+                self.add_error(
+                    "max_gap_minutes", _("Ange största tid efter det föregående besöket.")
+                )
+            if low is not None and high is not None and high < low:
+                self.add_error(
+                    "max_gap_minutes",
+                    _("Största tiden efter (%(high)s min) är mindre än minsta (%(low)s min).")
+                    % {"high": high, "low": low},
+                )
+        return data
 
 
 class MoveForm(forms.Form):
