@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hemma.episodes.models import Episode
+from hemma.routing.visits import when_problem
 
 SEPARATOR = "|"
 
@@ -42,6 +43,24 @@ def text_to_rows(text: str, keys: tuple[str, ...], required: int) -> tuple[list[
 
 
 ACTIVITY_KEYS = ("what", "who", "when")
+
+
+def _when_message(number: int, row: dict, problem: str) -> str:
+    """A "when" visits cannot be planned from, said in Swedish with the activity's row."""
+    kind, _colon, part = problem.partition(":")
+    values = {"n": number, "what": row["what"], "part": part}
+    if kind == "negative":
+        text = _("Aktivitet %(n)s (%(what)s): %(part)s är inget klockslag.")
+    elif kind == "clock":
+        text = _("Aktivitet %(n)s (%(what)s): %(part)s är inget klockslag (00–24).")
+    else:
+        text = _(
+            "Aktivitet %(n)s (%(what)s): skriv klockslagen, t.ex. 08, 12, 16, 20 – "
+            "Hemma planerar inte besök från ”varje timme”."
+        )
+    return str(text % values) + " " + str(_("Skriv t.ex. 08, 16, 24 eller Dagligen 08–12."))
+
+
 CONTACT_KEYS = ("name", "phone", "hours")
 
 
@@ -99,7 +118,15 @@ class AgreementContentForm(forms.Form):
         return rows
 
     def clean_activities(self):
-        return self._rows("activities", ACTIVITY_KEYS, 2)
+        rows = self._rows("activities", ACTIVITY_KEYS, 2)
+        problems = []
+        for number, row in enumerate(rows, start=1):
+            problem = when_problem(row["when"])
+            if problem:
+                problems.append(_when_message(number, row, problem))
+        if problems:
+            raise forms.ValidationError(problems)
+        return rows
 
     def clean_contacts(self):
         rows = self._rows("contacts", CONTACT_KEYS, 2)

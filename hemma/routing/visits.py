@@ -26,6 +26,29 @@ def clock_times(when: str) -> list[tuple[int, int]]:
     return times
 
 
+_NUMBER = re.compile(r"(?<![\d:.–—-])([-−]?)(\d+)(?:[:.](\d+))?(?![\d])")
+_EVERY_HOUR = re.compile(r"\b(varje|var|varannan|var \S+:?e) timm?e?\b|\btimv(is|ís)\b")
+
+
+def when_problem(when: str) -> str | None:
+    """Why a "when" cannot be planned from, in English for logs (None when it can): a
+    number that is no clock time ("25", "8.75"), a negative one ("−5"), or a recurrence by
+    the hour that names no times ("varje timme"). Day numbers ("Dag 1") are not times."""
+    text = re.sub(r"\bdag \d+\b", " ", when.casefold())
+    for sign, hour, minute in _NUMBER.findall(text):
+        if sign:
+            return f"negative:{sign}{hour}"
+        if (
+            int(hour) > 24
+            or (minute and int(minute) > 59)
+            or (int(hour) == 24 and minute and int(minute))
+        ):
+            return f"clock:{hour}{':' + minute if minute else ''}"
+    if _EVERY_HOUR.search(text) and not clock_times(when):
+        return "hourly"
+    return None
+
+
 def _local(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
     """A wall-clock time; 24:00 is midnight after the day; a time the spring change skips
     moves forward by the hour the clocks jump."""
