@@ -58,22 +58,20 @@ def trend_svg(parameter: str, points: list[Point], *, title: str, mini: bool = F
                 f'fill="{SHADE[points_value]}"/>'
             )
     if points:
-        first, last = points[0].at.timestamp(), points[-1].at.timestamp()
-        duration = (last - first) or 1
-
-        def x(point: Point) -> float:
-            if len(points) == 1:
-                return width / 2
-            return PAD + (width - 2 * PAD) * (point.at.timestamp() - first) / duration
-
-        path = " ".join(f"{x(p):.1f},{y(p.value):.1f}" for p in points)
+        # Each point's x once (the round draws thousands of points per page).
+        stamps = [p.at.timestamp() for p in points]
+        first = stamps[0]
+        duration = (stamps[-1] - first) or 1
+        scale = (width - 2 * PAD) / duration
+        xs = [width / 2] if len(points) == 1 else [PAD + (t - first) * scale for t in stamps]
+        path = " ".join(f"{x:.1f},{y(p.value):.1f}" for x, p in zip(xs, points, strict=True))
         parts.append(f'<polyline points="{path}" fill="none" stroke="#1f3a5f" stroke-width="1.5"/>')
-        for point in points:
+        for x, point in zip(xs, points, strict=True):
             colour, radius = ("#b00020", 3.5) if point.alert else ("#1f3a5f", 2)
             if mini and not point.alert:
                 continue
             parts.append(
-                f'<circle cx="{x(point):.1f}" cy="{y(point.value):.1f}" r="{radius}" '
+                f'<circle cx="{x:.1f}" cy="{y(point.value):.1f}" r="{radius}" '
                 f'fill="{colour}"><title>{escape(str(point.value))}</title></circle>'
             )
     parts.append("</svg>")

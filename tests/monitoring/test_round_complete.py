@@ -1,6 +1,7 @@
 """The digital round in one view (issue 18): vitals, NEWS2, the patient's own words, today's
-round decision, doses, labs and home health's visit notes for every patient, in a number of
-queries that does not grow with the patients (bench/round.py has the timings)."""
+round decision, doses, labs and home health's visit notes for every patient of the page, in
+a number of queries that grows neither with the patients nor with the page shown
+(bench/round.py has the timings)."""
 
 from datetime import datetime, timedelta
 
@@ -13,7 +14,8 @@ from django.utils import timezone
 from hemma.episodes.models import Episode
 from hemma.labs.models import LabResult
 from hemma.medication.models import DoseAdministration, MedicationItem, MedicationListVersion
-from hemma.monitoring import services
+from hemma.messaging.models import Message
+from hemma.monitoring import selectors, services
 from hemma.monitoring.models import RoundEntry
 from hemma.visits.models import Visit
 from tests.conftest import client_for, make_patient
@@ -76,6 +78,15 @@ def _everything_for_one_more_patient(number, ward, home_health, ward_nurse, phys
         dose=item.dose,
         route=item.route,
     )
+    for minutes in (50, 40):  # the ward's messages to the patient's tablet
+        Message.objects.create(
+            episode=episode,
+            direction="to_patient",
+            text="Hur mår du?",
+            sent_at=now - timedelta(minutes=minutes),
+            sender=ward_nurse,
+            sender_unit=ward,
+        )
     Visit.objects.create(
         unit=home_health,
         episode=episode,
@@ -93,26 +104,34 @@ def _everything_for_one_more_patient(number, ward, home_health, ward_nurse, phys
 
 
 def test_the_round_s_queries_do_not_grow_with_patients_with_everything_present(
-    client, ward, home_health, ward_nurse, physician, home_nurse
+    client, ward, home_health, ward_nurse, physician, home_nurse, monkeypatch
 ):
+    monkeypatch.setattr(selectors, "ROUND_PAGE_SIZE", 3)
     browser = client_for(client, ward_nurse)
 
-    def count():
+    def count(**query):
+        browser.get(reverse("monitoring:round"), query)  # the first display writes the
+        # access log; a re-display within the window does not
         with CaptureQueriesContext(connection) as queries:
-            response = browser.get(reverse("monitoring:round"))
+            response = browser.get(reverse("monitoring:round"), query)
         assert response.status_code == 200
         return len(queries), response.content.decode()
 
     people = (ward, home_health, ward_nurse, physician, home_nurse)
     _everything_for_one_more_patient(NUMBERS[0], *people)
-    count()  # the first display writes the access log; a re-display within the window not
     one, page = count()
     for number in NUMBERS[1:]:
         _everything_for_one_more_patient(number, *people)
-    count()
     four, page = count()
     assert four == one
     for shown in ("Dagens doser", "Cefotaxim", "Senaste prover", "Besök hos 19350404-9135"):
         assert shown in page
     assert "Ont i ryggen" in page and "Patientens egna ord" in page
-    assert page.count('id="round-') == 4
+    assert page.count('id="round-') == 3 and "Sida 1 av 2, 4 patienter" in page
+    second, page = count(page=2)
+    assert second == one and page.count('id="round-') == 1
+    RoundEntry.objects.filter(
+        episode__patient__personal_number=NUMBERS[0].replace("-", "")
+    ).delete()
+    pending, page = count(filter="pending")
+    assert pending == one and page.count('id="round-') == 1

@@ -1,7 +1,10 @@
 """Staff: the ward's daily digital round (home health care reads the ward's protocol for
 the patients it visits) and one patient's decision at it."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +20,7 @@ from hemma.web.actions import log_list
 from hemma.web.decorators import staff_required
 
 from .. import forms, selectors, services
+from ..models import RoundEntry
 from .policy import health_record_episode, labels, refused
 
 
@@ -28,19 +32,53 @@ def _day(value: str | None):
         return timezone.localdate()
 
 
+FILTERS = ("all", "pending")  # every patient, or those without a decision on the day
+
+
+def _filter(value: str | None) -> str:
+    return value if value in FILTERS else "all"
+
+
+def _page_number(value: str | None) -> int:
+    """The page asked for: a positive number of at most six digits, else the first."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= 6 else 1
+
+
+def _round_url(day, show: str, page: int) -> str:
+    query = {"day": day.isoformat()}
+    if show != "all":
+        query["filter"] = show
+    if page > 1:
+        query["page"] = page
+    return reverse("monitoring:round") + "?" + urlencode(query)
+
+
 @staff_required
 def round_view(request):
     staff, unit = request.hemma.staff, request.hemma.unit
     day = _day(request.GET.get("day"))
     if unit.kind != Unit.Kind.WARD:
         # Home health care reads the ward's protocol for the patients it visits.
-        entries = selectors.round_protocol(staff, unit, day)
+        entries, blocked = selectors.round_protocol(staff, unit, day)
         log_list(request, f"round protocol {day}", [e.episode.patient for e in entries])
-        return render(request, "monitoring/round_protocol.html", {"day": day, "entries": entries})
-    rows = selectors.round_list(staff, unit, day, labels())
+        return render(
+            request,
+            "monitoring/round_protocol.html",
+            {"day": day, "entries": entries, "blocked": blocked},
+        )
+    # Those needing attention first, a page at a time: the page's rows cost the same
+    # however many patients are at home (bench/round.py).
+    everyone = selectors.round_order(staff, unit, day)
+    pending = [place for place in everyone if not place.reviewed]
+    show = _filter(request.GET.get("filter"))
+    paginator = Paginator(pending if show == "pending" else everyone, selectors.ROUND_PAGE_SIZE)
+    page = paginator.get_page(_page_number(request.GET.get("page")))
+    rows = selectors.round_list(staff, unit, day, labels(), list(page.object_list))
     # What the apps around the episode add to each row (visit notes, doses, labs), each in
-    # a constant number of queries for the whole list.
+    # a constant number of queries for the page.
     extra = round_panels_context(staff, unit, [row["episode"] for row in rows], day)
+    choices = forms.RoundForm.base_fields["decision"].choices
     for row in rows:
         row.update(extra[row["episode"].pk])
         allowed = allowed_actions(staff=staff, unit=unit, episode=row["episode"])
@@ -50,16 +88,31 @@ def round_view(request):
         row["may_record"] = "round" in allowed and (
             entry is None or services.round_action(entry.decision) in allowed
         )
+        # The decisions the unit may record (the ward nurse: "continue" only).
+        row["decisions"] = [
+            (value, label, entry is not None and entry.decision == value)
+            for value, label in choices
+            if value == RoundEntry.Decision.CONTINUE or "round_decision" in allowed
+        ]
     log_list(request, f"digital round {day}", [row["episode"].patient for row in rows])
     return render(
         request,
         "monitoring/round.html",
         {
             "day": day,
+            "is_today": day == timezone.localdate(),
             "rows": rows,
-            "form": forms.RoundForm(),
             "previous": day.fromordinal(day.toordinal() - 1),
             "next": day.fromordinal(day.toordinal() + 1),
+            "show": show,
+            "page": page,
+            "total": len(everyone),
+            "pending_count": len(pending),
+            "page_links": [
+                (number, _round_url(day, show, number)) for number in paginator.page_range
+            ],
+            "all_url": _round_url(day, "all", 1),
+            "pending_url": _round_url(day, "pending", 1),
         },
     )
 
@@ -76,7 +129,10 @@ def round_record(request, episode_id):
     if (refusal := refused(request, episode, action, what)) is not None:
         return refusal
     form = forms.RoundForm(request.POST)
-    back = reverse("monitoring:round") + f"?day={day.isoformat()}"
+    # Back to the page and filter the decision was recorded from.
+    back = _round_url(
+        day, _filter(request.POST.get("filter")), _page_number(request.POST.get("page"))
+    )
     if not form.is_valid():
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
