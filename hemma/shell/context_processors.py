@@ -2,7 +2,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from hemma.accounts.models import Membership, Unit
-from hemma.carerequests.selectors import unread_requests
+from hemma.carerequests.selectors import needs_action
 from hemma.coordination.selectors import unread_receipts
 from hemma.messaging.selectors import unread_for_ward
 from hemma.monitoring.models import Alert
@@ -21,14 +21,24 @@ def _count(queryset, field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _total(queryset):
+    """A COUNT(*) of an already unit-scoped queryset, as a subquery of one query."""
+    counted = (
+        queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def nav_counts(unit: Unit, staff=None) -> dict:
-    """The menu's badges (unread care requests, unread coordination messages, open alerts)
+    """The menu's badges (care requests to handle, unread coordination messages, open alerts)
     in one query, so every page pays for them once."""
     row = (
         Unit.objects.filter(pk=unit.pk)
         .annotate(
             # Only patients the unit may list: a badge counts no hidden patient.
-            unread_requests=_count(unread_requests(staff, unit), "to_unit"),
+            # Care requests waiting for this unit (to answer, or a question to answer), not
+            # every request nobody marked read (historic ones included).
+            unread_requests=_total(needs_action(staff, unit)),
             unread_coordination=_count(unread_receipts(staff, unit), "unit"),
             # The patients' unread messages to the unit as their ward (messaging).
             unread_messages=_count(unread_for_ward(staff, unit), "episode__ward"),

@@ -16,17 +16,6 @@ from hemma.accounts.middleware import SESSION_KEY
 logger = logging.getLogger(__name__)
 
 
-@require_GET
-def home(request):
-    if not request.user.is_authenticated:
-        return redirect("login")
-    unit = getattr(getattr(request, "hemma", None), "unit", None)
-    # The ambulance service lands on its list of patients at home (hemma.ambulance).
-    return redirect(
-        "ambulance:list" if getattr(unit, "kind", "") == "ambulance" else "patients:list"
-    )
-
-
 @login_required
 @require_POST
 def switch_unit(request):
@@ -43,7 +32,7 @@ def switch_unit(request):
         messages.success(request, _("Du agerar nu för %(unit)s.") % {"unit": membership.unit})
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "patients:list"
+        target = "home"
     return redirect(target)
 
 

@@ -279,7 +279,7 @@ class TestSignInWithTheProvider:
         self, page, live_server, provider, anna
     ):
         sign_in(page, live_server, provider)
-        page.wait_for_url(f"{live_server.url}/patients/")
+        page.wait_for_url(f"{live_server.url}/")  # the start page (LOGIN_REDIRECT_URL)
         page.get_by_role("button", name="Logga ut").click()
         # RP-initiated logout: the provider's end_session page (CSP form-action lets the
         # logout form's redirect go there), then back to Hemma's login page.
@@ -303,7 +303,7 @@ class TestTheIdTokenExpires:
     ):
         provider = start_provider(id_token_ttl=3)
         sign_in(page, live_server, provider)
-        page.wait_for_url(f"{live_server.url}/patients/")
+        page.wait_for_url(f"{live_server.url}/")  # the start page (LOGIN_REDIRECT_URL)
         first = session_of(page, live_server)["oidc_id_token_expiration"]
         assert first <= time.time() + 3
         silent = []
@@ -330,7 +330,7 @@ class TestTheIdTokenExpires:
     ):
         provider = start_provider(id_token_ttl=2, session_ttl=3)
         sign_in(page, live_server, provider)
-        page.wait_for_url(f"{live_server.url}/patients/")
+        page.wait_for_url(f"{live_server.url}/")  # the start page (LOGIN_REDIRECT_URL)
         time.sleep(3.5)
         page.goto(f"{live_server.url}/patients/?q=Kim")
         # prompt=none -> login_required: Hemma's session ends, the provider asks again.
@@ -524,7 +524,7 @@ class TestPasswordsWithOidcOn:
         )
         response = password_login(client, "operator", code(device))
         assert response.status_code == 302
-        assert response["Location"] == reverse("patients:list")
+        assert response["Location"] == reverse("home")  # the start page
         # A password session stays off the provider's renewal.
         assert client.get(reverse("patients:list")).status_code != 302
 
@@ -585,7 +585,7 @@ class TestPasswordsWithOidcOff:
     def test_a_nurse_signs_in_with_her_password(self, client, ward_nurse):
         response = password_login(client, "wardnurse")
         assert response.status_code == 302
-        assert response["Location"] == reverse("patients:list")
+        assert response["Location"] == reverse("home")  # the start page
 
     def test_a_superuser_needs_no_code(self, client, operator):
         assert password_login(client, "operator").status_code == 302

@@ -186,6 +186,8 @@ def test_the_ambulance_scope_opens_no_object_a_unit_holds(paramedic, at_home, wa
 
 
 def test_the_ambulance_user_lands_on_the_list(client, paramedic):
-    assert client_for(client, paramedic).get(reverse("home")).url == LIST
+    # The start page (issue 19): the ambulance's main task is its list.
+    start = client_for(client, paramedic).get(reverse("home")).content.decode()
+    assert 'data-card="ambulance"' in start and f'<a class="btn" href="{LIST}"' in start
     body = client.get(LIST).content.decode()
     assert f'href="{LIST}"' in body  # the menu link

@@ -75,7 +75,9 @@ def log_in(page, base, username):
     page.get_by_label("Användarnamn").fill(username)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{base}/patients/")
+    # Each role lands on its start page (issue 19); these flows begin at the patient list.
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/patients/")
 
 
 def log_out(page):

@@ -14,7 +14,9 @@ def log_in(page, base_url, username):
     page.get_by_label("Användarnamn").fill(username)
     page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{base_url}/patients/")
+    # Each role lands on its start page (issue 19); the search begins at the patient list.
+    page.wait_for_url(f"{base_url}/")
+    page.goto(f"{base_url}/patients/")
 
 
 def test_a_nurse_finds_kim_and_the_log_shows_the_read(page, live_server):

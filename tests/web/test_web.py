@@ -15,10 +15,10 @@ class TestLogin:
         assert "Logga in i Hemma" in page
         assert '<html lang="sv">' in page
 
-    def test_a_nurse_logs_in_and_lands_on_the_patient_list(self, client, ward_nurse):
+    def test_a_nurse_logs_in_and_lands_on_her_start_page(self, client, ward_nurse):
         response = client.post(LOGIN, {"username": "wardnurse", "password": PASSWORD})
         assert response.status_code == 302
-        assert response["Location"] == reverse("patients:list")
+        assert response["Location"] == reverse("home")  # issue 19: where her work is
 
     def test_a_wrong_password_is_explained(self, client, ward_nurse):
         response = client.post(LOGIN, {"username": "wardnurse", "password": "wrong"})
