@@ -58,3 +58,43 @@ accesslog = os.environ.get("HEMMA_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("HEMMA_LOG_LEVEL", "info")
+
+# Prometheus metrics (hemma/web/metrics.py): each worker process counts its own requests;
+# in multiprocess mode prometheus_client writes them to files in PROMETHEUS_MULTIPROC_DIR
+# and a scrape of any worker sums them all. Without the variable each gunicorn master makes
+# a private directory in memory (SHM) for its workers and removes it on exit, so two
+# instances on one host (hemma-web@8001, @8002) never mix their counts. A directory given
+# by the operator is emptied at start: figures of an earlier run must not count again.
+# Set before the workers start: the variable must be there when they import the client.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix="hemma-metrics-", dir=worker_tmp_dir
+    )
+    # Remembered in the environment: a reload (HUP) reads this file again.
+    os.environ["HEMMA_METRICS_DIR_MADE"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server):
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    # A dead worker's counters stay in the sums (counters never go back); only its live
+    # gauges, which Hemma does not use, would be dropped.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    made = os.environ.get("HEMMA_METRICS_DIR_MADE")
+    if made and made == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import shutil
+
+        shutil.rmtree(made, ignore_errors=True)

@@ -3,6 +3,8 @@
 Everything has a safe default for a laptop demo: SQLite under var/, DEBUG on in
 development. With HEMMA_ENV=production the defaults turn strict and a real
 SECRET_KEY is required; `hemma check --deploy` then reports no warnings.
+
+Long module: every setting of the project in one place, each with its reason beside it.
 """
 
 from pathlib import Path
@@ -12,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from hemma.routing.travel import parse_urban_areas
+from hemma.visits.maps import csp_with_tiles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -70,7 +73,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every later log line of the request carries its id.
+    # Prometheus: counts and times every request (not loaded without HEMMA_METRICS_TOKEN).
+    "hemma.web.metrics.MetricsMiddleware",
+    # Then: every later log line of the request carries its id.
     "hemma.web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -146,6 +151,17 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache (CACHE_URL). Sessions are in the database whatever this says, so any app
+# instance serves any request. The default is the process's own memory: enough for one
+# process (`make run`, no Redis needed). Several app instances share one cache so that what
+# one of them clears (the demo banner after `hemma load_demo`) is cleared for all:
+#   CACHE_URL=redis://127.0.0.1:6379/1  Django's RedisCache (the extra: pip install hemma[redis])
+#   CACHE_URL=dbcache://hemma_cache     a table in the database (`hemma createcachetable` once)
+# CACHE_KEY_PREFIX keeps two deployments (or test runs) on one Redis apart. Tested across
+# processes by tests/ops/test_multi_instance.py (docs/operations.md, "Several instances").
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's password check; with OIDC on, only for break-glass administrators with TOTP.
@@ -161,7 +177,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "patients:list"
+LOGIN_REDIRECT_URL = "home"  # the start page: each role lands on its own work
 LOGOUT_REDIRECT_URL = "login"
 
 # Lock an account+address pair out after repeated failed logins (django-axes).
@@ -277,6 +293,11 @@ if BEHIND_TLS_PROXY:
 # Logs go to stderr, one line per record with the request id (hemma/web/request_id.py);
 # HEMMA_LOG_FORMAT=json writes each line as a JSON object for a log collector.
 HEMMA_LOG_FORMAT = env.str("HEMMA_LOG_FORMAT", default="text")
+# Prometheus metrics at /metrics (hemma/web/metrics.py, docs/operations.md "Metrics and
+# alerts"): only with this bearer token set (else 404), at least 32 characters.
+HEMMA_METRICS_TOKEN = env.str("HEMMA_METRICS_TOKEN", default="")
+if HEMMA_METRICS_TOKEN and len(HEMMA_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("HEMMA_METRICS_TOKEN must be at least 32 characters.")
 if HEMMA_LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured("HEMMA_LOG_FORMAT must be text or json.")
 LOGGING = {
@@ -348,9 +369,14 @@ try:
     HEMMA_URBAN_AREAS = parse_urban_areas(env("HEMMA_URBAN_AREAS", default=""))
 except ValueError as error:
     raise ImproperlyConfigured(f"HEMMA_URBAN_AREAS: {error}") from None
-# Optional map background for the route map: an OpenStreetMap-style tile server the region
-# runs itself, e.g. http://tiles.region.se/{z}/{x}/{y}.png. Unset: a plain SVG map.
-HEMMA_MAP_TILE_URL = env("HEMMA_MAP_TILE_URL", default="")
+# Optional real map for the route map: an OpenStreetMap-style tile server the region runs
+# itself, e.g. http://tiles.region.se/{z}/{x}/{y}.png, drawn with the vendored Leaflet;
+# the attribution its licence asks for (e.g. "© OpenStreetMap-bidragsgivare"). Unset: the
+# offline SVG diagram and no Leaflet. HEMMA_MAP_TILE_URL is the earlier name, still read.
+HEMMA_MAP_TILES_URL = env("HEMMA_MAP_TILES_URL", default="") or env(
+    "HEMMA_MAP_TILE_URL", default=""
+)
+HEMMA_MAP_ATTRIBUTION = env("HEMMA_MAP_ATTRIBUTION", default="")
 # Key for the pseudonyms of imported ED visits (default: SECRET_KEY). Keep it stable:
 # a new key makes re-imports count the same visits again.
 HEMMA_PSEUDONYM_KEY = env("HEMMA_PSEUDONYM_KEY", default="")
@@ -374,6 +400,7 @@ if HEMMA_OIDC_ENABLED:  # sign-in and logout (forms, then redirects) go to the p
             }
         )
     )
-if HEMMA_MAP_TILE_URL:  # the page may load images from that server (and nothing else)
-    _tiles = HEMMA_MAP_TILE_URL.split("/{", 1)[0].split("/")
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append("/".join(_tiles[:3]))
+try:  # the pages may load images from the tile server (and nothing else external)
+    CONTENT_SECURITY_POLICY = csp_with_tiles(CONTENT_SECURITY_POLICY, HEMMA_MAP_TILES_URL)
+except ValueError as error:
+    raise ImproperlyConfigured(f"HEMMA_MAP_TILES_URL: {error}") from None

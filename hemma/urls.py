@@ -3,10 +3,13 @@ from django.urls import include, path
 
 from hemma.accounts import login as login_views
 from hemma.accounts import oidc_flow
+from hemma.shell import views as shell_views
+from hemma.web import metrics as web_metrics
 from hemma.web import views as web_views
 
 urlpatterns = [
-    path("", web_views.home, name="home"),
+    # The start page: each role lands on its own work (hemma.shell.start).
+    path("", shell_views.start, name="home"),
     path("login/", login_views.LoginView.as_view(), name="login"),
     path("logout/", login_views.LogoutView.as_view(), name="logout"),
     # Sign-in with SITHS at the region's OpenID Connect provider (404 when not configured).
@@ -39,6 +42,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", web_views.healthz, name="healthz"),
     path("readyz", web_views.readyz, name="readyz"),
+    # Prometheus's scrape: 404 without HEMMA_METRICS_TOKEN, 401 without the token.
+    path("metrics", web_metrics.metrics_view, name="metrics"),
     path("robots.txt", web_views.robots),
     path("favicon.ico", web_views.favicon),
 ]

@@ -113,3 +113,31 @@ class JobFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Upper bounds (seconds) of the duration histograms the worker writes (hemma/jobs/metrics.py);
+# a longer run counts in the last bucket (+Inf).
+DURATION_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+
+
+class WorkerHeartbeat(models.Model):
+    """What the worker (`hemma monitor`) last did and how long it took, for the metrics at
+    /metrics: the worker is another process, often on another host, so it writes them here
+    and a scrape of any web instance reads them. One row per name, shared by all workers:
+    "pass" (a whole pass of checks), "check.<name>" (one check of a pass) and
+    "job.<kind>.<status>" (a background job that ended done or failed). Counts only grow."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_at = models.DateTimeField(null=True, blank=True)  # when the last run ended
+    last_seconds = models.FloatField(default=0)
+    count = models.BigIntegerField(default=0)
+    seconds_sum = models.FloatField(default=0)
+    # Runs per bucket of DURATION_BUCKETS (not cumulative), the last one for longer runs.
+    buckets = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("arbetsprocessens puls")
+        verbose_name_plural = _("arbetsprocessens puls")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.count})"

@@ -194,6 +194,9 @@ URLS: dict[str, Spec] = {
     "set_language": Spec("public"),
     "healthz": Spec("public"),
     "readyz": Spec("public"),
+    # Prometheus's scrape: every role's session gets 404 (no HEMMA_METRICS_TOKEN here) or
+    # 401 (a session is not the token), never a figure (tests/web/test_metrics.py).
+    "metrics": Spec("staff"),
     "robots.txt": Spec("public"),
     "favicon.ico": Spec("public"),
     "monitoring:patient_home": Spec("device"),

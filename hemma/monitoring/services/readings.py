@@ -21,6 +21,7 @@ from hemma.episodes.models import Episode
 from hemma.episodes.services import episode_log
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.patients.policy import require_action
+from hemma.web.metrics import count_ingested
 
 from ..models import Alert, ObservationSet, Reading
 from .alerts import PATIENT_SOURCES, alert_for, concern_alerts_for
@@ -334,6 +335,7 @@ def readings_store(
     if joined:
         ObservationSet.objects.bulk_update(joined, SCORE_FIELDS)
     _insert_readings(episode, [(reading, draft.row) for _n, reading, draft, _j in placed])
+    count_ingested([reading.source for reading in readings])  # once committed (metrics)
     alert = alert_for(episode, touched, thresholds)
     # The patient's own words raise their own alert next to NEWS2's (none: no query).
     voiced = [

@@ -8,6 +8,8 @@ and overdue checks lock the episode row. `make run` starts one next to the web s
 A job is claimed by exactly one copy, and a job whose worker died is claimed again when
 its lease runs out (see hemma/jobs/services.py). A job runs to its end before the worker
 stops on SIGTERM (planning: at most a minute).
+Each pass ends by recording its checks' durations in the heartbeat table (metrics:
+"worker not running" is a pass too long ago, docs/operations.md "Metrics and alerts").
 A database that goes away (a PostgreSQL restart, a failover) does not stop the loop: the
 pass is logged as failed, the connection dropped, and the next pass waits a growing
 back-off (up to 5 minutes) until the database answers again; jobs wait for it too.
@@ -26,7 +28,7 @@ from django.db import DatabaseError, close_old_connections, connections
 from django.utils.module_loading import import_string
 
 from hemma.audit.partitions import ensure_partitions_hourly
-from hemma.jobs.services import jobs_purge, run_due_jobs, worker_name
+from hemma.jobs.services import jobs_purge, run_due_jobs, worker_heartbeat_record, worker_name
 from hemma.monitoring.services import alerts_escalate, overdue_check
 
 logger = logging.getLogger(__name__)
@@ -52,10 +54,7 @@ class Command(BaseCommand):
         failures = 0
         while True:
             try:
-                escalated, overdue = alerts_escalate(), overdue_check()
-                doses = sum(import_string(check)() for check in CHECKS)
-                jobs_purge()
-                ensure_partitions_hourly()  # the access log's next months (PostgreSQL)
+                escalated, overdue, doses = self._pass()
             except DatabaseError:
                 if once:
                     raise
@@ -76,6 +75,23 @@ class Command(BaseCommand):
             close_old_connections()
             if self._sleep(_pause(interval, failures)):
                 return
+
+    def _pass(self) -> tuple[int, int, int]:
+        """One pass of the checks, each timed; the timings and the pass's end go to the
+        heartbeat table that /metrics reads (worker not running, durations)."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        escalated = _timed(timings, "alerts_escalate", alerts_escalate)
+        overdue = _timed(timings, "overdue_check", overdue_check)
+        doses = sum(
+            _timed(timings, check.rsplit(".", 1)[-1], import_string(check)) for check in CHECKS
+        )
+        _timed(timings, "jobs_purge", jobs_purge)
+        # The access log's next months (PostgreSQL).
+        _timed(timings, "access_log_partitions", ensure_partitions_hourly)
+        timings["pass"] = time.perf_counter() - started
+        worker_heartbeat_record(timings)
+        return escalated, overdue, doses
 
     def _sleep(self, seconds: int) -> bool:
         """Wait for the next pass, running due jobs about every second; a SIGTERM is
@@ -107,6 +123,13 @@ class Command(BaseCommand):
 
     def _stop(self, *args):
         self.stopping = True
+
+
+def _timed(timings: dict[str, float], name: str, check):
+    started = time.perf_counter()
+    result = check()
+    timings[f"check.{name}"] = time.perf_counter() - started
+    return result
 
 
 def _pause(interval: int, failures: int) -> int:
