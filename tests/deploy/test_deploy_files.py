@@ -44,7 +44,9 @@ def test_everything_the_dockerfile_copies_exists():
 def test_compose_runs_migrations_once_before_two_app_instances_and_two_workers():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "web", "worker", "proxy"}
+    assert set(services) == {"db", "cache", "migrate", "web", "worker", "proxy"}
+    # Several app instances share one cache (tests/ops/test_multi_instance.py).
+    assert services["web"]["environment"]["CACHE_URL"].startswith("redis://cache:")
     for name in ("web", "worker"):
         service = services[name]
         assert service["deploy"]["replicas"] >= 2
