@@ -14,7 +14,11 @@ from hemma.careplans.models import AgreementVersion
 from hemma.careplans.shipped import PLACEHOLDER_PHONES
 from hemma.clinical import episode_states as states
 from hemma.episodes.models import Episode, SafetyBedReservation
-from hemma.patients.policy import ambulance_patients_visible_to
+from hemma.patients.policy import (
+    ambulance_patients_visible_to,
+    any_block_applies,
+    blocked_documentation,
+)
 
 from .models import AmbulanceContact
 
@@ -77,9 +81,15 @@ def ambulance_rows(staff: Staff, unit: Unit) -> list[AmbulanceRow]:
         ).select_related("agreement")
     }
     latest: dict[int, AmbulanceContact] = {}
-    for contact in AmbulanceContact.objects.filter(episode_id__in=ids).order_by(
-        "episode_id", "-occurred_at", "-id"
-    ):
+    contacts = AmbulanceContact.objects.filter(episode_id__in=ids)
+    if any_block_applies(acting_unit=unit):
+        # A contact is its recording unit's documentation: a blocked unit's is left out.
+        contacts = contacts.exclude(
+            blocked_documentation(
+                staff=staff, acting_unit=unit, patient_ref="episode__patient_id", unit_ref="unit_id"
+            )
+        )
+    for contact in contacts.order_by("episode_id", "-occurred_at", "-id"):
         latest.setdefault(contact.episode_id, contact)
     today = timezone.localdate()
     rows = []
@@ -102,7 +112,14 @@ def ambulance_rows(staff: Staff, unit: Unit) -> list[AmbulanceRow]:
     return rows
 
 
-def contacts_for_episode(episode: Episode) -> list[AmbulanceContact]:
-    return list(
+def contacts_for_episode(
+    episode: Episode, hidden: frozenset[int] = frozenset()
+) -> tuple[list[AmbulanceContact], bool]:
+    """The episode's contacts, and whether any was left out because the patient blocked
+    the unit that recorded it (a contact is its recording unit's documentation; `hidden`:
+    patients.policy.blocked_units_for of the reader)."""
+    contacts = list(
         AmbulanceContact.objects.filter(episode=episode).select_related("recorded_by__user", "unit")
     )
+    shown = [contact for contact in contacts if contact.unit_id not in hidden]
+    return shown, len(shown) != len(contacts)

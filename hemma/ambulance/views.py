@@ -11,7 +11,7 @@ from hemma.episodes.models import Episode
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
 from hemma.patients.policy import Scope, decide_patient_access, may_do
-from hemma.patients.selectors import refuse
+from hemma.patients.selectors import blocks_for_page, refuse
 from hemma.web.actions import log_list
 from hemma.web.decorators import staff_required
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
@@ -86,13 +86,22 @@ def contact_new(request, episode_id):
         else:
             messages.success(request, _("Kontakten är registrerad."))
             return redirect("ambulance:contact", episode_id=episode.pk)
+    # Blocking (spärr): a contact recorded by a unit the patient blocked is left out.
+    blocks = blocks_for_page(
+        staff=staff,
+        acting_unit=unit,
+        patient=episode.patient,
+        where=f"ambulance contacts of episode {episode.pk}",
+    )
+    contacts, blocked = selectors.contacts_for_episode(episode, blocks.hidden)
     return render(
         request,
         "ambulance/contact.html",
         {
             "episode": episode,
             "patient": episode.patient,
-            "contacts": selectors.contacts_for_episode(episode),
+            "contacts": contacts,
+            "blocked": blocked,
             "form": form,
             "ambulance": access.access.decision.scope == Scope.AMBULANCE,
         },

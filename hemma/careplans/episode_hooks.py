@@ -8,11 +8,13 @@ from hemma.accounts.models import Staff, Unit
 from hemma.clinical import episode_states as states
 from hemma.episodes import hooks
 from hemma.episodes.models import Episode
+from hemma.patients.policy import blocked_units_for
 
 from .selectors import (
     activities_today,
     agreement_exists,
     agreement_for_episode,
+    blocked_agreements,
     criteria_status,
     current_version,
     discharge_criteria_met,
@@ -38,11 +40,18 @@ def discharge_criteria(episode: Episode, to_state: str) -> str | None:
 
 
 def episode_panel(staff: Staff, unit: Unit, episode: Episode) -> dict:
+    """The agreement on the episode page. Blocking (spärr): the agreement is the ward's
+    documentation; with the ward blocked from this care provider only the contacts stay
+    (the page has decided and logged an opening already)."""
     agreement = agreement_for_episode(episode)
+    blocked = agreement is not None and episode.ward_id in blocked_units_for(
+        staff=staff, acting_unit=unit, patient=episode.patient
+    )
     return {
         "agreement": agreement,
         "version": current_version(agreement) if agreement else None,
-        "criteria": criteria_status(agreement) if agreement else [],
+        "criteria": criteria_status(agreement) if agreement and not blocked else [],
+        "agreement_blocked": blocked,
     }
 
 
@@ -50,7 +59,9 @@ def worklist_panel(staff: Staff, unit: Unit, groups) -> hooks.Panel | None:
     """Home health care: each patient at home with today's activities of the agreement."""
     if unit.kind not in Unit.VISITING_KINDS:
         return None
-    return hooks.Panel({"today": activities_today(groups[states.AT_HOME])})
+    at_home = groups[states.AT_HOME]
+    blocked = blocked_agreements(staff, unit, at_home)
+    return hooks.Panel({"today": activities_today(at_home, blocked)})
 
 
 def register() -> None:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hemma.accounts.models import Unit
+from hemma.accounts.models import Staff, Unit
 from hemma.clinical.recurrence import applies_on
 from hemma.episodes.models import Episode
+from hemma.patients.policy import any_block_applies, blocked_documentation
 
 from .models import Agreement, AgreementTemplate, AgreementVersion, DischargeCriterionCheck
 
@@ -62,8 +63,12 @@ def templates_for_ward(ward: Unit, *, active_only: bool = True):
     return templates.order_by("ward_id", "name")
 
 
-def activities_today(episodes: list[Episode]) -> list[tuple[Episode, int, list[dict]]]:
-    """Each patient at home with the agreement's activities due today (one query)."""
+def activities_today(
+    episodes: list[Episode], blocked: frozenset[int] = frozenset()
+) -> list[tuple[Episode, int, list[dict] | None]]:
+    """Each patient at home with the agreement's activities due today (one query);
+    None instead of the activities for the episodes in `blocked` (the patient blocked the
+    ward, whose documentation the agreement is, from the reader: `blocked_agreements`)."""
     versions = {
         version.agreement.episode_id: version
         for version in AgreementVersion.objects.filter(
@@ -80,5 +85,22 @@ def activities_today(episodes: list[Episode]) -> list[tuple[Episode, int, list[d
             for activity in (version.activities if version else [])
             if applies_on(activity["when"], today, day)
         ]
-        rows.append((episode, day, activities))
+        rows.append((episode, day, None if episode.pk in blocked else activities))
     return rows
+
+
+def blocked_agreements(staff: Staff | None, unit: Unit, episodes: list[Episode]) -> frozenset[int]:
+    """The episodes among `episodes` whose agreement (the ward's documentation) the patient
+    has blocked from this staff member's care provider: one query, none when no block could
+    apply (policy.blocked_documentation)."""
+    if not episodes or not any_block_applies(acting_unit=unit):
+        return frozenset()
+    return frozenset(
+        Episode.objects.filter(pk__in=[episode.pk for episode in episodes])
+        .filter(
+            blocked_documentation(
+                staff=staff, acting_unit=unit, patient_ref="patient_id", unit_ref="ward_id"
+            )
+        )
+        .values_list("pk", flat=True)
+    )

@@ -7,6 +7,7 @@ criteria the ward's and the visiting team's (mark_criterion). A refused action i
 with a denied entry naming the episode and the action."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,11 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.audit.services import access_log_record
 from hemma.clinical import episode_states as states
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
 from hemma.labs import selectors as lab_selectors
 from hemma.patients.policy import allowed_actions, may_do
+from hemma.patients.selectors import blocks_for_page
 from hemma.web.decorators import staff_required
 
 from . import forms, selectors, services
@@ -39,11 +42,29 @@ def _episode(request, episode_id, *, edit=False, detail="", requires=""):
     ).episode
 
 
+def _blocked(request, episode, where: str) -> bool:
+    """Blocking (spärr): the agreement is the ward's documentation (only the owning ward
+    writes it). When the patient has blocked the ward from this staff member's care
+    provider, the pages show only what another unit needs to act safely – the contacts,
+    "if you get worse" and when to call 112 – and the neutral notice (docs/architecture.md,
+    "Blocking"). An opening with the patient's consent shows it all, logged."""
+    blocks = blocks_for_page(
+        staff=request.hemma.staff,
+        acting_unit=request.hemma.unit,
+        patient=episode.patient,
+        where=where,
+    )
+    return episode.ward_id in blocks.hidden
+
+
 @staff_required
 @require_GET
 def agreement(request, episode_id):
     episode = _episode(request, episode_id)
     agreement = selectors.agreement_for_episode(episode)
+    blocked = agreement is not None and _blocked(
+        request, episode, f"agreement of episode {episode.pk}"
+    )
     offered = states.actions_offered(
         episode.state,
         allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode),
@@ -53,11 +74,14 @@ def agreement(request, episode_id):
         "patient": episode.patient,
         "agreement": agreement,
         "offered": offered,
+        "agreement_blocked": blocked,
     }
     if agreement is None and "edit_agreement" in offered:
         context["create_form"] = forms.AgreementCreateForm(
             templates=selectors.templates_for_ward(episode.ward)
         )
+    elif blocked:
+        context["version"] = selectors.current_version(agreement)
     elif agreement is not None:
         context.update(
             version=selectors.current_version(agreement),
@@ -158,10 +182,17 @@ def version(request, episode_id, number):
     episode = _episode(request, episode_id)
     agreement = _agreement_or_404(episode)
     old = get_object_or_404(agreement.versions.select_related("created_by__user"), number=number)
+    blocked = _blocked(request, episode, f"agreement version {number} of episode {episode.pk}")
     return render(
         request,
         "careplans/version.html",
-        {"episode": episode, "patient": episode.patient, "agreement": agreement, "version": old},
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "agreement": agreement,
+            "version": old,
+            "agreement_blocked": blocked,
+        },
     )
 
 
@@ -178,6 +209,9 @@ def print_view(request, episode_id):
             "patient": episode.patient,
             "agreement": agreement,
             "version": selectors.current_version(agreement),
+            "agreement_blocked": _blocked(
+                request, episode, f"agreement print, episode {episode.pk}"
+            ),
         },
     )
 
@@ -187,6 +221,18 @@ def print_view(request, episode_id):
 def criterion(request, episode_id):
     episode = _episode(request, episode_id, edit=True, requires="mark_criterion")
     agreement = _agreement_or_404(episode)
+    if _blocked(request, episode, f"criterion of episode {episode.pk}"):
+        # The criteria are withheld: checking one off would confirm what they say.
+        access_log_record(
+            staff=request.hemma.staff,
+            unit=request.hemma.unit,
+            patient=episode.patient,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+            purpose=AccessLogEntry.Purpose.CARE,
+            outcome=AccessLogEntry.Outcome.DENIED,
+            detail=f"criterion of episode {episode.pk}: blocked information",
+        )
+        raise PermissionDenied(_("Informationen är spärrad av patienten."))
     form = forms.CriterionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Kontrollera uppgifterna."))

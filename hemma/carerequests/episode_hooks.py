@@ -9,6 +9,7 @@ from hemma.accounts.models import Staff, Unit
 from hemma.clinical import episode_states as states
 from hemma.episodes import hooks
 from hemma.episodes.models import Episode
+from hemma.patients.policy import blocked_units_for
 
 from .models import CareRequest
 from .selectors import (
@@ -34,8 +35,13 @@ def care_requests_sent(episode: Episode, to_state: str) -> str | None:
 
 
 def episode_panel(staff: Staff, unit: Unit, episode: Episode) -> dict:
+    # Blocking (spärr): the episode page has decided and logged an opening already.
+    hidden = blocked_units_for(staff=staff, acting_unit=unit, patient=episode.patient)
+    shown = list(requests_for_episode(episode, unit, hidden))
     return {
-        "care_requests": requests_for_episode(episode, unit),
+        "care_requests": shown,
+        "care_requests_blocked": bool(hidden)
+        and len(shown) != requests_for_episode(episode, unit).count(),
         "logistics_open": open_logistics_count(episode),
     }
 

@@ -12,6 +12,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from hemma.accounts.models import Staff, Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.clinical import episode_states
 from hemma.episodes.models import Episode
 from hemma.patients.policy import (
     AccessDecision,
@@ -63,11 +64,6 @@ def inbox_for_unit(unit: Unit, staff: Staff | None) -> QuerySet:
     return _with_details(requests, unit).order_by("open_first", "-sent_at")
 
 
-def sent_by_unit(unit: Unit, staff: Staff | None) -> QuerySet:
-    requests = visible_requests(staff, unit).filter(from_unit=unit)
-    return _with_details(requests, unit).order_by("open_first", "-sent_at")
-
-
 def unread_requests(staff: Staff | None, unit: Unit) -> QuerySet:
     """Unread requests to the unit (the menu badge): hidden patients are not counted."""
     return (
@@ -81,11 +77,70 @@ def unread_count(unit: Unit, staff: Staff | None) -> int:
     return unread_requests(staff, unit).count()
 
 
-def requests_for_episode(episode, unit: Unit | None = None) -> QuerySet:
-    """The episode's requests; a home-care unit sees only those addressed to it."""
+def _ongoing() -> Q:
+    """A request of an episode still going on, not withdrawn: the rest is history."""
+    return ~Q(episode__state__in=episode_states.FINAL_STATES) & ~Q(
+        status=CareRequest.Status.WITHDRAWN
+    )
+
+
+# The inbox's status filters, in the order of the page's tabs. Only "historic" shows the
+# requests of ended episodes and withdrawn ones; "unread" is not yet opened by the receiver.
+INBOX_FILTERS: dict[str, Q] = {
+    "current": _ongoing(),
+    "unread": _ongoing() & Q(read_at__isnull=True),
+    "open": _ongoing() & Q(status__in=CareRequest.OPEN_STATUSES),
+    "answered": _ongoing()
+    & Q(status__in=(CareRequest.Status.ACCEPTED, CareRequest.Status.DECLINED)),
+    "historic": ~_ongoing(),
+}
+
+
+def inbox_box(staff: Staff | None, unit: Unit, box: str) -> QuerySet:
+    """The requests the unit received (or sent), of patients it may list now."""
+    side = Q(to_unit=unit) if box == "received" else Q(from_unit=unit)
+    return CareRequest.objects.filter(side, episode__patient__in=patients_visible_to(staff, unit))
+
+
+def inbox_page_requests(staff: Staff | None, unit: Unit, box: str, status: str) -> QuerySet:
+    """One box under one status filter: unanswered first, newest first (to be paged)."""
+    requests = inbox_box(staff, unit, box).filter(INBOX_FILTERS[status])
+    return _with_details(requests, unit).order_by("open_first", "-sent_at", "-pk")
+
+
+def inbox_counts(staff: Staff | None, unit: Unit, box: str) -> dict[str, int]:
+    """How many requests each status filter shows, in one query."""
+    return inbox_box(staff, unit, box).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in INBOX_FILTERS.items()}
+    )
+
+
+def needs_action(staff: Staff | None, unit: Unit) -> QuerySet:
+    """What waits for this unit (the menu badge and the start page): requests to it not yet
+    answered, and its own requests with a question to answer – of ongoing episodes and
+    patients it may list. An old request nobody marked read is not work."""
+    return visible_requests(staff, unit).filter(
+        _ongoing(),
+        Q(to_unit=unit, status=CareRequest.Status.SENT)
+        | Q(from_unit=unit, status=CareRequest.Status.QUESTION),
+    )
+
+
+def requests_for_episode(
+    episode, unit: Unit | None = None, hidden: frozenset[int] = frozenset()
+) -> QuerySet:
+    """The episode's requests; a home-care unit sees only those addressed to it.
+
+    Blocking (spärr): a request is its sending unit's documentation. Sent to a unit, it is
+    a disclosure to that unit, not the shared record, so its sender and its addressee see
+    it whatever the patient has blocked; anyone else does not see the requests a unit in
+    `hidden` (patients.policy.blocked_units_for of the reader) sent."""
     requests = CareRequest.objects.filter(episode=episode).select_related("to_unit")
     if unit is not None and unit.kind == HOME_CARE:
         requests = requests.filter(to_unit=unit)
+    if hidden:
+        party = Q(to_unit=unit) | Q(from_unit=unit) if unit is not None else Q(pk__in=[])
+        requests = requests.filter(party | ~Q(from_unit_id__in=hidden))
     return requests
 
 

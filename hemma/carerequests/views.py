@@ -2,6 +2,7 @@
 and answering it, and the episode's logistics orders."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from hemma.audit.models import AccessLogEntry
 from hemma.careplans.selectors import agreement_for_episode
 from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions, may_do
-from hemma.patients.selectors import deny, object_or_deny
+from hemma.patients.selectors import blocks_for_page, deny, object_or_deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
@@ -21,18 +22,47 @@ from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 from . import forms, selectors, services
 from .models import LogisticsOrder
 
+INBOX_PAGE_SIZE = 25
+INBOX_FILTER_LABELS = {
+    "current": gettext_lazy("Aktuella"),
+    "unread": gettext_lazy("Olästa"),
+    "open": gettext_lazy("Öppna"),
+    "answered": gettext_lazy("Besvarade"),
+    "historic": gettext_lazy("Historik"),
+}
+INBOX_BOX_LABELS = {"received": gettext_lazy("Inkomna"), "sent": gettext_lazy("Skickade")}
+
 
 @staff_required
 def inbox(request):
+    """One box (received; a ward also has its sent box, shown first) under one status
+    filter, a page at a time, with the count of each filter. Unknown parameters fall back
+    to the defaults."""
     staff, unit = request.hemma.staff, request.hemma.unit
-    received = list(selectors.inbox_for_unit(unit, staff)[:200])
-    sent = list(selectors.sent_by_unit(unit, staff)[:200]) if unit.kind == Unit.Kind.WARD else None
-    log_list(
+    # A ward mostly sends requests (its sent box first); the municipality receives them.
+    boxes = ("sent", "received") if unit.kind == Unit.Kind.WARD else ("received",)
+    box = request.GET.get("box", "")
+    box = box if box in boxes else boxes[0]
+    status = request.GET.get("status", "")
+    status = status if status in selectors.INBOX_FILTERS else "current"
+    counts = selectors.inbox_counts(staff, unit, box)
+    page = Paginator(
+        selectors.inbox_page_requests(staff, unit, box, status), INBOX_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    log_list(request, "care request inbox", [r.episode.patient for r in page.object_list])
+    filters = [(name, INBOX_FILTER_LABELS[name], counts[name]) for name in selectors.INBOX_FILTERS]
+    return render(
         request,
-        "care request inbox",
-        [r.episode.patient for r in [*received, *(sent or [])]],
+        "carerequests/inbox.html",
+        {
+            "page": page,
+            "box": box,
+            "boxes": [(name, INBOX_BOX_LABELS[name]) for name in boxes],
+            "status": status,
+            "filters": filters,
+            "sent": box == "sent",
+        },
     )
-    return render(request, "carerequests/inbox.html", {"received": received, "sent": sent})
 
 
 @staff_required
@@ -125,6 +155,20 @@ def detail(request, request_id):
         services.care_request_mark_read(
             staff=request.hemma.staff, unit=request.hemma.unit, care_request=care_request
         )
+    # Blocking (spärr): the request – its text, the medication list and the agreement as
+    # sent, the thread – is a disclosure to the addressee, shown to both sides whatever the
+    # patient has blocked. The *current* medication list shown beside it is the shared
+    # record (the ward's documentation): withheld when the patient blocked the ward.
+    live_blocked = (
+        access.shows_medications
+        and care_request.episode.ward_id
+        in blocks_for_page(
+            staff=request.hemma.staff,
+            acting_unit=request.hemma.unit,
+            patient=care_request.episode.patient,
+            where=f"care request {care_request.pk}",
+        ).hidden
+    )
     return render(
         request,
         "carerequests/detail.html",
@@ -137,6 +181,7 @@ def detail(request, request_id):
             # unit (SoL) reads only its own request.
             "show_medications": access.shows_medications,
             "medications": care_request.medications.all() if access.shows_medications else [],
+            "live_medication_blocked": live_blocked,
             "thread": care_request.messages.select_related("by__user", "unit"),
             "version": care_request.agreement_version if access.health_record else None,
         },

@@ -1,6 +1,7 @@
-"""CSV files from the region's data warehouse, read and validated line by line. Pure Python:
-good rows come back as dataclasses, bad rows as errors naming the line; nothing is stored
-here (services.py does that, idempotently).
+"""CSV files from the region's data warehouse, read and validated line by line: good rows
+come back as dataclasses, bad rows as Swedish errors naming the line ("Rad 4: …", through
+gettext like the HSA catalogue's); nothing is stored here (services.py does that,
+idempotently). No Django apart from gettext.
 
 - ED visits: person (personnummer or a pseudonym), date, age, primary care centre,
   municipality;
@@ -19,6 +20,9 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 AGE_BAND = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
@@ -64,7 +68,7 @@ class AdmissionRow:
 @dataclass
 class Parsed:
     rows: list
-    errors: list[str]  # "line N: …"
+    errors: list[str]  # "Rad N: …"
     lines: int
 
 
@@ -104,15 +108,38 @@ COLUMNS = {
 }
 
 
+# What each column is called in an error message.
+LABELS = {
+    "person": gettext_lazy("person"),
+    "date": gettext_lazy("datum"),
+    "age": gettext_lazy("ålder"),
+    "centre": gettext_lazy("vårdcentral"),
+    "municipality": gettext_lazy("kommun"),
+    "month": gettext_lazy("månad"),
+    "age_band": gettext_lazy("åldersgrupp"),
+    "count": gettext_lazy("antal"),
+    "ward": gettext_lazy("avdelning"),
+    "bed_days": gettext_lazy("vårddygn"),
+    "admitted_on": gettext_lazy("inskrivningsdatum"),
+    "discharged_on": gettext_lazy("utskrivningsdatum"),
+    "hospital_at_home": gettext_lazy("sjukhusvård i hemmet"),
+}
+
+
+def _line(line: int, message: str) -> str:
+    return _("Rad %(line)s: %(message)s") % {"line": line, "message": message}
+
+
 class BadFile(ValueError):
-    """The file as a whole cannot be read (no header, unknown columns)."""
+    """The file as a whole cannot be read (no header, unknown columns); the message is
+    Swedish and shown as it is."""
 
 
 def _reader(text: str):
     text = text.lstrip("\ufeff")
     first = text.splitlines()[0] if text.strip() else ""
     if not first:
-        raise BadFile("the file is empty")
+        raise BadFile(_("Filen är tom."))
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     return csv.reader(io.StringIO(text), delimiter=delimiter)
 
@@ -145,7 +172,13 @@ def _header(row: list[str], kind: str) -> dict[str, int]:
     for key, aliases in COLUMNS[kind].items():
         found = [names.index(a) for a in aliases if a in names]
         if not found:
-            raise BadFile(f"line 1: no column for {key} (expected one of: {', '.join(aliases)})")
+            raise BadFile(
+                _line(
+                    1,
+                    _("kolumnen för %(column)s saknas (en av: %(names)s).")
+                    % {"column": LABELS[key], "names": ", ".join(aliases)},
+                )
+            )
         where[key] = found[0]
     return where
 
@@ -153,7 +186,7 @@ def _header(row: list[str], kind: str) -> dict[str, int]:
 def _month(value: str) -> date:
     found = MONTH.match(value.strip())
     if not found or not 1 <= int(found.group(2)) <= 12:
-        raise ValueError(f"month {value!r} is not YYYY-MM")
+        raise ValueError(_("månaden %(value)r är inte ÅÅÅÅ-MM.") % {"value": value})
     return date(int(found.group(1)), int(found.group(2)), 1)
 
 
@@ -161,16 +194,21 @@ def _whole(value: str, what: str, low: int = 0, high: int = 10**9) -> int:
     try:
         number = int(value.strip())
     except ValueError:
-        raise ValueError(f"{what} {value!r} is not a whole number") from None
+        raise ValueError(
+            _("%(column)s %(value)r är inte ett heltal.") % {"column": LABELS[what], "value": value}
+        ) from None
     if not low <= number <= high:
-        raise ValueError(f"{what} {number} is outside {low}–{high}")
+        raise ValueError(
+            _("%(column)s %(number)s ligger utanför %(low)s–%(high)s.")
+            % {"column": LABELS[what], "number": number, "low": low, "high": high}
+        )
     return number
 
 
 def _text(value: str, what: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError(f"{what} is empty")
+        raise ValueError(_("%(column)s saknas.") % {"column": LABELS[what]})
     return value
 
 
@@ -179,12 +217,12 @@ def _ed_visit(cells, where) -> EdVisitRow:
     try:
         visited_on = date.fromisoformat(raw_date)
     except ValueError:
-        raise ValueError(f"date {raw_date!r} is not YYYY-MM-DD") from None
+        raise ValueError(_("datumet %(value)r är inte ÅÅÅÅ-MM-DD.") % {"value": raw_date}) from None
     return EdVisitRow(
         person=_text(cells[where["person"]], "person"),
         visited_on=visited_on,
         age=_whole(cells[where["age"]], "age", 0, 130),
-        centre=_text(cells[where["centre"]], "primary care centre"),
+        centre=_text(cells[where["centre"]], "centre"),
         municipality=_text(cells[where["municipality"]], "municipality"),
     )
 
@@ -192,10 +230,12 @@ def _ed_visit(cells, where) -> EdVisitRow:
 def _population(cells, where) -> PopulationRow:
     band = cells[where["age_band"]].strip().replace("–", "-")
     if not AGE_BAND.match(band):
-        raise ValueError(f"age band {band!r} is not like 80+ or 65-79")
+        raise ValueError(
+            _("åldersgruppen %(value)r är inte som 80+ eller 65-79.") % {"value": band}
+        )
     municipality = cells[where["municipality"]].strip() if "municipality" in where else ""
     return PopulationRow(
-        centre=_text(cells[where["centre"]], "primary care centre"),
+        centre=_text(cells[where["centre"]], "centre"),
         month=_month(cells[where["month"]]),
         age_band=band,
         count=_whole(cells[where["count"]], "count"),
@@ -207,7 +247,7 @@ def _bed_days(cells, where) -> BedDaysRow:
     return BedDaysRow(
         ward=_text(cells[where["ward"]], "ward"),
         month=_month(cells[where["month"]]),
-        bed_days=_whole(cells[where["bed_days"]], "bed-days", 0, 100_000),
+        bed_days=_whole(cells[where["bed_days"]], "bed_days", 0, 100_000),
     )
 
 
@@ -217,9 +257,14 @@ def _day(value: str, what: str, today: date) -> date:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"{what} {raw!r} is not YYYY-MM-DD") from None
+        raise ValueError(
+            _("%(column)s %(value)r är inte ÅÅÅÅ-MM-DD.") % {"column": LABELS[what], "value": raw}
+        ) from None
     if day < EARLIEST or day > today + timedelta(days=366):
-        raise ValueError(f"{what} {raw} is not a possible date")
+        raise ValueError(
+            _("%(column)s %(value)s är inte ett möjligt datum.")
+            % {"column": LABELS[what], "value": raw}
+        )
     return day
 
 
@@ -229,21 +274,27 @@ def _flag(value: str) -> bool:
         return True
     if answer in NO:
         return False
-    raise ValueError(f"hospital at home {value.strip()!r} is not ja/nej")
+    raise ValueError(
+        _("%(column)s %(value)r är inte ja eller nej.")
+        % {"column": LABELS["hospital_at_home"], "value": value.strip()}
+    )
 
 
 def _admission(cells, where, today: date) -> AdmissionRow:
-    admitted_on = _day(cells[where["admitted_on"]], "admitted on", today)
-    discharged_on = _day(cells[where["discharged_on"]], "discharged on", today)
+    admitted_on = _day(cells[where["admitted_on"]], "admitted_on", today)
+    discharged_on = _day(cells[where["discharged_on"]], "discharged_on", today)
     if discharged_on < admitted_on:
-        raise ValueError(f"discharged on {discharged_on} is before admitted on {admitted_on}")
+        raise ValueError(
+            _("utskrivningsdatum %(discharged)s är före inskrivningsdatum %(admitted)s.")
+            % {"discharged": discharged_on, "admitted": admitted_on}
+        )
     flag = where.get("hospital_at_home")
     return AdmissionRow(
         person=_text(cells[where["person"]], "person"),
         admitted_on=admitted_on,
         discharged_on=discharged_on,
         ward=_text(cells[where["ward"]], "ward"),
-        centre=_text(cells[where["centre"]], "primary care centre"),
+        centre=_text(cells[where["centre"]], "centre"),
         municipality=_text(cells[where["municipality"]], "municipality"),
         age=_whole(cells[where["age"]], "age", 0, 130),
         hospital_at_home=_flag(cells[flag]) if flag is not None and flag < len(cells) else False,
@@ -276,12 +327,18 @@ def parse(text: str, kind: str, progress=None, today: date | None = None) -> Par
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) < width:
-            errors.append(f"line {line}: {len(cells)} columns, expected {width}")
+            errors.append(
+                _line(
+                    line,
+                    _("%(cells)s kolumner, %(width)s väntades.")
+                    % {"cells": len(cells), "width": width},
+                )
+            )
             continue
         try:
             rows.append(read(cells, where))
         except ValueError as error:
-            errors.append(f"line {line}: {error}")
+            errors.append(_line(line, str(error)))
         if progress and (line - 1) % 10_000 == 0:  # every 10 000 rows
             progress(line)
     return Parsed(rows, errors, line)

@@ -8,6 +8,8 @@ class VisitsConfig(AppConfig):
 
     def ready(self):
         # The episode page and the patient page call these; those apps do not import this.
-        from . import clinical_summary
+        from . import clinical_summary, concern_alerts
 
         clinical_summary.register()
+        # Monitoring's alert lists ask whose documentation a visit's concern alert is.
+        concern_alerts.register()

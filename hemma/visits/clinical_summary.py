@@ -24,6 +24,7 @@ from hemma.episodes import hooks
 from hemma.episodes.models import Episode
 from hemma.episodes.selectors import day_at_home
 from hemma.monitoring import selectors as monitoring
+from hemma.monitoring.alert_sources import mark_hidden
 from hemma.monitoring.models import Alert, MonitoringPlan, ObservationSet, RoundEntry
 from hemma.monitoring.services import parameter_label
 from hemma.patients.hooks import register_patient_panel
@@ -62,15 +63,22 @@ def latest_news2(observation: ObservationSet | None) -> dict | None:
 
 
 def clinical_summary(
-    staff: Staff | None, unit: Unit, episode: Episode, visits: dict | None = None
+    staff: Staff | None,
+    unit: Unit,
+    episode: Episode,
+    visits: dict | None = None,
+    hidden: frozenset[int] | None = None,
 ) -> dict | None:
     """The episode page's summary while the patient is cared for at home (at home or in
     the safety bed) or about to go home; None otherwise. `visits`: the episode's visits
-    as `selectors.episode_visits` gives them, when the caller has them."""
+    as `selectors.episode_visits` gives them, `hidden`: the units the patient blocked
+    from this staff member, when the caller has them. An open alert quoting a blocked
+    unit's visit stays listed with its words withheld (`blocked`)."""
     if episode.state not in states.AT_HOME_STATES | {states.PREPARING}:
         return None
-    if visits is None:
+    if hidden is None:
         hidden = blocked_units_for(staff=staff, acting_unit=unit, patient=episode.patient)
+    if visits is None:
         visits = selectors.episode_visits(staff, unit, episode, hidden)
     now = timezone.now()
     since = now - timedelta(days=TREND_DAYS)
@@ -81,9 +89,12 @@ def clinical_summary(
         Alert.objects.filter(episode=episode)
         .filter(Q(observation__isnull=True) | Q(observation__in=readings))
         .exclude(status=Alert.Status.RESOLVED)
-        .select_related("acknowledged_by__user")
+        .select_related("acknowledged_by__user", "observation")
         .order_by("status", "-created_at")
     )
+    for alert in alerts:
+        alert.episode = episode
+    mark_hidden(alerts, hidden)
     marked = set(
         Alert.objects.filter(episode=episode, observation__in=[o.pk for o in recent]).values_list(
             "observation_id", flat=True
@@ -148,7 +159,7 @@ def episode_panel(staff: Staff, unit: Unit, episode: Episode) -> dict:
     hidden = blocked_units_for(staff=staff, acting_unit=unit, patient=episode.patient)
     visits = selectors.episode_visits(staff, unit, episode, hidden)
     return {
-        "summary": clinical_summary(staff, unit, episode, visits),
+        "summary": clinical_summary(staff, unit, episode, visits, hidden),
         "visit_notes": visits["documented"],
         "visit_notes_blocked": visits["blocked"],
     }

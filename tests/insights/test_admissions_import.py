@@ -44,25 +44,29 @@ def test_english_headers_commas_and_no_flag_column():
 HEADER = "person;inskriven;utskriven;avdelning;vårdcentral;kommun;ålder;vård i hemmet\n"
 BAD = {
     "p;2026-03-05;2026-03-01;Avd;VC;Falun;80;nej": (
-        "discharged on 2026-03-01 is before admitted on 2026-03-05"
+        "utskrivningsdatum 2026-03-01 är före inskrivningsdatum 2026-03-05."
     ),
     "p;1899-12-31;2026-03-01;Avd;VC;Falun;80;nej": (
-        "admitted on 1899-12-31 is not a possible date"
+        "inskrivningsdatum 1899-12-31 är inte ett möjligt datum."
     ),
     "p;2026-03-01;2035-01-01;Avd;VC;Falun;80;nej": (
-        "discharged on 2035-01-01 is not a possible date"
+        "utskrivningsdatum 2035-01-01 är inte ett möjligt datum."
     ),
-    "p;2026-02-30;2026-03-01;Avd;VC;Falun;80;nej": "admitted on '2026-02-30' is not YYYY-MM-DD",
-    "p;2026-03-01;;Avd;VC;Falun;80;nej": "discharged on '' is not YYYY-MM-DD",
-    "p;2026-03-01;2026-03-02;Avd;VC;Falun;131;nej": "age 131 is outside 0–130",
-    "p;2026-03-01;2026-03-02;Avd;VC;Falun;-1;nej": "age -1 is outside 0–130",
-    "p;2026-03-01;2026-03-02;Avd;VC;Falun;åttio;nej": "age 'åttio' is not a whole number",
-    "p;2026-03-01;2026-03-02;;VC;Falun;80;nej": "ward is empty",
-    "p;2026-03-01;2026-03-02;Avd;;Falun;80;nej": "primary care centre is empty",
-    "p;2026-03-01;2026-03-02;Avd;VC;;80;nej": "municipality is empty",
-    ";2026-03-01;2026-03-02;Avd;VC;Falun;80;nej": "person is empty",
-    "p;2026-03-01;2026-03-02;Avd;VC;Falun;80;kanske": "hospital at home 'kanske' is not ja/nej",
-    "p;2026-03-01;2026-03-02": "3 columns, expected 8",
+    "p;2026-02-30;2026-03-01;Avd;VC;Falun;80;nej": (
+        "inskrivningsdatum '2026-02-30' är inte ÅÅÅÅ-MM-DD."
+    ),
+    "p;2026-03-01;;Avd;VC;Falun;80;nej": "utskrivningsdatum '' är inte ÅÅÅÅ-MM-DD.",
+    "p;2026-03-01;2026-03-02;Avd;VC;Falun;131;nej": "ålder 131 ligger utanför 0–130.",
+    "p;2026-03-01;2026-03-02;Avd;VC;Falun;-1;nej": "ålder -1 ligger utanför 0–130.",
+    "p;2026-03-01;2026-03-02;Avd;VC;Falun;åttio;nej": "ålder 'åttio' är inte ett heltal.",
+    "p;2026-03-01;2026-03-02;;VC;Falun;80;nej": "avdelning saknas.",
+    "p;2026-03-01;2026-03-02;Avd;;Falun;80;nej": "vårdcentral saknas.",
+    "p;2026-03-01;2026-03-02;Avd;VC;;80;nej": "kommun saknas.",
+    ";2026-03-01;2026-03-02;Avd;VC;Falun;80;nej": "person saknas.",
+    "p;2026-03-01;2026-03-02;Avd;VC;Falun;80;kanske": (
+        "sjukhusvård i hemmet 'kanske' är inte ja eller nej."
+    ),
+    "p;2026-03-01;2026-03-02": "3 kolumner, 8 väntades.",
 }
 
 
@@ -70,12 +74,12 @@ BAD = {
 def test_each_bad_line_is_named_by_its_number_and_the_good_ones_kept(line, error):
     good = "q;2026-03-01;2026-03-02;Avd;VC;Falun;80;nej"
     parsed = parse(HEADER + f"{good}\n{line}\n{good}\n", "admissions", today=TODAY)
-    assert parsed.errors == [f"line 3: {error}"]
+    assert parsed.errors == [f"Rad 3: {error}"]
     assert len(parsed.rows) == 2
 
 
 def test_a_file_without_the_discharge_column_is_refused():
-    with pytest.raises(BadFile, match="line 1: no column for discharged_on"):
+    with pytest.raises(BadFile, match="Rad 1: kolumnen för utskrivningsdatum saknas"):
         parse("person;inskriven;avdelning;vårdcentral;kommun;ålder\n", "admissions")
 
 
@@ -100,7 +104,9 @@ def test_a_reimport_updates_stays_instead_of_duplicating_them(manager, primary_c
     batch = _import(manager, primary_care, text)
     assert batch.kind == ImportBatch.Kind.ADMISSIONS
     assert (batch.imported, batch.duplicates) == (2, 0)
-    assert batch.errors == ["line 4: discharged on 2026-03-01 is before admitted on 2026-03-09"]
+    assert batch.errors == [
+        "Rad 4: utskrivningsdatum 2026-03-01 är före inskrivningsdatum 2026-03-09."
+    ]
     stored = AdmissionRecord.objects.get(ward="Infektion 30")
     assert stored.organisation == primary_care.organisation
     assert stored.person_key == services.pseudonym("191212121212")  # the number is not kept

@@ -32,7 +32,7 @@ def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(manager, prim
         staff=manager, unit=primary_care, kind="ed_visits", file_name="akut.csv", text=ED
     )
     assert (batch.imported, batch.duplicates) == (2, 0)
-    assert batch.errors == ["line 4: age 'x' is not a whole number"]
+    assert batch.errors == ["Rad 4: ålder 'x' är inte ett heltal."]
     again = services.import_file(
         staff=manager, unit=primary_care, kind="ed_visits", file_name="akut.csv", text=ED
     )
@@ -85,7 +85,7 @@ def test_the_command_prints_bad_lines(manager, tmp_path, capsys):
     path.write_text(ED, encoding="utf-8")
     call_command("import_insights", str(path), kind="ed_visits", by="vcchef")
     out = capsys.readouterr().out
-    assert "line 4: age 'x' is not a whole number" in out and "2 new, 0 already there, 1 bad" in out
+    assert "Rad 4: ålder 'x' är inte ett heltal." in out and "2 new, 0 already there, 1 bad" in out
 
 
 def test_the_upload_page(client, manager, coordinator):
@@ -99,7 +99,7 @@ def test_the_upload_page(client, manager, coordinator):
     assert "Filen är mottagen och läses in" in page and 'hx-trigger="every 2s"' in page
     assert run_due_jobs() == 1
     page = as_manager.get(response.redirect_chain[-1][0]).content.decode()
-    assert "2 nya rader, 0 fanns redan, 1 felaktiga." in page and "line 4: age" in page
+    assert "2 nya rader, 0 fanns redan, 1 felaktiga." in page and "Rad 4: ålder" in page
     assert not JobFile.objects.exists()  # the upload (with personnummer) is not kept
     latin = SimpleUploadedFile("akut.csv", "person;ålder\n".encode("latin-1"))
     response = as_manager.post(
@@ -110,7 +110,7 @@ def test_the_upload_page(client, manager, coordinator):
     response = as_manager.post(
         reverse("insights:imports"), {"kind": "ed_visits", "file": broken}, follow=True
     )
-    assert "Filen kan inte läsas: line 1: no column for age" in response.content.decode()
+    assert "Filen kan inte läsas: Rad 1: kolumnen för ålder saknas" in response.content.decode()
     client.logout()
     page = client_for(client, coordinator).get(reverse("insights:imports")).content.decode()
     assert "Bara chefer i organisationen läser in underlag." in page

@@ -21,10 +21,10 @@ def test_ed_visits_good_rows_kept_bad_rows_named():
     assert [r.person for r in parsed.rows] == ["191212121212", "pseudo-17"]
     assert parsed.rows[0].visited_on == date(2025, 3, 4) and parsed.rows[0].age == 84
     assert parsed.errors == [
-        "line 4: date '2025-13-05' is not YYYY-MM-DD",
-        "line 5: age -1 is outside 0–130",
-        "line 6: primary care centre is empty",
-        "line 7: 2 columns, expected 5",
+        "Rad 4: datumet '2025-13-05' är inte ÅÅÅÅ-MM-DD.",
+        "Rad 5: ålder -1 ligger utanför 0–130.",
+        "Rad 6: vårdcentral saknas.",
+        "Rad 7: 2 kolumner, 5 väntades.",
     ]
 
 
@@ -36,15 +36,15 @@ def test_population_and_bed_days():
     )
     assert population.rows[0].month == date(2025, 3, 1) and population.rows[0].count == 420
     assert population.errors == [
-        "line 3: month '2025-3' is not YYYY-MM",
-        "line 4: age band 'äldre' is not like 80+ or 65-79",
+        "Rad 3: månaden '2025-3' är inte ÅÅÅÅ-MM.",
+        "Rad 4: åldersgruppen 'äldre' är inte som 80+ eller 65-79.",
     ]
     beds = parse("\ufeffavdelning;månad;vårddygn\nInfektion 30;2025-03;640\n", "bed_days")
     assert beds.rows[0].bed_days == 640 and beds.errors == []
 
 
 def test_a_file_without_the_columns_is_refused():
-    with pytest.raises(BadFile, match="line 1: no column for age"):
+    with pytest.raises(BadFile, match="Rad 1: kolumnen för ålder saknas"):
         parse("person;datum\n1;2025-01-01\n", "ed_visits")
-    with pytest.raises(BadFile, match="empty"):
+    with pytest.raises(BadFile, match="Filen är tom"):
         parse("", "population")

@@ -84,7 +84,7 @@ def test_a_large_file_is_read_by_the_worker_with_progress(manager, primary_care,
 
 
 def test_a_wrong_file_or_a_non_manager_is_told_at_once(client, manager, coordinator, primary_care):
-    with pytest.raises(HemmaError, match="Filen kan inte läsas: line 1: no column for age"):
+    with pytest.raises(HemmaError, match="Filen kan inte läsas: Rad 1: kolumnen för ålder saknas"):
         insights.import_request(
             staff=manager,
             unit=primary_care,

@@ -129,6 +129,20 @@ class TestStaffPages:
         assert "Royal College of Physicians" in body and "<svg" in body
         assert "ofullständig" in body and "Hög" in body
 
+    def test_missing_parameters_are_named_in_words_not_internal_names(
+        self, at_home, as_ward_nurse
+    ):
+        services.observation_record(
+            episode=at_home, values={"pulse": 80, "spo2": 96}, source="patient", client_id="p"
+        )
+        body = as_ward_nurse.get(reverse("monitoring:episode", args=[at_home.pk])).content
+        body = body.decode()
+        # Form inputs keep their field names; the text shown to staff never does.
+        assert "saknas: Andningsfrekvens, Syrgas, Systoliskt blodtryck" in body
+        assert "saknas: respiration_rate" not in body
+        # A hidden field (the form's client id) has no label: "Client id *" never shows.
+        assert 'name="client_id"' in body and "Client id" not in body
+
     def test_staff_record_a_full_set_at_a_visit(self, at_home, as_home_nurse):
         data = {
             "respiration_rate": "18",

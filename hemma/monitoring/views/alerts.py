@@ -17,6 +17,7 @@ from hemma.web.actions import log_list
 from hemma.web.decorators import staff_required
 
 from .. import forms, selectors, services
+from ..alert_sources import mark_blocked_alerts
 from ..models import Alert, DutySlot, EscalationFinalStep
 from .policy import health_record_episode, refused
 
@@ -25,9 +26,13 @@ def _alert_context(request):
     """The unit's open alerts – its own (the ward) and those of the episodes it visits –
     for the patients it may list, each with the actions the policy allows on it. The
     page and the 10-second poll log the patients shown under one detail, so a poll
-    within the repeat window writes nothing new."""
+    within the repeat window writes nothing new. An alert showing what a unit the patient
+    has blocked documented stays in the list, its content replaced by the neutral notice
+    (`blocked`, alert_sources.mark_blocked_alerts): the ward must still act on it."""
     staff, unit = request.hemma.staff, request.hemma.unit
-    alerts = list(selectors.open_alerts(staff, unit)[:100])
+    alerts = mark_blocked_alerts(
+        selectors.open_alerts(staff, unit)[:100], staff, unit, where="alert list"
+    )
     for alert in alerts:
         alert.allowed = allowed_actions(staff=staff, unit=unit, episode=alert.episode)
     log_list(request, "alert list", [alert.episode.patient for alert in alerts])

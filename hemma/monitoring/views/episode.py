@@ -21,6 +21,7 @@ from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
 
 from .. import forms, selectors, services
+from ..alert_sources import mark_hidden
 from ..models import DeviceEnrolment, MonitoringPlan, ObservationSet, PersonalThreshold
 from .policy import health_record_episode, labels, refused
 
@@ -49,10 +50,12 @@ def episode(request, episode_id):
     alerts = [
         alert
         for alert in episode.alerts.select_related(
-            "acknowledged_by__user", "resolved_by__user"
+            "acknowledged_by__user", "resolved_by__user", "observation"
         ).prefetch_related("events__to_staff__user")
         if alert.observation_id not in blocked_ids
     ]
+    # A concern raised at a blocked unit's visit stays listed, its words withheld.
+    mark_hidden(alerts, blocks.hidden)
     # Red points in the trends: the sets whose values alerted (not the patient's concern).
     alert_ids = {a.observation_id for a in alerts if a.observation_id and a.kind == a.Kind.VITALS}
     allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
