@@ -4,10 +4,13 @@ calculate it (seed 002, Ljungby): the cost of an emergency department visit from
 at home saves net of the home episode's own costs. Pure Python; every figure comes with
 the formula that produced it, so the page can show it next to the number.
 
-Amounts are whole kronor, rounded half up like the strategists' spreadsheets."""
+Amounts are whole kronor, rounded half up like the strategists' spreadsheets, and written
+by `hemma.clinical.numbers` (no-break space thousands, real minus sign) like every page."""
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from hemma.clinical import numbers
 
 # The seed's worked examples (Ljungby, seed 002): ED visits a month before → after. Shown
 # as examples next to the organisation's own figures, never used as anyone's numbers.
@@ -19,7 +22,7 @@ def kronor(value) -> int:
 
 
 def _sek(value: int) -> str:
-    return f"{value:,}".replace(",", " ") + " kr"
+    return numbers.kronor(value)
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,8 @@ class Figure:
 def ed_visit_cost(kpp_cost: int, overhead_share: Decimal) -> Figure:
     """6 774 kr less 20 % overhead = 5 419 kr per visit."""
     value = kronor(Decimal(kpp_cost) * (1 - Decimal(str(overhead_share))))
-    percent = kronor(Decimal(str(overhead_share)) * 100)
-    return Figure(value, f"{_sek(kpp_cost)} − {percent} % OH = {_sek(value)} per besök")
+    percent = numbers.percent(Decimal(str(overhead_share)) * 100, 0)
+    return Figure(value, f"{_sek(kpp_cost)} − {percent} OH = {_sek(value)} per besök")
 
 
 def yearly_ed_saving(visits_before: int, visits_after: int, cost_per_visit: int) -> Figure:
@@ -41,7 +44,8 @@ def yearly_ed_saving(visits_before: int, visits_after: int, cost_per_visit: int)
     value = fewer * 12 * cost_per_visit
     return Figure(
         value,
-        f"({visits_before} − {visits_after}) besök/månad = {fewer} besök × 12 månader × "
+        f"({numbers.integer(visits_before)} − {numbers.integer(visits_after)}) besök/månad = "
+        f"{numbers.integer(fewer)} besök × 12 månader × "
         f"{_sek(cost_per_visit)} = {_sek(value)} per år",
     )
 
@@ -68,11 +72,14 @@ def bed_days_net_effect(bed_days_at_home: int, bed_day_cost: int, home: HomeEpis
     value = gross - costs
     return Figure(
         value,
-        f"{bed_days_at_home} vårddygn × {_sek(bed_day_cost)} = {_sek(gross)} − "
+        f"{numbers.integer(bed_days_at_home)} vårddygn × {_sek(bed_day_cost)} = {_sek(gross)} − "
         f"hemmets kostnader {_sek(costs)} = {_sek(value)}",
     )
 
 
 def short_term_housing_avoided(days: int, cost_per_day: int) -> Figure:
     value = days * cost_per_day
-    return Figure(value, f"{days} dygn korttidsboende × {_sek(cost_per_day)} = {_sek(value)}")
+    return Figure(
+        value,
+        f"{numbers.integer(days)} dygn korttidsboende × {_sek(cost_per_day)} = {_sek(value)}",
+    )

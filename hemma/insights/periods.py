@@ -50,6 +50,19 @@ class Period:
             counts[bucket] += (upto - first).days + 1
             first = upto + timedelta(days=1)
 
+    def coverage(self, bucket: date, today: date | None = None) -> str:
+        """How much of the bucket the numbers cover: "whole"; "so_far" when the period
+        reaches into the bucket's today or later (the current month or week, still filling:
+        today's night has not passed); "part" when the period cuts it (starts after its
+        first day or ends before its last)."""
+        today = today or timezone.localdate()
+        last = self.following(bucket) - timedelta(days=1)
+        if min(self.last, last) >= today:
+            return "so_far"
+        if bucket < self.first or last > self.last:
+            return "part"
+        return "whole"
+
     def label(self, bucket: date) -> str:
         return f"{bucket:%G-v%V}" if self.grain == "week" else f"{bucket:%Y-%m}"
 

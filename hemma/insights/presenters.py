@@ -6,13 +6,14 @@ Every count of patients below the small-number threshold is hidden here
 (`measures.hidden`), and so is a measure built on it (a median of three patients, a rate
 whose visits are hidden): None in a row, "–" on the page."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Organisation, Unit
+from hemma.clinical import numbers
 from hemma.episodes.models import ChecklistItem
 
 from . import measures, selectors
@@ -24,6 +25,7 @@ class Row:
     label: str
     value: object  # None = hidden (small number) or not available
     note: str = ""
+    decimals: int = 1  # places a non-whole number is shown with (template: |number)
 
 
 @dataclass
@@ -39,7 +41,9 @@ class Panel:
     key: str
     title: str
     rows: list[Row] = field(default_factory=list)
-    chart: dict | None = None  # {"labels": [...], "series": [{"label", "values"}]}
+    # {"labels": [...], "series": [{"label", "values"}], "partial": [indices], "decimals": n}:
+    # a partial bucket (the month so far, a month cut by the period) is drawn as partial.
+    chart: dict | None = None
     table: Table | None = None
     empty: str = ""  # why there is nothing to show (which import is missing)
     notes: list[str] = field(default_factory=list)
@@ -66,7 +70,25 @@ def _rounded(value: float | None, count: int, places: int = 1) -> float | None:
 def _share(part: int, whole: int) -> str | None:
     if not _shown(whole) or measures.hidden(part, threshold()):
         return None
-    return f"{part} / {whole} ({part / whole * 100:.0f} %)"
+    return f"{numbers.integer(part)} / {numbers.integer(whole)} ({numbers.share(part, whole)})"
+
+
+def _chart(period: Period, buckets: list, series: list[dict], decimals: int = 0) -> dict:
+    """A trend chart's data: a bucket the period does not cover in full – the current
+    month so far, a month cut by the period – is labelled and listed as partial, so the
+    chart draws it as partial instead of as a drop."""
+    labels, partial = [], []
+    for index, bucket in enumerate(buckets):
+        label = period.label(bucket)
+        coverage = period.coverage(bucket)
+        if coverage == "so_far":
+            label = _("%(label)s (hittills)") % {"label": label}
+        elif coverage == "part":
+            label = _("%(label)s (del)") % {"label": label}
+        if coverage != "whole":
+            partial.append(index)
+        labels.append(label)
+    return {"labels": labels, "series": series, "partial": partial, "decimals": decimals}
 
 
 # --- The dashboard ---------------------------------------------------------------------------
@@ -80,10 +102,13 @@ def care_at_home_panel(care: selectors.CareAtHome, period: Period) -> Panel:
     last_items = [(labels.get(k, k), n) for k, n in care.last_checklist_items if _count(n)]
     readmissions = None
     if readmitted is not None and _shown(care.ended):
-        readmissions = f"{readmitted} / {care.ended}"
+        readmissions = f"{numbers.integer(readmitted)} / {numbers.integer(care.ended)}"
     acknowledged = None
     if _shown(care.acknowledged):
-        acknowledged = f"{care.acknowledge_minutes_median:.0f} / {care.acknowledge_minutes_p90:.0f}"
+        acknowledged = (
+            f"{numbers.integer(care.acknowledge_minutes_median)} / "
+            f"{numbers.integer(care.acknowledge_minutes_p90)}"
+        )
     rows = [
         Row(_("Patienter hemma nu"), _count(care.active)),
         Row(_("Gick hem under perioden"), _count(care.went_home)),
@@ -95,12 +120,16 @@ def care_at_home_panel(care: selectors.CareAtHome, period: Period) -> Panel:
         Row(_("Vårddygn i hemmet (frigjorda vårddygn)"), care.home_bed_days),
         Row(
             _("Andel av avdelningens vårddygn som gavs i hemmet"),
-            f"{share:.1f} %" if share is not None else None,
+            numbers.percent(share, 1) if share is not None else None,
             "" if care.ward_bed_days else _("kräver inläst vårddygnsstatistik"),
         ),
         Row(_("Direktinläggningar under vårdtiden"), _count(care.direct_admissions)),
         Row(_("Återinläggningar inom 30 dagar efter utskrivning"), readmissions),
-        Row(_("Larm per patientdygn"), round(per_day, 2) if per_day is not None else None),
+        Row(
+            _("Larm per patientdygn"),
+            round(per_day, 2) if per_day is not None else None,
+            decimals=2,
+        ),
         Row(_("Tid till kvittens av larm, median / 90:e percentil (min)"), acknowledged),
         Row(
             _("Vårdbegäran: tid till accept, median (timmar)"),
@@ -112,15 +141,16 @@ def care_at_home_panel(care: selectors.CareAtHome, period: Period) -> Panel:
         ),
     ]
     buckets = period.buckets()
-    chart = {
-        "labels": [period.label(b) for b in buckets],
-        "series": [
+    chart = _chart(
+        period,
+        buckets,
+        [
             {
                 "label": _("Vårddygn i hemmet"),
                 "values": [care.home_bed_days_by_bucket.get(b, 0) for b in buckets],
             }
         ],
-    }
+    )
     return Panel("care_at_home", _("Vård i hemmet"), rows, chart)
 
 
@@ -141,7 +171,7 @@ def coordination_panel(done: selectors.Coordination) -> Panel:
     return Panel("coordination", _("Samordning"), rows)
 
 
-def population_panel(population: selectors.Population) -> Panel:
+def population_panel(population: selectors.Population, period: Period | None = None) -> Panel:
     series, rows = [], []
     for line in population.series:
         name = line.name or _("(okänd kommun)")
@@ -155,19 +185,19 @@ def population_panel(population: selectors.Population) -> Panel:
     title = _("Akutbesök per 1000 listade 80+ (rullande 3 månader)")
     if population.per != "centre":
         title = _("Akutbesök per 1000 listade 80+ per kommun (rullande 3 månader)")
-    return Panel(
-        f"population_{population.per}",
-        title,
-        rows,
-        {"labels": [f"{m:%Y-%m}" for m in population.months], "series": series},
+    chart = (
+        _chart(replace(period, grain="month"), population.months, series, decimals=1)
+        if period is not None
+        else {"labels": [f"{m:%Y-%m}" for m in population.months], "series": series}
     )
+    return Panel(f"population_{population.per}", title, rows, chart)
 
 
 def _percent(part: int | None, whole: int | None) -> str | None:
     """A share of two shown counts (hidden when either is)."""
     if part is None or not whole:
         return None
-    return f"{part / whole * 100:.0f} %"
+    return numbers.share(part, whole)
 
 
 def follow_up_panel(follow_up: selectors.FollowUp, per: str = "centre") -> Panel:
@@ -257,9 +287,9 @@ def dashboard(
     return [
         care_at_home_panel(selectors.care_at_home(organisation, period, ward, centre), period),
         coordination_panel(selectors.coordination(organisation, period)),
-        population_panel(selectors.population(organisation, period, "centre")),
+        population_panel(selectors.population(organisation, period, "centre"), period),
         follow_up_panel(follow_up, "centre"),
-        population_panel(selectors.population(organisation, period, "municipality")),
+        population_panel(selectors.population(organisation, period, "municipality"), period),
         follow_up_panel(follow_up, "municipality"),
     ]
 

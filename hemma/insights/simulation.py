@@ -63,10 +63,65 @@ class WardParameters:
 
 def share_for_home_bed_days(target: float, los_mean_days: float, days_moved_home: float) -> float:
     """The share of patients to send home early so that `target` of all bed-days are
-    delivered at home (e.g. 0.04 → 4 %)."""
+    delivered at home (e.g. 0.04 → 4 %) if every one of them stayed `days_moved_home` days
+    at home – the rough estimate; `home_share` counts short stays and direct admissions."""
     if days_moved_home <= 0:
         return 0.0
     return min(1.0, target * los_mean_days / days_moved_home)
+
+
+@dataclass(frozen=True)
+class HomeShare:
+    """What a requested share of bed-days at home takes with the ward's stays, and what
+    can be reached at all: a patient goes home for at most `days_moved_home` of the stay
+    and stays of a day or less never go home early (short stays give fewer days), and a
+    direct admission brings the rest of the home days back to the ward."""
+
+    requested: float  # of all bed-days, e.g. 0.04
+    share: float  # of the patients to send home early (at most all of them)
+    reachable: float  # the most of the bed-days at home: every patient goes home early
+    expected: float  # of the bed-days at home with `share`
+    days_at_home: float  # mean days at home of a patient sent home early
+    lost_to_short_stays: float  # of the days moved home, lost because stays are short
+    lost_to_direct_admissions: float  # of the days moved home, back on the ward
+
+    @property
+    def unreachable(self) -> bool:
+        return self.requested > self.reachable + 1e-9
+
+
+def _stay_sample(params: WardParameters, count: int = 2000) -> list[float]:
+    """The stays the simulation draws from, as evenly spaced quantiles (deterministic)."""
+    if params.los_history:
+        return [max(0.25, s) for s in params.los_history]
+    mean, sd = params.los_mean_days, params.los_sd_days
+    if sd == 0:
+        return [mean]
+    sigma2 = math.log(1 + (sd / mean) ** 2)
+    normal = statistics.NormalDist(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+    return [math.exp(normal.inv_cdf((i + 0.5) / count)) for i in range(count)]
+
+
+def home_share(params: WardParameters, requested: float) -> HomeShare:
+    """The share of patients to send home early so that `requested` of all bed-days are
+    delivered at home, counting short stays and direct admissions (the simulation's own
+    rules), and how much can be reached when all patients go home early."""
+    stays = _stay_sample(params)
+    moved = params.days_moved_home
+    mean_stay = statistics.fmean(stays)
+    mean_home = statistics.fmean(min(moved, s - 1) if s > 1 else 0.0 for s in stays)
+    kept_home = mean_home * (1 - params.direct_admission_probability / 2)
+    reachable = kept_home / mean_stay if mean_stay > 0 else 0.0
+    share = min(1.0, requested / reachable) if reachable > 0 else 0.0
+    return HomeShare(
+        requested=requested,
+        share=share,
+        reachable=reachable,
+        expected=share * reachable,
+        days_at_home=kept_home,
+        lost_to_short_stays=(1 - mean_home / moved) if moved > 0 else 0.0,
+        lost_to_direct_admissions=params.direct_admission_probability / 2,
+    )
 
 
 @dataclass

@@ -11,7 +11,6 @@ so a block (spärr) of that unit hides it (`without_blocked_visits`)."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -135,19 +134,20 @@ def _map(routes: list[Route], unplanned: list[Visit]) -> maps.RouteMap:
     drawn = []
     for route in routes:
         base = (float(route.shift.start_latitude), float(route.shift.start_longitude))
-        points = [base]
-        for row in route.rows:
+        points, numbers = [base], []
+        for number, row in enumerate(route.rows, start=1):  # the run sheet's numbers
             patient = row.visit.episode.patient
             if patient.latitude is not None:
                 points.append((float(patient.latitude), float(patient.longitude)))
+                numbers.append(number)
         points.append(base)
-        drawn.append((route.shift.staff.display_name, points))
+        drawn.append((route.shift.staff.display_name, points, numbers))
     loose = [
         (float(v.episode.patient.latitude), float(v.episode.patient.longitude), v.what[:30])
         for v in unplanned
         if v.episode.patient.latitude is not None
     ]
-    return maps.route_map(drawn, loose, settings.HEMMA_MAP_TILE_URL)
+    return maps.route_map(drawn, loose)
 
 
 def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:

@@ -13,14 +13,21 @@ from hemma.errors import HemmaError
 from .idempotency import ALREADY_SAVED, AlreadySubmitted, submit_once
 
 
-def run_form_action(request, form, perform: Callable[[dict], object], done: str = "") -> bool:
+def run_form_action(
+    request, form, perform: Callable[[dict], object], done: str = "", *, keep_form: bool = False
+) -> bool:
     """True when the form was valid and the service succeeded; messages say what happened.
 
+    With `keep_form` the view shows the bound form again: its errors stay at their fields
+    (a service's refusal becomes the form's own error) and the message only says so.
     A form with a submission token (web/idempotency.py) is carried out once: a repeat is
     True with "Redan sparat." and performs nothing."""
     if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+        if keep_form:
+            messages.error(request, _("Inget sparades: rätta de markerade fälten."))
+        else:
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
         return False
     try:
         with submit_once(request):
@@ -29,7 +36,11 @@ def run_form_action(request, form, perform: Callable[[dict], object], done: str 
         messages.info(request, ALREADY_SAVED)
         return True
     except HemmaError as error:
-        messages.error(request, error.message)
+        if keep_form:
+            form.add_error(None, error.message)
+            messages.error(request, _("Inget sparades: rätta de markerade fälten."))
+        else:
+            messages.error(request, error.message)
         return False
     messages.success(request, str(done) if done else _("Sparat."))
     return True

@@ -322,7 +322,9 @@ def test_weekly_trend_and_a_primary_care_centre_filter(
     weekly = selectors.Period(date(2026, 10, 1), date(2026, 10, 31), "week")
     panel = care_panel(ward.organisation, weekly)
     # nights 6–13 October: week 41 (5–11 Oct) has 6–11, week 42 has 12–13; two patients
-    assert panel.chart["labels"][:3] == ["2026-v40", "2026-v41", "2026-v42"]
+    # week 40 starts on 28 September, before the period: a part week, drawn as partial
+    assert panel.chart["labels"][:3] == ["2026-v40 (del)", "2026-v41", "2026-v42"]
+    assert panel.chart["partial"][0] == 0 and 1 not in panel.chart["partial"]
     assert panel.chart["series"][0]["values"][:3] == [0, 12, 4]
     listed = selectors.care_at_home(ward.organisation, weekly, centre=primary_care)
     assert listed.home_bed_days == 8

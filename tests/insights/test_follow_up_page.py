@@ -99,10 +99,10 @@ def test_the_table_next_to_the_ed_visits_per_centre(client, imported, who, reque
         "Återinskrivning och akutbesök inom 30 dagar efter utskrivning, per vårdcentral"
     )
     assert '<th scope="col">Återinskrivna inom 30 dagar</th>' in page
-    assert cells("VC Kvarnen", 10, 6, "60 %", 5, "50 %", "5 / 5 (100 %)") in page
+    assert cells("VC Kvarnen", 10, 6, "60\u00a0%", 5, "50\u00a0%", "5 / 5 (100\u00a0%)") in page
     assert (
-        '<th scope="row">Totalt</th><td>17</td><td>6</td><td>35 %</td><td>5</td><td>29 %</td>'
-        in page
+        '<th scope="row">Totalt</th><td>17</td><td>6</td><td>35\u00a0%</td>'
+        "<td>5</td><td>29\u00a0%</td>" in page
     )
     assert "per kommun" in page and '<th scope="row">Falun</th><td>17</td>' in page
 
@@ -130,7 +130,7 @@ def test_without_imported_ed_visits_the_column_is_empty_and_says_why(
 ):
     load(manager, primary_care, "admissions", stays_file({"VC Kvarnen": (10, 6)}))
     page = client_for(client, ward_nurse).get(reverse("insights:dashboard"), MARCH).content.decode()
-    assert cells("VC Kvarnen", 10, 6, "60 %", HIDDEN, HIDDEN) in page
+    assert cells("VC Kvarnen", 10, 6, "60\u00a0%", HIDDEN, HIDDEN) in page
     assert "Inga akutbesök är inlästa" in page
 
 
@@ -152,8 +152,8 @@ def test_the_csv_of_the_table(client, ward_nurse, imported):
     )
     body = response.content.decode("utf-8")
     assert "Vårdcentral;Utskrivningar;Återinskrivna inom 30 dagar;Andel återinskrivna" in body
-    assert "VC Kvarnen;10;6;60 %;5;50 %;5 / 5 (100 %)" in body
-    assert "VC Britsarvet;7;0;0 %;0;0 %;0 / 5 (0 %)" in body
+    assert "VC Kvarnen;10;6;60\u00a0%;5;50\u00a0%;5 / 5 (100\u00a0%)" in body
+    assert "VC Britsarvet;7;0;0\u00a0%;0;0\u00a0%;0 / 5 (0\u00a0%)" in body
     assert "utskrivningar efter 2026-03-06 har ännu inte 30 dagars uppföljning" in body
 
 

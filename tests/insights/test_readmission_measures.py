@@ -114,10 +114,10 @@ def test_small_numbers_are_hidden_and_cannot_be_worked_out_from_the_total():
     rows = {r[0]: r for r in panel.table.rows}
     assert rows["VC A"][1:4] == [40, None, None]
     assert rows["VC B"][1:4] == [30, None, None]
-    assert rows["VC C"][1:4] == [25, 7, "28 %"]
-    assert rows["Totalt"][1:4] == [95, 16, "17 %"]
-    assert rows["VC B"][4:6] == [0, "0 %"]  # zero is shown
-    assert rows["VC A"][6] == "0 / 8 (0 %)"  # hospital at home: readmitted / discharged
+    assert rows["VC C"][1:4] == [25, 7, "28\u00a0%"]
+    assert rows["Totalt"][1:4] == [95, 16, "17\u00a0%"]
+    assert rows["VC B"][4:6] == [0, "0\u00a0%"]  # zero is shown
+    assert rows["VC A"][6] == "0 / 8 (0\u00a0%)"  # hospital at home: readmitted / discharged
     assert rows["VC B"][6] is None
 
 

@@ -89,7 +89,10 @@ def test_bad_input_is_answered_with_a_message(client, team, home_health, home_pa
         },
         follow=True,
     )
-    assert response.status_code == 200 and "Passet måste sluta efter" in text(response)
+    # Shown again with the error at its field and the typed values kept.
+    page = text(response)
+    assert response.status_code == 400 and "Passet måste sluta efter" in page
+    assert 'name="starts" value="16:00"' in page and "Inget sparades" in page
     response = as_nurse.post(
         reverse("visits:add"),
         {
@@ -105,7 +108,11 @@ def test_bad_input_is_answered_with_a_message(client, team, home_health, home_pa
         },
         follow=True,
     )
-    assert "slutar innan" in text(response)
+    page = text(response)
+    assert response.status_code == 400 and "Senaste start måste vara" in page
+    assert 'name="what" maxlength="500" required id="id_what" value="Prov"' in page or (
+        'value="Prov"' in page
+    )
     assert not Visit.objects.filter(what="Prov").exists()
 
 

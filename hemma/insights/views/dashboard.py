@@ -3,6 +3,7 @@ listed at one primary care centre), and each panel as CSV or an Excel workbook."
 
 import csv
 from datetime import timedelta
+from decimal import Decimal
 from io import BytesIO
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from hemma.accounts.models import Unit
+from hemma.clinical import numbers
 from hemma.web.decorators import staff_required
 
 from .. import forms, presenters
@@ -95,7 +97,12 @@ def dashboard_csv(request, panel):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark
-    csv.writer(response, delimiter=";").writerows(rows)
+    # Swedish CSV (semicolon, as Excel in Swedish reads it): decimals with a comma, no
+    # thousands grouping, so every number stays a number; the Excel file keeps real numbers.
+    csv.writer(response, delimiter=";").writerows(
+        [numbers.csv_number(v) if isinstance(v, float | Decimal) else v for v in row]
+        for row in rows
+    )
     return response
 
 

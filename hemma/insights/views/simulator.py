@@ -1,5 +1,7 @@
 """The ward simulator: a what-if run (parameters typed or from the ward's own history),
-saved as a named scenario and compared with the others; deleting a scenario."""
+saved as a named scenario and compared with the others; deleting a scenario. The share of
+patients sent home early is worked out from the requested share of bed-days with the
+ward's stays (`simulation.home_share`), and the page says why when it cannot be reached."""
 
 from dataclasses import replace
 from decimal import Decimal
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hemma.accounts.models import Unit
+from hemma.clinical import numbers
 from hemma.errors import HemmaError
 from hemma.web.decorators import staff_required
 
@@ -23,16 +26,13 @@ def _params(data, settings) -> simulation.WardParameters:
     mean = float(data["arrivals_per_day"])
     scale = mean / (sum(WEEKDAY_PROFILE) / 7)
     los = float(data["los_mean_days"])
-    moved = float(data["days_moved_home"])
+    moved = float(data["days_moved_home"])  # the early share: `home_share`, once stays are known
     return simulation.WardParameters(
         beds=data["beds"],
         safety_places=data["safety_places"],
         arrivals_per_weekday=tuple(round(rate * scale, 4) for rate in WEEKDAY_PROFILE),
         los_mean_days=los,
         los_sd_days=float(data["los_sd_days"]),
-        early_discharge_share=simulation.share_for_home_bed_days(
-            float(data["home_percent"]) / 100, los, moved
-        ),
         days_moved_home=moved,
         direct_admission_probability=float(data["direct_admission_percent"]) / 100,
         readmission_probability=float(data["readmission_percent"]) / 100,
@@ -57,6 +57,44 @@ def _charts(results: dict, beds: int) -> list[str]:
     ]
 
 
+def _home_share_notes(plan: simulation.HomeShare, params) -> list[str]:
+    """Why the simulated share of bed-days at home is what it is, in Swedish."""
+    values = {
+        "requested": numbers.percent(plan.requested * 100, 1),
+        "reachable": numbers.percent(plan.reachable * 100, 1),
+        "share": numbers.percent(plan.share * 100, 1),
+        "days": numbers.decimal(plan.days_at_home, 1),
+        "moved": numbers.decimal(params.days_moved_home, 1),
+        "short": numbers.percent(plan.lost_to_short_stays * 100, 0),
+        "direct": numbers.percent(plan.lost_to_direct_admissions * 100, 1),
+    }
+    if plan.requested <= 0:
+        return []
+    if plan.unreachable:
+        return [
+            _(
+                "Begärd andel %(requested)s av vårddygnen i hemmet går inte att nå med dessa "
+                "antaganden: även om alla patienter går hem tidigt blir det högst "
+                "%(reachable)s. En patient flyttar hem högst %(moved)s dygn av vårdtiden, men "
+                "i medel bara %(days)s dygn: vårdtider på ett dygn eller kortare går inte hem "
+                "tidigt och korta vårdtider ger färre dygn hemma (%(short)s av dygnen), och "
+                "direktinläggningar tar tillbaka %(direct)s. Simuleringen skickar alla "
+                "patienter hem tidigt. Öka dygnen som flyttas hem per patient för att nå "
+                "längre."
+            )
+            % values
+        ]
+    return [
+        _(
+            "För %(requested)s av vårddygnen i hemmet går %(share)s av patienterna hem "
+            "tidigt. De är hemma i medel %(days)s dygn, inte %(moved)s: korta vårdtider ger "
+            "färre dygn hemma (%(short)s av dygnen) och direktinläggningar tar tillbaka "
+            "%(direct)s. Simuleringens resultat varierar slumpmässigt kring den begärda andelen."
+        )
+        % values
+    ]
+
+
 @staff_required
 def simulator(request):
     organisation = request.hemma.unit.organisation
@@ -74,8 +112,12 @@ def simulator(request):
                     raise HemmaError(_("Historiken finns för avdelningar: agera för en avdelning."))
                 arrivals, lengths = services.ward_history(unit)
                 params = replace(params, arrivals_per_weekday=arrivals, los_history=lengths)
+            plan = simulation.home_share(params, float(data["home_percent"]) / 100)
+            params = replace(params, early_discharge_share=plan.share)
             summary = services.run(params, data["replications"], data["seed"])
             result = services.summary_as_json(summary)
+            result["requested_percent"] = float(data["home_percent"])
+            result["home_share_notes"] = _home_share_notes(plan, params)
             if data["name"]:
                 services.scenario_save(
                     staff=request.hemma.staff,

@@ -4,6 +4,7 @@ generating the day's visits from the agreements, and queueing the planning of th
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +27,13 @@ def planner(request):
     refused = home_health_only(request)
     if refused:
         return refused
-    staff, unit, day = request.hemma.staff, request.hemma.unit, day_of(request)
+    return render_planner(request, day_of(request))
+
+
+def render_planner(request, day, *, shift_form=None, visit_form=None, status=200):
+    """The planner page; a form that failed is shown again bound, its errors at its fields
+    and the typed values kept (status 400)."""
+    staff, unit = request.hemma.staff, request.hemma.unit
     board = selectors.planner_board(staff, unit, day)
     for visit in board["visits"]:
         visit.allowed = allowed_actions(staff=staff, unit=unit, episode=visit.episode)
@@ -44,14 +51,17 @@ def planner(request):
             "next": date.fromordinal(day.toordinal() + 1),
             "board": board,
             "plan_form": forms.PlanForm(),
-            "shift_form": forms.ShiftForm(unit=unit),
-            "visit_form": forms.VisitForm(
-                episodes=episodes, visits=[v for v in board["visits"] if v.is_open]
-            ),
+            "shift_form": shift_form or forms.ShiftForm(unit=unit),
+            "visit_form": visit_form
+            or forms.VisitForm(episodes=episodes, visits=[v for v in board["visits"] if v.is_open]),
             "staff_on_shift": staff_on_shift,
             "reasons": services.REASONS,
             "job": _plan_job(request, unit, day),
+            # A real map only when the region runs a tile server; else the offline diagram.
+            "map_tiles": settings.HEMMA_MAP_TILES_URL,
+            "map_attribution": settings.HEMMA_MAP_ATTRIBUTION,
         },
+        status=status,
     )
 
 

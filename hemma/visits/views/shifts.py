@@ -16,6 +16,7 @@ from hemma.web.decorators import staff_required
 from .. import forms, services
 from ..models import Shift
 from .common import EDIT, day_of, planner_url, unit_refused
+from .planner import render_planner
 
 # Where a unit's first shift starts (units have no address in Hemma yet): Falun centre.
 BASE = (Decimal("60.606600"), Decimal("15.631000"))
@@ -54,7 +55,8 @@ def shift_add(request):
             skills=data.get("skills") or None,
         )
 
-    run_form_action(request, form, perform, _("Passet är sparat."))
+    if not run_form_action(request, form, perform, _("Passet är sparat."), keep_form=True):
+        return render_planner(request, day, shift_form=form, status=400)
     return redirect(planner_url(day, "#shifts"))
 
 

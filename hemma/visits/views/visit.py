@@ -13,6 +13,7 @@ from hemma.web.decorators import staff_required
 
 from .. import forms, selectors, services
 from .common import day_of, deny_unlisted, planner_url, unit_refused, unit_visit, visit_refused
+from .planner import render_planner
 
 
 @staff_required
@@ -51,9 +52,9 @@ def add(request):
             max_gap_minutes=data.get("max_gap_minutes"),
         )
 
-    run_form_action(
-        request, form, perform, _("Besöket är tillagt. Planera igen för att få in det i turerna.")
-    )
+    done = _("Besöket är tillagt. Planera igen för att få in det i turerna.")
+    if not run_form_action(request, form, perform, done, keep_form=True):
+        return render_planner(request, day, visit_form=form, status=400)
     return redirect(planner_url(day))
 
 
