@@ -6,7 +6,8 @@ entry per patient it returns, a refused or unknown id is a denied entry and a 40
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from hemma.accounts.models import Unit
 from hemma.careplans.models import Agreement, AgreementVersion
@@ -19,7 +20,18 @@ from hemma.patients.models import CareRelationship, Patient, SharingConsent
 from . import case_resources
 from . import medication_resources as medication
 from .search import SearchError, decode_cursor, encode_cursor, parse_count, parse_reference
-from .selectors import Caller, Page, deny_unknown, log_search, one, only, read_patient, visible
+from .selectors import (
+    Caller,
+    Page,
+    deny_unknown,
+    is_blocked,
+    log_search,
+    not_blocked,
+    one,
+    only,
+    read_patient,
+    visible,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,32 @@ class CaseKind:
     patient_of: Callable[[object], Patient]
     render: Callable[[list], list[dict]]
     by_encounter: str | None  # the field holding the episode, None: not per episode
+    # Blocking (spärr): the (patient, documenting unit) columns of a row that is a unit's
+    # documentation, hidden from a client of another care provider when the patient
+    # blocked that unit (selectors.not_blocked); None: not blocked (see docs/fhir.md).
+    documented_by: tuple[str, str] | None = None
+    # Rows a block never hides from this caller (a disclosure to or from its unit).
+    exempt: Callable[[Caller], Q] | None = None
+
+    def hidden_rows(self, caller: Caller, rows: QuerySet) -> QuerySet:
+        """`rows` without those a block hides from the caller."""
+        if not self.documented_by:
+            return rows
+        exempt = self.exempt(caller) if self.exempt else None
+        return not_blocked(caller, rows, *self.documented_by, exempt=exempt)
+
+    def hides(self, caller: Caller, rows: QuerySet) -> bool:
+        """Whether a block hides the one row of `rows` from the caller."""
+        if not self.documented_by:
+            return False
+        exempt = self.exempt(caller) if self.exempt else None
+        return is_blocked(caller, rows, *self.documented_by, exempt=exempt)
+
+
+def _sender_or_addressee(caller: Caller) -> Q:
+    """A care request is a disclosure from the sending unit to the receiving one: both
+    keep it whatever the patient blocked (docs/blocking.md)."""
+    return Q(from_unit_id=caller.unit.pk) | Q(to_unit_id=caller.unit.pk)
 
 
 def _agreements(patients: QuerySet) -> QuerySet:
@@ -107,16 +145,26 @@ def _medication_requests(patients: QuerySet) -> QuerySet:
 
 
 def _medication_administrations(patients: QuerySet) -> QuerySet:
-    """Recorded doses only: a planned dose is the MedicationRequest's timing."""
+    """Recorded doses only: a planned dose is the MedicationRequest's timing. A dose is the
+    documentation of the unit that recorded it; one the patient recorded, of the ward
+    (as the patient's own readings)."""
     return (
         DoseAdministration.objects.filter(episode__patient__in=patients)
         .exclude(status=DoseAdministration.Status.PLANNED)
         .select_related("episode__patient", "recorded_by__user")
+        .annotate(documenting_unit_id=Coalesce("recorded_unit_id", "episode__ward_id"))
     )
 
 
 KINDS: dict[str, CaseKind] = {
-    "CarePlan": CaseKind(_agreements, lambda a: a.episode.patient, _render_care_plans, "episode"),
+    # The agreement is the owning ward's documentation (its `author`).
+    "CarePlan": CaseKind(
+        _agreements,
+        lambda a: a.episode.patient,
+        _render_care_plans,
+        "episode",
+        ("episode__patient_id", "episode__ward_id"),
+    ),
     "ServiceRequest": CaseKind(
         _care_requests,
         lambda r: r.episode.patient,
@@ -124,12 +172,16 @@ KINDS: dict[str, CaseKind] = {
             case_resources.service_request(r, r.episode.patient, r.medications.all()) for r in rows
         ],
         "episode",
+        ("episode__patient_id", "from_unit_id"),
+        _sender_or_addressee,
     ),
     "Task": CaseKind(
         _tasks,
         lambda r: r.episode.patient,
         lambda rows: [case_resources.task(r, r.episode.patient, r.messages.all()) for r in rows],
         "episode",
+        ("episode__patient_id", "from_unit_id"),
+        _sender_or_addressee,
     ),
     "Consent": CaseKind(_consents, lambda c: c.patient, _render_consents, None),
     "Device": CaseKind(
@@ -143,12 +195,15 @@ KINDS: dict[str, CaseKind] = {
         lambda i: i.version.episode.patient,
         lambda rows: [medication.medication_request(i, i.current_number) for i in rows],
         "version__episode",
+        # the medication list is the documentation of the unit that saved the version
+        ("version__episode__patient_id", "version__unit_id"),
     ),
     "MedicationAdministration": CaseKind(
         _medication_administrations,
         lambda d: d.episode.patient,
         lambda rows: [medication.medication_administration(d) for d in rows],
         "episode",
+        ("episode__patient_id", "documenting_unit_id"),
     ),
     "CareTeam": CaseKind(
         _care_teams,
@@ -185,7 +240,7 @@ def case_search(caller: Caller, resource_type: str, params) -> Page:
         allowed.add("encounter")
     only(params, allowed)
     count = parse_count(one(params, "_count"))
-    rows = kind.rows(visible(caller)).order_by("pk")
+    rows = kind.hidden_rows(caller, kind.rows(visible(caller))).order_by("pk")
     patient_id = None
     for name in ("patient", "subject"):
         if (value := one(params, name)) is not None:
@@ -224,7 +279,7 @@ def case_read(caller: Caller, resource_type: str, resource_id: str) -> dict:
             row = None
     elif key.isdigit():
         row = rows.filter(pk=int(key)).first()
-    if row is None:
+    if row is None or kind.hides(caller, rows.filter(pk=row.pk)):
         deny_unknown(caller, f"FHIR {resource_type}/{resource_id}")
     read_patient(caller, kind.patient_of(row).pk, f"FHIR {resource_type}/{resource_id}")
     return kind.render([row])[0]
@@ -245,13 +300,15 @@ def _episode_consent_read(caller: Caller, resource_id: str) -> dict:
     return case_resources.episode_consent(consent, consent.episode.patient)
 
 
-def patient_case_for(patient_id: str) -> list[dict]:
+def patient_case_for(caller: Caller, patient_id: str) -> list[dict]:
     """Everything of the case for one patient whose read was already granted and logged
-    ($everything): the agreement, care requests and their handling, consents, care team."""
+    ($everything): the agreement, care requests and their handling, consents, care team –
+    without what a block hides from the caller."""
     patients = Patient.objects.filter(pk=patient_id)
     found = []
     for resource_type, kind in KINDS.items():
-        found += kind.render(list(kind.rows(patients).order_by("pk")))
+        rows = kind.hidden_rows(caller, kind.rows(patients))
+        found += kind.render(list(rows.order_by("pk")))
         if resource_type == "Consent":
             found += _episode_consents(patients)
     return found
@@ -296,8 +353,9 @@ def care_plan_versions(caller: Caller, agreement_id: str) -> list[dict]:
     """Every version of the agreement, newest first, each as the CarePlan it was."""
     if not agreement_id.isdigit():
         deny_unknown(caller, f"FHIR CarePlan/{agreement_id}/_history")
-    agreement = _agreements(Patient.objects.all()).filter(pk=int(agreement_id)).first()
-    if agreement is None:
+    agreements = _agreements(Patient.objects.all()).filter(pk=int(agreement_id))
+    agreement = agreements.first()
+    if agreement is None or KINDS["CarePlan"].hides(caller, agreements):
         deny_unknown(caller, f"FHIR CarePlan/{agreement_id}/_history")
     episode = agreement.episode
     read_patient(caller, episode.patient_id, f"FHIR CarePlan/{agreement_id}/_history")

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from . import audit_events, case_selectors, directory, selectors
 from .versions import versioned
-from .views import _answer, _outcome, base_url, system_api
+from .views import _answer, _outcome, base_url, observation_read, system_api
 
 
 def _found(resource: dict | None, what: str) -> dict:
@@ -23,7 +23,7 @@ def _audit_event(caller, resource_id):
 READERS = {
     "Patient": selectors.patient_read,
     "Encounter": selectors.encounter_read,
-    "Observation": selectors.observation_read,
+    "Observation": observation_read,
     **{
         resource_type: (
             lambda caller, rid, t=resource_type: case_selectors.case_read(caller, t, rid)

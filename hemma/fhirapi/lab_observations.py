@@ -34,14 +34,14 @@ from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.labs import selectors as lab_selectors
 from hemma.labs import services as lab_services
+from hemma.labs.models import LabResult
 from hemma.monitoring import fhir as fhir_body
 from hemma.monitoring.fhir import Issue, operation_outcome
 from hemma.monitoring.fhir_observation import ACCEPTED_STATUSES, CATEGORY_SYSTEM, LOINC, UCUM
-from hemma.patients.policy import blocked_units_for
 
-from . import resources, selectors
+from . import lab_resources, selectors
+from .lab_resources import LABORATORY
 
-LABORATORY = "laboratory"
 _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 
 
@@ -217,45 +217,13 @@ def create(request, caller, answer, outcome):
 
 def read(caller: selectors.Caller, resource_id: str) -> dict:
     """GET /fhir/Observation/lab-<n>: a stored lab result, through the policy (the patient's
-    health record, logged); unknown, refused and blocked are the same 404."""
+    health record, logged); unknown, refused and blocked (spärr: documented by a unit the
+    patient blocked from the caller's care provider) are the same 404, logged as denied."""
     what = f"FHIR Observation/{resource_id}"
-    result = lab_selectors.result_by_id(resource_id.removeprefix("lab-"))
-    if result is None:
+    result = lab_selectors.result_by_id(resource_id.removeprefix(lab_resources.ID_PREFIX))
+    if result is None or selectors.is_blocked(
+        caller, LabResult.objects.filter(pk=result.pk), "episode__patient_id", "unit_id"
+    ):
         selectors.deny_unknown(caller, what)
     patient = selectors.read_patient(caller, result.episode.patient_id, what)
-    if result.unit_id in blocked_units_for(
-        staff=caller.staff, acting_unit=caller.unit, patient=patient
-    ):
-        raise Http404("blocked")
-    return resource(result, patient)
-
-
-def resource(result, patient) -> dict:
-    """A stored lab result as a FHIR R4 laboratory Observation."""
-    analyte = catalogue.CATALOGUE[result.analyte]
-    body = {
-        "resourceType": "Observation",
-        "id": f"lab-{result.pk}",
-        "meta": {"lastUpdated": resources.instant(result.created_at)},
-        "status": "final",
-        "category": [
-            {"coding": [{"system": CATEGORY_SYSTEM, "code": LABORATORY, "display": "Laboratory"}]}
-        ],
-        "code": {
-            "coding": [{"system": LOINC, "code": analyte.loinc[0], "display": analyte.name}],
-            "text": analyte.name,
-        },
-        "subject": resources.patient_reference(patient),
-        "encounter": {"reference": f"Encounter/{result.episode_id}"},
-        "effectiveDateTime": resources.instant(result.taken_at),
-        "issued": resources.instant(result.created_at),
-        "valueQuantity": {
-            "value": float(result.value) if result.value % 1 else int(result.value),
-            "unit": analyte.unit,
-            "system": UCUM,
-            "code": analyte.ucum,
-        },
-    }
-    if result.fhir_value:
-        body["identifier"] = [{"system": result.fhir_system, "value": result.fhir_value}]
-    return body
+    return lab_resources.lab_observation(result, patient)

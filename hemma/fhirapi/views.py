@@ -221,7 +221,7 @@ def patient_everything(request, caller, params, resource_id):
     if params:
         return _outcome(400, "not-supported", "$everything takes no parameters here")
     found = selectors.patient_everything(caller, resource_id)
-    found += case_selectors.patient_case_for(found[0]["id"])
+    found += case_selectors.patient_case_for(caller, found[0]["id"])
     return _answer(
         {
             "resourceType": "Bundle",
@@ -271,6 +271,11 @@ def observation_type(request):
 
 @system_api("Observation")
 def observation_instance(request, caller, params, resource_id):
+    return _answer(observation_read(caller, resource_id))
+
+
+def observation_read(caller, resource_id: str) -> dict:
+    """A vital sign or NEWS2 (`<set>-<part>`) or a lab result (`lab-<n>`)."""
     if resource_id.startswith("lab-"):  # a lab result (lab_observations.py)
-        return _answer(lab_observations.read(caller, resource_id))
-    return _answer(selectors.observation_read(caller, resource_id))
+        return lab_observations.read(caller, resource_id)
+    return selectors.observation_read(caller, resource_id)
