@@ -87,9 +87,13 @@ def on_starting(server):
 def child_exit(server, worker):
     # A dead worker's counters stay in the sums (counters never go back); only its live
     # gauges, which Hemma does not use, would be dropped.
-    from prometheus_client import multiprocess
+    # Never fail a shutdown over metrics: the directory may already be gone (on_exit).
+    try:
+        from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid)
+    except Exception as error:  # noqa: BLE001 - logged, shutdown goes on
+        server.log.warning("metrics: worker %s not marked dead: %r", worker.pid, error)
 
 
 def on_exit(server):
