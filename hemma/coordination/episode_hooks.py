@@ -11,6 +11,7 @@ from hemma.clinical import episode_states as states
 from hemma.episodes import hooks
 from hemma.episodes.models import Episode
 from hemma.errors import HemmaError
+from hemma.patients.policy import blocked_units_for
 from hemma.patients.selectors import refuse
 
 from .episode_case import episode_case, linked_case_close
@@ -21,6 +22,7 @@ from .episode_tasks import (
     evening_call_create,
     open_tasks_for_worklist,
     readmission_notice_create,
+    task_blocked,
     tasks_of_episode,
 )
 from .forms import EpisodeNoticeForm, EpisodeTaskForm
@@ -45,8 +47,13 @@ def complete_task(request, episode: Episode, data: dict):
 
 def episode_panel(staff: Staff, unit: Unit, episode: Episode) -> dict:
     now = timezone.localtime().replace(second=0, microsecond=0)
+    # Blocking (spärr), docs/blocking.md: the episode page logs an opening itself.
+    hidden = blocked_units_for(staff=staff, acting_unit=unit, patient=episode.patient)
+    tasks = list(tasks_of_episode(episode))
+    shown = [task for task in tasks if not task_blocked(task, episode, unit, hidden)]
     return {
-        "tasks": tasks_of_episode(episode),
+        "tasks": shown,
+        "tasks_blocked": len(shown) != len(tasks),
         # The same facts as the case page: the notices are the case's messages.
         "episode_case": episode_case(unit, episode),
         "episode_notice_form": EpisodeNoticeForm(

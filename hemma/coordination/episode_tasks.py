@@ -161,6 +161,20 @@ def tasks_of_episode(episode: Episode) -> QuerySet:
     return episode.tasks.select_related("owner_unit", "done_by__user")
 
 
+def task_blocked(task: Task, episode: Episode, unit: Unit | None, hidden: frozenset[int]) -> bool:
+    """Whether a block withholds the task from a reader acting for `unit` (`hidden`: the
+    units the patient blocked from the reader, policy.blocked_units_for). A task is its
+    owner unit's documentation (its work, its note when done); a task the flow gives
+    another unit (a direct admission's notice, care at home ended) is written by the ward
+    – tasks record no author unit – and is a disclosure to its owner: the owner reads it
+    whatever is blocked, anyone else not when the ward is blocked."""
+    if not hidden or (unit is not None and task.owner_unit_id == unit.pk):
+        return False
+    if task.owner_unit_id in hidden:
+        return True
+    return task.source == "flow" and episode.ward_id in hidden
+
+
 def episode_task(episode: Episode, task_id: int) -> Task | None:
     return episode.tasks.select_related("episode").filter(pk=task_id).first()
 

@@ -132,6 +132,14 @@ def detail(request, episode_id):
         staff=staff, acting_unit=unit, patient=episode.patient, where=f"episode {episode.pk}"
     )
     timeline_blocked = episode.ward_id in blocks.hidden
+    # A referral is the ward's disclosure to the unit it is sent to: that unit reads it
+    # whatever is blocked; anyone else not when the ward is blocked (docs/blocking.md).
+    all_referrals = list(selectors.episode_referrals(episode))
+    referrals = [
+        referral
+        for referral in all_referrals
+        if not timeline_blocked or referral.to_unit_id == getattr(unit, "pk", None)
+    ]
     sip_deadline = None
     if episode.ready_for_discharge_at and episode.home_health_unit_id:
         sip_deadline = sip_call_deadline(episode.ready_for_discharge_at)
@@ -144,7 +152,8 @@ def detail(request, episode_id):
         "timeline_blocked": timeline_blocked,
         "checklist": selectors.episode_checklist(episode),
         "reservation": selectors.open_reservation(episode),
-        "referrals": selectors.episode_referrals(episode),
+        "referrals": referrals,
+        "referrals_blocked": len(referrals) != len(all_referrals),
         "at_home_day": selectors.day_at_home(episode),
         "sip_deadline": sip_deadline,
         "assessment_form": forms.AssessmentForm(initial=initial),

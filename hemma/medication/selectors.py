@@ -3,6 +3,7 @@ policy first (`episode_for_page`, logged); the rest read what that episode (or a
 caller already scoped by the policy, like the visit planner's) holds."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Max, OuterRef, Prefetch, Subquery
@@ -12,6 +13,8 @@ from hemma.carerequests.models import CareRequest
 from hemma.carerequests.models import Medication as CareRequestMedication
 from hemma.episodes.models import Episode
 from hemma.episodes.selectors import get_episode_for_user
+from hemma.patients.policy import decide_blocks
+from hemma.patients.selectors import blocks_for_page
 
 from .models import DoseAdministration, MedicationItem, MedicationListVersion
 from .services import current_version, wanted_doses
@@ -45,8 +48,78 @@ def doses_on(episode: Episode, day: date) -> list[DoseAdministration]:
     return list(
         DoseAdministration.objects.filter(
             episode=episode, due_at__gte=start, due_at__lt=start + timedelta(days=1)
-        ).select_related("recorded_by__user", "recorded_unit", "alert")
+        ).select_related("recorded_by__user", "recorded_unit", "alert", "item__version")
     )
+
+
+# --- blocking (spärr): docs/blocking.md, "The medication list and the doses" -----------
+
+
+@dataclass
+class BlockedMedication:
+    """What the medication page shows a staff member of the patient's blocks. `hidden`:
+    the units whose documentation is withheld; `requests`: the live care requests such a
+    unit sent the reader's unit about the episode – the disclosure that carries the doses
+    the reader's unit is asked to give; `withheld`: whether anything was left out."""
+
+    hidden: frozenset[int] = frozenset()
+    requests: list = field(default_factory=list)
+    withheld: bool = False
+
+
+def medication_blocks(staff, unit, episode: Episode, *, where: str | None = None):
+    """The blocks that apply to this reader of the episode's list and doses. With `where`
+    (a page) an opening with the patient's consent is logged as shown (purpose emergency)."""
+    if where is None:
+        hidden = decide_blocks(staff=staff, acting_unit=unit, patient=episode.patient).hidden
+    else:
+        hidden = blocks_for_page(
+            staff=staff, acting_unit=unit, patient=episode.patient, where=where
+        ).hidden
+    if not hidden:
+        return BlockedMedication()
+    requests = list(
+        CareRequest.objects.filter(
+            episode=episode,
+            to_unit=unit,
+            from_unit_id__in=hidden,
+            status__in=CareRequest.LIVE_STATUSES,
+        ).order_by("-pk")
+    )
+    return BlockedMedication(hidden=hidden, requests=requests)
+
+
+def dose_schedule_blocked(dose: DoseAdministration, blocks: BlockedMedication) -> bool:
+    """A planned dose comes from the list version that planned it (its unit's
+    documentation). Withheld from a reader of another care provider unless a live care
+    request from that unit asks the reader's unit to care for the patient: then the dose
+    to give is part of that disclosure (and needed to give it safely)."""
+    return dose.item.version.unit_id in blocks.hidden and not blocks.requests
+
+
+def visible_versions(versions: list, blocks: BlockedMedication) -> list:
+    """The list versions, without those a blocked unit wrote (for everyone of another care
+    provider, addressee of a care request or not: the request carries the list as sent)."""
+    shown = [v for v in versions if v.unit_id not in blocks.hidden]
+    if len(shown) != len(versions):
+        blocks.withheld = True
+    return shown
+
+
+def visible_doses(doses: list, blocks: BlockedMedication) -> list:
+    """The doses without those whose schedule is withheld (`dose_schedule_blocked`); a
+    dose recorded by a blocked unit keeps its time, drug, dose and status (so it is not
+    given twice) with who recorded it and the reason withheld (`record_withheld`)."""
+    shown = []
+    for dose in doses:
+        if dose_schedule_blocked(dose, blocks):
+            blocks.withheld = True
+            continue
+        dose.record_withheld = dose.recorded_unit_id in blocks.hidden
+        if dose.record_withheld:
+            blocks.withheld = True
+        shown.append(dose)
+    return shown
 
 
 def open_doses_for_patient(episode: Episode, now: datetime) -> list[DoseAdministration]:
@@ -134,10 +207,14 @@ __all__ = [
     "current_items_by_episode",
     "current_version",
     "doses_between",
+    "dose_schedule_blocked",
     "doses_on",
     "episode_for_page",
+    "medication_blocks",
     "open_doses_for_patient",
     "versions_of",
+    "visible_doses",
+    "visible_versions",
     "with_doses",
 ]
 

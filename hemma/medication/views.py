@@ -5,6 +5,7 @@ to tablets, recording a dose; and the patient's tablet section for a pump they r
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -42,19 +43,37 @@ def near(due_at: datetime, clock: time | None) -> datetime | None:
 @staff_required
 def episode(request, episode_id):
     episode = selectors.episode_for_page(request, episode_id, f"medication, episode {episode_id}")
+    # Blocking (spärr), docs/blocking.md: a blocked unit's list versions are withheld from
+    # other care providers; its doses too, unless a care request from it asks this unit to
+    # give them (a disclosure). An opening with the patient's consent is logged.
+    blocks = selectors.medication_blocks(
+        request.hemma.staff,
+        request.hemma.unit,
+        episode,
+        where=f"medication of episode {episode.pk}",
+    )
     versions = selectors.versions_of(episode)
+    newest = versions[0] if versions else None
+    versions = selectors.visible_versions(versions, blocks)
+    current = newest if newest is not None and newest in versions else None
     now = timezone.now()
+    today = timezone.localdate(now)
     allowed = allowed_actions(staff=request.hemma.staff, unit=request.hemma.unit, episode=episode)
+    doses = selectors.visible_doses(selectors.doses_on(episode, today), blocks)
+    tomorrow = selectors.visible_doses(
+        selectors.doses_on(episode, today + timedelta(days=1)), blocks
+    )
     return render(
         request,
         "medication/episode.html",
         {
             "episode": episode,
             "patient": episode.patient,
-            "current": versions[0] if versions else None,
-            "older": versions[1:],
-            "doses": selectors.doses_on(episode, timezone.localdate(now)),
-            "tomorrow": selectors.doses_on(episode, timezone.localdate(now) + timedelta(days=1)),
+            "current": current,
+            "older": [v for v in versions if v is not current],
+            "doses": doses,
+            "tomorrow": tomorrow,
+            "blocked": blocks,
             "allowed": allowed,
             "may_record": "record_dose" in allowed,
             "tolerance": services.tolerance().seconds // 60,
@@ -157,11 +176,26 @@ def item_act(request, item_id, action):
 @staff_required
 @require_POST
 def dose_record(request, dose_id):
-    dose = object_or_deny(request, DoseAdministration.objects, dose_id, what="dose")
+    dose = object_or_deny(
+        request, DoseAdministration.objects.select_related("item__version"), dose_id, what="dose"
+    )
     what = f"dose {dose.pk}, episode {dose.episode_id}"
     episode = selectors.episode_for_page(request, dose.episode_id, what)
     if (refusal := refused(request, episode, "record_dose", what)) is not None:
         return refusal
+    blocks = selectors.medication_blocks(request.hemma.staff, request.hemma.unit, episode)
+    if selectors.dose_schedule_blocked(dose, blocks):
+        # The dose is withheld from this reader: recording it would confirm what it says.
+        access_log_record(
+            staff=request.hemma.staff,
+            unit=request.hemma.unit,
+            patient=episode.patient,
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+            purpose=AccessLogEntry.Purpose.CARE,
+            outcome=AccessLogEntry.Outcome.DENIED,
+            detail=f"dose {dose.pk}, episode {episode.pk}: blocked information",
+        )
+        raise PermissionDenied(_("Informationen är spärrad av patienten."))
     run_form_action(
         request,
         forms.DoseForm(request.POST),

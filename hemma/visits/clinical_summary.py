@@ -109,7 +109,14 @@ def clinical_summary(
         and measurement_overdue(last_at, plan.interval_hours, now)
     )
     today = visits["today"]
-    entry = RoundEntry.objects.filter(episode=episode, day=timezone.localdate()).first()
+    # The round is the ward's documentation, and so is whether it was held: with the ward
+    # blocked, neither the entry nor "not held" is shown (docs/blocking.md).
+    round_blocked = episode.ward_id in hidden
+    entry = (
+        None
+        if round_blocked
+        else RoundEntry.objects.filter(episode=episode, day=timezone.localdate()).first()
+    )
     return {
         "day": day_at_home(episode),
         "latest": latest_news2(latest),
@@ -123,14 +130,15 @@ def clinical_summary(
         "visits_not_done": sum(v.status == v.Status.NOT_DONE for v in today),
         "visits_planned": sum(v.status in (v.Status.PLANNED, v.Status.ASSIGNED) for v in today),
         "round_entry": entry,
-        "next_steps": _next_steps(alerts, overdue, today, entry, now),
+        "next_steps": _next_steps(alerts, overdue, today, entry, now, round_blocked),
         "planning_day": planning_day(now),
     }
 
 
-def _next_steps(alerts, overdue, today, entry, now) -> list[str]:
+def _next_steps(alerts, overdue, today, entry, now, round_blocked=False) -> list[str]:
     """What is due next, in words: an alert nobody acknowledged, a missing measurement,
-    the next visit not yet done, the round not yet held."""
+    the next visit not yet done, the round not yet held (nothing about the round when the
+    patient blocked the ward from this reader)."""
     steps = []
     unacknowledged = [a for a in alerts if a.status == Alert.Status.OPEN]
     if unacknowledged:
@@ -147,7 +155,9 @@ def _next_steps(alerts, overdue, today, entry, now) -> list[str]:
             _("Nästa besök %(at)s: %(what)s.")
             % {"at": timezone.localtime(visit.window_start).strftime("%H:%M"), "what": visit.what}
         )
-    if entry is None:
+    if round_blocked:
+        pass
+    elif entry is None:
         steps.append(_("Dagens rond är inte hållen."))
     else:
         steps.append(_("Ronden i dag: %(decision)s.") % {"decision": entry.get_decision_display()})

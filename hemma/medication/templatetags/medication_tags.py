@@ -8,6 +8,7 @@ from django import template
 from django.utils import timezone
 
 from hemma.medication.models import DoseAdministration, MedicationListVersion
+from hemma.medication.selectors import medication_blocks, visible_doses
 
 register = template.Library()
 
@@ -32,12 +33,20 @@ def runs_own_pump(episode) -> bool:
     return current is not None and current.items.filter(self_administered=True).exists()
 
 
-@register.inclusion_tag("medication/_summary_doses.html")
-def todays_doses(episode):
-    """The episode page's summary: today's doses and what was recorded (one query)."""
+@register.inclusion_tag("medication/_summary_doses.html", takes_context=True)
+def todays_doses(context, episode):
+    """The episode page's summary: today's doses and what was recorded (one query), without
+    the doses a block withholds from the reader (selectors.visible_doses; the page logs an
+    opening with the patient's consent itself)."""
     day = timezone.localdate()
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-    doses = DoseAdministration.objects.filter(
-        episode=episode, due_at__gte=start, due_at__lt=start + timedelta(days=1)
-    ).order_by("due_at", "drug")
-    return {"episode": episode, "doses": list(doses)}
+    doses = (
+        DoseAdministration.objects.filter(
+            episode=episode, due_at__gte=start, due_at__lt=start + timedelta(days=1)
+        )
+        .select_related("item__version")
+        .order_by("due_at", "drug")
+    )
+    hemma = getattr(context.get("request"), "hemma", None)
+    blocks = medication_blocks(getattr(hemma, "staff", None), getattr(hemma, "unit", None), episode)
+    return {"episode": episode, "doses": visible_doses(list(doses), blocks), "blocked": blocks}
