@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from hemma.accounts.models import Staff, Unit
 from hemma.episodes.models import Episode
-from hemma.medication.selectors import current_items_by_episode
+from hemma.medication.selectors import current_items_by_episode, medication_blocks
 from hemma.patients.policy import (
     any_block_applies,
     blocked_documentation,
@@ -169,6 +169,9 @@ def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:
     episodes = {a.visit.episode_id for a in assignments}
     # The current medication list (hemma.medication), not a care request's frozen copy.
     medication = current_items_by_episode(episodes, day)
+    withheld = _medication_withheld(staff, unit, [a.visit.episode for a in assignments])
+    for episode_id in withheld:
+        medication.pop(episode_id, None)
     rows = []
     for assignment in assignments:
         visit = assignment.visit
@@ -179,10 +182,25 @@ def run_sheet(staff: Staff, unit: Unit, day: date) -> list[dict]:
                 "patient": visit.episode.patient,
                 "late": _is_late(visit, assignment, now),
                 "medication": medication.get(visit.episode_id, []),
+                "medication_blocked": visit.episode_id in withheld,
                 "partners": [a.staff for a in visit.assignments.all() if a.staff_id != staff.pk],
             }
         )
     return rows
+
+
+def _medication_withheld(staff: Staff, unit: Unit, episodes) -> set[int]:
+    """Episodes whose list the patient blocked from this unit's care provider and whose
+    ward sent this unit no live care request (docs/blocking.md, "Medication"): the run
+    sheet leaves their list out, as the medication page does."""
+    if not any_block_applies(acting_unit=unit):
+        return set()
+    withheld = set()
+    for episode in {e.pk: e for e in episodes}.values():
+        blocks = medication_blocks(staff, unit, episode)
+        if blocks.hidden and not blocks.requests:
+            withheld.add(episode.pk)
+    return withheld
 
 
 def without_blocked_visits(visits, staff: Staff | None, unit: Unit | None):

@@ -320,3 +320,42 @@ class TestTheReferral:
         # Sent to the third party's unit: a disclosure to it.
         assert REFERRAL in _page(client, nurse, "episodes:detail", at_home.pk)
         assert REFERRAL in _page(client, ward_nurse, "episodes:detail", at_home.pk)
+
+
+class TestTheRunSheet:
+    """The nurse's run sheet shows the list as the medication page does: withheld from a
+    visiting unit of another care provider when the ward is blocked and sent no live
+    care request."""
+
+    def _visit(self, episode, unit, nurse):
+        from hemma.visits.models import Assignment, Visit
+
+        start = local(timezone.localdate(), 8)
+        visit = Visit.objects.create(
+            unit=unit,
+            episode=episode,
+            day=timezone.localdate(),
+            what="IV-antibiotika",
+            window_start=start,
+            window_end=start + timezone.timedelta(minutes=30),
+            duration_minutes=30,
+            skill="nurse",
+            created_by=nurse,
+        )
+        Assignment.objects.create(
+            visit=visit, staff=nurse, position=0, planned_arrival=start, planned_start=start
+        )
+
+    def test_the_list_is_left_out_without_a_live_request_and_kept_with_one(
+        self, listed, care_request, home_health, home_nurse, ward, ward_nurse
+    ):
+        from hemma.visits.selectors import run_sheet
+
+        episode = listed.episode
+        self._visit(episode, home_health, home_nurse)
+        _block(ward_nurse, ward, episode.patient, ward)
+        (row,) = run_sheet(home_nurse, home_health, timezone.localdate())
+        assert [m.drug for m in row["medication"]] == [DRUG] and not row["medication_blocked"]
+        CareRequest.objects.filter(pk=care_request.pk).update(status=CareRequest.Status.WITHDRAWN)
+        (row,) = run_sheet(home_nurse, home_health, timezone.localdate())
+        assert row["medication"] == [] and row["medication_blocked"]
