@@ -43,6 +43,20 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// The header's "Meny" button on a phone (the CSS folds the menu below 60rem): it opens and
+// closes the menu; Escape closes it and gives the focus back to the button.
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector(".topbar .menu-toggle");
+  if (!toggle) return;
+  const setOpen = (open) => toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || toggle.getAttribute("aria-expanded") !== "true") return;
+    setOpen(false);
+    toggle.focus();
+  });
+});
+
 // Long computations (the simulator): a progress bar fills towards an estimate of the time
 // the server needs (units × seconds per unit) while the request runs.
 document.addEventListener("DOMContentLoaded", () => {

@@ -1,0 +1,232 @@
+"""Layout (issue 19): the header fits one row at 1366 px with the unit select fully visible,
+collapses behind a "Meny" button on a phone (reachable by keyboard, and without JavaScript
+the links stay on the page), touch targets on the patient's tablet and the run sheet are at
+least 44 × 44 px, and print views still hide the header."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from hemma.accounts.models import Membership, Staff, Unit
+from hemma.episodes.models import Episode
+from hemma.visits import services as visits
+from hemma.visits.models import Assignment, Visit
+from tests.browser.test_kim_episode_flow import DEMO_PASSWORD
+from tests.browser.test_monitoring import kim_at_home
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TOUCH = 44  # px: WCAG 2.5.5 target size (AAA), the size asked for elderly users
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/login/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def context(browser, width, height, **options):
+    viewport = {"width": width, "height": height}
+    ctx = browser.new_context(locale="sv-SE", viewport=viewport, **options)
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    return ctx, page
+
+
+def too_small(locator):
+    """The visible elements of a locator whose box is smaller than TOUCH × TOUCH."""
+    small = []
+    for index in range(locator.count()):
+        element = locator.nth(index)
+        if not element.is_visible():
+            continue
+        box = element.bounding_box()
+        if box["width"] < TOUCH or box["height"] < TOUCH:
+            label = element.inner_text().strip() or element.get_attribute("name")
+            small.append((label, round(box["width"]), round(box["height"])))
+    return small
+
+
+def test_the_ward_header_is_one_row_at_1366_with_the_unit_select_visible(browser, live_server):
+    call_command("load_demo", "--quiet")
+    anna = Staff.objects.get(user__username="anna.ssk")
+    # a ward nurse who also works for every other unit of the demo: the longest select
+    for unit in Unit.objects.exclude(memberships__staff=anna):
+        Membership.objects.create(staff=anna, unit=unit)
+    ctx, page = context(browser, 1366, 768)
+    sign_in(page, live_server.url, "anna.ssk")
+    ward = Unit.objects.get(kind="ward")
+    page.get_by_label("Agerar för").select_option(ward.name)  # submits the form
+    expect(page.get_by_label("Agerar för")).to_have_value(str(ward.pk))
+    page.goto(f"{live_server.url}/patients/")
+
+    header = page.locator("header.topbar").bounding_box()
+    select = page.get_by_label("Agerar för")
+    expect(select).to_be_visible()
+    box = select.bounding_box()
+    print(f"\n1366x768 ward: header height {header['height']:.0f} px, select {box}")
+    assert header["height"] < 80  # one row
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1366
+    assert box["y"] >= 0 and box["y"] + box["height"] <= header["y"] + header["height"]
+    # not clipped by an overflowing parent, and its text is not cut either
+    assert page.evaluate(
+        """() => {
+            const s = document.getElementById('acting-unit');
+            const r = s.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return hit === s || s.contains(hit);
+        }"""
+    )
+    # how wide the chosen unit's name is
+    needed = page.evaluate(
+        """() => {
+            const s = document.getElementById('acting-unit');
+            const probe = document.createElement('span');
+            probe.style.font = getComputedStyle(s).font;
+            probe.style.whiteSpace = 'nowrap';
+            probe.style.position = 'absolute';
+            probe.textContent = s.options[s.selectedIndex].text;
+            document.body.append(probe);
+            const width = probe.getBoundingClientRect().width;
+            probe.remove();
+            return width;
+        }"""
+    )
+    # With the ward's nine links the row leaves the select ~12rem: a long unit name is cut
+    # inside the select (the open list shows it whole), the select itself is not.
+    print(f"unit name needs {needed:.0f} px, the select is {box['width']:.0f} px")
+    assert box["width"] >= 176  # 11rem: the room the row keeps for the select
+    # every menu link is on the page, none hidden behind a menu button
+    expect(page.get_by_role("button", name="Meny")).to_be_hidden()
+    for name in ("Patienter", "Vård i hemmet", "Larm", "Meddelanden", "Rond", "Uppföljning"):
+        expect(page.get_by_role("navigation").get_by_role("link", name=name)).to_be_visible()
+    ctx.close()
+
+
+def a_visit_for_karin_now():
+    karin = Staff.objects.get(user__username="karin.hsv")
+    unit = Unit.objects.get(kind="home_health_care")
+    lisa = Episode.objects.get(patient__first_name="Lisa", state="at_home")
+    now = timezone.now()
+    visits.visit_add(
+        staff=karin,
+        unit=unit,
+        episode=lisa,
+        day=timezone.localdate(),
+        what="Provtagning efter larm",
+        window_start=now,
+        window_end=now + timedelta(hours=2),
+        duration_minutes=20,
+        skill="nurse",
+        priority=2,
+    )
+    visit = Visit.objects.get(what="Provtagning efter larm")
+    Assignment.objects.create(
+        visit=visit, staff=karin, position=1, planned_arrival=now, planned_start=now
+    )
+    Visit.objects.filter(pk=visit.pk).update(status="assigned")
+
+
+def test_the_run_sheet_on_a_phone_has_a_small_header_and_a_menu(browser, live_server):
+    call_command("load_demo", "--quiet")
+    a_visit_for_karin_now()
+    base = live_server.url
+    ctx, page = context(browser, 390, 844)
+    sign_in(page, base, "karin.hsv")
+    page.goto(f"{base}/visits/mine/")
+    card = page.locator(".run-visit", has_text="Provtagning efter larm")
+    expect(card).to_be_visible()
+
+    main = page.locator("main").bounding_box()
+    header = page.locator("header.topbar").bounding_box()
+    print(f"\n390x844 run sheet: header {header['height']:.0f} px, content at {main['y']:.0f}")
+    assert main["y"] <= 120
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+
+    # the menu: a button, reachable by keyboard, that shows the links and the unit select
+    toggle = page.get_by_role("button", name="Meny")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    run_sheet_link = page.get_by_role("navigation").get_by_role("link", name="Min körlista")
+    expect(run_sheet_link).to_be_hidden()
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(run_sheet_link).to_be_visible()
+    expect(page.get_by_label("Agerar för")).to_be_visible()
+    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
+    page.keyboard.press("Tab")  # focus moves into the opened menu
+    assert page.evaluate("document.activeElement.closest('.topbar-menu') !== null")
+    page.keyboard.press("Escape")  # closes it and gives focus back to the button
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(run_sheet_link).to_be_hidden()
+    expect(toggle).to_be_focused()
+    toggle.click()
+    run_sheet_link.click()
+    page.wait_for_url(f"{base}/visits/mine/")
+
+    # the run sheet's buttons, links and fields are big enough to hit in a moving car
+    card = page.locator(".run-visit", has_text="Provtagning efter larm")
+    targets = card.locator("button, a.btn, input[type=text], .actions a")
+    assert targets.count() >= 3
+    assert too_small(targets) == []
+    assert too_small(page.locator("main > .actions a")) == []  # previous / next day
+    assert too_small(page.locator("header.topbar button")) == []
+
+    # print: the header, its menu button and the footer are not printed
+    page.emulate_media(media="print")
+    expect(page.locator("header.topbar")).to_be_hidden()
+    expect(card.get_by_role("button", name="Utfört")).to_be_hidden()
+    expect(card).to_contain_text("Provtagning efter larm")
+    ctx.close()
+
+
+def test_without_javascript_the_phone_menu_stays_open(browser, live_server):
+    call_command("load_demo", "--quiet")
+    base = live_server.url
+    ctx, page = context(browser, 390, 844, java_script_enabled=False)
+    sign_in(page, base, "karin.hsv")
+    page.goto(f"{base}/visits/mine/")
+    expect(page.get_by_role("button", name="Meny")).to_be_hidden()
+    nav = page.get_by_role("navigation")
+    for name in ("Start", "Patienter", "Hembesök", "Min körlista"):
+        expect(nav.get_by_role("link", name=name)).to_be_visible()
+    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
+    ctx.close()
+
+
+def test_the_patients_tablet_has_44_px_choices_and_buttons(browser, page, live_server):
+    call_command("load_demo", "--quiet")
+    episode = kim_at_home()
+    base = live_server.url
+    sign_in(page, base, "anna.ssk")
+    page.goto(f"{base}/monitoring/episode/{episode.pk}/")
+    page.get_by_role("button", name="Ny kod till patientens surfplatta").click()
+    code = page.locator("p.code").inner_text().strip()
+
+    ctx, tablet = context(browser, 800, 1200)
+    tablet.goto(f"{base}/patient/start/")
+    tablet.get_by_label("Kod från avdelningen").fill(code)
+    tablet.get_by_role("button", name="Koppla").click()
+    expect(tablet.get_by_role("heading", name="Hej Kim")).to_be_visible()
+    for width, height in ((800, 1200), (390, 844)):
+        tablet.set_viewport_size({"width": width, "height": height})
+        labels = tablet.locator("label:has(input[type=radio]), label:has(input[type=checkbox])")
+        assert labels.count() == 7
+        radio = tablet.locator("input[type=radio]").first.bounding_box()
+        print(f"\n{width}x{height} tablet: radio {radio['width']:.0f} px")
+        assert too_small(labels) == []
+        assert too_small(tablet.locator("button, a.btn")) == []
+        assert radio["width"] >= 32  # the dot itself is visible to weak eyes
+        assert tablet.evaluate("document.documentElement.scrollWidth") <= width
+    # a tap anywhere on the label's box chooses the answer
+    worse = tablet.locator("label.choice", has_text="Sämre")
+    worse.scroll_into_view_if_needed()
+    box = worse.bounding_box()
+    tablet.mouse.click(box["x"] + box["width"] - 4, box["y"] + box["height"] - 4)
+    expect(tablet.get_by_label("Sämre")).to_be_checked()
+    ctx.close()
