@@ -11,9 +11,20 @@ greedy by-hand planner and for PyVRP at the given time limits; every plan is jud
 independent checker.
 
     .venv/bin/python bench/routing_day.py [--seconds 5 10 30] [--seed 2026] [--towns]
+        [--visits 400]
+
+`--visits N` (default 60, the day above) builds a larger day of the same kind: blocks of 30
+patients with the same mix of visits (16 IV doses at 08/16 or 09/17 ± 30 min, three double
+visits, lunchtime medication …) and for each block the same 10 staff (4 nurses of whom one
+on a late shift, 4 assistant nurses, 2 physiotherapists, lunch 11–13), homes spread around
+the same three towns; the last block is cut to N visits (its last visits dropped). 400
+visits = 7 blocks: 200 patients, 70 staff, 112 doses. Also prints the CPU seconds of each
+solve and the load average (a loaded machine gives the search less than the time limit).
 """
 
 import argparse
+import math
+import os
 import random
 import sys
 import time
@@ -43,7 +54,7 @@ TOWNS = (
 )
 
 
-def staff() -> list[Worker]:
+def staff(blocks: int = 1) -> list[Worker]:
     lunch = {"break_earliest": 11 * H, "break_latest": 13 * H, "break_minutes": 30}
     rows = [
         ("ssk-falun-1", "Falun", 7, 16, NURSE, "car"),
@@ -58,7 +69,17 @@ def staff() -> list[Worker]:
         ("ft-borlange", "Borlänge", 8, 16, PHYSIO, "car"),
     ]
     return [
-        Worker(name, BASES[base], BASES[base], start * H, end * H, skills, mode=mode, **lunch)
+        Worker(
+            name + (f"-{block}" if block else ""),
+            BASES[base],
+            BASES[base],
+            start * H,
+            end * H,
+            skills,
+            mode=mode,
+            **lunch,
+        )
+        for block in range(blocks)
         for name, base, start, end, skills, mode in rows
     ]
 
@@ -78,8 +99,9 @@ def patients(rng: random.Random, count: int = 30) -> list[tuple[float, float]]:
     return homes
 
 
-def visits(rng: random.Random, homes) -> list[Visit]:
-    day: list[Visit] = []
+def visits(rng: random.Random, homes, day: list[Visit] | None = None) -> list[Visit]:
+    """One block of 30 patients' visits, appended to `day`."""
+    day = [] if day is None else day
 
     def add(kind, home, earliest, latest, minutes, skills, staff=1):
         day.append(
@@ -105,16 +127,22 @@ def visits(rng: random.Random, homes) -> list[Visit]:
     return day
 
 
-def build(seed: int, towns: tuple[UrbanArea, ...] = ()) -> Problem:
+def build(seed: int, towns: tuple[UrbanArea, ...] = (), count: int = 60) -> Problem:
+    """The day of `count` visits (60: the original day; more: blocks, see the docstring)."""
     rng = random.Random(seed)  # noqa: S311 – a reproducible benchmark day
-    problem = Problem(visits(rng, patients(rng)), staff())
+    blocks = max(1, math.ceil(count / 60))
+    homes = patients(rng, 30 * blocks)
+    day: list[Visit] = []
+    for block in range(blocks):
+        visits(rng, homes[30 * block : 30 * block + 30], day)
+    problem = Problem(day[:count], staff(blocks))
     keys = problem.keys()
     problem.travel = matrix(keys, mode="car", urban_areas=towns)
     problem.mode_travel = {"bike": matrix(keys, mode="bike", urban_areas=towns)}
     return problem
 
 
-def report(name: str, problem: Problem, plan, took: float) -> tuple[int, int]:
+def report(name: str, problem: Problem, plan, took: float, cpu: float = 0.0) -> tuple[int, int]:
     doses = [v for v in problem.visits if v.id.startswith("dose")]
     starts = {s.visit_id: s.start for stops in plan.routes.values() for s in stops}
     on_time = sum(1 for v in doses if v.id in starts and v.earliest <= starts[v.id] <= v.latest)
@@ -122,7 +150,8 @@ def report(name: str, problem: Problem, plan, took: float) -> tuple[int, int]:
     broken = violations(problem, plan)
     print(
         f"{name:16} {plan.travel_minutes:>8} {planned:>4}/{len(problem.visits):<3} "
-        f"{on_time:>3}/{len(doses):<3} {len(plan.unassigned):>4} {len(broken):>6} {took:>7.1f}"
+        f"{on_time:>3}/{len(doses):<3} {len(plan.unassigned):>4} {len(broken):>6} {took:>7.1f} "
+        f"{cpu:>5.1f}"
     )
     for line in broken[:5]:
         print("   ", line)
@@ -136,26 +165,40 @@ def main():
     parser.add_argument(
         "--towns", action="store_true", help="town speed in Falun, Borlänge, Ludvika; rural outside"
     )
+    parser.add_argument("--visits", type=int, default=60)
+    parser.add_argument("--progress", action="store_true", help="print the solver's rounds")
     args = parser.parse_args()
-    problem = build(args.seed, TOWNS if args.towns else ())
+    problem = build(args.seed, TOWNS if args.towns else (), args.visits)
     speeds = "urban/rural speeds" if args.towns else "one average speed"
     print(
         f"Dalarna day (seed {args.seed}, {speeds}): {len(problem.visits)} visits, "
-        f"{len(problem.workers)} staff, 3 bases"
+        f"{len(problem.workers)} staff, 3 bases; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(
         f"{'planner':16} {'travel':>8} {'planned':>8} {'doses':>7} {'left':>4} "
-        f"{'broken':>6} {'seconds':>7}"
+        f"{'broken':>6} {'seconds':>7} {'cpu':>5}"
     )
     started = time.perf_counter()
     greedy_travel, greedy_planned = report(
         "by hand (greedy)", problem, plan_by_hand(problem), time.perf_counter() - started
     )
     for seconds in args.seconds:
-        started = time.perf_counter()
-        plan = solve(problem, seconds=seconds, seed=1)
+        started, cpu = time.perf_counter(), time.process_time()
+
+        def progress(round_number, rounds, started=started):
+            if args.progress:
+                print(
+                    f"    round {round_number} of {rounds}: {time.perf_counter() - started:.1f} s"
+                )
+
+        plan = solve(problem, seconds=seconds, seed=1, progress=progress)
         travel, planned = report(
-            f"PyVRP {seconds:g} s", problem, plan, time.perf_counter() - started
+            f"PyVRP {seconds:g} s",
+            problem,
+            plan,
+            time.perf_counter() - started,
+            time.process_time() - cpu,
         )
         saving = (1 - travel / greedy_travel) * 100 if greedy_travel else 0
         print(

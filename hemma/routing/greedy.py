@@ -9,7 +9,7 @@ realistic-day benchmark compares travel and on-time doses):
 
 from .check import route_travel
 from .model import Plan, Problem, Stop, Visit, Worker
-from .solve import DID_NOT_FIT, NOT_TOGETHER, screen
+from .screening import DID_NOT_FIT, NOT_TOGETHER, screen
 
 
 class _Day:

@@ -26,39 +26,18 @@ import time
 import warnings
 from dataclasses import replace
 
-from pyvrp import Model
+from pyvrp import Model, Route, Solution
 from pyvrp.stop import MaxRuntime
 
-from .check import problems_by_visit, route_travel, timeline
+from .check import findings, route_travel, timeline
+from .greedy import plan_by_hand
 from .model import Plan, Problem, Stop, Visit, Worker
+from .screening import DID_NOT_FIT, GAP_NOT_MET, NOT_TOGETHER, screen
+from .screening import NO_QUALIFIED_STAFF as NO_QUALIFIED_STAFF  # the reasons, here as before
+from .screening import OUTSIDE_EVERY_SHIFT as OUTSIDE_EVERY_SHIFT
 
-NO_QUALIFIED_STAFF = "no_qualified_staff"
-OUTSIDE_EVERY_SHIFT = "outside_every_shift"
-DID_NOT_FIT = "did_not_fit"
-NOT_TOGETHER = "double_visit_not_synchronised"
-GAP_NOT_MET = "gap_not_met"
 PRIZE = 10_000  # far above any travel a visit adds, below a minute of broken rule
 ROUNDS = 4
-
-
-def _reachable(problem: Problem, visit: Visit, worker: Worker) -> bool:
-    travel = problem.matrix_for(worker)
-    arrive = worker.shift_start + travel[worker.start][visit.location]
-    start = max(arrive, visit.earliest)
-    back = start + visit.duration + travel[visit.location][worker.end]
-    return start <= visit.latest and back <= worker.shift_end
-
-
-def screen(problem: Problem) -> dict[str, str]:
-    """Visits nobody can do, with the reason."""
-    reasons = {}
-    for visit in problem.visits:
-        qualified = [w for w in problem.workers if visit.skills <= w.skills]
-        if len(qualified) < visit.staff:
-            reasons[visit.id] = NO_QUALIFIED_STAFF
-        elif sum(_reachable(problem, visit, w) for w in qualified) < visit.staff:
-            reasons[visit.id] = OUTSIDE_EVERY_SHIFT
-    return reasons
 
 
 def schedule(problem: Problem, worker: Worker, visit_ids: list[str]) -> list[Stop]:
@@ -79,8 +58,58 @@ def _tighten(visits: dict[str, Visit], problem: Problem) -> None:
             )
 
 
-def _pyvrp(problem, visits, base_breaks, seconds, seed):
-    """One PyVRP solve: routes as visit ids per worker."""
+def _warm_start(data, problem, start):
+    """The routes in `start` (visit ids per worker) as a PyVRP solution of this model, for
+    the search to start from instead of from scratch: in round 0 the greedy plan (see
+    _greedy_start), later the previous round's routes – a retry round only pins a double
+    visit's minute, takes a visit out or adds a lunch at the base, so most of the previous
+    plan still holds. Names not in this model are left out, and so are the halves of a double
+    visit whose partner half was not planned (its pin moved). None when nothing is left."""
+    if not start:
+        return None
+    index = {data.client(idx).name: idx for idx in range(data.num_clients)}
+    halves: dict[str, int] = {}
+    for ids in start.values():
+        for name in ids:
+            if "#" in name and not name.startswith("break#"):
+                halves[name.split("#")[0]] = halves.get(name.split("#")[0], 0) + 1
+    routes = []
+    for vehicle_type, worker in enumerate(problem.workers):
+        visits = [
+            index[name]
+            for name in start.get(worker.id, [])
+            if name in index
+            and ("#" not in name or name.startswith("break#") or halves[name.split("#")[0]] > 1)
+        ]
+        lunch = index.get("break#" + worker.id)
+        if lunch is not None and lunch not in visits:
+            # new this round (no room for lunch in the route): a start that holds is lunch
+            # at the base and nothing else; the search gives the visits back
+            visits = [lunch]
+        if visits:
+            routes.append(Route(data, visits, vehicle_type))
+    return Solution(data, routes) if routes else None
+
+
+def _greedy_start(problem: Problem, visits: dict[str, Visit]) -> dict[str, list[str]]:
+    """Round 0's start: the by-hand planner's routes (greedy.py, feasible by construction)
+    without its double visits (the search places those at their pinned minute). A round
+    that starts from a plan that holds never ends with less than it; from a random start a
+    large day can use up a short round without finding any plan that holds."""
+    plan = plan_by_hand(problem)
+    return {
+        worker_id: [
+            stop.visit_id
+            for stop in stops
+            if stop.visit_id in visits and visits[stop.visit_id].staff == 1
+        ]
+        for worker_id, stops in plan.routes.items()
+    }
+
+
+def _pyvrp(problem, visits, base_breaks, seconds, seed, start=None):
+    """One PyVRP solve: routes as visit ids per worker. `start`: routes to start the search
+    from (see _warm_start); kept when the search finds nothing that holds in time."""
     plannable = list(visits.values())
     skills = sorted({s for v in plannable for s in v.skills})
     doubles = [v.id for v in plannable if v.staff > 1]
@@ -169,11 +198,17 @@ def _pyvrp(problem, visits, base_breaks, seconds, seed):
     with warnings.catch_warnings():
         # "struggles to find a feasible solution": what does not fit is reported per visit
         warnings.simplefilter("ignore")
-        result = model.solve(stop=MaxRuntime(seconds), seed=seed, display=False)
-    data = model.data()
+        data = model.data()
+        initial = _warm_start(data, problem, start)
+        result = model.solve(
+            stop=MaxRuntime(seconds), seed=seed, display=False, initial_solution=initial
+        )
     routes = {w.id: [] for w in problem.workers}
-    if result.best.is_feasible():
-        for route in result.best.routes():
+    best = result.best
+    if not best.is_feasible() and initial is not None and initial.is_feasible():
+        best = initial  # the start holds, the search found nothing better in time
+    if best.is_feasible():
+        for route in best.routes():
             worker = problem.workers[route.vehicle_type()]
             routes[worker.id] = [data.client(a.idx).name for a in route.schedule() if a.is_client()]
     return routes
@@ -203,6 +238,7 @@ def solve(problem: Problem, seconds: float = 5.0, seed: int = 1, progress=None) 
     given_up: dict[str, str] = {}
     routes: dict[str, list[str]] = {}
     breaks: dict[str, tuple[int, int]] = {}
+    raw = _greedy_start(problem, visits)  # each round starts from the previous one's routes
     for round_number in range(ROUNDS):
         if progress:
             progress(round_number, ROUNDS)
@@ -215,7 +251,19 @@ def solve(problem: Problem, seconds: float = 5.0, seed: int = 1, progress=None) 
             current.pop(visit_id, None)
         left = max(0.2, deadline - time.monotonic())
         share = left / 2 if round_number < ROUNDS - 1 else left
-        raw = _pyvrp(problem, current, base_breaks, share, seed)
+        found = _pyvrp(problem, current, base_breaks, share, seed, start=raw)
+        if any(found.values()) or not any(raw.values()):
+            raw = found
+        else:  # no plan that holds was found in this round's time (a large day on a loaded
+            # machine): go on with the previous round's routes; the checker has the last word
+            raw = {
+                worker_id: [
+                    name
+                    for name in ids
+                    if name.startswith("break#") or name.split("#")[0] in current
+                ]
+                for worker_id, ids in raw.items()
+            }
         routes, retry = _collect(raw, current, pins, given_up)
         breaks = {}
         solved_problem = replace(problem, visits=list(current.values()))
@@ -383,12 +431,19 @@ def _finish(problem, solved, visits, routes, breaks, unassigned, given_up) -> Pl
     workers = {w.id: w for w in problem.workers}
     for _ in range(len(visits) + 1):
         plan = _plan(solved, workers, routes, breaks, unassigned)
-        found = problems_by_visit(problem, plan)
-        culprits = {visit_id for visit_id, _ in found if visit_id}
+        found = findings(problem, plan)
+        culprits = {finding.visit_id for finding in found if finding.visit_id}
         if not found:
             return plan
         if not culprits:  # a worker-level rule: drop that worker's last visit
-            culprits = {ids[-1] for ids in routes.values() if ids}
+            named = {finding.params.get("worker") for finding in found} - {None}
+            # (every worker's when the rule names none: at 400 visits dropping every route's
+            # last visit for one worker without lunch lost ~80 visits)
+            culprits = {
+                ids[-1]
+                for worker_id, ids in routes.items()
+                if ids and (worker_id in named or not named)
+            }
         for visit_id in culprits:
             reason = GAP_NOT_MET if any(g.second == visit_id for g in problem.gaps) else DID_NOT_FIT
             unassigned[visit_id] = reason
