@@ -49,6 +49,14 @@ test: $(BIN)/.installed
 		echo "npm ci --prefix tests/accounts/oidc_provider"; \
 		npm ci --prefix tests/accounts/oidc_provider --no-audit --no-fund --loglevel=error; \
 	fi
+	@# axe-core for the accessibility crawl (tests/browser/test_accessibility_crawl.py).
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "NOTICE: npm not found: the accessibility crawl will be skipped (fails with CI=true)"; \
+	elif [ ! -f tests/browser/axe/node_modules/.package-lock.json ] || \
+		[ tests/browser/axe/package-lock.json -nt tests/browser/axe/node_modules/.package-lock.json ]; then \
+		echo "npm ci --prefix tests/browser/axe"; \
+		npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error; \
+	fi
 	$(BIN)/python scripts/run_tests.py
 
 format: $(BIN)/.installed

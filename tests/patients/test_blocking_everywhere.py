@@ -367,10 +367,14 @@ class TestCareRequests:
         episode = care_request.episode
         link = reverse("carerequests:detail", args=[care_request.pk])
         nurse, _unit = third_party
-        assert link in _page(client, nurse, "episodes:detail", episode.pk)
+        # Listed, but not linked: only its sender and addressee open it (issue 19: a link
+        # shown to a role must not lead it to a 404).
+        row = f"{care_request.get_kind_display()} → {care_request.to_unit.name}"
+        page = _page(client, nurse, "episodes:detail", episode.pk)
+        assert row in page and link not in page
         _block(ward_nurse, ward, episode.patient, ward)
         page = _page(client, nurse, "episodes:detail", episode.pk)
-        assert link not in page and NOTICE in page
+        assert row not in page and link not in page and NOTICE in page
         # It never could open the request itself: not a party to it.
         response = client_for(client, nurse).get(link)
         assert response.status_code == 404
