@@ -129,9 +129,7 @@ class TestStaffPages:
         assert "Royal College of Physicians" in body and "<svg" in body
         assert "ofullständig" in body and "Hög" in body
 
-    def test_missing_parameters_are_named_in_words_not_internal_names(
-        self, at_home, as_ward_nurse
-    ):
+    def test_missing_parameters_are_named_in_words_not_internal_names(self, at_home, as_ward_nurse):
         services.observation_record(
             episode=at_home, values={"pulse": 80, "spo2": 96}, source="patient", client_id="p"
         )

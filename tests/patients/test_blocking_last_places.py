@@ -202,7 +202,7 @@ class TestTheRoundHint:
     def test_whether_a_blocked_ward_held_its_round_is_not_shown(
         self,
         client,
-        at_home,
+        at_home,  # noqa: F811
         ward,
         ward_nurse,
         home_nurse,  # noqa: F811
@@ -216,7 +216,7 @@ class TestTheRoundHint:
     def test_an_opening_shows_it_again(
         self,
         client,
-        at_home,
+        at_home,  # noqa: F811
         ward,
         home_health,
         ward_nurse,
@@ -305,7 +305,7 @@ class TestTheReferral:
     def test_a_blocked_wards_referral_is_read_only_by_its_addressee(
         self,
         client,
-        at_home,
+        at_home,  # noqa: F811
         third_party,
         ward,
         ward_nurse,
