@@ -7,7 +7,6 @@ criteria the ward's and the visiting team's (mark_criterion). A refused action i
 with a denied entry naming the episode and the action."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,13 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
-from hemma.audit.services import access_log_record
 from hemma.clinical import episode_states as states
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
 from hemma.labs import selectors as lab_selectors
 from hemma.patients.policy import allowed_actions, may_do
-from hemma.patients.selectors import blocks_for_page
+from hemma.patients.selectors import blocks_for_page, refuse
 from hemma.web.decorators import staff_required
 
 from . import forms, selectors, services
@@ -223,16 +221,14 @@ def criterion(request, episode_id):
     agreement = _agreement_or_404(episode)
     if _blocked(request, episode, f"criterion of episode {episode.pk}"):
         # The criteria are withheld: checking one off would confirm what they say.
-        access_log_record(
+        refuse(
             staff=request.hemma.staff,
-            unit=request.hemma.unit,
+            acting_unit=request.hemma.unit,
             patient=episode.patient,
-            action=AccessLogEntry.Action.EDIT_PATIENT,
-            purpose=AccessLogEntry.Purpose.CARE,
-            outcome=AccessLogEntry.Outcome.DENIED,
-            detail=f"criterion of episode {episode.pk}: blocked information",
+            what=f"criterion of episode {episode.pk}",
+            why="blocked information",
+            message=_("Informationen är spärrad av patienten."),
         )
-        raise PermissionDenied(_("Informationen är spärrad av patienten."))
     form = forms.CriterionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Kontrollera uppgifterna."))

@@ -5,7 +5,6 @@ to tablets, recording a dose; and the patient's tablet section for a pump they r
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from hemma.monitoring.services import device_for_token
 from hemma.monitoring.views.patient import DEVICE_COOKIE
 from hemma.monitoring.views.policy import refused
 from hemma.patients.policy import allowed_actions
-from hemma.patients.selectors import object_or_deny
+from hemma.patients.selectors import object_or_deny, refuse
 from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
 
@@ -186,16 +185,14 @@ def dose_record(request, dose_id):
     blocks = selectors.medication_blocks(request.hemma.staff, request.hemma.unit, episode)
     if selectors.dose_schedule_blocked(dose, blocks):
         # The dose is withheld from this reader: recording it would confirm what it says.
-        access_log_record(
+        refuse(
             staff=request.hemma.staff,
-            unit=request.hemma.unit,
+            acting_unit=request.hemma.unit,
             patient=episode.patient,
-            action=AccessLogEntry.Action.EDIT_PATIENT,
-            purpose=AccessLogEntry.Purpose.CARE,
-            outcome=AccessLogEntry.Outcome.DENIED,
-            detail=f"dose {dose.pk}, episode {episode.pk}: blocked information",
+            what=f"dose {dose.pk}, episode {episode.pk}",
+            why="blocked information",
+            message=_("Informationen är spärrad av patienten."),
         )
-        raise PermissionDenied(_("Informationen är spärrad av patienten."))
     run_form_action(
         request,
         forms.DoseForm(request.POST),

@@ -109,9 +109,12 @@ def refuse(
     what: str,
     patient=None,
     action: str = AccessLogEntry.Action.EDIT_PATIENT,
+    why: str = "refused",
+    message: str | None = None,
 ):
     """A visible record, an action the policy refuses: a DENIED entry naming the object and
-    the action, then 403 (the handler403 page). Nothing has changed."""
+    the action (and `why`, e.g. "blocked information" for what the patient blocked), then
+    403 (the handler403 page, with `message` when given). Nothing has changed."""
     access_log_record(
         staff=staff,
         unit=acting_unit,
@@ -119,9 +122,9 @@ def refuse(
         action=action,
         purpose=AccessLogEntry.Purpose.CARE,
         outcome=AccessLogEntry.Outcome.DENIED,
-        detail=f"{what}: refused",
+        detail=f"{what}: {why}",
     )
-    raise PermissionDenied(what)
+    raise PermissionDenied(message or what)
 
 
 def log_granted(
