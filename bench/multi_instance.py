@@ -5,8 +5,11 @@ created if missing, migrated and emptied), loads the demo region, puts --tablets
 at home on the demo ward with an enrolled device each, then starts two gunicorn instances
 (gunicorn.conf.py, each on its own port, its default worker count) and two `hemma monitor`
 workers, all on that database and one Redis cache (CACHE_URL, default
-redis://127.0.0.1:6379/2). No proxy: the clients send their requests round-robin to the
-two ports themselves, as a proxy without sticky sessions would.
+redis://127.0.0.1:6379/2). Without --proxy the clients send their requests round-robin
+to the two ports themselves, as a proxy without sticky sessions would; with --proxy every
+request goes through Debian's nginx (apt-get install nginx) configured like
+deploy/nginx/hemma.conf (buffering, keepalive upstream, X-Forwarded-For, X-Request-ID) but
+on plain HTTP, balancing round-robin over the two instances.
 
 For --seconds (default 120):
 - each tablet posts one set of four vital signs (a FHIR Bundle) every --set-every seconds
@@ -24,7 +27,7 @@ request; then, with the workers stopped, escalation events per alert and step (e
 1), tasks from escalations against events, and the workers' own counts. Then, in a separate
 short pass after the load (not during it), the resident memory (RSS) of every process.
 
-    .venv/bin/python bench/multi_instance.py [--seconds 120] [--tablets 20] [--staff 10]
+    .venv/bin/python bench/multi_instance.py [--seconds 120] [--tablets 20] [--staff 10] [--proxy]
 """
 
 import argparse
@@ -236,6 +239,58 @@ def children(pid: int) -> list[int]:
     return found
 
 
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid {temp}/nginx.pid;
+error_log {temp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    upstream hemma {{
+        server 127.0.0.1:{a} max_fails=3 fail_timeout=10s;
+        server 127.0.0.1:{b} max_fails=3 fail_timeout=10s;
+        keepalive 16;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 10m;
+        proxy_read_timeout 65s;
+        location / {{
+            proxy_pass http://hemma;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Request-ID $request_id;
+            proxy_next_upstream error timeout http_502 http_503;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(temp: Path, ports: list[int]):
+    """nginx on a free port in front of the two instances; (process, its port)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise SystemExit("--proxy needs nginx (apt-get install nginx)")
+    port = free_port()
+    conf = temp / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(temp=temp, a=ports[0], b=ports[1], port=port))
+    process = subprocess.Popen(  # noqa: S603 - Debian's nginx, our own config
+        [nginx, "-c", str(conf), "-p", str(temp)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    return process, port
+
+
 def wait_until_up(port, process, log):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -255,6 +310,7 @@ def main():
     parser.add_argument("--set-every", type=float, default=5.0, help="seconds between sets")
     parser.add_argument("--think", type=float, default=2.0, help="staff think time, seconds")
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/2", help="CACHE_URL")
+    parser.add_argument("--proxy", action="store_true", help="every request through nginx")
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -308,10 +364,12 @@ def main():
         HEMMA_ALERT_ESCALATION_MINUTES="1",
         HEMMA_WORKER_INTERVAL_SECONDS="5",
         PYTHONUNBUFFERED="1",
+        # Behind the proxy Hemma takes the client address from its X-Forwarded-For.
+        HEMMA_TRUSTED_PROXY_COUNT="1" if args.proxy else "0",
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     ports = [free_port(), free_port()]
-    apps, workers = [], []
+    apps, workers, proxy = [], [], None
     for name, port in zip("AB", ports, strict=True):
         log = temp / f"app-{name}.log"
         with log.open("w") as out:
@@ -347,6 +405,10 @@ def main():
         for (process, log), port in zip(apps, ports, strict=True):
             wait_until_up(port, process, log)
         robin = RoundRobin(ports)
+        if args.proxy:
+            proxy, proxy_port = start_nginx(temp, ports)
+            wait_until_up(proxy_port, proxy, temp / "nginx-error.log")
+            robin = RoundRobin([proxy_port])
         for _ in range(20):  # warm every gunicorn worker up a little
             send(robin.next(), "GET", "/healthz")
         staff = [Staff(i, STAFF[i % len(STAFF)], robin, 0, args.think) for i in range(args.staff)]
@@ -379,6 +441,9 @@ def main():
         # Read before the shutdown: only what happened under load counts.
         tracebacks = sum(log.read_text().count("Traceback") for _p, log in apps + workers)
     finally:
+        if proxy is not None:
+            proxy.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+            proxy.wait(timeout=30)
         for process, _log in workers:
             process.send_signal(signal.SIGTERM)
         for process, _log in apps:
@@ -401,7 +466,8 @@ def main():
     )
     print(
         f"{args.tablets} tablets (a set every {args.set_every:g} s, every 5th red), "
-        f"{args.staff} staff (think {args.think:g} s), {args.seconds} s, round-robin, no proxy"
+        f"{args.staff} staff (think {args.think:g} s), {args.seconds} s, "
+        + ("through nginx (round-robin upstream)" if args.proxy else "round-robin, no proxy")
     )
     print(f"requests {len(results):,}  errors {len(errors)}  {len(results) / wall:.1f} requests/s")
     for kind in ["tablet set"] + [kind for kind, _path in PAGES]:
