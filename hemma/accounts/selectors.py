@@ -16,11 +16,24 @@ def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> Staff | None:
 
 
 def memberships_for_staff(staff: Staff) -> list[Membership]:
-    return list(
+    """The staff member's units, each with `short_label` for the header's unit select."""
+    memberships = list(
         Membership.objects.filter(staff=staff)
         .select_related("unit__organisation")
         .order_by("unit__name")
     )
+    short = [unit_short_name(m.unit.name) for m in memberships]
+    for membership, label in zip(memberships, short, strict=True):
+        # The full name where the short one would not tell two of one's units apart.
+        membership.short_label = label if short.count(label) == 1 else membership.unit.name
+    return memberships
+
+
+def unit_short_name(name: str) -> str:
+    """A unit's name without its place after the comma ("Infektionsavdelning 30, Falu
+    lasarett" → "Infektionsavdelning 30"), so the header's select shows what tells units
+    apart at 1366 px; the start page's heading gives the full name."""
+    return name.split(",", 1)[0].strip() or name
 
 
 def units_of_staff(staff: Staff) -> QuerySet[Unit]:

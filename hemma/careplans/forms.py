@@ -1,11 +1,17 @@
-"""Agreement forms: each list is a textarea with one row per line and columns split by "|"
-(what | who | when), so a ward can write and revise an agreement quickly in any browser."""
+"""Agreement forms. The activities and contacts are rows of inputs (formsets in
+hemma.careplans.rows, one row per activity or contact, working without JavaScript);
+criteria and equipment are textareas with one item per line. AgreementEditor puts a page's
+form and its rows together.
+
+text_to_rows/rows_to_text (lines with columns split by "|") are kept for the coordination
+plan's actions (hemma.coordination.forms)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hemma.episodes.models import Episode
-from hemma.routing.visits import when_problem
+
+from .rows import LISTS
 
 SEPARATOR = "|"
 
@@ -43,44 +49,13 @@ def text_to_rows(text: str, keys: tuple[str, ...], required: int) -> tuple[list[
 
 
 ACTIVITY_KEYS = ("what", "who", "when")
-
-
-def _when_message(number: int, row: dict, problem: str) -> str:
-    """A "when" visits cannot be planned from, said in Swedish with the activity's row."""
-    kind, _colon, part = problem.partition(":")
-    values = {"n": number, "what": row["what"], "part": part}
-    if kind == "negative":
-        text = _("Aktivitet %(n)s (%(what)s): %(part)s är inget klockslag.")
-    elif kind == "clock":
-        text = _("Aktivitet %(n)s (%(what)s): %(part)s är inget klockslag (00–24).")
-    else:
-        text = _(
-            "Aktivitet %(n)s (%(what)s): skriv klockslagen, t.ex. 08, 12, 16, 20 – "
-            "Hemma planerar inte besök från ”varje timme”."
-        )
-    return str(text % values) + " " + str(_("Skriv t.ex. 08, 16, 24 eller Dagligen 08–12."))
-
-
 CONTACT_KEYS = ("name", "phone", "hours")
 
 
 class AgreementContentForm(forms.Form):
-    activities = forms.CharField(
-        label=_("Planerade aktiviteter"),
-        help_text=_(
-            "En per rad: vad | vem (enhet/yrke) | när, "
-            "t.ex. IV-antibiotika | Hemsjukvården | 08, 16, 24"
-        ),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        required=False,
-    )
-    contacts = forms.CharField(
-        label=_("Kontakter"),
-        help_text=_(
-            "En per rad: namn/roll | telefon | tider, t.ex. Avdelningen | 023-… | Dygnet runt"
-        ),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    """The agreement's fields besides its rows (activities and contacts are the formsets of
+    hemma.careplans.rows, see AgreementEditor)."""
+
     criteria = forms.CharField(
         label=_("Utskrivningskriterier"),
         help_text=_("Ett kriterium per rad."),
@@ -103,36 +78,11 @@ class AgreementContentForm(forms.Form):
     @classmethod
     def initial_from(cls, content: dict) -> dict:
         return {
-            "activities": rows_to_text(content["activities"], ACTIVITY_KEYS),
-            "contacts": rows_to_text(content["contacts"], CONTACT_KEYS),
             "criteria": "\n".join(content["criteria"]),
             "if_worse": content["if_worse"],
             "call_112": content["call_112"],
             "equipment": "\n".join(content["equipment"]),
         }
-
-    def _rows(self, name: str, keys: tuple[str, ...], required: int) -> list[dict]:
-        rows, problems = text_to_rows(self.cleaned_data[name], keys, required)
-        if problems:
-            raise forms.ValidationError(problems)
-        return rows
-
-    def clean_activities(self):
-        rows = self._rows("activities", ACTIVITY_KEYS, 2)
-        problems = []
-        for number, row in enumerate(rows, start=1):
-            problem = when_problem(row["when"])
-            if problem:
-                problems.append(_when_message(number, row, problem))
-        if problems:
-            raise forms.ValidationError(problems)
-        return rows
-
-    def clean_contacts(self):
-        rows = self._rows("contacts", CONTACT_KEYS, 2)
-        if not rows:
-            raise forms.ValidationError(_("Ange minst en kontakt som patienten kan ringa."))
-        return rows
 
     def clean_criteria(self):
         lines = [line.strip() for line in self.cleaned_data["criteria"].splitlines()]
@@ -183,3 +133,67 @@ class TemplateForm(AgreementContentForm):
     is_active = forms.BooleanField(label=_("Används"), required=False, initial=True)
 
     field_order = ["name", "pathway", "description", "is_active"]
+
+
+# Fields shown above the rows (a template's name and way in); the rest come after them.
+HEAD_FIELDS = ("name", "pathway", "description", "is_active")
+
+
+class AgreementEditor:
+    """One page's form (AgreementReviseForm or TemplateForm) with its rows of activities
+    and contacts. `add_row` ("activities" or "contacts", the "Lägg till rad" button): the
+    page again with what was typed (as unbound forms, so nothing is checked yet) and one
+    more empty row in that list; nothing is saved."""
+
+    def __init__(self, form_class, data=None, *, content=None, initial=None, add_row=None):
+        self.adding = data is not None and add_row in LISTS
+        content = content or {}
+        if self.adding:
+            self._typed_again(form_class, data, add_row)
+            return
+        self.form = form_class(
+            data,
+            initial=(AgreementContentForm.initial_from(content) if content else {})
+            | (initial or {}),
+        )
+        self.lists = {}
+        for prefix, (formset_class, row_form) in LISTS.items():
+            rows = [row_form.initial_for(row) for row in content.get(prefix, [])]
+            self.lists[prefix] = formset_class(data, prefix=prefix, initial=rows)
+
+    def _typed_again(self, form_class, data, add_row: str) -> None:
+        typed = form_class(data)
+        self.form = form_class(initial={name: typed[name].data for name in typed.fields})
+        self.lists = {}
+        for prefix, (formset_class, _row_form) in LISTS.items():
+            # no rows when the management form is missing or broken
+            posted = formset_class(data, prefix=prefix).forms
+            rows = [{name: row[name].data for name in row.fields} for row in posted]
+            again = formset_class(prefix=prefix, initial=rows)
+            again.extra = 1 if prefix == add_row else 0
+            if not rows and prefix != add_row:
+                again.extra = formset_class.extra
+            self.lists[prefix] = again
+
+    @property
+    def activities(self):
+        return self.lists["activities"]
+
+    @property
+    def contacts(self):
+        return self.lists["contacts"]
+
+    def head_fields(self):
+        return [field for field in self.form.visible_fields() if field.name in HEAD_FIELDS]
+
+    def tail_fields(self):
+        return [field for field in self.form.visible_fields() if field.name not in HEAD_FIELDS]
+
+    def is_valid(self) -> bool:
+        if self.adding:
+            return False
+        results = [self.form.is_valid()] + [rows.is_valid() for rows in self.lists.values()]
+        return all(results)
+
+    def content(self) -> dict:
+        return self.form.content() | {prefix: rows.rows() for prefix, rows in self.lists.items()}

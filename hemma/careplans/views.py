@@ -147,30 +147,45 @@ def revise(request, episode_id):
         episode = _episode(request, episode_id, edit=True, requires="edit_agreement")
     agreement = _agreement_or_404(episode)
     current = selectors.current_version(agreement)
-    if request.method == "POST":
-        form = forms.AgreementReviseForm(request.POST)
-        if form.is_valid():
-            try:
-                version = services.agreement_revise(
-                    staff=request.hemma.staff,
-                    unit=request.hemma.unit,
-                    agreement=agreement,
-                    base_number=form.cleaned_data["base_number"],
-                    content=form.content(),
-                    change_note=form.cleaned_data["change_note"],
-                )
-            except HemmaError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, _("Version %(n)s är sparad.") % {"n": version.number})
-                return redirect("careplans:agreement", episode_id=episode.pk)
-    else:
-        initial = forms.AgreementContentForm.initial_from(current.content())
-        form = forms.AgreementReviseForm(initial={**initial, "base_number": current.number})
+    context = {"episode": episode, "patient": episode.patient, "current": current}
+    if request.method == "GET":
+        editor = forms.AgreementEditor(
+            forms.AgreementReviseForm,
+            content=current.content(),
+            initial={"base_number": current.number},
+        )
+        return _editor_page(request, "careplans/revise.html", editor, context)
+    editor = forms.AgreementEditor(
+        forms.AgreementReviseForm, request.POST, add_row=request.POST.get("add_row")
+    )
+    if editor.is_valid():
+        form = editor.form
+        try:
+            version = services.agreement_revise(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                agreement=agreement,
+                base_number=form.cleaned_data["base_number"],
+                content=editor.content(),
+                change_note=form.cleaned_data["change_note"],
+            )
+        except HemmaError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Version %(n)s är sparad.") % {"n": version.number})
+            return redirect("careplans:agreement", episode_id=episode.pk)
+    return _editor_page(request, "careplans/revise.html", editor, context)
+
+
+def _editor_page(request, template_name: str, editor, context: dict):
+    """The agreement or template editor: 200 when shown or when "Lägg till rad" added a
+    row (what was typed kept, nothing checked yet); 400 with the errors at the fields and
+    what was typed kept when a save was refused."""
     return render(
         request,
-        "careplans/revise.html",
-        {"episode": episode, "patient": episode.patient, "form": form, "current": current},
+        template_name,
+        {**context, "editor": editor, "form": editor.form},
+        status=400 if editor.form.is_bound else 200,
     )
 
 
@@ -284,10 +299,13 @@ def template_edit(request, template_id=None):
     if template_id is not None:
         template = get_object_or_404(AgreementTemplate, pk=template_id)
     read_only = template is not None and template.ward_id != unit.pk
+    context = {"template": template, "read_only": read_only}
     if request.method == "POST" and not read_only:
-        form = forms.TemplateForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
+        editor = forms.AgreementEditor(
+            forms.TemplateForm, request.POST, add_row=request.POST.get("add_row")
+        )
+        if editor.is_valid():
+            data = editor.form.cleaned_data
             try:
                 template = services.template_save(
                     staff=request.hemma.staff,
@@ -297,30 +315,27 @@ def template_edit(request, template_id=None):
                     pathway=data["pathway"],
                     description=data["description"],
                     is_active=data["is_active"],
-                    content=form.content(),
+                    content=editor.content(),
                 )
             except HemmaError as error:
-                form.add_error(None, error.message)
+                editor.form.add_error(None, error.message)
             else:
                 messages.success(request, _("Mallen är sparad."))
                 return redirect("careplans:templates")
     elif template is not None:
-        form = forms.TemplateForm(
+        editor = forms.AgreementEditor(
+            forms.TemplateForm,
+            content=template.content(),
             initial={
-                **forms.AgreementContentForm.initial_from(template.content()),
                 "name": template.name,
                 "pathway": template.pathway,
                 "description": template.description,
                 "is_active": template.is_active,
-            }
+            },
         )
     else:
-        form = forms.TemplateForm()
-    return render(
-        request,
-        "careplans/template_edit.html",
-        {"form": form, "template": template, "read_only": read_only},
-    )
+        editor = forms.AgreementEditor(forms.TemplateForm)
+    return _editor_page(request, "careplans/template_edit.html", editor, context)
 
 
 @staff_required

@@ -4,6 +4,7 @@ and answering it, and the episode's logistics orders."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +18,7 @@ from hemma.patients.policy import allowed_actions, may_do
 from hemma.patients.selectors import blocks_for_page, deny, object_or_deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_form
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import forms, selectors, services
@@ -184,8 +186,31 @@ def detail(request, request_id):
             "live_medication_blocked": live_blocked,
             "thread": care_request.messages.select_related("by__user", "unit"),
             "version": care_request.agreement_version if access.health_record else None,
+            **_forms(request, care_request),
         },
     )
+
+
+# action → (context name, the id prefix of its field): the forms drawn again once, with
+# their errors at the fields, after a failed submit.
+RESTORED = {
+    "ask": ("ask_form", "%s"),
+    "decline": ("decline_form", "decline-%s"),
+    "answer": ("answer_form", "%s"),
+    "withdraw": ("withdraw_form", "withdraw-%s"),
+}
+
+
+def _forms(request, care_request) -> dict:
+    return {
+        name: retry_form(
+            request,
+            ACTIONS[action][0],
+            action=reverse("carerequests:act", args=[care_request.pk, action]),
+            auto_id=auto_id,
+        )
+        for action, (name, auto_id) in RESTORED.items()
+    }
 
 
 # action → (form, which side may do it, service call)
@@ -256,7 +281,13 @@ def act(request, request_id, action):
         )
     form_class, perform, done = ACTIONS[action]
     form = form_class(request.POST)
-    run_form_action(request, form, lambda data: perform(request, care_request, data), done)
+    run_form_action(
+        request,
+        form,
+        lambda data: perform(request, care_request, data),
+        done,
+        retry=action in RESTORED,
+    )
     return redirect("carerequests:detail", request_id=care_request.pk)
 
 

@@ -48,6 +48,15 @@ def decimal(value, decimals: int = 1, *, group: bool = True) -> str:
     return (MINUS if rounded < 0 else "") + result
 
 
+# Vital signs read in whole numbers but temperature (one decimal, as on the thermometer).
+VITAL_DECIMALS = {"temperature": 1}
+
+
+def vital(parameter: str, value) -> str:
+    """A vital sign as staff write it: pulse 118.0 → "118", temperature 38.6 → "38,6"."""
+    return decimal(value, VITAL_DECIMALS.get(parameter, 0), group=False)
+
+
 def integer(value) -> str:
     """1560672 → "1 560 672" (rounded half up)."""
     return decimal(value, 0)

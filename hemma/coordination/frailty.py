@@ -48,5 +48,6 @@ def frailty(request, patient_id):
             staff=request.hemma.staff, unit=request.hemma.unit, patient=patient, **data
         ),
         _("Skörhetsbedömningen är sparad."),
+        retry=True,  # drawn again on the patient page (patients/views.py)
     )
     return redirect("patients:detail", patient_id=patient.pk)

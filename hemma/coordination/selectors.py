@@ -6,10 +6,10 @@ opening is access-logged, every refusal (an unknown id too) writes a denied entr
 the case; deadlines from hemma.clinical.discharge_law."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from hemma.accounts.models import Membership, Staff, Unit
@@ -112,7 +112,7 @@ def ward_cases(ward: Unit, staff: Staff | None):
                 ),
             ),
         )
-        .order_by("estimated_discharge")
+        .order_by("estimated_discharge", "pk")
     )
 
 
@@ -140,6 +140,63 @@ def unread_count(unit: Unit, staff: Staff | None) -> int:
     return unread_receipts(staff, unit).count()
 
 
+# A discharged case's messages stay current for a week (the discharge notice is read and
+# acknowledged after the patient came home); then they are history.
+CURRENT_AFTER_DISCHARGE = timedelta(days=7)
+# The inbox's status filters, in the order of the page's tabs. "open" is a message not yet
+# acknowledged (kvitterat); only "historic" shows the messages of cases discharged longer
+# than CURRENT_AFTER_DISCHARGE ago.
+INBOX_FILTERS = ("current", "unread", "open", "historic")
+
+
+def _ongoing(now: datetime) -> Q:
+    return Q(message__case__status=DischargeCase.Status.OPEN) | Q(
+        message__case__discharged_at__gte=now - CURRENT_AFTER_DISCHARGE
+    )
+
+
+def inbox_filters(now: datetime | None = None) -> dict[str, Q]:
+    ongoing = _ongoing(now or timezone.now())
+    return {
+        "current": ongoing,
+        "unread": ongoing & Q(read_at__isnull=True),
+        "open": ongoing & Q(acknowledged_at__isnull=True),
+        "historic": ~ongoing,
+    }
+
+
+def inbox_page_receipts(staff: Staff | None, unit: Unit, status: str) -> QuerySet:
+    """The unit's messages under one status filter: unread first, then newest first, in a
+    stable order (to be paged)."""
+    return (
+        _receipts(staff, unit)
+        .filter(inbox_filters()[status])
+        .select_related("message__case__patient", "message__from_unit", "message__sent_by__user")
+        .annotate(
+            unread_first=Case(
+                When(read_at__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("unread_first", "-message__sent_at", "-pk")
+    )
+
+
+def inbox_counts(staff: Staff | None, unit: Unit) -> dict[str, int]:
+    """How many messages each status filter shows, in one query."""
+    return _receipts(staff, unit).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in inbox_filters().items()}
+    )
+
+
+def needs_action(staff: Staff | None, unit: Unit) -> QuerySet:
+    """What waits for this unit (the menu badge and the start page): its messages of open
+    or just discharged cases not yet acknowledged, of patients it may list. An old message
+    of a case long closed is not work."""
+    return _receipts(staff, unit).filter(inbox_filters()["open"])
+
+
 def cases_for_unit(unit: Unit, staff: Staff | None):
     return (
         DischargeCase.objects.filter(
@@ -155,7 +212,7 @@ def cases_for_unit(unit: Unit, staff: Staff | None):
                 filter=Q(messages__receipts__unit=unit, messages__receipts__read_at__isnull=True),
             )
         )
-        .order_by("estimated_discharge")
+        .order_by("estimated_discharge", "pk")
     )
 
 

@@ -23,6 +23,7 @@ from hemma.visits import services as visits
 from hemma.visits.forms import on_day
 
 from . import data
+from .medication import home_iv_times
 
 
 def monitoring_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
@@ -117,20 +118,8 @@ def visits_ensure(patients: dict, units: dict) -> None:
     planned: the planner does that with one click."""
     unit = units["home_health"]
     karin = Staff.objects.get(user__username="karin.hsv")
-    omar = patients["193504049135"].episodes.filter(state="agreed").first()
-    agreement = Agreement.objects.filter(episode=omar).first() if omar else None
-    if agreement and agreement.current_number == 1:
-        version = agreement.versions.get(number=1)
-        content = version.content()
-        content["activities"] = content["activities"] + data.OMAR_EXTRA_ACTIVITIES
-        agreement_revise(
-            staff=Staff.objects.get(user__username="anna.ssk"),
-            unit=units["ward"],
-            agreement=agreement,
-            base_number=1,
-            content=content,
-            change_note="IV-antibiotika tre gånger per dygn, dubbelbemanning vid förflyttning.",
-        )
+    for number, (extra, note) in _AGREEMENT_FITS.items():
+        _agreement_fit_list(patients[number], units, extra(), note)
     base = data.HOME_HEALTH_BASE
 
     def at(day, clock: str):
@@ -154,6 +143,54 @@ def visits_ensure(patients: dict, units: dict) -> None:
                 break_until=at(day, lunch[1]) if lunch else None,
             )
         visits.visits_generate(staff=karin, unit=unit, day=day)
+
+
+def _iv_visits(number: str) -> list[dict]:
+    """The nurse's IV visits at the times of the patient's list (not the pump's doses)."""
+    times = home_iv_times(number)
+    if not times:
+        return []
+    return [
+        {
+            "what": "IV-antibiotika enligt läkemedelslistan",
+            "who": "Hemsjukvården, sjuksköterska",
+            "when": times,
+        }
+    ]
+
+
+# personal number → (the activities the revised agreement has instead of the pump change,
+# the change note). Omar's agreement also gets what his days at home need.
+_AGREEMENT_FITS = {
+    "193504049135": (
+        lambda: _iv_visits("193504049135") + data.OMAR_EXTRA_ACTIVITIES,
+        "IV-läkemedel enligt listan, dubbelbemanning vid förflyttning.",
+    ),
+    "193805089145": (
+        lambda: _iv_visits("193805089145"),
+        "Kloxacillin ges av hemsjukvården vid besök tre gånger per dygn i stället för pump.",
+    ),
+}
+
+
+def _agreement_fit_list(patient, units: dict, activities: list[dict], note: str) -> None:
+    """Revise the agreement once so that its visits are the list's dosing times: the IV
+    doses replace the template's daily pump change."""
+    episode = patient.episodes.exclude(state__in=states.FINAL_STATES).first()
+    agreement = Agreement.objects.filter(episode=episode).first() if episode else None
+    if agreement is None or agreement.current_number != 1 or not activities:
+        return
+    content = agreement.versions.get(number=1).content()
+    kept = [a for a in content["activities"] if "antibiotikapump" not in a["what"].casefold()]
+    content["activities"] = kept + activities
+    agreement_revise(
+        staff=Staff.objects.get(user__username="anna.ssk"),
+        unit=units["ward"],
+        agreement=agreement,
+        base_number=1,
+        content=content,
+        change_note=note,
+    )
 
 
 def history_ensure(units: dict) -> None:

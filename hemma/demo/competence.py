@@ -16,7 +16,11 @@ from hemma.episodes.models import Episode
 
 # trainee username → [(skill, days ago, trainer username or a named trainer, valid days)]
 DEMO_COMPETENCE = {
-    "karin.hsv": [("picc", 40, "anna.ssk", 365), ("infusion_pump", 40, "anna.ssk", 365)],
+    "karin.hsv": [
+        ("picc", 40, "anna.ssk", 365),
+        ("infusion_pump", 40, "anna.ssk", 365),
+        ("iv_antibiotics", 40, "anna.ssk", None),
+    ],
     "nils.hsv": [
         ("picc", 12, "anna.ssk", 365),
         ("infusion_pump", 12, "anna.ssk", 365),

@@ -3,9 +3,18 @@
 Never real identities. Patients use Skatteverket's published test personnummer
 (birth numbers 9xx, from Skatteverket's open test-number data; 19121212-1212 is
 "Tolvan Tolvansson"). Addresses are real streets in Falun with approximate
-coordinates, but no real person is tied to them. Phone numbers are from PTS's
-series reserved for fiction (070-1740605 … 070-1740699).
+coordinates, but no real person is tied to them.
+
+Every phone number – patients, next of kin, the units, the directory, the ward's final
+escalation step – is from the mobile series PTS (Post- och telestyrelsen) reserves for
+fiction, film and books: 070-174 06 05 … 070-174 06 99, which no subscriber can get
+(DEMO_PHONE_SERIES; tests/demo check every number). PTS's fixed-line fiction series cover
+only four cities (Stockholm 08, Göteborg 031, Malmö 040, Gotland 0980), none of them
+Falun's 023, so a Falun number would risk being someone's real one.
 """
+
+# PTS's fiction series: the digits of 070-174 06 05 … 070-174 06 99.
+DEMO_PHONE_SERIES = r"^07017406(0[5-9]|[1-9][0-9])$"
 
 DEMO_PASSWORD = "hemma-demo-2026"  # noqa: S105 – demo only, printed by `make run`
 
@@ -29,33 +38,33 @@ UNITS = {
         "Infektionsavdelning 30, Falu lasarett",
         "ward",
         "INF30",
-        "023-49 00 30",
+        "070-174 06 30",
         22,
     ),
-    "vc_kvarnen": ("region", "Vårdcentral Kvarnen", "primary_care", "VCKV", "023-49 01 10", None),
+    "vc_kvarnen": ("region", "Vårdcentral Kvarnen", "primary_care", "VCKV", "070-174 06 40", None),
     "vc_britsarvet": (
         "region",
         "Vårdcentral Britsarvet",
         "primary_care",
         "VCBR",
-        "023-49 01 20",
+        "070-174 06 50",
         None,
     ),
-    "ambulance": ("region", "Ambulanssjukvården Falun", "ambulance", "AMBF", "023-49 02 00", None),
+    "ambulance": ("region", "Ambulanssjukvården Falun", "ambulance", "AMBF", "070-174 06 60", None),
     "home_health": (
         "municipality",
-        "Hemsjukvården Falun centrum",
+        "Hemsjukvården centrum, Falu kommun",
         "home_health_care",
         "HSVC",
-        "023-83 10 00",
+        "070-174 06 70",
         None,
     ),
     "home_care": (
         "municipality",
-        "Hemtjänsten Falun centrum",
+        "Hemtjänsten centrum, Falu kommun",
         "home_care",
         "HTC",
-        "023-83 20 00",
+        "070-174 06 80",
         None,
     ),
 }
@@ -199,33 +208,63 @@ PATIENTS = {
     },
 }
 
-# Demo episodes, each taken through the real services up to its state. Kim is left as
-# a fresh candidate so a new user can walk the whole flow with him in the browser.
+# Demo episodes, each taken through the real services up to its state, its steps then
+# spread over "days" (days ago of the first and the last step; 0: today; see
+# hemma.demo.timeline). Kim is left as a fresh candidate so a new user can walk the whole
+# flow with him in the browser.
 EPISODES = {
-    "194405149057": {"state": "candidate", "tier": "kim", "reason": "Pyelonefrit, stabil dag 3"},
-    "193805089145": {"state": "at_home", "tier": "lisa", "reason": "Erysipelas, IV-antibiotika"},
-    "194004019180": {"state": "preparing", "tier": "kim", "reason": "Pneumoni, stabil"},
+    "194405149057": {
+        "state": "candidate",
+        "tier": "kim",
+        "reason": "Pyelonefrit, stabil dag 3",
+        "days": (1, 1),
+    },
+    "193805089145": {
+        "state": "at_home",
+        "tier": "lisa",
+        "reason": "Erysipelas, IV-antibiotika",
+        "days": (4, 2),
+    },
+    "194004019180": {
+        "state": "preparing",
+        "tier": "kim",
+        "reason": "Pneumoni, stabil",
+        "days": (2, 0),
+    },
     "193504049135": {
         "state": "agreed",
         "tier": "omar",
         "reason": "Pneumoni hos multisjuk, behöver mer hemtjänst",
         "pathway": "admission_avoidance",
         "template": "Akut internmedicin i hemmet",
+        "days": (1, 0),
     },
-    "191212121212": {"state": "readmitted", "tier": "kim", "reason": "Urosepsis, stabil"},
-    "193703149132": {"state": "discharged", "tier": "kim", "reason": "Cellulit, IV-antibiotika"},
+    "191212121212": {
+        "state": "readmitted",
+        "tier": "kim",
+        "reason": "Urosepsis, stabil",
+        "days": (6, 0),
+    },
+    "193703149132": {
+        "state": "discharged",
+        "tier": "kim",
+        "reason": "Cellulit, IV-antibiotika",
+        "days": (14, 3),
+    },
     "194106239892": {
         "state": "assessed",
         "tier": "lisa",
         "reason": "Stroke, god återhämtning",
         "pathway": "stroke_esd",
         "template": "Tidig understödd utskrivning efter stroke",
+        "days": (3, 1),
     },
     "193909119889": {
         "state": "cancelled",
         "tier": "kim",
         "reason": "Pyelonefrit",
         "cancel_reason": "Patienten vill hellre stanna på avdelningen.",
+        "days": (5, 4),
     },
 }
 OPAT_TEMPLATE = "IV-antibiotika i hemmet (OPAT) med antibiotikapump"
@@ -246,20 +285,20 @@ DISCHARGE_CASES = {
     "193909119889": (150, "ready_long"),  # ready five days ago: payment days run
 }
 
-# Läkare till läkare (fictional numbers): unit, title, direct phone, hours, on call, out of hours.
+# Läkare till läkare (PTS fiction numbers): unit, title, direct phone, hours, on call, out of hours.
 DIRECTORY = [
     (
         "ward",
         "Infektionsläkare, konsult",
-        "023-49 00 31",
+        "070-174 06 31",
         "Vardagar 13–15",
         "Infektionsbakjour dygnet runt via växeln",
-        "Läkarstöd till ambulans och hemsjukvård dygnet runt: 023-49 00 32",
+        "Läkarstöd till ambulans och hemsjukvård dygnet runt: 070-174 06 32",
     ),
     (
         "vc_kvarnen",
         "Vårdcentral Kvarnen, läkare",
-        "023-49 01 11",
+        "070-174 06 41",
         "Vardagar 08–10 och 13–14",
         "Ingen jour; jourcentral kvällstid",
         "Hemsjukvårdens läkarstöd vardagar 08–17",
@@ -268,24 +307,21 @@ DIRECTORY = [
 
 # Home visits: the home health unit's shifts (every day the demo is loaded for, today and
 # tomorrow): username: (start, end, travel mode, lunch window or None). Nils takes the
-# evening and the night dose; Sofia cycles in the centre.
+# evening and the midnight doses (two IV visits of 45 minutes from 23:30); Sofia cycles in
+# the centre.
 SHIFTS = {
     "karin.hsv": ("07:00", "16:00", "car", ("11:00", "13:00")),
     "sofia.hsv": ("07:00", "16:00", "bike", ("11:00", "13:00")),
     "maja.usk": ("07:00", "16:00", "car", ("11:30", "13:30")),
     "leo.usk": ("08:00", "17:00", "car", ("11:30", "13:30")),
     "tove.ft": ("08:00", "16:30", "car", ("11:00", "13:00")),
-    "nils.hsv": ("15:00", "01:00", "car", ("18:00", "20:00")),
+    "nils.hsv": ("15:00", "01:30", "car", ("18:00", "20:00")),
 }
 HOME_HEALTH_BASE = ("60.606600", "15.631000")  # Falun centre
-# Omar's agreement is revised once with what his days at home need: IV antibiotics three
-# times a day, and help to move and wash that needs two staff.
+# Omar's agreement is revised once with what his days at home need: besides the IV doses
+# at the times of his list (hemma.demo.activity), help to move and wash that needs two staff
+# (home care, hemtjänsten, looks in on him in the evening).
 OMAR_EXTRA_ACTIVITIES = [
-    {
-        "what": "IV-antibiotika enligt läkemedelslistan",
-        "who": "Hemsjukvården, sjuksköterska",
-        "when": "08, 16, 24",
-    },
     {
         "what": "Förflyttning och personlig hygien, två personal",
         "who": "Hemsjukvården, undersköterska",
@@ -294,7 +330,7 @@ OMAR_EXTRA_ACTIVITIES = [
     {
         "what": "Tillsyn, vätska och läkemedel",
         "who": "Hemsjukvården, undersköterska",
-        "when": "13, 19",
+        "when": "13",
     },
     {"what": "Gångträning", "who": "Hemsjukvården, fysioterapeut", "when": "Mån, ons, fre"},
 ]

@@ -1,7 +1,8 @@
 """The demo ward's duty roster and final escalation step (issue 18), through the real
 services: Erik Lind on call in the day and evening with Sofie Malm as deputy, the other
 way round at night and at the weekend, and the hospital's on-call physician's number as
-the last step. Idempotent: a slot or a final step the ward already set is left as it is."""
+the last step (a number from PTS's fiction series, see data). Idempotent: a slot or a
+final step the ward already set is left as it is."""
 
 from hemma.accounts.models import Staff
 from hemma.monitoring import services as monitoring
@@ -13,7 +14,7 @@ ROSTER = {
     "night": ("sofie.lak", "erik.lak"),
     "weekend": ("sofie.lak", "erik.lak"),
 }
-FINAL_INSTRUCTION = "Ring sjukhusets primärjour via växeln 023-49 20 00 och be om medicinjouren."
+FINAL_INSTRUCTION = "Ring sjukhusets primärjour via växeln 070-174 06 90 och be om medicinjouren."
 
 
 def duty_roster_ensure(units: dict, nurse: Staff) -> None:

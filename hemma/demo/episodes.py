@@ -16,7 +16,8 @@ from hemma.episodes import services as episodes
 from hemma.episodes.models import Episode
 
 from . import data
-from .medication import care_request_rows, logistics_item
+from .medication import care_request_rows, home_interventions, logistics_item, pump_or_set
+from .timeline import episode_spread
 
 
 def episodes_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
@@ -28,6 +29,7 @@ def episodes_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff)
         patient = patients[number]
         if Episode.objects.filter(patient=patient).exists():
             continue  # idempotent: never a second demo episode
+        loaded_at = timezone.now()
         episode = episodes.episode_flag_candidate(
             staff=nurse,
             unit=ward,
@@ -36,6 +38,8 @@ def episodes_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff)
             pathway=target.get("pathway", Episode.Pathway.EARLY_DISCHARGE),
         )
         _walk_episode(episode, target, units, nurse, physician)
+        # Its steps over the days it describes, not all at this minute.
+        episode_spread(episode, target["days"], loaded_at=loaded_at)
 
 
 def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: Staff) -> None:
@@ -76,6 +80,15 @@ def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: S
         patient_agrees=True,
         shares_information=True,
     )
+    # Home health care visits: chosen first, so the agreement gets its number, not the
+    # template's placeholder.
+    episode = episodes.episode_set_visiting(
+        staff=nurse,
+        unit=ward,
+        episode=episode,
+        visiting=Episode.Visiting.HOME_HEALTH,
+        visiting_unit=home_health,
+    )
     template = AgreementTemplate.objects.get(
         ward=None, name=target.get("template", data.OPAT_TEMPLATE)
     )
@@ -90,7 +103,7 @@ def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: S
         to_unit=home_health,
         reason=target["reason"],
         start_at=start,
-        interventions="Byte av antibiotikapump dagligen 08, kontroll av PICC, blodprover.",
+        interventions=home_interventions(episode.patient.personal_number),
         medications=care_request_rows(episode.patient.personal_number),
     )
     if target["tier"] == "omar":
@@ -110,7 +123,7 @@ def _walk_episode(episode, target: dict, units: dict, nurse: Staff, physician: S
     carerequests.care_request_accept(staff=karin, unit=home_health, care_request=request)
     episodes.episode_start_preparing(staff=nurse, unit=ward, episode=episode)
     for category, item, place, travels in (
-        ("equipment", "Antibiotikapump", "ward", True),
+        ("equipment", pump_or_set(episode.patient.personal_number), "ward", True),
         ("medicine", logistics_item(episode.patient.personal_number), "ward", True),
         ("equipment", "Surfplatta för videosamtal", "home", False),
         ("sampling", "Provrör för CRP och blodstatus", "home", False),

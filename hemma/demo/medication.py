@@ -25,30 +25,39 @@ def _po(drug, dose, times="vid behov", **extra):
 PARACETAMOL = _po("Paracetamol", "1 g", note="högst 4 g per dygn")
 
 # personal number → the list's versions, oldest first: (reason, items). "days": the
-# course's length from today (its last day is then set).
+# course's length from today (its last day is then set). Each list fits the patient's
+# diagnosis as a Swedish infection ward doses it; the IV doses given by the home health
+# nurses are the visits the planner gets (visits_ensure fits the agreement to the list).
 MEDICATION_LISTS = {
-    # Kim, pyelonephritis day 3 on the ward: the list the ward will send home with him.
+    # Kim, pyelonephritis day 3 on the ward: once-daily ceftriaxone to go home with.
     "194405149057": [
         (
             "Planerad behandling i hemmet",
-            [_iv("Piperacillin/tazobaktam", "4 g", "08, 16, 24", 7), PARACETAMOL],
+            [
+                _iv("Ceftriaxon", "2 g", "08", 7),
+                _po("Enalapril", "10 mg", "08", note="hypertoni, sedan tidigare"),
+                PARACETAMOL,
+            ],
         )
     ],
-    # Lisa, erysipelas, chronic atrial fibrillation: the dose raised on day 2.
+    # Lisa, erysipelas, chronic atrial fibrillation: cloxacillin three times a day, the
+    # dose raised on day 2 at home.
     "193805089145": [
         (
             "Vid utskrivning till hemmet",
             [
-                _iv("Bensylpenicillin", "1 g", "08, 16, 24", 7),
+                _iv("Kloxacillin", "1 g", "08, 16, 24", 7),
                 _po("Apixaban", "5 mg", "08, 20", note="förmaksflimmer, sedan tidigare"),
+                _po("Metoprolol", "50 mg", "08", note="frekvensreglering"),
                 PARACETAMOL,
             ],
         ),
         (
             "Rodnaden sprider sig, CRP stigande: högre dos",
             [
-                _iv("Bensylpenicillin", "3 g", "08, 16, 24", 7),
+                _iv("Kloxacillin", "2 g", "08, 16, 24", 7),
                 _po("Apixaban", "5 mg", "08, 20", note="förmaksflimmer, sedan tidigare"),
+                _po("Metoprolol", "50 mg", "08", note="frekvensreglering"),
                 PARACETAMOL,
             ],
         ),
@@ -60,24 +69,27 @@ MEDICATION_LISTS = {
             [
                 _iv(
                     "Bensylpenicillin",
-                    "1 g",
+                    "3 g",
                     "08, 16, 24",
                     5,
                     self_administered=True,
                     note="CADD-pump, patienten kopplar kassetten",
                 ),
+                _po("Levotyroxin", "75 mikrogram", "07", note="hypotyreos, sedan tidigare"),
                 PARACETAMOL,
             ],
         )
     ],
-    # Omar, pneumonia with heart failure and diabetes: the run sheet's IV antibiotic.
+    # Omar, pneumonia with heart failure and diabetes: cefotaxime three times a day and
+    # furosemide iv in the morning while he has fluid on the lungs.
     "193504049135": [
         (
             "Planerad behandling i hemmet",
             [
                 _iv("Cefotaxim", "1 g", "08, 16, 24", 7),
-                _po("Furosemid", "40 mg", "08"),
+                _iv("Furosemid", "40 mg", "08", 3, note="hjärtsvikt, vikt dagligen"),
                 _po("Metformin", "500 mg", "08, 18"),
+                _po("Bisoprolol", "5 mg", "08", note="hjärtsvikt, sedan tidigare"),
                 PARACETAMOL,
             ],
         )
@@ -95,9 +107,49 @@ MEDICATION_LISTS = {
 # sent with.
 SENT_WITH_REQUEST = {
     "193703149132": [
-        {"drug": "Flukloxacillin", "dose": "2 g", "route": "iv", "times": "08, 16, 24"}
+        {"drug": "Kloxacillin", "dose": "2 g", "route": "iv", "times": "08, 16, 24"},
+        {"drug": "Paracetamol", "dose": "1 g", "route": "po", "times": "vid behov"},
     ]
 }
+
+
+def home_iv_times(number: str) -> str:
+    """The clock times of the IV doses the home health nurses give (not the ones the
+    patient gives with the pump), from the patient's first list: "08, 16, 24"."""
+    rows = [
+        row
+        for row in care_request_rows(number)
+        if row["route"] == "iv" and not _self_administered(number, row["drug"])
+    ]
+    hours = sorted({hour.strip() for row in rows for hour in row["times"].split(",")})
+    return ", ".join(hours)
+
+
+def _self_administered(number: str, drug: str) -> bool:
+    versions = MEDICATION_LISTS.get(number) or [("", [])]
+    return any(row["drug"] == drug and row.get("self_administered") for row in versions[0][1])
+
+
+def home_interventions(number: str) -> str:
+    """What the care request asks of home health care, from the patient's list."""
+    times = home_iv_times(number)
+    if times:
+        drugs = ", ".join(
+            f"{row['drug']} {row['dose']}"
+            for row in care_request_rows(number)
+            if row["route"] == "iv"
+        )
+        return f"IV-läkemedel ({drugs}) kl. {times}, kontroll av infart, blodprover."
+    return "Byte av pumpens kassett dagligen 08, kontroll av PICC, blodprover."
+
+
+def pump_or_set(number: str) -> str:
+    """The equipment the ward sends: a pump for a patient who runs it, else infusion sets."""
+    return (
+        "Infusionsaggregat och material för PVK"
+        if home_iv_times(number)
+        else "Antibiotikapump (CADD)"
+    )
 
 
 def care_request_rows(number: str) -> list[dict]:
@@ -141,5 +193,21 @@ def medication_ensure(patients: dict, physician: Staff) -> None:
             medication.medication_list_save(
                 staff=physician, unit=episode.ward, episode=episode, items=items, reason=reason
             )
+        _back_date_versions(episode)
     for episode in Episode.objects.filter(state__in=medication.SCHEDULED_STATES):
         medication.doses_schedule(episode=episode)
+
+
+def _back_date_versions(episode: Episode) -> None:
+    """The first version when the patient went home (or at the episode's last step), each
+    change a day later (a readmission's change right after it), never after now."""
+    steps = episode.transitions.order_by("at")
+    home = steps.filter(to_state=states.AT_HOME).first() or steps.last()
+    last = steps.last()
+    if home is None:
+        return
+    now = timezone.now()
+    for number, version in enumerate(episode.medication_versions.order_by("number")):
+        at = home.at if number == 0 else max(home.at + timedelta(days=number), last.at)
+        at = min(at + timedelta(minutes=30), now)
+        MedicationListVersion.objects.filter(pk=version.pk).update(created_at=at)

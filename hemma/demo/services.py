@@ -25,6 +25,7 @@ from .models import DemoDataset
 from .patients import patient_ensure
 from .region import DemoLogin, organisation_ensure, staff_ensure, unit_ensure
 from .selectors import CACHE_KEY
+from .timeline import inbox_history_read
 
 DEMO_VERSION = 1
 
@@ -55,6 +56,7 @@ def demo_load() -> list[DemoLogin]:
         competence_ensure(patients, units, nurse)
         messages_ensure(patients, nurse)
         activity.history_ensure(units)
+        inbox_history_read()
         duty_roster_ensure(units, nurse)
         experience_ensure()
         DemoDataset.objects.update_or_create(

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +18,7 @@ from hemma.patients.policy import allowed_actions, may_do
 from hemma.patients.selectors import blocks_for_page, deny, get_patient_for_user
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_instance
 
 from . import forms, hooks, selectors, services
 from .models import ChecklistItem
@@ -181,7 +183,33 @@ def detail(request, episode_id):
         "with_logistics": episode.state in states.WITH_LOGISTICS,
     }
     hooks.episode_panels_context(staff, unit, episode, context)
+    _restore_forms(request, episode, context)
     return render(request, "episodes/detail.html", context)
+
+
+# action → the page's form for it: drawn again once, with its errors at the fields, after
+# its submit failed (the other actions are buttons or typed in the template).
+RESTORED = {
+    "assess": "assessment_form",
+    "decide": "decision_form",
+    "consent": "consent_form",
+    "discharge": "discharge_form",
+    "end_on_request": "end_on_request_form",
+    "record_death": "death_form",
+    "transfer": "transfer_form",
+    "set_visiting": "visiting_form",
+}
+
+
+def _restore_forms(request, episode, context) -> None:
+    for action, name in RESTORED.items():
+        url = reverse("episodes:act", args=[episode.pk, action])
+        context[name] = retry_instance(request, context[name], action=url)
+    if context.get("episode_notice_form") is not None:  # the coordination panel's form
+        url = reverse("coordination:episode_notice", args=[episode.pk])
+        context["episode_notice_form"] = retry_instance(
+            request, context["episode_notice_form"], action=url
+        )
 
 
 # action name → (form, function(request, episode, data) calling exactly one service). The
@@ -326,7 +354,9 @@ def act(request, episode_id, action):
         do=action,
     ).episode
     form = form_class(request.POST)
-    run_form_action(request, form, lambda data: perform(request, episode, data))
+    run_form_action(
+        request, form, lambda data: perform(request, episode, data), retry=action in RESTORED
+    )
     return redirect("episodes:detail", episode_id=episode.pk)
 
 

@@ -16,6 +16,7 @@ from hemma.audit.services import access_log_record
 from hemma.errors import HemmaError
 from hemma.monitoring.views.patient import DEVICE_COOKIE
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import error_summary
 
 from . import selectors, services
 from .forms import ExperienceForm, ResultsForm
@@ -95,8 +96,9 @@ def _results_form(request, wards):
         end = (data["end"] + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         return form, data["ward"], data["start"], end, data["grain"] or "month"
     if form.is_bound:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        form = ResultsForm(wards=wards, initial=initial)
+        # The figures are for the default period; the form keeps what was typed, its errors
+        # named by the fields' labels.
+        messages.error(request, error_summary(form))
     return form, None, start, today, "month"
 
 

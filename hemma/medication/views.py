@@ -21,6 +21,7 @@ from hemma.patients.policy import allowed_actions
 from hemma.patients.selectors import object_or_deny, refuse
 from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_row
 
 from . import forms, selectors, services
 from .models import DoseAdministration, MedicationItem
@@ -76,6 +77,8 @@ def episode(request, episode_id):
             "allowed": allowed,
             "may_record": "record_dose" in allowed,
             "tolerance": services.tolerance().seconds // 60,
+            # A dose whose record failed: its values and errors in its row, once.
+            "dose_retry": retry_row(request, forms.DoseForm),
         },
     )
 
@@ -205,6 +208,7 @@ def dose_record(request, dose_id):
             reason=data["reason"],
         ),
         _("Dosen är registrerad."),
+        retry=True,
     )
     return redirect("medication:episode", episode_id=episode.pk)
 

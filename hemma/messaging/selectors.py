@@ -5,9 +5,10 @@ the policy (`health_record_patients_visible_to`); the views log the patients sho
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from hemma.accounts.models import Staff, Unit
+from hemma.clinical import episode_states
 from hemma.episodes.models import Episode
 from hemma.patients.policy import health_record_patients_visible_to
 
@@ -44,15 +45,43 @@ def unread_count(episode: Episode, direction: str = TO_WARD) -> int:
     ).count()
 
 
-def inbox(staff: Staff | None, unit: Unit) -> list[Episode]:
-    """The ward's threads: every episode of the ward with messages whose health record the
-    unit may list, unread ones first, then the latest. One query however many threads;
-    each episode carries `unread`, `last_at` and `last_from_patient_at`."""
+def needs_action(staff: Staff | None, unit: Unit) -> QuerySet[Message]:
+    """What waits for the ward (the menu badge and the start page): the patients' unread
+    messages of episodes still going on. A thread of an ended episode is history."""
+    return unread_for_ward(staff, unit).exclude(episode__state__in=episode_states.FINAL_STATES)
+
+
+# The inbox's filters, in the order of the page's tabs: threads of episodes going on, those
+# with an unread patient message, and (only here) the threads of ended episodes.
+INBOX_FILTERS = ("current", "unread", "historic")
+
+
+def _inbox_filters() -> dict[str, Q]:
+    ongoing = ~Q(state__in=episode_states.FINAL_STATES)
+    unread = Exists(
+        Message.objects.filter(episode=OuterRef("pk"), direction=TO_WARD, read_at__isnull=True)
+    )
+    return {"current": ongoing, "unread": ongoing & Q(unread), "historic": ~ongoing}
+
+
+def _threads(staff: Staff | None, unit: Unit) -> QuerySet[Episode]:
+    """The ward's episodes with messages, of patients whose health record it may list."""
+    return Episode.objects.filter(
+        Exists(Message.objects.filter(episode=OuterRef("pk"))),
+        ward=unit,
+        patient__in=health_record_patients_visible_to(staff, unit),
+    )
+
+
+def inbox(staff: Staff | None, unit: Unit, status: str = "current") -> QuerySet[Episode]:
+    """The ward's threads under one filter, unread ones first, then the latest, in a
+    stable order (to be paged; one query a page however many threads). Each episode
+    carries `unread`, `last_at` and `last_from_patient_at`. Other units have none."""
     if unit.kind != Unit.Kind.WARD:
-        return []
-    return list(
-        Episode.objects.filter(ward=unit, messages__isnull=False)
-        .filter(patient__in=health_record_patients_visible_to(staff, unit))
+        return Episode.objects.none()
+    return (
+        _threads(staff, unit)
+        .filter(_inbox_filters()[status])
         .select_related("patient")
         .annotate(
             unread=Count(
@@ -63,6 +92,15 @@ def inbox(staff: Staff | None, unit: Unit) -> list[Episode]:
             last_from_patient_at=Max("messages__sent_at", filter=Q(messages__direction=TO_WARD)),
         )
         .order_by("-unread", "-last_at", "pk")
+    )
+
+
+def inbox_counts(staff: Staff | None, unit: Unit) -> dict[str, int]:
+    """How many threads each filter shows, in one query (none for a unit not a ward)."""
+    if unit.kind != Unit.Kind.WARD:
+        return dict.fromkeys(INBOX_FILTERS, 0)
+    return _threads(staff, unit).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in _inbox_filters().items()}
     )
 
 

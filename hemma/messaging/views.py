@@ -5,12 +5,15 @@ is access-logged: staff through `get_episode_for_user`, the tablet under the war
 
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
@@ -35,18 +38,48 @@ PERIODS = (7, 30, 90)  # days back from now on the figures page
 # --- staff ------------------------------------------------------------------------------
 
 
+INBOX_PAGE_SIZE = 25
+INBOX_FILTER_LABELS = {
+    "current": gettext_lazy("Aktuella"),
+    "unread": gettext_lazy("Olästa"),
+    "historic": gettext_lazy("Historik"),
+}
+INBOX_EMPTY = {
+    "current": gettext_lazy("Inga meddelanden från patienter."),
+    "unread": gettext_lazy("Inga olästa meddelanden."),
+    "historic": gettext_lazy("Inga meddelanden i historiken."),
+}
+
+
 @staff_required
 @require_GET
 def inbox(request):
-    """The ward's threads, unread first (other units have no inbox: they read a thread
-    from the episode page)."""
+    """The ward's threads under one filter, unread first, a page at a time, with the count
+    of each filter (other units have no inbox: they read a thread from the episode page).
+    Unknown parameters fall back to the defaults (current, the first or the last page)."""
     staff, unit = request.hemma.staff, request.hemma.unit
-    threads = selectors.inbox(staff, unit)
+    status = request.GET.get("status", "")
+    status = status if status in selectors.INBOX_FILTERS else "current"
+    counts = selectors.inbox_counts(staff, unit)
+    page = Paginator(selectors.inbox(staff, unit, status), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    threads = list(page.object_list)
     log_list(request, "patient messages", [episode.patient for episode in threads])
     return render(
         request,
         "messaging/inbox.html",
-        {"threads": threads, "is_ward": unit.kind == Unit.Kind.WARD},
+        {
+            "threads": threads,
+            "page": page,
+            "status": status,
+            "query": urlencode({"status": status}),
+            "filters": [
+                (name, INBOX_FILTER_LABELS[name], counts[name]) for name in selectors.INBOX_FILTERS
+            ],
+            "empty": INBOX_EMPTY[status],
+            "is_ward": unit.kind == Unit.Kind.WARD,
+        },
     )
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from hemma.accounts.models import Staff, Unit
 from hemma.careplans.models import AgreementVersion, DischargeCriterionCheck
 from hemma.clinical import episode_states as states
+from hemma.clinical import numbers
 from hemma.clinical.monitoring_rules import measurement_overdue
 from hemma.clinical.recurrence import applies_on
 from hemma.episodes.models import Episode
@@ -67,7 +68,7 @@ def trends(observations, alert_ids: set[int], labels: dict, *, mini=False) -> li
                     "parameter": parameter,
                     "label": labels[parameter],
                     "svg": trend_svg(parameter, points, title=str(labels[parameter]), mini=mini),
-                    "last": points[-1].value,
+                    "last": numbers.vital(parameter, points[-1].value),
                 }
             )
     return charts
@@ -99,7 +100,7 @@ def series_trends(series: list[tuple], alert_ids: set[int], labels: dict) -> lis
                     "parameter": parameter,
                     "label": label,
                     "svg": trend_svg(parameter, points, title=str(label), mini=True),
-                    "last": points[-1].value,
+                    "last": numbers.vital(parameter, points[-1].value),
                 }
             )
     return charts

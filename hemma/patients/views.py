@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hemma.audit.models import AccessLogEntry
 from hemma.errors import HemmaError, NotAllowed
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_instance
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import services
@@ -140,6 +141,9 @@ def patient_detail(request, patient_id):
     }
     # The apps above add their panels (the frailty screening: coordination).
     patient_panels_context(request.hemma.staff, request.hemma.unit, access, context)
+    if context.get("frailty_form") is not None:  # drawn again once after a failed submit
+        url = reverse("coordination:frailty", args=[patient.pk])
+        context["frailty_form"] = retry_instance(request, context["frailty_form"], action=url)
     if access.decision.health_record:
         _blocks_context(request, patient, context)
     return render(request, "patients/patient_detail.html", context)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.errors import HemmaError, NotFound
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import not_saved_message
 
 from . import forms, selectors, services
 
@@ -90,7 +91,7 @@ def safety_bed_add(request, ward_id):
         raise Http404
     form = forms.SafetyBedForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("label", [_("Kontrollera uppgifterna.")])))
+        messages.error(request, not_saved_message(form))  # the errors by the fields' labels
         return redirect("setup:safety_beds")
     try:
         bed = services.safety_bed_add(by=request.user, ward=ward, label=form.cleaned_data["label"])

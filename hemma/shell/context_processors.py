@@ -3,8 +3,8 @@ from django.db.models.functions import Coalesce
 
 from hemma.accounts.models import Membership, Unit
 from hemma.carerequests.selectors import needs_action
-from hemma.coordination.selectors import unread_receipts
-from hemma.messaging.selectors import unread_for_ward
+from hemma.coordination.selectors import needs_action as coordination_needs_action
+from hemma.messaging.selectors import needs_action as messages_needs_action
 from hemma.monitoring.models import Alert
 from hemma.patients.policy import health_record_patients_visible_to
 
@@ -39,9 +39,10 @@ def nav_counts(unit: Unit, staff=None) -> dict:
             # Care requests waiting for this unit (to answer, or a question to answer), not
             # every request nobody marked read (historic ones included).
             unread_requests=_total(needs_action(staff, unit)),
-            unread_coordination=_count(unread_receipts(staff, unit), "unit"),
-            # The patients' unread messages to the unit as their ward (messaging).
-            unread_messages=_count(unread_for_ward(staff, unit), "episode__ward"),
+            # Messages of current cases not yet acknowledged (kvitterade), not every unread one.
+            unread_coordination=_count(coordination_needs_action(staff, unit), "unit"),
+            # The patients' unread messages to the unit as their ward, of episodes going on.
+            unread_messages=_count(messages_needs_action(staff, unit), "episode__ward"),
             open_alerts=_count(
                 Alert.objects.filter(
                     status="open",

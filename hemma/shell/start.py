@@ -23,10 +23,10 @@ from hemma.carerequests.selectors import needs_action
 from hemma.clinical import episode_states as states
 from hemma.coordination.care_coordinator import worklist as coordinator_worklist
 from hemma.coordination.meetings import tasks_for_unit
-from hemma.coordination.selectors import unread_receipts
+from hemma.coordination.selectors import needs_action as coordination_needs_action
 from hemma.episodes.models import Episode, Referral
 from hemma.logreview.selectors import unreviewed_emergency_accesses
-from hemma.messaging.selectors import unread_for_ward
+from hemma.messaging.selectors import needs_action as messages_needs_action
 from hemma.monitoring.models import Alert
 from hemma.monitoring.selectors import open_alerts
 from hemma.patients.policy import health_record_patients_visible_to, patients_visible_to
@@ -378,7 +378,7 @@ def _requests(staff: Staff | None, unit: Unit, *, main: bool = False) -> Card:
 
 
 def _messages(staff: Staff | None, unit: Unit) -> Card:
-    n = unread_for_ward(staff, unit).count()
+    n = messages_needs_action(staff, unit).count()
     return Card(
         key="messages",
         title=_("Meddelanden från patienter"),
@@ -393,7 +393,7 @@ def _messages(staff: Staff | None, unit: Unit) -> Card:
 
 def _coordination(staff: Staff | None, unit: Unit, *, main: bool = False) -> Card:
     today = timezone.localdate()
-    unread = unread_receipts(staff, unit).count()
+    unread = coordination_needs_action(staff, unit).count()
     due = tasks_for_unit(unit, staff).filter(Q(due_on__lte=today)).count()
     return Card(
         key="coordination",

@@ -10,24 +10,36 @@ from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record_many
 from hemma.errors import HemmaError
 
+from . import form_retry
 from .idempotency import ALREADY_SAVED, AlreadySubmitted, submit_once
 
 
 def run_form_action(
-    request, form, perform: Callable[[dict], object], done: str = "", *, keep_form: bool = False
+    request,
+    form,
+    perform: Callable[[dict], object],
+    done: str = "",
+    *,
+    keep_form: bool = False,
+    retry: bool = False,
 ) -> bool:
     """True when the form was valid and the service succeeded; messages say what happened.
 
     With `keep_form` the view shows the bound form again: its errors stay at their fields
     (a service's refusal becomes the form's own error) and the message only says so.
     A form with a submission token (web/idempotency.py) is carried out once: a repeat is
-    True with "Redan sparat." and performs nothing."""
+    True with "Redan sparat." and performs nothing.
+
+    With `retry` the page the view redirects to draws the form with `retry_form` for this
+    action's URL (web/form_retry.py): the submitted form is kept for it, so its errors
+    show at their fields with the typed values. Otherwise (or when it could not be kept)
+    the message names each error by its field's label."""
     if not form.is_valid():
         if keep_form:
             messages.error(request, _("Inget sparades: rätta de markerade fälten."))
         else:
-            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-            messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+            kept = retry and form_retry.remember(request, form, action=request.path)
+            messages.error(request, form_retry.not_saved_message(form, with_fields=not kept))
         return False
     try:
         with submit_once(request):
@@ -40,6 +52,8 @@ def run_form_action(
             form.add_error(None, error.message)
             messages.error(request, _("Inget sparades: rätta de markerade fälten."))
         else:
+            if retry and form.fields:  # shown again as the form's own error
+                form_retry.remember(request, form, action=request.path, refusal=error.message)
             messages.error(request, error.message)
         return False
     messages.success(request, str(done) if done else _("Sparat."))

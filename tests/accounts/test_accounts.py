@@ -53,7 +53,7 @@ class TestUnitSwitcher:
         assert response.status_code == 302
         assert client.session[SESSION_KEY] == home_health.pk
         page = client.get(reverse("patients:list")).content.decode()
-        assert f'<option value="{home_health.pk}" selected>' in page
+        assert f'<option value="{home_health.pk}" title="{home_health.name}" selected>' in page
 
     def test_switching_to_a_foreign_unit_is_refused(self, as_ward_nurse, ward, home_health):
         response = as_ward_nurse.post(reverse("switch_unit"), {"unit": home_health.pk}, follow=True)
@@ -98,3 +98,23 @@ class TestAdmin:
         assert "patients.Patient" not in registered
         assert "audit.AccessLogEntry" not in registered
         assert "accounts.Unit" in registered
+
+
+@pytest.mark.django_db
+class TestUnitSelectLabels:
+    """The header's unit select (issue 19): the name before the comma, so it is not cut at
+    1366 px; the whole name where the short one would not tell one's units apart."""
+
+    def test_the_select_shows_the_name_without_the_hospital(self, client, region):
+        from tests.conftest import make_staff, make_unit
+
+        ward = make_unit(region, "Infektionsavdelning 30, Falu lasarett", "ward", "I30", beds=20)
+        other = make_unit(region, "Infektionsavdelning 30, Mora lasarett", "ward", "M30", beds=20)
+        medicine = make_unit(region, "Medicinavdelning 12, Falu lasarett", "ward", "M12", beds=20)
+        client.force_login(make_staff("sara", "nurse", ward, other, medicine).user)
+        page = client.get(reverse("patients:list")).content.decode()
+        assert 'title="Medicinavdelning 12, Falu lasarett"' in page
+        assert ">Medicinavdelning 12</option>" in page
+        # two units called "Infektionsavdelning 30": their whole names
+        assert ">Infektionsavdelning 30, Falu lasarett</option>" in page
+        assert ">Infektionsavdelning 30, Mora lasarett</option>" in page

@@ -32,7 +32,7 @@ def test_a_coordinated_discharge_from_notice_to_sip(page, live_server):
     page.get_by_label("Beräknat utskrivningsdatum").fill(
         (timezone.localdate() + timedelta(days=3)).isoformat()
     )
-    page.get_by_label("Hemsjukvården Falun centrum").check()
+    page.get_by_label("Hemsjukvården centrum, Falu kommun").check()
     page.get_by_role("button", name="Skicka inskrivningsmeddelande").click()
     saved(page)
     expect(page.get_by_text("Ej utsedd")).to_be_visible()

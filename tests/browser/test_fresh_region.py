@@ -157,9 +157,13 @@ def test_fresh_region_walks_a_patient_from_candidate_to_discharged(page, live_se
     page.get_by_label("Mall").select_option(label=OPAT)
     page.get_by_role("button", name="Skapa överenskommelse").click()
     saved(page)
-    page.get_by_label("Kontakter").fill(
-        f"{WARD} | 0123-45 12 00 | Dygnet runt\n{HOME_HEALTH} | 0123-45 30 00 | 07–21"
-    )
+    for number, (name, phone, hours) in enumerate(
+        [(WARD, "0123-45 12 00", "Dygnet runt"), (HOME_HEALTH, "0123-45 30 00", "07–21")],
+        start=1,
+    ):
+        page.get_by_label(f"Namn/roll, kontakt {number}").fill(name)
+        page.get_by_label(f"Telefon, kontakt {number}").fill(phone)
+        page.get_by_label(f"Tider, kontakt {number}").fill(hours)
     page.get_by_label("Vad har ändrats?").fill("Avdelningens och hemsjukvårdens telefonnummer")
     page.get_by_role("button", name="Spara ny version").click()
     saved(page)

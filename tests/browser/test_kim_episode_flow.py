@@ -77,10 +77,12 @@ def test_kim_walks_from_candidate_to_discharged(page, live_server):
     page.get_by_role("link", name="Skriv dokumenterad överenskommelse").click()
     page.get_by_label("Mall").select_option(label=OPAT)
     page.get_by_role("button", name="Skapa överenskommelse").click()
-    page.get_by_label("Kontakter").fill(
-        "Infektionsavdelning 30 | 023-49 00 30 | Dygnet runt\n"
-        "Hemsjukvården Falun centrum | 023-49 03 00 | 07–21"
-    )
+    page.get_by_label("Namn/roll, kontakt 1").fill("Infektionsavdelning 30")
+    page.get_by_label("Telefon, kontakt 1").fill("023-49 00 30")
+    page.get_by_label("Tider, kontakt 1").fill("Dygnet runt")
+    page.get_by_label("Namn/roll, kontakt 2").fill("Hemsjukvården centrum, Falu kommun")
+    page.get_by_label("Telefon, kontakt 2").fill("023-49 03 00")
+    page.get_by_label("Tider, kontakt 2").fill("07–21")
     page.get_by_label("Vad har ändrats?").fill("Avdelningens telefonnummer")
     page.get_by_role("button", name="Spara ny version").click()
     saved(page)
@@ -101,7 +103,7 @@ def test_kim_walks_from_candidate_to_discharged(page, live_server):
 
     # The care request with the medication list replaces the fax.
     page.get_by_role("link", name="Ny vårdbegäran").click()
-    page.get_by_label("Till enhet").select_option(label="Hemsjukvården Falun centrum")
+    page.get_by_label("Till enhet").select_option(label="Hemsjukvården centrum, Falu kommun")
     page.get_by_label("Läkemedelslista").fill(
         "Cefotaxim | 1 g | iv | 08, 16, 24\nAlvedon | 1 g | po | vid behov"
     )

@@ -61,7 +61,7 @@ def test_the_ward_header_is_one_row_at_1366_with_the_unit_select_visible(browser
     ctx, page = context(browser, 1366, 768)
     sign_in(page, live_server.url, "anna.ssk")
     ward = Unit.objects.get(kind="ward")
-    page.get_by_label("Agerar för").select_option(ward.name)  # submits the form
+    page.get_by_label("Agerar för").select_option(str(ward.pk))  # submits the form
     expect(page.get_by_label("Agerar för")).to_have_value(str(ward.pk))
     page.goto(f"{live_server.url}/patients/")
 
@@ -82,30 +82,49 @@ def test_the_ward_header_is_one_row_at_1366_with_the_unit_select_visible(browser
             return hit === s || s.contains(hit);
         }"""
     )
-    # how wide the chosen unit's name is
-    needed = page.evaluate(
-        """() => {
-            const s = document.getElementById('acting-unit');
-            const probe = document.createElement('span');
-            probe.style.font = getComputedStyle(s).font;
-            probe.style.whiteSpace = 'nowrap';
-            probe.style.position = 'absolute';
-            probe.textContent = s.options[s.selectedIndex].text;
-            document.body.append(probe);
-            const width = probe.getBoundingClientRect().width;
-            probe.remove();
-            return width;
-        }"""
-    )
-    # With the ward's nine links the row leaves the select ~12rem: a long unit name is cut
-    # inside the select (the open list shows it whole), the select itself is not.
+    needed = page.evaluate(NAME_WIDTH)
+    # The select shows the unit's name without its hospital ("Infektionsavdelning 30"; the
+    # full name is the option's title and the start page's heading): whole, not cut, beside
+    # the ward's nine links (the arrow takes about 28 px of the select).
     print(f"unit name needs {needed:.0f} px, the select is {box['width']:.0f} px")
-    assert box["width"] >= 176  # 11rem: the room the row keeps for the select
+    assert (
+        page.evaluate("document.getElementById('acting-unit').selectedOptions[0].text")
+        == (ward.name.split(",")[0])
+    )
+    assert needed + 28 <= box["width"]
     # every menu link is on the page, none hidden behind a menu button
     expect(page.get_by_role("button", name="Meny")).to_be_hidden()
     for name in ("Patienter", "Vård i hemmet", "Larm", "Meddelanden", "Rond", "Uppföljning"):
         expect(page.get_by_role("navigation").get_by_role("link", name=name)).to_be_visible()
+
+    # Home health care's menu has nine links too (Hembesök, Min körlista): its unit's name
+    # ("Hemsjukvården centrum") shows whole in one row as well.
+    home_health = Unit.objects.get(kind="home_health_care")
+    page.get_by_label("Agerar för").select_option(str(home_health.pk))
+    expect(page.get_by_label("Agerar för")).to_have_value(str(home_health.pk))
+    page.goto(f"{live_server.url}/patients/")
+    expect(page.get_by_role("navigation").get_by_role("link", name="Min körlista")).to_be_visible()
+    assert page.locator("header.topbar").bounding_box()["height"] < 80
+    box = page.get_by_label("Agerar för").bounding_box()
+    needed = page.evaluate(NAME_WIDTH)
+    print(f"home health: unit name needs {needed:.0f} px, the select is {box['width']:.0f} px")
+    assert needed + 28 <= box["width"]
     ctx.close()
+
+
+# How wide the chosen unit's name is in the select's font.
+NAME_WIDTH = """() => {
+    const s = document.getElementById('acting-unit');
+    const probe = document.createElement('span');
+    probe.style.font = getComputedStyle(s).font;
+    probe.style.whiteSpace = 'nowrap';
+    probe.style.position = 'absolute';
+    probe.textContent = s.options[s.selectedIndex].text;
+    document.body.append(probe);
+    const width = probe.getBoundingClientRect().width;
+    probe.remove();
+    return width;
+}"""
 
 
 def a_visit_for_karin_now():

@@ -36,7 +36,9 @@ def test_a_nurse_finds_kim_and_the_log_shows_the_read(page, live_server):
     page.get_by_role("heading", name="Kim Andersson (demo)").wait_for()
     assert page.get_by_text("19440514-9057").first.is_visible()
     assert page.get_by_text("Alex Andersson").is_visible()  # next of kin
-    assert page.get_by_role("cell", name="Hemsjukvården Falun centrum").is_visible()  # care team
+    assert page.get_by_role(
+        "cell", name="Hemsjukvården centrum, Falu kommun"
+    ).is_visible()  # care team
     page.get_by_role("button", name="Logga ut").click()
 
     log_in(page, base, "admin.region")

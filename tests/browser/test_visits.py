@@ -4,7 +4,7 @@ routes, map and what could not be planned, and a manual move
 is checked; the nurse who got today's urgent visit opens the run sheet, arrives and marks it
 done."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -43,6 +43,21 @@ def test_the_planner_plans_tomorrow_and_a_nurse_runs_today(page, live_server):
     karin = Staff.objects.get(user__username="karin.hsv")
     today = services.planning_day(timezone.now())
     tomorrow = today + timedelta(days=1)
+
+    # An evening look-in for an assistant nurse, when none works in the evening.
+    at_home = Episode.objects.filter(home_health_unit=unit, state="at_home").first()
+    evening = timezone.make_aware(datetime.combine(tomorrow, time(20, 0)))
+    services.visit_add(
+        staff=karin,
+        unit=unit,
+        episode=at_home,
+        day=tomorrow,
+        what="Kvällstillsyn",
+        window_start=evening,
+        window_end=evening + timedelta(minutes=30),
+        duration_minutes=20,
+        skill="assistant_nurse",
+    )
 
     log_in(page, base, "karin.hsv")
     page.get_by_role("link", name="Hembesök").click()

@@ -6,12 +6,13 @@ from django.urls import reverse
 
 from hemma.audit.models import AccessLogEntry
 from hemma.careplans import services
-from hemma.careplans.forms import text_to_rows
+from hemma.careplans.forms import AgreementContentForm, text_to_rows
 from hemma.careplans.models import Agreement, AgreementTemplate, AgreementVersion
 from hemma.careplans.selectors import discharge_criteria_met
 from hemma.careplans.shipped import SHIPPED_TEMPLATES, with_unit_phones
 from hemma.episodes.models import ChecklistItem
 from hemma.errors import Conflict, HemmaError, NotAllowed
+from tests.careplans.editor import editor_data
 from tests.flow import OPAT, to_assessed, write_agreement
 
 pytestmark = pytest.mark.django_db
@@ -228,10 +229,10 @@ def test_rows_are_parsed_with_line_numbers_for_mistakes():
 
 class TestPages:
     def _form(self, agreement, **changes):
-        from hemma.careplans.forms import AgreementContentForm
-
-        data = AgreementContentForm.initial_from(content_of(agreement))
-        return data | {"base_number": agreement.current_number, "change_note": ""} | changes
+        return editor_data(
+            content_of(agreement),
+            **{"base_number": agreement.current_number, "change_note": ""} | changes,
+        )
 
     def test_create_from_a_template_and_revise(self, assessed, as_ward_nurse):
         page = as_ward_nurse.get(reverse("careplans:agreement", args=[assessed.pk]))
@@ -244,7 +245,12 @@ class TestPages:
         agreement = Agreement.objects.get(episode=assessed)
         response = as_ward_nurse.post(
             reverse("careplans:revise", args=[assessed.pk]),
-            self._form(agreement, contacts="Avdelning 30 | 023-49 00 30 | Dygnet runt"),
+            self._form(
+                agreement,
+                contacts=[
+                    {"name": "Avdelning 30", "phone": "023-49 00 30", "hours": "Dygnet runt"}
+                ],
+            ),
         )
         assert response.status_code == 302
         agreement.refresh_from_db()
@@ -261,7 +267,7 @@ class TestPages:
         response = as_ward_nurse.post(
             reverse("careplans:revise", args=[agreement.episode_id]), stale
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         body = response.content.decode()
         assert "Någon annan har sparat version 2" in body and "Min ändring" in body
         assert agreement.versions.count() == 2
@@ -269,11 +275,27 @@ class TestPages:
     def test_bad_rows_are_a_form_error_not_a_500(self, agreement, as_ward_nurse):
         response = as_ward_nurse.post(
             reverse("careplans:revise", args=[agreement.episode_id]),
-            self._form(agreement, contacts="", activities="bara | en | två | för många"),
+            self._form(
+                agreement,
+                contacts=[{"name": "", "phone": "", "hours": ""}],
+                activities=[{"what": "", "who": "Hemsjukvården", "how_often": "", "times": ""}],
+            ),
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         body = response.content.decode()
-        assert "Detta fält måste fyllas i" in body and "Rad 1 har fler än 3 delar" in body
+        assert "Detta fält måste fyllas i" in body and "minst en kontakt" in body
+        assert agreement.versions.count() == 1
+
+    def test_the_old_pipe_text_is_refused_not_a_500(self, agreement, as_ward_nurse):
+        data = AgreementContentForm.initial_from(content_of(agreement)) | {
+            "base_number": 1,
+            "activities": "IV-antibiotika | Hemsjukvården | 08, 16, 24",
+            "contacts": "Avdelningen | 023-49 20 00 | Dygnet runt",
+        }
+        response = as_ward_nurse.post(
+            reverse("careplans:revise", args=[agreement.episode_id]), data
+        )
+        assert response.status_code == 400
         assert agreement.versions.count() == 1
 
     def test_the_print_view_is_plain_swedish_for_the_patient(self, agreement, as_ward_nurse):
@@ -316,16 +338,13 @@ class TestPages:
         assert "kan inte ändras här" in read_only.content.decode()
 
     def _template_form(self, template, **changes):
-        from hemma.careplans.forms import AgreementContentForm
-
-        data = AgreementContentForm.initial_from(template.content())
-        return (
-            data
-            | {
+        return editor_data(
+            template.content(),
+            **{
                 "name": template.name,
                 "pathway": template.pathway,
                 "description": template.description,
                 "is_active": "on",
             }
-            | changes
+            | changes,
         )

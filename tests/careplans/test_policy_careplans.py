@@ -94,14 +94,15 @@ class TestReading:
 
 class TestWriting:
     def _revision(self, agreement):
-        from hemma.careplans.forms import AgreementContentForm
+        from tests.careplans.editor import editor_data
 
         content = agreement.versions.get(number=agreement.current_number).content()
-        return AgreementContentForm.initial_from(content) | {
-            "base_number": agreement.current_number,
-            "change_note": "",
-            "if_worse": "Ring hemsjukvården",
-        }
+        return editor_data(
+            content,
+            base_number=agreement.current_number,
+            change_note="",
+            if_worse="Ring hemsjukvården",
+        )
 
     def test_the_visiting_team_cannot_revise(self, client, agreement, home_nurse):
         client.force_login(home_nurse.user)

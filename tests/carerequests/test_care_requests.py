@@ -224,7 +224,10 @@ class TestPages:
             reverse("carerequests:act", args=[sent.pk, "decline"]), {"reason": ""}, follow=True
         )
         assert response.status_code == 200
-        assert "Kontrollera uppgifterna" in response.content.decode()
+        body = response.content.decode()
+        assert "Inget sparades: rätta de markerade fälten." in body
+        # Issue 19: the error is at the decline form's reason field.
+        assert 'id="decline-reason_error"' in body and 'aria-invalid="true"' in body
         sent.refresh_from_db()
         assert sent.status == "sent"
 

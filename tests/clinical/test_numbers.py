@@ -73,3 +73,11 @@ def test_nice_ticks():
     assert numbers.nice_ticks(0.8) == [0, 0.2, 0.4, 0.6, 0.8]
     assert numbers.nice_ticks(3, whole=True) == [0, 1, 2, 3]
     assert numbers.nice_ticks(0) == [0, 1]
+
+
+def test_vital_signs_as_staff_write_them():
+    assert numbers.vital("pulse", 118.0) == "118"
+    assert numbers.vital("pulse", Decimal("110.0")) == "110"
+    assert numbers.vital("temperature", Decimal("38.6")) == "38,6"
+    assert numbers.vital("temperature", 37) == "37,0"
+    assert numbers.vital("spo2", None) == "–"

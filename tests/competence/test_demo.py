@@ -21,6 +21,7 @@ def test_the_demo_is_loaded_once_and_every_leaflet_works(client):
     assert set(karin.competence_records.values_list("skill", flat=True)) == {
         "picc",
         "infusion_pump",
+        "iv_antibiotics",
     }
     kim = Episode.objects.filter(patient__first_name="Kim").latest("created_at")
     anna = Staff.objects.get(user__username="anna.ssk")

@@ -94,7 +94,10 @@ class TestFrailty:
         response = as_ward_nurse.post(
             reverse("coordination:frailty", args=[kim.pk]), {"level": "12"}, follow=True
         )
-        assert "Kontrollera uppgifterna" in response.content.decode()
+        body = response.content.decode()
+        assert "Inget sparades: rätta de markerade fälten." in body
+        # Issue 19: the level is kept and its error shown at the field on the patient page.
+        assert 'aria-invalid="true"' in body and "12 finns inte" in body
         assert not FrailtyScreening.objects.exists()
 
     def test_outsiders_cannot_record(self, as_outsider, kim):

@@ -114,6 +114,24 @@ class TestPages:
         episode.refresh_from_db()
         assert episode.state == "at_home"
 
+    def test_a_failed_transfer_comes_back_with_its_error_at_the_field_once(
+        self, client, physician, make_episode, kim
+    ):
+        """Issue 19: the typed destination kept, the missing reason marked at its field."""
+        client.force_login(physician.user)
+        episode = make_episode(kim, state="at_home")
+        response = client.post(act(episode, "transfer"), {"destination": "Lund", "reason": ""})
+        assert response.status_code == 302
+        body = client.get(detail(episode)).content.decode()
+        assert "Inget sparades: rätta de markerade fälten." in body
+        assert 'id="transfer_reason_error"' in body
+        assert 'aria-describedby="transfer_reason_error"' in body
+        assert 'value="Lund"' in body
+        episode.refresh_from_db()
+        assert episode.state == "at_home"
+        again = client.get(detail(episode)).content.decode()
+        assert 'id="transfer_reason_error"' not in again and 'value="Lund"' not in again
+
     def test_the_worklist_groups_episodes_and_shows_the_census(
         self, as_ward_nurse, make_episode, kim, lisa
     ):

@@ -65,17 +65,15 @@ def test_the_list_is_medication_requests_of_every_version(client, lisa, rsa_key)
     by_status = {}
     for request in found:
         by_status.setdefault(request["status"], []).append(request)
-    assert len(by_status["active"]) == 3 and len(by_status["stopped"]) == 3
+    assert len(by_status["active"]) == 4 and len(by_status["stopped"]) == 4
     iv = next(
-        r
-        for r in by_status["active"]
-        if r["medicationCodeableConcept"]["text"] == "Bensylpenicillin"
+        r for r in by_status["active"] if r["medicationCodeableConcept"]["text"] == "Kloxacillin"
     )
     dosage = iv["dosageInstruction"][0]
     assert dosage["timing"]["repeat"]["timeOfDay"] == ["08:00:00", "16:00:00", "00:00:00"]
     assert (
         dosage["route"]["coding"][0]["code"] == "47625008"
-        and dosage["doseAndRate"][0]["type"]["text"] == "3 g"
+        and dosage["doseAndRate"][0]["type"]["text"] == "2 g"
     )
     assert iv["encounter"]["reference"] == f"Encounter/{lisa.pk}"
     assert iv["groupIdentifier"]["value"] == f"{lisa.pk}-2"
@@ -85,7 +83,7 @@ def test_the_list_is_medication_requests_of_every_version(client, lisa, rsa_key)
     by_encounter = entries(
         get(client, "/fhir/MedicationRequest", token, encounter=f"Encounter/{lisa.pk}")
     )
-    assert len(by_encounter) == 6
+    assert len(by_encounter) == 8
 
 
 def test_recorded_doses_are_medication_administrations(client, lisa, rsa_key):

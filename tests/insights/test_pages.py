@@ -102,8 +102,12 @@ def test_the_simulator_refuses_bad_input(client, ward_nurse):
     as_nurse = client_for(client, ward_nurse)
     page = text(as_nurse.post(SIMULATOR, RUN | {"safety_places": 22}))
     assert "Färre trygghetsplatser än vårdplatser." in page
-    page = text(as_nurse.post(SIMULATOR, RUN | {"replications": 5000}))
-    assert "Kontrollera uppgifterna." in page
+    response = as_nurse.post(SIMULATOR, RUN | {"replications": 5000})
+    # Issue 19: the bound form again (400), the value kept and its error at the field.
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Inget sparades: rätta de markerade fälten." in text(response)
+    assert 'id="id_replications_error"' in body and 'aria-invalid="true"' in body
     assert not Scenario.objects.exists()
 
 

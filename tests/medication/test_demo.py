@@ -27,9 +27,9 @@ def drugs(first_name):
 def test_each_demo_patient_has_their_own_list_and_it_loads_once():
     call_command("load_demo", quiet=True)
     counts = (MedicationListVersion.objects.count(), DoseAdministration.objects.count())
-    assert drugs("Kim")[0] == ("Piperacillin/tazobaktam", "4 g", "iv")
+    assert drugs("Kim")[0] == ("Ceftriaxon", "2 g", "iv")
     assert drugs("Omar")[0] == ("Cefotaxim", "1 g", "iv")
-    assert drugs("Lisa")[0] == ("Bensylpenicillin", "3 g", "iv")
+    assert drugs("Lisa")[0] == ("Kloxacillin", "2 g", "iv")
     assert current_version(episode_of("Lisa")).number == 2  # the dose was raised
     assert current_version(episode_of("Greta")).items.first().self_administered
     firsts = {drugs(name)[0] for name in ("Kim", "Lisa", "Omar", "Greta", "Tolvan")}

@@ -327,6 +327,29 @@ class TestPages:
         )
         assert response.status_code == 200 and "varför dosen inte gavs" in response.content.decode()
 
+    def test_a_bad_dose_record_comes_back_in_its_row(
+        self, client, listed, home_nurse, today, monkeypatch
+    ):
+        """Issue 19: the typed values kept and the errors in the dose's row, once."""
+        from django.utils import timezone
+
+        monkeypatch.setattr(timezone, "now", lambda: local(today, 8, 20))
+        as_nurse = client_for(client, home_nurse)
+        dose = dose_at(listed.episode, today, 8)
+        url = reverse("medication:dose_record", args=[dose.pk])
+        data = {"outcome": "delayed", "given_at": "25:99", "reason": "Sov"}
+        response = as_nurse.post(url, data, follow=True)
+        body = response.content.decode()
+        assert "Inget sparades: rätta de markerade fälten." in body
+        row = body[body.index(f'action="{url}"') :]
+        row = row[: row.index("</form>")]
+        assert '<option value="delayed" selected>' in row and 'value="Sov"' in row
+        assert 'value="25:99" aria-invalid="true"' in row and "Given kl.: " in row
+        dose.refresh_from_db()
+        assert not dose.is_recorded
+        page = as_nurse.get(reverse("medication:episode", args=[listed.episode.pk]))
+        assert 'aria-invalid="true"' not in page.content.decode()
+
     def test_a_dose_given_at_2350_for_the_midnight_dose_is_the_evening_before(self, today):
         from hemma.medication.views import near
 

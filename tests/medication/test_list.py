@@ -146,6 +146,20 @@ class TestWhoMayChange:
         assert response.status_code == 403
         assert MedicationListVersion.objects.count() == 1
 
+    def test_a_bad_course_end_names_the_fields_by_their_labels(self, client, listed, physician):
+        """Issue 19: the page does not draw this form again, so the message names the
+        field by its Swedish label, never its internal name."""
+        item = listed.items.get(drug="Cefotaxim")
+        response = client_for(client, physician).post(
+            reverse("medication:item_act", args=[item.pk, "end"]),
+            {"ends_on": "inte ett datum", "reason": ""},
+            follow=True,
+        )
+        body = response.content.decode()
+        assert "Inget sparades: Sista dagen: " in body and "Orsak: " in body
+        assert "ends_on" not in body.split("<main", 1)[-1].split('name="ends_on"', 1)[0]
+        assert MedicationListVersion.objects.count() == 1
+
 
 class TestWhoSees:
     @pytest.mark.parametrize(

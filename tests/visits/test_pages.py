@@ -76,7 +76,7 @@ def test_bad_input_is_answered_with_a_message(client, team, home_health, home_pa
     response = as_nurse.post(
         reverse("visits:plan"), {"day": f"{DAY}", "seconds": "999"}, follow=True
     )
-    assert "Kontrollera uppgifterna" in text(response)
+    assert "Inget sparades: " in text(response)
     response = as_nurse.post(
         reverse("visits:shift_add"),
         {
@@ -188,7 +188,11 @@ def test_cancel_needs_a_reason(client, team, home_health, home_patients, shifts)
     visit = Visit.objects.filter(day=DAY).first()
     as_nurse = client_for(client, team["nurse"])
     response = as_nurse.post(reverse("visits:cancel", args=[visit.pk]), {"reason": ""}, follow=True)
-    assert "Kontrollera uppgifterna" in text(response)
+    assert "Inget sparades: rätta de markerade fälten." in text(response)
+    # Issue 19: the error is at the reason field of this visit's row.
+    body = response.content.decode()
+    assert 'aria-invalid="true" aria-describedby="reason-' in body
+    assert "Detta fält måste fyllas i." in body
     as_nurse.post(reverse("visits:cancel", args=[visit.pk]), {"reason": "Patienten inlagd"})
     visit.refresh_from_db()
     assert visit.status == "cancelled" and not visit.assignments.exists()
@@ -229,6 +233,31 @@ def test_the_run_sheet_lists_own_visits_and_marks_them_done(
         assert visit.status == "done" and visit.note == "Gick bra" and visit.done_by == team["usk1"]
         nurse_visit = Assignment.objects.filter(staff=team["nurse"]).first().visit
         assert as_usk.post(reverse("visits:done", args=[nurse_visit.pk]), {}).status_code == 404
+
+
+def test_a_too_long_done_note_comes_back_in_its_row_with_the_error(
+    client, team, home_health, home_patients, shifts
+):
+    """Issue 19: the note is kept and its error shown in the visit's row, nothing saved."""
+    planned(team, home_health)
+    mine = Assignment.objects.filter(staff=team["usk1"]).select_related("visit")
+    visit = mine.order_by("position")[0].visit
+    with mock.patch("django.utils.timezone.now", return_value=mine[0].planned_start):
+        as_usk = client_for(client, team["usk1"])
+        note = "Lång anteckning " + "x" * 2000
+        response = as_usk.post(reverse("visits:done", args=[visit.pk]), {"note": note})
+        assert response.status_code == 302
+        body = as_usk.get(response.url).content.decode()
+        assert "Inget sparades: rätta de markerade fälten." in body
+        row = body[body.index(reverse("visits:done", args=[visit.pk])) :]
+        row = row[: row.index("</form>")]
+        assert f'value="{note}"' in row and 'aria-invalid="true"' in row
+        assert f'id="note-{visit.pk}_error"' in row
+        visit.refresh_from_db()
+        assert visit.status != "done" and not visit.note
+        # Once: the next view of the sheet is as usual.
+        again = as_usk.get(response.url).content.decode()
+        assert 'aria-invalid="true"' not in again
 
 
 def test_an_empty_run_sheet(client, team):

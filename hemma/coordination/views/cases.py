@@ -2,10 +2,15 @@
 admission notice, one page per case with its messages, receipts and deadlines, and the
 case's actions."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
@@ -15,6 +20,7 @@ from hemma.errors import HemmaError
 from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_form
 
 from .. import care_coordinator, episode_case, forms, selectors, services
 from ..meetings import tasks_for_unit
@@ -24,46 +30,74 @@ def _task_patients(tasks) -> list:
     return [t.patient or t.episode.patient for t in tasks if t.patient_id or t.episode_id]
 
 
+INBOX_PAGE_SIZE = 25
+INBOX_FILTER_LABELS = {
+    "current": gettext_lazy("Aktuella"),
+    "unread": gettext_lazy("Olästa"),
+    "open": gettext_lazy("Okvitterade"),
+    "historic": gettext_lazy("Historik"),
+}
+INBOX_EMPTY = {
+    "current": gettext_lazy("Inga aktuella meddelanden."),
+    "unread": gettext_lazy("Inga olästa meddelanden."),
+    "open": gettext_lazy("Inga meddelanden att kvittera."),
+    "historic": gettext_lazy("Inga meddelanden i historiken."),
+}
+
+
+def _inbox(request, staff, unit) -> dict:
+    """The unit's messages under one status filter, a page at a time, with the count of
+    each filter, and its open cases a page at a time (`case_page`). Unknown parameters fall
+    back to the defaults (the current filter, the first or the last page)."""
+    status = request.GET.get("status", "")
+    status = status if status in selectors.INBOX_FILTERS else "current"
+    counts = selectors.inbox_counts(staff, unit)
+    receipts = Paginator(
+        selectors.inbox_page_receipts(staff, unit, status), INBOX_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    cases_query = selectors.ward_cases if unit.kind == Unit.Kind.WARD else selectors.cases_for_unit
+    cases = Paginator(cases_query(unit, staff), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("case_page")
+    )
+    now = timezone.now()
+    agreements = selectors.payment_agreements()
+    return {
+        "receipts": receipts,
+        "status": status,
+        "filters": [
+            (name, INBOX_FILTER_LABELS[name], counts[name]) for name in selectors.INBOX_FILTERS
+        ],
+        "empty": INBOX_EMPTY[status],
+        "receipts_query": urlencode({"status": status, "case_page": cases.number}),
+        "cases_page": cases,
+        "cases_query": urlencode({"status": status, "page": receipts.number}),
+        "cases": [(case, selectors.clock(case, now, agreements)) for case in cases],
+        "now": now,
+        "today": timezone.localdate(),
+    }
+
+
 @staff_required
 def worklist(request):
     """Only patients the unit may list (policy.patients_visible_to); each one shown is
-    logged."""
+    logged. The unit's messages (filtered and paged) and open cases (paged), its tasks, and
+    the care coordinator's list for a primary care centre."""
     staff, unit = request.hemma.staff, request.hemma.unit
-    now = timezone.now()
     tasks = list(tasks_for_unit(unit, staff)[:100])
+    context = _inbox(request, staff, unit)
+    shown = [case.patient for case, _clock in context["cases"]]
+    shown += [r.message.case.patient for r in context["receipts"]] + _task_patients(tasks)
+    context["tasks"] = tasks
     if unit.kind == Unit.Kind.WARD:
-        cases = list(selectors.ward_cases(unit, staff))
-        agreements = selectors.payment_agreements()
-        rows = [(case, selectors.clock(case, now, agreements)) for case in cases]
-        log_list(
-            request, "coordination worklist", [c.patient for c in cases] + _task_patients(tasks)
-        )
-        return render(
-            request,
-            "coordination/ward.html",
-            {"rows": rows, "now": now, "today": timezone.localdate(), "tasks": tasks},
-        )
-    cases = list(selectors.cases_for_unit(unit, staff))
-    agreements = selectors.payment_agreements()
-    receipts = list(selectors.inbox(unit, staff)[:100])
+        log_list(request, "coordination worklist", shown)
+        return render(request, "coordination/ward.html", context)
     coordinator_rows = (
         care_coordinator.worklist(unit, staff) if unit.kind == Unit.Kind.PRIMARY_CARE else None
     )
-    shown = [c.patient for c in cases] + [r.message.case.patient for r in receipts]
-    shown += [row.patient for row in coordinator_rows or []] + _task_patients(tasks)
+    shown += [row.patient for row in coordinator_rows or []]
     log_list(request, "coordination worklist", shown)
-    return render(
-        request,
-        "coordination/inbox.html",
-        {
-            "receipts": receipts,
-            "cases": [(case, selectors.clock(case, now, agreements)) for case in cases],
-            "now": now,
-            "tasks": tasks,
-            "today": timezone.localdate(),
-            "coordinator_rows": coordinator_rows,
-        },
-    )
+    context["coordinator_rows"] = coordinator_rows
+    return render(request, "coordination/inbox.html", context)
 
 
 @staff_required
@@ -107,17 +141,32 @@ def case(request, case_id):
     access = selectors.get_case_for_user(staff=staff, unit=unit, case_id=case_id)
     services.receipt_read(staff=staff, unit=unit, case=access.case)
     context = selectors.case_page(access, staff, unit)
+    # A form whose submit failed comes back once, its errors at the fields.
     context.update(
-        estimate_form=forms.EstimateForm(
+        estimate_form=retry_form(
+            request,
+            forms.EstimateForm,
+            action=_action_url(access.case, "estimate"),
             initial={
                 "estimated_discharge": access.case.estimated_discharge,
                 "base_version": access.case.version,
-            }
+            },
         ),
-        contact_form=forms.FixedContactForm(unit=unit),
-        sip_form=forms.SipForm(),
+        contact_form=retry_form(
+            request, forms.FixedContactForm, action=_action_url(access.case, "contact"), unit=unit
+        ),
+        sip_form=retry_form(request, forms.SipForm, action=_action_url(access.case, "sip")),
     )
     return render(request, "coordination/case.html", context)
+
+
+def _action_url(case, action: str) -> str:
+    return reverse("coordination:act", args=[case.pk, action])
+
+
+# The case page's forms drawn again after a failed submit (the others are buttons or typed
+# in the template; their errors are named in the message).
+RESTORED = {"estimate", "contact", "sip"}
 
 
 def _receipt_of(case, receipt_id):
@@ -211,7 +260,9 @@ def act(request, case_id, action):
     else:
         form_class, perform = ACTIONS[action]
         form = form_class(request.POST)
-    run_form_action(request, form, lambda data: perform(request, case, data))
+    run_form_action(
+        request, form, lambda data: perform(request, case, data), retry=action in RESTORED
+    )
     return redirect("coordination:case", case_id=case.pk)
 
 
@@ -240,5 +291,6 @@ def episode_notice(request, episode_id):
             staff=staff, unit=unit, episode=episode, **data
         ),
         done=_("Meddelandet är skickat i samordningsärendet."),
+        retry=True,  # drawn again on the episode page (episodes/views.py)
     )
     return redirect("episodes:detail", episode_id=episode.pk)

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from hemma.accounts.models import Unit
 from hemma.clinical import numbers
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import error_summary
 
 from .. import forms, presenters
 from ..periods import Period
@@ -36,10 +37,9 @@ def _period(request):
             ward, centre = form.cleaned_data["ward"], form.cleaned_data["centre"]
             grain = form.cleaned_data["grain"] or "month"
         else:
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-            form = forms.PeriodForm(
-                wards=wards, centres=centres, initial={"start": start, "end": end}
-            )
+            # The figures are for the default period; the form keeps what was typed, its
+            # errors named by the fields' labels.
+            messages.error(request, error_summary(form))
     else:
         form = forms.PeriodForm(wards=wards, centres=centres, initial={"start": start, "end": end})
     return form, Period(start, end, grain), ward, centre

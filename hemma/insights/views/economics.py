@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from hemma.errors import HemmaError
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import not_saved_message
 
 from .. import economics as calc
 from .. import forms, measures, presenters, selectors, services
@@ -27,6 +28,7 @@ def economics(request):
     settings = services.economics_for(organisation)
     manager = services.is_manager(request.hemma.staff, organisation)
     form = forms.EconomicsForm(instance=settings)
+    status = 200
     if request.method == "POST":
         form = forms.EconomicsForm(request.POST, instance=settings)
         if form.is_valid():
@@ -37,9 +39,13 @@ def economics(request):
                 messages.success(request, _("Antagandena är sparade."))
                 return redirect("insights:economics")
             except HemmaError as error:
+                form.add_error(None, error.message)
                 messages.error(request, error.message)
+                status = 400
         else:
-            messages.error(request, _("Kontrollera uppgifterna."))
+            # The bound form is shown again: its errors at the fields, the values kept.
+            messages.error(request, not_saved_message(form, with_fields=False))
+            status = 400
     visit_cost = calc.ed_visit_cost(settings.kpp_ed_visit_cost, settings.overhead_share)
     saving = _ed_saving(request, organisation, visit_cost.value)
     # Bed-days at home over the last twelve months, from live data (the dashboard's measure).
@@ -73,6 +79,7 @@ def economics(request):
             ],
             **saving,
         },
+        status=status,
     )
 
 

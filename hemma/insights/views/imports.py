@@ -10,6 +10,7 @@ from hemma.errors import HemmaError
 from hemma.jobs import selectors as job_selectors
 from hemma.jobs.models import Job
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import not_saved_message
 
 from .. import forms, services
 from ..models import ImportBatch
@@ -21,6 +22,7 @@ def imports(request):
     this page shows the import's progress, polled, and then its outcome."""
     organisation = request.hemma.unit.organisation
     form = forms.ImportForm()
+    status = 200
     if request.method == "POST":
         form = forms.ImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -38,9 +40,13 @@ def imports(request):
                 )
                 return redirect(f"{reverse('insights:imports')}?job={job.pk}")
             except HemmaError as error:
+                form.add_error(None, error.message)
                 messages.error(request, error.message)
+                status = 400
         else:
-            messages.error(request, _("Kontrollera uppgifterna."))
+            # The bound form is shown again: its errors at the fields, the values kept.
+            messages.error(request, not_saved_message(form, with_fields=False))
+            status = 400
     batches = ImportBatch.objects.filter(organisation=organisation).select_related("by__user")[:20]
     return render(
         request,
@@ -51,6 +57,7 @@ def imports(request):
             "manager": services.is_manager(request.hemma.staff, organisation),
             "job": _import_job(request),
         },
+        status=status,
     )
 
 

@@ -15,6 +15,7 @@ from hemma.accounts.models import Unit
 from hemma.clinical import numbers
 from hemma.errors import HemmaError
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import not_saved_message
 
 from .. import charts, forms, services, simulation
 from ..models import Scenario
@@ -103,6 +104,7 @@ def simulator(request):
     initial = {"beds": unit.beds} if unit.kind == Unit.Kind.WARD and unit.beds else {}
     form = forms.SimulatorForm(request.POST or None, initial=initial)
     result = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -131,7 +133,9 @@ def simulator(request):
             messages.error(request, getattr(error, "message", str(error)))
             result = None
     elif request.method == "POST":
-        messages.error(request, _("Kontrollera uppgifterna."))
+        # The bound form is shown again: its errors at the fields, the values kept.
+        messages.error(request, not_saved_message(form, with_fields=False))
+        status = 400
     scenarios = list(
         Scenario.objects.filter(organisation=organisation).select_related("created_by__user")
     )
@@ -149,6 +153,7 @@ def simulator(request):
             "baseline": scenarios[0] if scenarios else None,
             "percent": Decimal(100),
         },
+        status=status,
     )
 
 

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hemma.clinical import numbers
 from hemma.clinical.news2 import InvalidVitals, News2Result, Vitals, news2
 from hemma.errors import HemmaError
 
@@ -46,7 +47,9 @@ def display(name: str, value) -> str:
     """A value as staff read it in an alert ("ja"/"nej" for oxygen)."""
     if name == "on_oxygen":
         return _("ja") if value else _("nej")
-    return str(value)
+    if name == "consciousness":
+        return str(value)
+    return numbers.vital(name, value)
 
 
 def threshold_breaches(values: dict, thresholds: list[PersonalThreshold]) -> list[str]:
@@ -61,12 +64,22 @@ def threshold_breaches(values: dict, thresholds: list[PersonalThreshold]) -> lis
         if threshold.high is not None and value > threshold.high:
             breaches.append(
                 _("Personlig gräns: %(p)s %(v)s över %(limit)s (%(why)s)")
-                % {"p": label, "v": value, "limit": threshold.high, "why": threshold.reason}
+                % {
+                    "p": label,
+                    "v": numbers.vital(threshold.parameter, value),
+                    "limit": numbers.vital(threshold.parameter, threshold.high),
+                    "why": threshold.reason,
+                }
             )
         if threshold.low is not None and value < threshold.low:
             breaches.append(
                 _("Personlig gräns: %(p)s %(v)s under %(limit)s (%(why)s)")
-                % {"p": label, "v": value, "limit": threshold.low, "why": threshold.reason}
+                % {
+                    "p": label,
+                    "v": numbers.vital(threshold.parameter, value),
+                    "limit": numbers.vital(threshold.parameter, threshold.low),
+                    "why": threshold.reason,
+                }
             )
     return breaches
 

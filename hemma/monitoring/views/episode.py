@@ -19,6 +19,7 @@ from hemma.patients.policy import allowed_actions
 from hemma.patients.selectors import blocks_for_page, object_or_deny
 from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_form
 
 from .. import forms, selectors, services
 from ..alert_sources import mark_hidden
@@ -78,16 +79,27 @@ def episode(request, episode_id):
             "plan": plan,
             "devices": episode.devices.all(),
             "allowed": allowed,
-            "observation_form": forms.ObservationForm(initial={"client_id": uuid.uuid4()}),
-            "threshold_form": forms.ThresholdForm(),
-            "scale_form": forms.ScaleForm(),
-            "plan_form": forms.PlanForm(
-                initial={"interval_hours": plan.interval_hours if plan else 8}
+            # A form whose submit failed comes back once, its errors at the fields.
+            "observation_form": _form(
+                request, episode, "record", initial={"client_id": uuid.uuid4()}
+            ),
+            "threshold_form": _form(request, episode, "threshold"),
+            "scale_form": _form(request, episode, "scale"),
+            "plan_form": _form(
+                request,
+                episode,
+                "plan",
+                initial={"interval_hours": plan.interval_hours if plan else 8},
             ),
             "resolve_form": forms.ResolveForm(),
             "new_code": request.session.pop("device_code", None),
         },
     )
+
+
+def _form(request, episode, action, initial=None):
+    action_url = reverse("monitoring:act", args=[episode.pk, action])
+    return retry_form(request, ACTIONS[action][0], action=action_url, initial=initial)
 
 
 def _source_for(unit: Unit) -> str:
@@ -155,7 +167,7 @@ def act(request, episode_id, action):
     if (refusal := refused(request, episode, policy_action, what)) is not None:
         return refusal
     form = form_class(request.POST)
-    run_form_action(request, form, lambda _data: perform(request, episode, form))
+    run_form_action(request, form, lambda _data: perform(request, episode, form), retry=True)
     return redirect("monitoring:episode", episode_id=episode.pk)
 
 

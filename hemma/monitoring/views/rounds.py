@@ -18,6 +18,7 @@ from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions
 from hemma.web.actions import log_list
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import not_saved_message
 
 from .. import forms, selectors, services
 from ..models import RoundEntry
@@ -134,8 +135,7 @@ def round_record(request, episode_id):
         day, _filter(request.POST.get("filter")), _page_number(request.POST.get("page"))
     )
     if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+        messages.error(request, not_saved_message(form))  # the errors by the fields' labels
         return redirect(back)
     try:
         entry = services.round_record(

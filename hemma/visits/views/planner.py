@@ -17,6 +17,7 @@ from hemma.jobs.models import Job
 from hemma.patients.policy import allowed_actions
 from hemma.web.actions import log_list
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import not_saved_message, retry_row
 
 from .. import forms, selectors, services
 from .common import day_of, home_health_only, planner_url, unit_refused
@@ -55,6 +56,8 @@ def render_planner(request, day, *, shift_form=None, visit_form=None, status=200
             "visit_form": visit_form
             or forms.VisitForm(episodes=episodes, visits=[v for v in board["visits"] if v.is_open]),
             "staff_on_shift": staff_on_shift,
+            # A cancel whose submit failed: its reason and error in its visit's row, once.
+            "cancel_retry": retry_row(request, forms.CancelForm),
             "reasons": services.REASONS,
             "job": _plan_job(request, unit, day),
             # A real map only when the region runs a tile server; else the offline diagram.
@@ -96,8 +99,7 @@ def plan(request):
         return refusal
     form = forms.PlanForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Kontrollera uppgifterna: %(errors)s") % {"errors": errors})
+        messages.error(request, not_saved_message(form))  # the errors by the fields' labels
         return redirect(planner_url(day))
     try:
         job = services.plan_day_request(

@@ -15,6 +15,7 @@ from hemma.patients.policy import allowed_actions
 from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_row
 
 from .. import forms, selectors, services
 from ..models import Visit
@@ -38,6 +39,8 @@ def run_sheet(request):
             "previous": date.fromordinal(day.toordinal() - 1),
             "next": date.fromordinal(day.toordinal() + 1),
             "done_form": forms.DoneForm(),
+            # A "done" whose submit failed: its note and error in its visit's row, once.
+            "done_retry": retry_row(request, forms.DoneForm),
         },
     )
 
@@ -95,6 +98,7 @@ def done(request, visit_id):
             staff=request.hemma.staff, unit=request.hemma.unit, visit=visit, note=data["note"]
         ),
         _("Besöket är utfört."),
+        retry=True,
     )
     return redirect(_sheet(visit))
 

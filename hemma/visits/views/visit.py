@@ -111,5 +111,6 @@ def cancel(request, visit_id):
             staff=request.hemma.staff, unit=request.hemma.unit, visit=visit, reason=data["reason"]
         ),
         _("Besöket är inställt."),
+        retry=True,  # drawn again in the planner's row (_move.html)
     )
     return redirect(planner_url(visit.day))
