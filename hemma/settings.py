@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "hemma.accounts.middleware.ActingUnitMiddleware",
     # After WhiteNoise (static files keep their caching) and authentication (it needs the user).
     "hemma.web.middleware.NoStoreMiddleware",
+    # A form kept for the page after a failed POST is dropped once that page was drawn.
+    "hemma.web.middleware.FormRetryMiddleware",
     # Axes last: it turns a locked-out login into its own response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -25,39 +25,44 @@ def run_form_action(
 ) -> bool:
     """True when the form was valid and the service succeeded; messages say what happened.
 
-    With `keep_form` the view shows the bound form again: its errors stay at their fields
-    (a service's refusal becomes the form's own error) and the message only says so.
     A form with a submission token (web/idempotency.py) is carried out once: a repeat is
-    True with "Redan sparat." and performs nothing.
+    True with "Redan sparat." and performs nothing. On failure a service's refusal becomes
+    the form's own error, and the form is shown again at its fields in one of two places:
+    by the view itself in this response (`keep_form`: it renders the bound form), or, with
+    `retry`, by the page the view redirects to, which draws it with `retry_form` for this
+    action's URL (web/form_retry.py). When neither shows it, the message names each error
+    by its field's label."""
+    refusal = ""
+    if form.is_valid():
+        try:
+            with submit_once(request):
+                perform(dict(form.cleaned_data))
+        except AlreadySubmitted:
+            messages.info(request, ALREADY_SAVED)
+            return True
+        except HemmaError as error:
+            refusal = error.message
+        else:
+            messages.success(request, str(done) if done else _("Sparat."))
+            return True
+    _report_failure(request, form, refusal, shown_here=keep_form, after_redirect=retry)
+    return False
 
-    With `retry` the page the view redirects to draws the form with `retry_form` for this
-    action's URL (web/form_retry.py): the submitted form is kept for it, so its errors
-    show at their fields with the typed values. Otherwise (or when it could not be kept)
-    the message names each error by its field's label."""
-    if not form.is_valid():
-        if keep_form:
-            messages.error(request, _("Inget sparades: rätta de markerade fälten."))
-        else:
-            kept = retry and form_retry.remember(request, form, action=request.path)
-            messages.error(request, form_retry.not_saved_message(form, with_fields=not kept))
-        return False
-    try:
-        with submit_once(request):
-            perform(dict(form.cleaned_data))
-    except AlreadySubmitted:
-        messages.info(request, ALREADY_SAVED)
-        return True
-    except HemmaError as error:
-        if keep_form:
-            form.add_error(None, error.message)
-            messages.error(request, _("Inget sparades: rätta de markerade fälten."))
-        else:
-            if retry and form.fields:  # shown again as the form's own error
-                form_retry.remember(request, form, action=request.path, refusal=error.message)
-            messages.error(request, error.message)
-        return False
-    messages.success(request, str(done) if done else _("Sparat."))
-    return True
+
+def _report_failure(request, form, refusal: str, *, shown_here: bool, after_redirect: bool):
+    if refusal and form.fields:  # the form's own error wherever it is drawn again
+        form.add_error(None, refusal)
+    at_fields = shown_here or (
+        after_redirect
+        and bool(form.fields)
+        and form_retry.remember(request, form, action=request.path, refusal=refusal)
+    )
+    if refusal:
+        messages.error(request, refusal)
+    elif at_fields:
+        messages.error(request, _("Inget sparades: rätta de markerade fälten."))
+    else:
+        messages.error(request, form_retry.not_saved_message(form))
 
 
 def log_list(request, detail: str, patients: Iterable) -> None:

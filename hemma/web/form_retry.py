@@ -9,9 +9,11 @@ GET view that draws the form asks for it with
 and gets the bound form again – its errors at their fields, the typed values kept, a
 refusal as the form's own error – the first time, on the page of the same object (the
 action URL names it); every other time an unbound form. Only the latest failed form is
-kept, for `MAX_AGE_SECONDS`. The CSRF and submission tokens are never kept (the page
-gives fresh ones), nor a field the form does not have, nor anything when it is larger
-than `MAX_BYTES`.
+kept, and no longer than the redirect: `FormRetryMiddleware` drops it after the first
+page (a GET that is not an htmx fragment) that follows the failed POST, and on any request
+once it is older than `MAX_AGE_SECONDS`, so typed clinical values never stay in the session
+until logout. The CSRF and submission tokens are never kept (the page gives fresh ones),
+nor a field the form does not have, nor anything when it is larger than `MAX_BYTES`.
 
 `error_summary(form)` names the errors by the fields' labels, for pages that cannot
 draw the form again ("Puls: Ange ett värde mellan 20 och 250.").
@@ -96,7 +98,23 @@ def remember(request, form, *, action: str, refusal: str = "") -> bool:
         session.pop(SESSION_KEY, None)
         return False
     session[SESSION_KEY] = entry
+    request._form_retry_kept = True  # not dropped by this request's own response
     return True
+
+
+def forget_after_redirect(request) -> None:
+    """Drop the kept form once its page was drawn (the first full GET after the POST that
+    kept it) or once it is too old, on any request."""
+    session = getattr(request, "session", None)
+    if session is None or getattr(request, "_form_retry_kept", False):
+        return
+    entry = session.get(SESSION_KEY)
+    if entry is None:
+        return
+    expired = not isinstance(entry, dict) or time.time() - entry.get("at", 0) > MAX_AGE_SECONDS
+    page_drawn = request.method == "GET" and not request.headers.get("HX-Request")
+    if expired or page_drawn:
+        session.pop(SESSION_KEY, None)
 
 
 def retry_form(request, form_class, *, action: str, initial=None, **kwargs):

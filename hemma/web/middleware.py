@@ -17,6 +17,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 
+from . import form_retry
+
 
 class NoStoreMiddleware:
     def __init__(self, get_response):
@@ -51,3 +53,16 @@ class NoStoreMiddleware:
     def _is_patient_device_path(self, path: str) -> bool:
         exact, prefixes = self._device_paths
         return path in exact or path.startswith(prefixes)
+
+
+class FormRetryMiddleware:
+    """A form kept for the page after a failed POST (web/form_retry.py) lives no longer than
+    that page: dropped after it, or after `MAX_AGE_SECONDS` on any request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        form_retry.forget_after_redirect(request)
+        return response

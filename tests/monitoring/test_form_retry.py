@@ -106,8 +106,36 @@ def test_the_form_comes_back_only_on_the_same_episodes_page(
     other_page = page(as_home_nurse, other)
     assert "Fyll i ett heltal." not in other_page
     assert 'value="125"' not in field_block(other_page, "systolic_bp")
-    # Still kept for the page it belongs to.
+    # Kept no longer than the page after the POST: the typed values do not linger.
+    assert SESSION_KEY not in as_home_nurse.session
+    assert "Fyll i ett heltal." not in page(as_home_nurse, at_home)
+
+
+def test_the_kept_form_is_dropped_once_the_next_page_is_drawn(at_home, as_home_nurse):
+    post_reading(as_home_nurse, at_home, reading(pulse="abc"))
+    assert SESSION_KEY in as_home_nurse.session
+    # A page that does not draw the form (the start page) still ends its life.
+    assert as_home_nurse.get(reverse("home")).status_code == 200
+    assert SESSION_KEY not in as_home_nurse.session
+
+
+def test_an_htmx_fragment_between_the_post_and_the_page_keeps_it(at_home, as_home_nurse):
+    post_reading(as_home_nurse, at_home, reading(pulse="abc"))
+    fragment = as_home_nurse.get(reverse("home"), headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert SESSION_KEY in as_home_nurse.session
     assert "Fyll i ett heltal." in page(as_home_nurse, at_home)
+
+
+def test_an_old_kept_form_is_dropped_on_any_request(at_home, as_home_nurse):
+    post_reading(as_home_nurse, at_home, reading(pulse="abc"))
+    session = as_home_nurse.session
+    entry = session[SESSION_KEY]
+    entry["at"] -= 10 * 60
+    session[SESSION_KEY] = entry
+    session.save()
+    as_home_nurse.get(reverse("home"), headers={"HX-Request": "true"})
+    assert SESSION_KEY not in as_home_nurse.session
 
 
 def test_a_service_refusal_is_the_forms_own_error_with_the_values_kept(at_home, as_physician):
