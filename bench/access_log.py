@@ -11,6 +11,9 @@ same table, so the growth shows.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hemma_bench_log \\
         .venv/bin/python bench/access_log.py --sizes 1000000,10000000
 
+With --keep the rows already there stay: fill once (--sizes 10000000 --requests 1 --keep)
+and measure again later at the same size on a quiet machine (the same command, --requests 30).
+
 Memory is not measured here (the rows are written by PostgreSQL itself).
 """
 
@@ -45,10 +48,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000000,10000000", help="rows, comma-separated")
     parser.add_argument("--requests", type=int, default=30, help="per measured page")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the rows already in the database (fill on a busy machine, measure later)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
 
-    database = fresh_database()
+    database = fresh_database(keep=args.keep)
     assert database["ENGINE"].endswith("postgresql"), "PostgreSQL only (DATABASE_URL)"
     from django.contrib.auth import get_user_model
     from django.core.signals import request_started

@@ -12,8 +12,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hemma.settings")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
 
 
-def fresh_database() -> dict:
-    """Set Django up for in-process requests on an empty, migrated database."""
+def fresh_database(*, keep: bool = False) -> dict:
+    """Set Django up for in-process requests on an empty, migrated database (with `keep`, a
+    PostgreSQL database keeps its rows: a large fill is measured again later)."""
     import django
 
     django.setup()
@@ -27,7 +28,7 @@ def fresh_database() -> dict:
     if database["ENGINE"].endswith("sqlite3"):
         Path(database["NAME"]).unlink(missing_ok=True)
     call_command("migrate", verbosity=0)
-    if not database["ENGINE"].endswith("sqlite3"):
+    if not database["ENGINE"].endswith("sqlite3") and not keep:
         call_command("flush", interactive=False, verbosity=0)
     return database
 

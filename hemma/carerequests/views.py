@@ -1,6 +1,8 @@
 """Care request pages: the unit's inbox (received and sent), writing a request, reading
 and answering it, and the episode's logistics orders."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -61,6 +63,7 @@ def inbox(request):
             "box": box,
             "boxes": [(name, INBOX_BOX_LABELS[name]) for name in boxes],
             "status": status,
+            "query": urlencode({"box": box, "status": status}),  # kept by the pager
             "filters": filters,
             "sent": box == "sent",
         },

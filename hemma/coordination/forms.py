@@ -110,7 +110,9 @@ class FixedContactForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Orsak"), max_length=1000)
+    """Why the patient is no longer ready for discharge."""
+
+    reason = forms.CharField(label=_("Inte längre utskrivningsklar – orsak"), max_length=1000)
 
 
 class SipForm(forms.Form):

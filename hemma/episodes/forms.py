@@ -87,13 +87,26 @@ class ConsentForm(forms.Form):
 
 
 class ChecklistForm(forms.Form):
-    key = forms.ChoiceField(choices=ChecklistItem.Key.choices)
-    status = forms.ChoiceField(choices=ChecklistItem.Status.choices)
-    note = forms.CharField(max_length=500, required=False)
+    """One item of the checklist: its row names the item (`key`, hidden)."""
+
+    key = forms.ChoiceField(
+        label=_("Punkt"), choices=ChecklistItem.Key.choices, widget=forms.HiddenInput
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=ChecklistItem.Status.choices)
+    note = forms.CharField(
+        label=_("Kommentar"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Skäl om ej aktuell")}),
+    )
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Orsak"), max_length=1000)
+
+
+class ReadmitForm(forms.Form):
+    reason = forms.CharField(label=_("Direktinläggning – orsak"), max_length=1000)
 
 
 class OptionalReasonForm(forms.Form):

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,10 +17,8 @@ from hemma.patients.policy import allowed_actions, may_do
 from hemma.patients.selectors import blocks_for_page, deny, get_patient_for_user
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
-from hemma.web.form_retry import retry_instance
 
-from . import forms, hooks, selectors, services
-from .models import ChecklistItem
+from . import forms, hooks, page_forms, selectors, services
 from .selectors import get_episode_for_user, refuse
 
 
@@ -152,7 +149,6 @@ def detail(request, episode_id):
         "consent": getattr(episode, "consent", None),
         "transitions": [] if timeline_blocked else selectors.episode_timeline(episode),
         "timeline_blocked": timeline_blocked,
-        "checklist": selectors.episode_checklist(episode),
         "reservation": selectors.open_reservation(episode),
         "referrals": referrals,
         "referrals_blocked": len(referrals) != len(all_referrals),
@@ -173,7 +169,9 @@ def detail(request, episode_id):
             initial={"visiting": episode.visiting, "visiting_unit": episode.home_health_unit_id},
         ),
         "notice_form": forms.NoticeForm(initial={"at": timezone.localtime()}),
-        "checklist_statuses": ChecklistItem.Status.choices,
+        "readmit_form": forms.ReadmitForm(auto_id="readmit_%s"),
+        "return_home_form": forms.OptionalReasonForm(auto_id="return_home_%s"),
+        "cancel_form": forms.ReasonForm(auto_id="cancel_%s"),
         # What the page offers: the state offers it and the policy allows the unit.
         "offered": offered,
         "state_actions": states.ACTIONS_BY_STATE[episode.state],
@@ -183,33 +181,15 @@ def detail(request, episode_id):
         "with_logistics": episode.state in states.WITH_LOGISTICS,
     }
     hooks.episode_panels_context(staff, unit, episode, context)
-    _restore_forms(request, episode, context)
+    page_forms.restore_forms(request, episode, context)
+    # The checklist is read only in the states that show it.
+    checklist = (
+        selectors.episode_checklist(episode) if "checklist" in context["state_actions"] else []
+    )
+    context["checklist"], context["checklist_stale"] = page_forms.checklist_rows(
+        request, episode, checklist, offered="checklist" in offered
+    )
     return render(request, "episodes/detail.html", context)
-
-
-# action → the page's form for it: drawn again once, with its errors at the fields, after
-# its submit failed (the other actions are buttons or typed in the template).
-RESTORED = {
-    "assess": "assessment_form",
-    "decide": "decision_form",
-    "consent": "consent_form",
-    "discharge": "discharge_form",
-    "end_on_request": "end_on_request_form",
-    "record_death": "death_form",
-    "transfer": "transfer_form",
-    "set_visiting": "visiting_form",
-}
-
-
-def _restore_forms(request, episode, context) -> None:
-    for action, name in RESTORED.items():
-        url = reverse("episodes:act", args=[episode.pk, action])
-        context[name] = retry_instance(request, context[name], action=url)
-    if context.get("episode_notice_form") is not None:  # the coordination panel's form
-        url = reverse("coordination:episode_notice", args=[episode.pk])
-        context["episode_notice_form"] = retry_instance(
-            request, context["episode_notice_form"], action=url
-        )
 
 
 # action name → (form, function(request, episode, data) calling exactly one service). The
@@ -270,7 +250,7 @@ ACTIONS = {
         ),
     ),
     "readmit": (
-        forms.ReasonForm,
+        forms.ReadmitForm,
         lambda r, e, d: services.episode_direct_admission(
             staff=r.hemma.staff, unit=r.hemma.unit, episode=e, **d
         ),
@@ -355,7 +335,10 @@ def act(request, episode_id, action):
     ).episode
     form = form_class(request.POST)
     run_form_action(
-        request, form, lambda data: perform(request, episode, data), retry=action in RESTORED
+        request,
+        form,
+        lambda data: perform(request, episode, data),
+        retry=action in page_forms.RETRIED,
     )
     return redirect("episodes:detail", episode_id=episode.pk)
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hemma.careplans.forms import SEPARATOR, text_to_rows
+from hemma.web.fields import NearDateField
 
 from .models import DoseAdministration, Route
 
@@ -89,20 +90,23 @@ class MedicationListForm(forms.Form):
 
 
 class CourseEndForm(forms.Form):
-    ends_on = forms.DateField(
-        label=_("Sista dagen"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    # Within a year of today: a mistyped year is an error at the field, not a new version.
+    ends_on = NearDateField(label=_("Sista dagen"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Orsak"), max_length=500)
 
 
 class SwitchToOralForm(forms.Form):
     drug = forms.CharField(label=_("Läkemedel (tabletter)"), max_length=200)
     dose = forms.CharField(label=_("Dos"), max_length=100)
-    times = forms.CharField(label=_("Tider"), max_length=200)
-    starts_on = forms.DateField(
+    times = forms.CharField(
+        label=_("Tider"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "08, 14, 20"}),
+    )
+    starts_on = NearDateField(
         label=_("Från och med"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    ends_on = forms.DateField(
+    ends_on = NearDateField(
         label=_("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=_("Orsak"), max_length=500)

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +22,7 @@ from hemma.patients.policy import allowed_actions
 from hemma.patients.selectors import object_or_deny, refuse
 from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
-from hemma.web.form_retry import retry_row
+from hemma.web.form_retry import retry_form, retry_row
 
 from . import forms, selectors, services
 from .models import DoseAdministration, MedicationItem
@@ -71,6 +72,7 @@ def episode(request, episode_id):
             "patient": episode.patient,
             "current": current,
             "older": [v for v in versions if v is not current],
+            "item_forms": _item_forms(request, current) if "change_medication" in allowed else [],
             "doses": doses,
             "tomorrow": tomorrow,
             "blocked": blocks,
@@ -81,6 +83,24 @@ def episode(request, episode_id):
             "dose_retry": retry_row(request, forms.DoseForm),
         },
     )
+
+
+def _item_forms(request, current) -> list[dict]:
+    """Per item of the current list that can still end or switch to tablets: its two forms,
+    the one whose submit failed drawn again once (its errors at the fields, values kept)."""
+    rows = []
+    for item in current.items.all() if current else []:
+        if item.ends_on and item.route == "po":
+            continue
+        row = {"item": item}
+        for action, (form_class, _perform) in ITEM_ACTIONS.items():
+            url = reverse("medication:item_act", args=[item.pk, action])
+            row[action] = retry_form(
+                request, form_class, action=url, auto_id=f"{action}{item.pk}_%s"
+            )
+        row["open"] = any(row[action].is_bound for action in ITEM_ACTIONS)
+        rows.append(row)
+    return rows
 
 
 @staff_required
@@ -171,6 +191,7 @@ def item_act(request, item_id, action):
         form_class(request.POST),
         lambda data: perform(request, item, data),
         _("Läkemedelslistan har en ny version."),
+        retry=True,  # drawn again in the item's row on the list page
     )
     return redirect("medication:episode", episode_id=episode.pk)
 

@@ -1,4 +1,5 @@
 """Layout (issue 19): the header fits one row at 1366 px with the unit select fully visible,
+folds into two clean rows (the links, then the unit and the user) from 960 to 1365 px,
 collapses behind a "Meny" button on a phone (reachable by keyboard, and without JavaScript
 the links stay on the page), touch targets on the patient's tablet and the run sheet are at
 least 44 × 44 px, and print views still hide the header."""
@@ -249,3 +250,74 @@ def test_the_patients_tablet_has_44_px_choices_and_buttons(browser, page, live_s
     tablet.mouse.click(box["x"] + box["width"] - 4, box["y"] + box["height"] - 4)
     expect(tablet.get_by_label("Sämre")).to_be_checked()
     ctx.close()
+
+
+# The demo's roles whose headers differ: a ward nurse (nine links), home health care's
+# nurse, the ward's physician, the discharge coordinator, primary care's coordinator and
+# the administrator.
+ROLES = ("anna.ssk", "karin.hsv", "erik.lak", "lena.us", "peter.vk", "admin.region")
+
+# The header's visible parts, each as {what, left, top, right, bottom}.
+HEADER_PARTS = """() => {
+    const parts = document.querySelectorAll(
+        '.topbar .brand, .topbar nav a, .topbar form:has(#acting-unit), '
+        + '.topbar .user-menu > summary, .topbar button.link, .topbar .menu-toggle');
+    return [...parts].filter(e => e.checkVisibility()).map(e => {
+        const r = e.getBoundingClientRect();
+        return {what: e.textContent.trim().slice(0, 30) || e.tagName,
+                left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+    });
+}"""
+
+
+# The vertical centres of the header's tools: the unit select, the user's name, log-out.
+TOOL_ROWS = """() => [...document.querySelectorAll(
+        '.topbar form:has(#acting-unit), .topbar .user-menu > summary, .topbar button.link')]
+    .map(e => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2; })"""
+
+
+def overlapping(parts) -> list[tuple[str, str]]:
+    """The pairs of header parts whose boxes overlap (by more than half a pixel)."""
+    pairs = []
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            wide = min(a["right"], b["right"]) - max(a["left"], b["left"])
+            high = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            if wide > 0.5 and high > 0.5:
+                pairs.append((a["what"], b["what"]))
+    return pairs
+
+
+@pytest.mark.parametrize("width", [960, 1024, 1100, 1200, 1280])
+def test_the_header_fits_between_960_and_1300_px(browser, live_server, width):
+    """No sideways scroll, no header part on top of another, the unit's name whole and
+    every menu link on the page (or behind "Meny") for each of the demo's roles."""
+    call_command("load_demo", "--quiet")
+    base = live_server.url
+    for username in ROLES:
+        ctx, page = context(browser, width, 800)
+        sign_in(page, base, username)
+        page.goto(f"{base}/patients/" if username != "admin.region" else f"{base}/")
+        parts = page.evaluate(HEADER_PARTS)
+        header = page.locator("header.topbar").bounding_box()
+        print(f"\n{width} {username}: header {header['height']:.0f} px")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, username
+        assert overlapping(parts) == [], username
+        assert all(p["left"] >= 0 and p["right"] <= width for p in parts), (username, parts)
+        # the unit, the user and log-out stay together on one row (not one at a time)
+        tools = page.evaluate(TOOL_ROWS)
+        assert max(tools) - min(tools) <= 4, (username, tools)
+        select = page.locator("#acting-unit")
+        if select.is_visible():
+            needed = page.evaluate(NAME_WIDTH)
+            box = select.bounding_box()
+            print(f"  unit name needs {needed:.0f} px, the select is {box['width']:.0f} px")
+            assert needed + 28 <= box["width"], username
+        toggle = page.get_by_role("button", name="Meny")
+        if toggle.is_visible():
+            toggle.click()
+        links = page.locator(".topbar nav a")
+        assert links.count() >= 3
+        for index in range(links.count()):
+            expect(links.nth(index)).to_be_visible()
+        ctx.close()

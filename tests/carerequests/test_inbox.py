@@ -78,7 +78,14 @@ def test_history_is_paged(client, inbox, home_nurse):
     first = as_nurse.get(url, {"status": "historic"})
     assert len(first.context["page"].object_list) == 25
     assert "Sida 1 av 2" in first.content.decode()
+    # The shared pager (web/_pager.html), keeping the box and the filter.
+    assert 'href="?box=received&amp;status=historic&amp;page=2" rel="next"' in (
+        first.content.decode()
+    )
     second = as_nurse.get(url, {"status": "historic", "page": 2})
+    assert 'href="?box=received&amp;status=historic&amp;page=1" rel="prev"' in (
+        second.content.decode()
+    )
     assert len(second.context["page"].object_list) == HISTORIC - 25
     ids = {r.pk for r in first.context["page"].object_list}
     assert ids.isdisjoint(r.pk for r in second.context["page"].object_list)

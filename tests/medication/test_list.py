@@ -147,8 +147,8 @@ class TestWhoMayChange:
         assert MedicationListVersion.objects.count() == 1
 
     def test_a_bad_course_end_names_the_fields_by_their_labels(self, client, listed, physician):
-        """Issue 19: the page does not draw this form again, so the message names the
-        field by its Swedish label, never its internal name."""
+        """Issue 19: the page draws the form again with the fields marked under their
+        Swedish labels, never their internal names."""
         item = listed.items.get(drug="Cefotaxim")
         response = client_for(client, physician).post(
             reverse("medication:item_act", args=[item.pk, "end"]),
@@ -156,8 +156,12 @@ class TestWhoMayChange:
             follow=True,
         )
         body = response.content.decode()
-        assert "Inget sparades: Sista dagen: " in body and "Orsak: " in body
-        assert "ends_on" not in body.split("<main", 1)[-1].split('name="ends_on"', 1)[0]
+        assert "Inget sparades: rätta de markerade fälten." in body
+        assert (
+            f'id="end{item.pk}_ends_on_error"' in body and f'id="end{item.pk}_reason_error"' in body
+        )
+        assert "Sista dagen" in body and "Orsak" in body
+        assert ">Sista dagen <" in body and ">ends_on" not in body and "ends_on:" not in body
         assert MedicationListVersion.objects.count() == 1
 
 

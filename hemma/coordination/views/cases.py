@@ -22,8 +22,7 @@ from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 from hemma.web.form_retry import retry_form
 
-from .. import care_coordinator, episode_case, forms, selectors, services
-from ..meetings import tasks_for_unit
+from .. import care_coordinator, episode_case, forms, selectors, services, task_list
 
 
 def _task_patients(tasks) -> list:
@@ -45,10 +44,38 @@ INBOX_EMPTY = {
 }
 
 
-def _inbox(request, staff, unit) -> dict:
+def _tasks(request, staff, unit, today) -> dict:
+    """The unit's tasks under one filter (`task_status`), a page at a time (`task_page`),
+    with the counts of what needs action. Unknown parameters fall back to the defaults (the
+    open tasks, the first or the last page)."""
+    status = request.GET.get("task_status", "")
+    status = status if status in task_list.TASK_FILTERS else "open"
+    counts = task_list.task_counts(unit, staff, today)
+    tasks = Paginator(
+        task_list.task_page_tasks(unit, staff, status, today), INBOX_PAGE_SIZE
+    ).get_page(request.GET.get("task_page"))
+    # The task list's state, kept by the other lists' pagers when it is not the default.
+    state = {"task_status": status} if status != "open" else {}
+    if tasks.number != 1:
+        state["task_page"] = tasks.number
+    return {
+        "tasks": tasks,
+        "task_status": status,
+        "task_filters": [
+            (name, task_list.TASK_FILTER_LABELS[name], counts.get(name))
+            for name in task_list.TASK_FILTERS
+        ],
+        "tasks_empty": task_list.TASK_EMPTY[status],
+        "task_state": state,
+    }
+
+
+def _inbox(request, staff, unit, task_state=None) -> dict:
     """The unit's messages under one status filter, a page at a time, with the count of
     each filter, and its open cases a page at a time (`case_page`). Unknown parameters fall
-    back to the defaults (the current filter, the first or the last page)."""
+    back to the defaults (the current filter, the first or the last page). `task_state`:
+    the task list's parameters the pagers keep."""
+    task_state = task_state or {}
     status = request.GET.get("status", "")
     status = status if status in selectors.INBOX_FILTERS else "current"
     counts = selectors.inbox_counts(staff, unit)
@@ -68,9 +95,9 @@ def _inbox(request, staff, unit) -> dict:
             (name, INBOX_FILTER_LABELS[name], counts[name]) for name in selectors.INBOX_FILTERS
         ],
         "empty": INBOX_EMPTY[status],
-        "receipts_query": urlencode({"status": status, "case_page": cases.number}),
+        "receipts_query": urlencode({"status": status, "case_page": cases.number} | task_state),
         "cases_page": cases,
-        "cases_query": urlencode({"status": status, "page": receipts.number}),
+        "cases_query": urlencode({"status": status, "page": receipts.number} | task_state),
         "cases": [(case, selectors.clock(case, now, agreements)) for case in cases],
         "now": now,
         "today": timezone.localdate(),
@@ -80,14 +107,22 @@ def _inbox(request, staff, unit) -> dict:
 @staff_required
 def worklist(request):
     """Only patients the unit may list (policy.patients_visible_to); each one shown is
-    logged. The unit's messages (filtered and paged) and open cases (paged), its tasks, and
-    the care coordinator's list for a primary care centre."""
+    logged. The unit's messages (filtered and paged), open cases (paged), its tasks
+    (filtered and paged), and the care coordinator's list for a primary care centre."""
     staff, unit = request.hemma.staff, request.hemma.unit
-    tasks = list(tasks_for_unit(unit, staff)[:100])
-    context = _inbox(request, staff, unit)
+    tasks = _tasks(request, staff, unit, timezone.localdate())
+    context = _inbox(request, staff, unit, tasks["task_state"]) | tasks
+    context["tasks_query"] = urlencode(
+        {
+            "status": context["status"],
+            "page": context["receipts"].number,
+            "case_page": context["cases_page"].number,
+            "task_status": tasks["task_status"],
+        }
+    )
     shown = [case.patient for case, _clock in context["cases"]]
-    shown += [r.message.case.patient for r in context["receipts"]] + _task_patients(tasks)
-    context["tasks"] = tasks
+    shown += [r.message.case.patient for r in context["receipts"]]
+    shown += _task_patients(tasks["tasks"])
     if unit.kind == Unit.Kind.WARD:
         log_list(request, "coordination worklist", shown)
         return render(request, "coordination/ward.html", context)
@@ -156,6 +191,12 @@ def case(request, case_id):
             request, forms.FixedContactForm, action=_action_url(access.case, "contact"), unit=unit
         ),
         sip_form=retry_form(request, forms.SipForm, action=_action_url(access.case, "sip")),
+        withdraw_form=retry_form(
+            request,
+            forms.ReasonForm,
+            action=_action_url(access.case, "withdraw"),
+            auto_id="withdraw_%s",
+        ),
     )
     return render(request, "coordination/case.html", context)
 
@@ -166,7 +207,7 @@ def _action_url(case, action: str) -> str:
 
 # The case page's forms drawn again after a failed submit (the others are buttons or typed
 # in the template; their errors are named in the message).
-RESTORED = {"estimate", "contact", "sip"}
+RESTORED = {"estimate", "contact", "sip", "withdraw"}
 
 
 def _receipt_of(case, receipt_id):
