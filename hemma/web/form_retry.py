@@ -23,6 +23,7 @@ import json
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -108,6 +109,8 @@ def forget_after_redirect(request) -> None:
     session = getattr(request, "session", None)
     if session is None or getattr(request, "_form_retry_kept", False):
         return
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return  # no session to look in: left untouched (no "Vary: Cookie" on API answers)
     entry = session.get(SESSION_KEY)
     if entry is None:
         return

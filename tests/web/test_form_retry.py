@@ -170,3 +170,30 @@ def test_a_huge_typed_value_does_not_make_a_huge_message():
     (message,) = flashed(request)
     assert message.startswith("Inget sparades: Puls: ")
     assert len(message) <= 1100 and SESSION_KEY not in request.session
+
+
+def test_a_request_without_a_session_cookie_does_not_load_a_session():
+    """The patient's tablet and the FHIR API carry no session cookie: looking for a kept
+    form must not cost them a session load."""
+    request = RequestFactory().get("/fhir/Observation")
+    request.session = SessionStore()
+    form_retry.forget_after_redirect(request)
+    assert not request.session.accessed
+
+
+def test_the_next_full_page_drops_a_kept_form_and_a_fragment_does_not(settings):
+    request, data = post({"pulse": "abc"})
+    run_form_action(request, ReadingForm(data), lambda d: None, retry=True)
+    form_retry.forget_after_redirect(request)  # the POST's own response keeps it
+    assert SESSION_KEY in request.session
+
+    fragment = get(request)
+    fragment.COOKIES[settings.SESSION_COOKIE_NAME] = "x"
+    fragment.META["HTTP_HX_REQUEST"] = "true"
+    form_retry.forget_after_redirect(fragment)
+    assert SESSION_KEY in request.session
+
+    page = get(request)
+    page.COOKIES[settings.SESSION_COOKIE_NAME] = "x"
+    form_retry.forget_after_redirect(page)
+    assert SESSION_KEY not in request.session
