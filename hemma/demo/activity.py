@@ -1,9 +1,10 @@
 """What happens around the demo episodes, through the real services: Lisa's readings
 and monitoring plan, discharge cases at each step of lag (2017:612) and the
 doctor-to-doctor directory, the home health unit's shifts and visits for today and
-tomorrow, and two years of history for the outcome dashboard. Idempotent."""
+tomorrow (today's planned and worked up to now: hemma.demo.today), and two years of
+history for the outcome dashboard. Idempotent."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -24,6 +25,7 @@ from hemma.visits.forms import on_day
 
 from . import data
 from .medication import home_iv_times
+from .timeline import case_spread
 
 
 def monitoring_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
@@ -55,7 +57,9 @@ def monitoring_ensure(patients: dict, units: dict, nurse: Staff, physician: Staf
         )
 
 
-def coordination_ensure(patients: dict, units: dict, nurse: Staff, physician: Staff) -> None:
+def coordination_ensure(
+    patients: dict, units: dict, nurse: Staff, physician: Staff, now: datetime
+) -> None:
     """Discharge cases at each step of lag (2017:612), through the real services (once)."""
     ward, home_health = units["ward"], units["home_health"]
     PaymentAgreement.objects.get_or_create(
@@ -82,40 +86,49 @@ def coordination_ensure(patients: dict, units: dict, nurse: Staff, physician: St
                 updated_by=admin,
             )
     contact = Staff.objects.get(user__username="peter.vk")
-    now = timezone.now()
     for number, (hours, step) in data.DISCHARGE_CASES.items():
         patient = patients[number]
         if DischargeCase.objects.filter(patient=patient).exists():
             continue
-        case = coordination.case_open(
-            staff=nurse,
-            unit=ward,
-            patient=patient,
-            admitted_at=now - timedelta(hours=hours),
-            # Only Greta's notice went out late; the others when support was judged likely.
-            support_judged_at=None if step == "fixed_contact" else now - timedelta(hours=2),
-            estimated_discharge=timezone.localdate() + timedelta(days=2),
-            receivers=[home_health, units["home_care"]],
+        case = _case_walk(patient, hours, step, units, nurse, physician, manager, contact, now)
+        # Its steps over the days since admission, not all at this minute.
+        case_spread(case, now, ready_by=now - timedelta(days=5) if step == "ready_long" else None)
+        case.refresh_from_db()
+        coordination.episode_notices_sync(case)
+
+
+def _case_walk(patient, hours, step, units, nurse, physician, manager, contact, now):
+    """Open one demo case and take it to its step through the services."""
+    ward, home_health = units["ward"], units["home_health"]
+    case = coordination.case_open(
+        staff=nurse,
+        unit=ward,
+        patient=patient,
+        admitted_at=now - timedelta(hours=hours),
+        # Only Greta's notice went out late; the others when support was judged likely.
+        support_judged_at=None if step == "fixed_contact" else now - timedelta(hours=2),
+        estimated_discharge=timezone.localdate(now) + timedelta(days=2),
+        receivers=[home_health, units["home_care"]],
+    )
+    if step == "notice":
+        return case
+    if patient.listed_unit_id == units["vc_kvarnen"].pk:
+        coordination.fixed_contact_appoint(
+            staff=manager, unit=units["vc_kvarnen"], case=case, contact=contact
         )
-        if step == "notice":
-            continue
-        if patient.listed_unit_id == units["vc_kvarnen"].pk:
-            coordination.fixed_contact_appoint(
-                staff=manager, unit=units["vc_kvarnen"], case=case, contact=contact
-            )
-        if step == "fixed_contact":
-            continue
-        coordination.case_mark_ready(staff=physician, unit=ward, case=case)
-        if step == "ready_long":
-            DischargeCase.objects.filter(pk=case.pk).update(ready_at=now - timedelta(days=5))
-        else:
-            coordination.sip_consent_record(staff=nurse, unit=ward, case=case)
+    if step == "fixed_contact":
+        return case
+    coordination.case_mark_ready(staff=physician, unit=ward, case=case)
+    if step != "ready_long":
+        coordination.sip_consent_record(staff=nurse, unit=ward, case=case)
+    return case
 
 
-def visits_ensure(patients: dict, units: dict) -> None:
+def visits_ensure(patients: dict, units: dict, now: datetime) -> None:
     """Home visits: Omar's fuller agreement (once), the unit's shifts today and tomorrow,
-    and the visits of both days generated from the agreements (idempotent). Nothing is
-    planned: the planner does that with one click."""
+    and the visits of both days generated from the agreements (idempotent). Today is
+    planned and worked up to now (hemma.demo.today); tomorrow is left for the planner's
+    one click."""
     unit = units["home_health"]
     karin = Staff.objects.get(user__username="karin.hsv")
     for number, (extra, note) in _AGREEMENT_FITS.items():
@@ -125,7 +138,7 @@ def visits_ensure(patients: dict, units: dict) -> None:
     def at(day, clock: str):
         return on_day(day, time.fromisoformat(clock))
 
-    today = visits.planning_day(timezone.now())
+    today = visits.planning_day(now)
     for day in (today, today + timedelta(days=1)):
         for username, (start, end, mode, lunch) in data.SHIFTS.items():
             staff = Staff.objects.get(user__username=username)

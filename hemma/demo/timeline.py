@@ -4,7 +4,8 @@ assessment, consent, agreement and its versions, care requests, orders, checklis
 are spread in their order over the days the episode describes, at working hours
 (08–16). Deterministic: the n-th step of an episode always lands at the same clock time
 of the same day relative to the load. Only at creation (the demo walks an episode once),
-so loading again changes nothing. The audit log is append-only and is left as it is."""
+so loading again changes nothing. The audit log is append-only and is left as it is.
+The demo's discharge cases are spread the same way (`case_spread`)."""
 
 from datetime import datetime, time, timedelta
 
@@ -14,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hemma.carerequests.models import CareRequest
-from hemma.coordination.models import MessageReceipt
+from hemma.clinical.discharge_law import admission_notice_deadline
+from hemma.coordination.models import CaseMessage, DischargeCase, MessageReceipt
 from hemma.episodes.models import Episode
 
 DAY_START, DAY_END = time(8, 0), time(16, 0)
@@ -126,3 +128,48 @@ def inbox_history_read() -> None:
         MessageReceipt.objects.filter(pk=receipt.pk).update(
             read_at=receipt.message.sent_at + read_soon
         )
+
+
+def case_spread(case: DischargeCase, now: datetime, *, ready_by: datetime | None = None) -> None:
+    """Back-date a demo discharge case the services stamped at load time: support judged
+    soon after admission, the admission notice soon after that (or, if it went out late,
+    after its 24-hour deadline), then each later step – fixed contact, ready for discharge
+    (by `ready_by` if given), SIP consent – at working hours up to a little before now.
+    Each message gets its step's time. Only at creation (once)."""
+    case.refresh_from_db()
+    end = now - timedelta(minutes=10)
+    admitted = case.admitted_at
+    messages = {m.kind: m for m in case.messages.all()}
+    notice = messages.get(CaseMessage.Kind.ADMISSION)
+    if notice is not None and notice.late:
+        judged = admitted  # judged at admission; the notice then went out late
+        sent = _between(admission_notice_deadline(admitted) + timedelta(minutes=30), end, 0.2)
+    else:
+        judged = _between(admitted, min(end, admitted + timedelta(hours=8)), 0.1)
+        sent = min(judged + timedelta(minutes=40), end)
+    later = [
+        name
+        for name in ("fixed_contact_appointed_at", "ready_at", "sip_consent_at")
+        if getattr(case, name) is not None
+    ]
+    steps_end = min(ready_by, end) if ready_by else end
+    moments = {
+        name: _between(sent + timedelta(minutes=10), steps_end, (i + 1) / (len(later) + 1))
+        for i, name in enumerate(later)
+    }
+    if ready_by and "sip_consent_at" in moments:
+        moments["sip_consent_at"] = _between(moments["ready_at"], end, 0.5)
+    DischargeCase.objects.filter(pk=case.pk).update(support_judged_at=judged, **moments)
+    for kind, moment in (
+        (CaseMessage.Kind.ADMISSION, sent),
+        (CaseMessage.Kind.FIXED_CONTACT, moments.get("fixed_contact_appointed_at")),
+        (CaseMessage.Kind.READY, moments.get("ready_at")),
+    ):
+        if kind in messages and moment is not None:
+            CaseMessage.objects.filter(pk=messages[kind].pk).update(sent_at=moment)
+
+
+def _between(start: datetime, end: datetime, share: float) -> datetime:
+    """`share` of the way through the working hours from start to end (start if none),
+    never after end."""
+    return min(_at_working_minute(start, max(start, end), share), max(start, end), end)

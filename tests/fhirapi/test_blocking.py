@@ -136,7 +136,10 @@ def ward_lab(lisa):
 
 
 def home_health_dose(lisa):
-    dose = DoseAdministration.objects.filter(episode=lisa).order_by("due_at").first()
+    # The first dose still due (the demo gives the ones due before the load).
+    dose = (
+        DoseAdministration.objects.filter(episode=lisa, status="planned").order_by("due_at").first()
+    )
     medication.dose_record(
         staff=Staff.objects.get(user__username="karin.hsv"),
         unit=lisa.home_health_unit,

@@ -34,7 +34,9 @@ def lisa():
     call_command("load_demo", quiet=True)
     episode = Episode.objects.get(patient__first_name="Lisa", state="at_home")
     karin = Staff.objects.get(user__username="karin.hsv")
-    first, second = DoseAdministration.objects.filter(episode=episode).order_by("due_at")[:2]
+    first, second = DoseAdministration.objects.filter(episode=episode, status="planned").order_by(
+        "due_at"
+    )[:2]
     services.dose_record(
         staff=karin,
         unit=episode.home_health_unit,
@@ -91,8 +93,14 @@ def test_recorded_doses_are_medication_administrations(client, lisa, rsa_key):
     found = entries(
         get(client, "/fhir/MedicationAdministration", token, patient=str(lisa.patient_id))
     )
-    assert [a["status"] for a in found] == ["completed", "not-done"]  # planned ones are not
-    given, missed = found
+    # The demo gave the doses due before it was loaded; the fixture recorded the next two.
+    recorded = list(
+        DoseAdministration.objects.filter(episode=lisa).exclude(status="planned").order_by("due_at")
+    )
+    assert sorted(a["id"] for a in found) == sorted(str(d.pk) for d in recorded)  # not planned
+    by_id = {a["id"]: a for a in found}
+    given, missed = by_id[str(recorded[-2].pk)], by_id[str(recorded[-1].pk)]
+    assert (given["status"], missed["status"]) == ("completed", "not-done")
     karin = Staff.objects.get(user__username="karin.hsv")
     assert given["performer"][0]["actor"]["reference"] == f"Practitioner/{karin.pk}"
     assert missed["statusReason"] == [{"text": "PICC-linjen stopp"}]

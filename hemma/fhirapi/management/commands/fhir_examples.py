@@ -89,9 +89,11 @@ class Command(BaseCommand):
         enrolment_claim_api(code=code)
         request = episode.care_requests.first()
         home_health = Unit.objects.filter(kind="home_health_care").first()
-        # A dose given at home (the demo's patients came home at load, before any was due).
+        # A dose given at home: the demo gave the ones due before it was loaded; if none was
+        # due yet, the first is recorded here.
         dose = DoseAdministration.objects.filter(episode=episode).order_by("due_at").first()
-        if dose is not None and episode.home_health_unit is not None:
+        planned = dose is not None and dose.status == DoseAdministration.Status.PLANNED
+        if planned and episode.home_health_unit is not None:
             dose_record(
                 staff=Staff.objects.filter(
                     memberships__unit=episode.home_health_unit, memberships__role="member"
