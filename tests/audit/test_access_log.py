@@ -213,6 +213,30 @@ class TestPatientExtract:
         log = AccessLogEntry.objects.get(action="log_extract")
         assert (log.patient, log.purpose, log.user) == (lisa, "log_review", reviewer.user)
 
+    def test_each_line_is_shown_in_swedish_time_with_its_labels_escaped(
+        self, client, lisa, ward_nurse, ward, reviewer
+    ):
+        from datetime import UTC, datetime
+
+        AccessLogEntry.objects.create(
+            occurred_at=datetime(2026, 7, 1, 12, 5, tzinfo=UTC),
+            user=ward_nurse.user,
+            unit=ward,
+            unit_display="<b>Avd</b>",
+            patient=lisa,
+            action=AccessLogEntry.Action.VIEW_PATIENT,
+            purpose=AccessLogEntry.Purpose.CARE,
+            outcome=AccessLogEntry.Outcome.GRANTED,
+        )
+        client.force_login(reviewer.user)
+        response = client.post(EXTRACT, {"personal_number": "19380508-9145"})
+        body = response.content.decode()
+        row = body[body.index("2026-07-01 14:05") : body.index("</tr>", body.index("2026-07-01"))]
+        assert "&lt;b&gt;Avd&lt;/b&gt;" in row and "<b>" not in row
+        assert "Region Test" in row
+        assert str(AccessLogEntry.Action.VIEW_PATIENT.label) in row
+        assert str(AccessLogEntry.Purpose.CARE.label) in row
+
     def test_an_unknown_number_says_so(self, as_reviewer):
         response = as_reviewer.post(EXTRACT, {"personal_number": "19121212-1212"})
         assert "ingen patient med det numret" in response.content.decode()

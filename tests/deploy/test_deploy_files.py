@@ -257,3 +257,19 @@ def test_the_image_builds_and_starts_without_network():
         assert ready.returncode == 1 and "503" in ready.stderr
     finally:
         subprocess.run([*cli, "rm", "-f", name], capture_output=True)
+
+
+def test_each_gunicorn_worker_freezes_what_it_loaded_out_of_the_garbage_collector(
+    monkeypatch, tmp_path
+):
+    import gc
+    import runpy
+
+    # Set, so reading the file makes no metrics directory of its own.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    try:
+        config["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
