@@ -108,7 +108,7 @@ def post_worker_init(worker):
     # Everything loaded so far (Django, the app, its modules) lives as long as the worker:
     # kept out of the cyclic garbage collector, whose full collections otherwise walk it
     # all. Measured on the patient log extract (bench/README.md, the access log at 10
-    # million rows): full-collection pauses of 100-160 ms became 10-40 ms.
+    # million rows): full-collection pauses of 100-160 ms became about 15-55 ms.
     import gc
 
     gc.freeze()
