@@ -119,11 +119,13 @@ class AgreementReviseForm(AgreementContentForm):
 
 
 class CriterionForm(forms.Form):
-    criterion = forms.CharField(max_length=300)
+    criterion = forms.CharField(label=_("Kriterium"), max_length=300)
     met = forms.TypedChoiceField(
-        choices=[("yes", "yes"), ("no", "no")], coerce=lambda value: value == "yes"
+        label=_("Uppfyllt"),
+        choices=[("yes", "yes"), ("no", "no")],
+        coerce=lambda value: value == "yes",
     )
-    note = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(label=_("Kommentar"), max_length=500, required=False)
 
 
 class TemplateForm(AgreementContentForm):

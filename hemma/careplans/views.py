@@ -9,6 +9,7 @@ with a denied entry naming the episode and the action."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +21,9 @@ from hemma.errors import HemmaError
 from hemma.labs import selectors as lab_selectors
 from hemma.patients.policy import allowed_actions, may_do
 from hemma.patients.selectors import blocks_for_page, refuse
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_form
 
 from . import forms, selectors, services
 from .models import AgreementTemplate
@@ -75,8 +78,11 @@ def agreement(request, episode_id):
         "agreement_blocked": blocked,
     }
     if agreement is None and "edit_agreement" in offered:
-        context["create_form"] = forms.AgreementCreateForm(
-            templates=selectors.templates_for_ward(episode.ward)
+        context["create_form"] = retry_form(  # a failed create comes back once
+            request,
+            forms.AgreementCreateForm,
+            action=reverse("careplans:create", args=[episode.pk]),
+            templates=selectors.templates_for_ward(episode.ward),
         )
     elif blocked:
         context["version"] = selectors.current_version(agreement)
@@ -86,6 +92,14 @@ def agreement(request, episode_id):
             versions=agreement.versions.select_related("created_by__user"),
             criteria=selectors.criteria_status(agreement),
             criteria_met=selectors.discharge_criteria_met(agreement),
+            # A tick whose submit failed: its comment and error in its criterion's row, once.
+            criterion_retry=_retried(
+                retry_form(
+                    request,
+                    forms.CriterionForm,
+                    action=reverse("careplans:criterion", args=[episode.pk]),
+                )
+            ),
         )
         # A criterion naming a lab trend ("CRP sjunkande 48 h") shows what the results say;
         # the tick stays the team's.
@@ -102,22 +116,20 @@ def create(request, episode_id):
     form = forms.AgreementCreateForm(
         request.POST, templates=selectors.templates_for_ward(episode.ward)
     )
-    if not form.is_valid():
-        messages.error(request, _("Välj en mall."))
-    else:
-        try:
-            services.agreement_create(
-                staff=request.hemma.staff,
-                unit=request.hemma.unit,
-                episode=episode,
-                template=form.cleaned_data["template"],
-            )
-            messages.success(
-                request, _("Överenskommelsen är skapad från mallen. Anpassa den till patienten.")
-            )
-            return redirect("careplans:revise", episode_id=episode.pk)
-        except HemmaError as error:
-            messages.error(request, error.message)
+    created = run_form_action(
+        request,
+        form,
+        lambda data: services.agreement_create(
+            staff=request.hemma.staff,
+            unit=request.hemma.unit,
+            episode=episode,
+            template=data["template"],
+        ),
+        _("Överenskommelsen är skapad från mallen. Anpassa den till patienten."),
+        retry=True,  # drawn again on the agreement page
+    )
+    if created:
+        return redirect("careplans:revise", episode_id=episode.pk)
     return redirect("careplans:agreement", episode_id=episode.pk)
 
 
@@ -244,21 +256,20 @@ def criterion(request, episode_id):
             why="blocked information",
             message=_("Informationen är spärrad av patienten."),
         )
-    form = forms.CriterionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Kontrollera uppgifterna."))
-    else:
-        try:
-            services.discharge_criterion_set(
-                staff=request.hemma.staff,
-                unit=request.hemma.unit,
-                agreement=agreement,
-                **form.cleaned_data,
-            )
-            messages.success(request, _("Sparat."))
-        except HemmaError as error:
-            messages.error(request, error.message)
+    run_form_action(
+        request,
+        forms.CriterionForm(request.POST),
+        lambda data: services.discharge_criterion_set(
+            staff=request.hemma.staff, unit=request.hemma.unit, agreement=agreement, **data
+        ),
+        retry=True,  # drawn again in the criterion's row on the agreement page
+    )
     return redirect("careplans:agreement", episode_id=episode.pk)
+
+
+def _retried(form):
+    """The form kept from a failed submit (bound), else None: the page draws only that one."""
+    return form if form.is_bound else None
 
 
 @staff_required

@@ -19,7 +19,9 @@ from hemma.audit.models import AccessLogEntry
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
 from hemma.patients.policy import may_do
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_row
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import rules, selectors, services
@@ -160,6 +162,8 @@ def unit_page(request, unit_id):
             "today": timezone.localdate(),
             "form": form,
             "may_record": may_record,
+            # A withdrawal whose submit failed: its reason and error in its record's row, once.
+            "withdraw_retry": retry_row(request, WithdrawForm),
         },
         status=400 if posting else 200,
     )
@@ -174,16 +178,13 @@ def withdraw(request, record_id):
         raise Http404("No record")
     if not rules.may_record(staff=staff, acting_unit=acting, unit=record.unit):
         return _forbidden(request)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Skriv varför kompetensen tas bort."))
-    else:
-        try:
-            services.competence_withdraw(
-                staff=staff, unit=acting, record=record, reason=form.cleaned_data["reason"]
-            )
-        except HemmaError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Kompetensen är borttagen."))
+    run_form_action(
+        request,
+        WithdrawForm(request.POST),
+        lambda data: services.competence_withdraw(
+            staff=staff, unit=acting, record=record, reason=data["reason"]
+        ),
+        _("Kompetensen är borttagen."),
+        retry=True,  # drawn again in the record's row on the unit's page
+    )
     return redirect("competence:unit", unit_id=record.unit_id)

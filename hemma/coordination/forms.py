@@ -226,12 +226,39 @@ class SeriesEndForm(forms.Form):
 
 class AgendaAddForm(forms.Form):
     """The patient comes from the POST as an id and is checked by the view (a denied entry
-    for one the unit may not list), not by a choice field."""
+    for one the unit may not list), not by a choice field: `patient` only keeps the choice
+    for the form drawn again after a failed submit."""
 
+    patient = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Varför tas patienten upp?"), max_length=200)
 
 
-class TaskForm(forms.Form):
+class AgendaRowForm(forms.Form):
+    """A form in one agenda row: `item` names the row (checked by the view, which reads it
+    from the POST) so that a failed submit comes back in its own row."""
+
+    item = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class NoteForm(AgendaRowForm):
+    notes = forms.CharField(
+        label=_("Anteckningar"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Sammanfattning"),
+        max_length=8000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TaskForm(AgendaRowForm):
     title = forms.CharField(label=_("Uppgift"), max_length=300)
     owner_unit = forms.ModelChoiceField(label=_("Ansvarig enhet"), queryset=Unit.objects.none())
     due_on = NearDateField(

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from hemma.web.form_retry import retry_form, retry_instance
 
-from . import forms
+from . import forms, hooks
 
 # action → the page's form for it (the other actions are buttons, or the checklist's rows).
 RESTORED = {
@@ -21,8 +21,8 @@ RESTORED = {
     "return_home": "return_home_form",
     "cancel": "cancel_form",
 }
-# The actions whose failed submit the page draws again.
-RETRIED = {*RESTORED, "checklist"}
+# The actions whose failed submit the page draws again ("task_done": coordination's tasks).
+RETRIED = {*RESTORED, "checklist", "task_done"}
 
 
 def restore_forms(request, episode, context) -> None:
@@ -34,6 +34,25 @@ def restore_forms(request, episode, context) -> None:
         context["episode_notice_form"] = retry_instance(
             request, context["episode_notice_form"], action=url
         )
+    if context.get("tasks"):
+        context["tasks_stale"] = _task_rows(request, episode, context["tasks"])
+
+
+def _task_rows(request, episode, tasks) -> bool:
+    """Give each task of the page its failed "done" form (`task.retry`, None for the others)
+    and say whether the failed form named no task that still offers one (stale or crafted)."""
+    registered = hooks.episode_action("task_done")  # coordination's form, not imported here
+    kept = None
+    if registered is not None:
+        url = reverse("episodes:act", args=[episode.pk, "task_done"])
+        kept = retry_form(request, registered.form, action=url)
+    kept_task = kept.data.get("task") if kept is not None and kept.is_bound else None
+    placed = False
+    for task in tasks:
+        task.retry = kept if kept_task == str(task.pk) and task.done_at is None else None
+        placed = placed or task.retry is not None
+    # A refusal (the task done or gone meanwhile) was said already.
+    return kept_task is not None and not placed and not kept.non_field_errors()
 
 
 def checklist_rows(request, episode, items, *, offered: bool) -> tuple[list, bool]:

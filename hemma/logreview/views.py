@@ -1,4 +1,3 @@
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -6,10 +5,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.selectors import reviewable_organisation_ids
-from hemma.errors import HemmaError
 from hemma.patients import services as patient_services
 from hemma.patients.forms import PatientExtractForm
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_row
 
 from .admin_log_forms import AdministrationLogFilterForm
 from .forms import EmergencyReviewForm, LogFilterForm
@@ -72,7 +72,8 @@ def log_review(request):
             "count_cap": f"{CappedPaginator.COUNT_CAP:,}".replace(",", "\u00a0"),
             "query": query.urlencode(),
             "emergency_accesses": unreviewed_emergency_accesses(reviewer),
-            "review_form": EmergencyReviewForm(),
+            # A review whose submit failed: its comment and error in its access's row, once.
+            "review_retry": retry_row(request, EmergencyReviewForm),
         },
     )
 
@@ -112,20 +113,19 @@ def admin_log(request):
 def emergency_access_review(request, access_id):
     if (denied := _reviewer_only(request)) is not None:
         return denied
-    form = EmergencyReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            patient_services.emergency_access_review(
-                reviewer=request.hemma.staff,
-                access_id=access_id,
-                note=form.cleaned_data["note"],
-                reviewable_organisation_ids=reviewable_organisation_ids(request.hemma.staff),
-            )
-            messages.success(request, _("Nödåtkomsten är markerad som granskad."))
-        except HemmaError as error:
-            messages.error(request, error.message)
-    else:
-        messages.error(request, _("Kommentaren är för lång."))
+    reviewer = request.hemma.staff
+    run_form_action(
+        request,
+        EmergencyReviewForm(request.POST),
+        lambda data: patient_services.emergency_access_review(
+            reviewer=reviewer,
+            access_id=access_id,
+            note=data["note"],
+            reviewable_organisation_ids=reviewable_organisation_ids(reviewer),
+        ),
+        _("Nödåtkomsten är markerad som granskad."),
+        retry=True,  # drawn again in the access's row
+    )
     return redirect("audit:review")
 
 

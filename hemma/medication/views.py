@@ -259,15 +259,28 @@ def patient_doses(request):
     device = _device(request)
     if device is None:
         return redirect("monitoring:patient_start")
+    return _tablet_page(request, device)
+
+
+def _tablet_page(request, device, failed: tuple[int, forms.DoseForm] | None = None):
+    """The tablet's dose page; `failed` is a dose's form that was not recorded, drawn again
+    in that dose's section (400) with its errors and what was chosen and typed."""
     _log_device_read(device, "medication")
+    doses = selectors.open_doses_for_patient(device.episode, timezone.now())
+    failed_id, failed_form = failed if failed else (None, None)
     return render(
         request,
         "medication/patient.html",
         {
             "patient": device.episode.patient,
-            "doses": selectors.open_doses_for_patient(device.episode, timezone.now()),
+            "doses": doses,
             "form": forms.DoseForm(),
+            "failed_id": failed_id,
+            "failed_form": failed_form,
+            # A dose recorded meanwhile is no longer listed: its refusal goes on top.
+            "failed_elsewhere": failed is not None and all(d.pk != failed_id for d in doses),
         },
+        status=200 if failed is None else 400,
     )
 
 
@@ -278,8 +291,7 @@ def patient_dose_record(request, dose_id):
         return redirect("monitoring:patient_start")
     form = forms.DoseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Välj om dosen gavs, inte gavs eller gavs senare."))
-        return redirect("medication:patient_doses")
+        return _tablet_page(request, device, failed=(dose_id, form))
     due = (
         DoseAdministration.objects.filter(
             pk=dose_id, episode=device.episode, self_administered=True
@@ -298,7 +310,7 @@ def patient_dose_record(request, dose_id):
     except NotFound:
         raise Http404("No such dose") from None
     except HemmaError as error:  # recorded already, a time that cannot be, no reason
-        messages.error(request, error.message)
-        return redirect("medication:patient_doses")
+        form.add_error(None, error.message)
+        return _tablet_page(request, device, failed=(dose_id, form))
     messages.success(request, _("Tack! Avdelningen ser att du har registrerat dosen."))
     return redirect("medication:patient_doses")

@@ -102,9 +102,15 @@ def thread(request, episode_id):
     form = MessageForm(request.POST if posting else None) if may_write else None
     status = 200
     if posting and form is None:  # the policy allows it, but the episode has ended
-        messages.error(request, _("Vårdtillfället är avslutat."))
+        closed = _("Vårdtillfället är avslutat.")
+        messages.error(request, closed)
+        # The typed text stays on the page (to copy elsewhere), the reason as the form's own
+        # error; the page offers no "Skicka" for it.
+        form = MessageForm(request.POST)
+        form.is_valid()
+        form.add_error(None, closed)
         status = 409
-    if posting and form is not None and form.is_valid():
+    if posting and may_write and form.is_valid():
         url = request.path
         try:
             with submit_once(request, result_url=url):
@@ -140,9 +146,10 @@ def thread(request, episode_id):
             "thread": shown,
             "blocked": blocked,
             "form": form,
+            "may_write": may_write,
             "video_url": video_url(episode.ward),
         },
-        status=400 if posting and form is not None and form.errors else status,
+        status=400 if status == 200 and posting and form is not None and form.errors else status,
     )
 
 

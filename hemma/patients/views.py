@@ -10,13 +10,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.audit.models import AccessLogEntry
 from hemma.errors import HemmaError, NotAllowed
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
-from hemma.web.form_retry import retry_instance
+from hemma.web.form_retry import retry_form, retry_instance
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
 
 from . import services
 from .forms import (
-    BlockForm,
     CareTeamAddForm,
     EmergencyAccessForm,
     NextOfKinForm,
@@ -36,6 +36,7 @@ from .selectors import (
     refuse,
     registration_of_existing,
 )
+from .views_blocking import block_form
 
 Action = AccessLogEntry.Action
 
@@ -135,7 +136,14 @@ def patient_detail(request, patient_id):
             patient=patient, revoked_at__isnull=True
         ).first(),
         "kin_form": NextOfKinForm(),
-        "care_team_form": CareTeamAddForm(exclude_unit_ids=[r.unit_id for r in care_team])
+        # After a failed add the same form again, once (its error kept).
+        "care_team_form": retry_form(
+            request,
+            CareTeamAddForm,
+            action=reverse("patients:care_team_add", args=[patient.pk]),
+            exclude_unit_ids=[r.unit_id for r in care_team],
+            auto_id="care_team_%s",
+        )
         if can_manage
         else None,
     }
@@ -167,7 +175,7 @@ def _blocks_context(request, patient, context) -> None:
         screening_blocked=getattr(cfs, "unit_id", None) in blocks.hidden,
         active_blocks=active or [],
         can_manage_blocks=can_manage,
-        block_form=BlockForm(units=[r.unit for r in context["care_team"]]) if can_manage else None,
+        block_form=block_form(request, patient, context["care_team"]) if can_manage else None,
     )
 
 
@@ -268,27 +276,28 @@ def care_team_add(request, patient_id):
     patient = _care_team_access(request, patient_id, "care team add")
     staff, unit = request.hemma.staff, request.hemma.unit
     form = CareTeamAddForm(request.POST)
-    if form.is_valid():
-        try:
-            services.care_relationship_start(
-                staff=staff,
-                unit=unit,
-                patient=patient,
-                target_unit=form.cleaned_data["unit"],
-            )
-            messages.success(request, _("Enheten är tillagd i vårdteamet."))
-        except NotAllowed as error:
-            # The service wrote the denied entry; a crafted POST is a 403.
-            raise PermissionDenied(error.message) from None
-        except HemmaError as error:
-            messages.error(request, error.message)
-    elif not may_add_to_care_team(staff=staff, unit=unit, patient=patient):
+    if not form.is_valid() and not may_add_to_care_team(staff=staff, unit=unit, patient=patient):
         # A crafted POST with a bad unit is refused like a good one (the service names the
         # target unit in its denied entry when the form is valid).
         refuse(staff=staff, acting_unit=unit, what="care team add", patient=patient)
-    else:
-        messages.error(request, _("Välj en enhet att lägga till."))
+    run_form_action(
+        request,
+        form,
+        lambda data: _care_relationship_start(staff, unit, patient, data["unit"]),
+        _("Enheten är tillagd i vårdteamet."),
+        retry=True,  # drawn again in the page's care team section
+    )
     return redirect("patients:detail", patient_id=patient.pk)
+
+
+def _care_relationship_start(staff, unit, patient, target_unit) -> None:
+    try:
+        services.care_relationship_start(
+            staff=staff, unit=unit, patient=patient, target_unit=target_unit
+        )
+    except NotAllowed as error:
+        # The service wrote the denied entry; a crafted POST is a 403.
+        raise PermissionDenied(error.message) from None
 
 
 @staff_required

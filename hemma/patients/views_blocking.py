@@ -4,12 +4,15 @@ and open blocked information with the patient's consent. Thin: the services deci
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hemma.audit.models import AccessLogEntry
 from hemma.errors import HemmaError, NotAllowed
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import retry_form
 
 from . import services
 from .blocks import blockable_units
@@ -30,32 +33,50 @@ def _health_record_patient(request, patient_id, detail):
     ).patient
 
 
+def block_form(request, patient, care_team) -> BlockForm:
+    """The patient page's block form; after a failed one the same form again, once (what
+    was chosen and typed, the errors at the fields)."""
+    return retry_form(
+        request,
+        BlockForm,
+        action=reverse("patients:block_add", args=[patient.pk]),
+        units=[r.unit for r in care_team],
+        auto_id="block_%s",
+    )
+
+
 @staff_required
 @require_http_methods(["POST"])
 def block_add(request, patient_id):
     patient = _health_record_patient(request, patient_id, "block record")
     staff, unit = request.hemma.staff, request.hemma.unit
     form = BlockForm(request.POST, units=list(blockable_units(patient)))
-    if form.is_valid():
-        try:
-            services.block_record(
-                staff=staff,
-                unit=unit,
-                patient=patient,
-                blocked_unit=form.cleaned_data["blocked_unit"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("Spärren är registrerad."))
-        except NotAllowed as error:
-            # The service wrote the denied entry; a crafted POST is a 403.
-            raise PermissionDenied(error.message) from None
-        except HemmaError as error:
-            messages.error(request, error.message)
-    elif not may_manage_blocks(staff=staff, unit=unit, patient=patient):
+    if not form.is_valid() and not may_manage_blocks(staff=staff, unit=unit, patient=patient):
+        # A crafted POST with a bad unit is refused like a good one (the service refuses a
+        # valid form and names the unit in its denied entry).
         refuse(staff=staff, acting_unit=unit, what="block record", patient=patient)
-    else:
-        messages.error(request, _("Välj enheten vars information ska spärras."))
+    run_form_action(
+        request,
+        form,
+        lambda data: _block_record(staff, unit, patient, data),
+        _("Spärren är registrerad."),
+        retry=True,  # drawn again in the page's block section
+    )
     return redirect("patients:detail", patient_id=patient.pk)
+
+
+def _block_record(staff, unit, patient, data) -> None:
+    try:
+        services.block_record(
+            staff=staff,
+            unit=unit,
+            patient=patient,
+            blocked_unit=data["blocked_unit"],
+            note=data["note"],
+        )
+    except NotAllowed as error:
+        # The service wrote the denied entry; a crafted POST is a 403.
+        raise PermissionDenied(error.message) from None
 
 
 @staff_required

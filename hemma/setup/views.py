@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.errors import HemmaError, NotFound
+from hemma.web.actions import report_not_saved
 from hemma.web.decorators import staff_required
-from hemma.web.form_retry import not_saved_message
+from hemma.web.form_retry import retry_row
 
 from . import forms, selectors, services
 
@@ -77,7 +78,11 @@ def safety_beds(request):
     return render(
         request,
         "setup/safety_beds.html",
-        {"wards": selectors.safety_bed_overview(request.user)},
+        {
+            "wards": selectors.safety_bed_overview(request.user),
+            # A place whose add failed: what was typed and the error in its ward's section.
+            "add_retry": retry_row(request, forms.SafetyBedForm),
+        },
     )
 
 
@@ -91,12 +96,12 @@ def safety_bed_add(request, ward_id):
         raise Http404
     form = forms.SafetyBedForm(request.POST)
     if not form.is_valid():
-        messages.error(request, not_saved_message(form))  # the errors by the fields' labels
+        report_not_saved(request, form)  # drawn again in the ward's section
         return redirect("setup:safety_beds")
     try:
         bed = services.safety_bed_add(by=request.user, ward=ward, label=form.cleaned_data["label"])
     except HemmaError as error:
-        messages.error(request, error.message)
+        report_not_saved(request, form, error.message)  # the form's own error
     else:
         messages.success(
             request,

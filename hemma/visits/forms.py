@@ -153,8 +153,15 @@ class VisitForm(forms.Form):
 
 class MoveForm(forms.Form):
     from_staff = forms.IntegerField(required=False)
-    to_staff = forms.IntegerField()
+    to_staff = forms.IntegerField(label=_("Till"))
     position = forms.IntegerField(min_value=1, max_value=200, label=_("Plats i turen"))
+
+    def clean_to_staff(self) -> Staff:
+        """The staff member (a crafted id that names no one: an error at the field)."""
+        staff = Staff.objects.filter(pk=self.cleaned_data["to_staff"]).first()
+        if staff is None:
+            raise forms.ValidationError(_("Välj personal i listan."), code="invalid_choice")
+        return staff
 
 
 class CancelForm(forms.Form):

@@ -49,6 +49,12 @@ def run_form_action(
     return False
 
 
+def report_not_saved(request, form, refusal: str = "") -> None:
+    """The failure answer of `run_form_action(..., retry=True)`, for a POST-then-redirect
+    view that tells its own success (a message that depends on what the service did)."""
+    _report_failure(request, form, refusal, shown_here=False, after_redirect=True)
+
+
 def _report_failure(request, form, refusal: str, *, shown_here: bool, after_redirect: bool):
     if refusal and form.fields:  # the form's own error wherever it is drawn again
         form.add_error(None, refusal)

@@ -176,3 +176,71 @@ def test_a_crafted_checklist_key_says_the_form_is_stale(as_ward_nurse, agreed):
     body = page_of(as_ward_nurse, agreed)
     assert "Formuläret är inaktuellt – ladda om sidan och försök igen." in body
     assert set(ChecklistItem.objects.values_list("status", flat=True)) == {"open"}
+
+
+# --- coordination's task on the episode page ("Klar", registered by coordination) ---------
+
+
+@pytest.fixture
+def two_tasks(make_episode, kim, ward):
+    from django.utils import timezone
+
+    from hemma.coordination.models import Task
+
+    episode = make_episode(kim, "at_home", at_home_since=timezone.now())
+    return [
+        Task.objects.create(
+            title=title,
+            owner_unit=ward,
+            episode=episode,
+            patient=kim,
+            due_on=timezone.localdate(),
+        )
+        for title in ("Ring patienten", "Skicka remiss")
+    ]
+
+
+def test_a_too_long_task_note_is_marked_in_its_row(as_ward_nurse, two_tasks):
+    task, other = two_tasks
+    episode = task.episode
+    note = "Ringt. " + "x" * 2000
+    response = as_ward_nurse.post(act(episode, "task_done"), {"task": task.pk, "note": note})
+    assert response.status_code == 302
+    body = page_of(as_ward_nurse, episode)
+    forms = [form_at(body, act(episode, "task_done"), n) for n in (0, 1)]
+    form = next(f for f in forms if f'value="{task.pk}"' in f)
+    untouched = next(f for f in forms if f'value="{other.pk}"' in f)
+    assert f'id="task-{task.pk}-note_error"' in form and "som mest 2000 tecken" in form
+    assert f'aria-describedby="task-{task.pk}-note_error"' in form
+    assert f'value="{note}"' in form and 'maxlength="2000"' in form
+    assert "error" not in untouched and "Ringt." not in untouched
+    assert "Inget sparades: rätta de markerade fälten." in body
+    assert body.count("som mest 2000 tecken") == 1
+    task.refresh_from_db()
+    assert task.done_at is None
+    assert "som mest 2000 tecken" not in page_of(as_ward_nurse, episode)
+
+
+def test_a_refused_task_is_the_forms_own_error_in_its_row(as_ward_nurse, two_tasks, monkeypatch):
+    from hemma.coordination import episode_hooks
+
+    def refuse(**kwargs):
+        raise Conflict("Uppgiften är låst.")
+
+    monkeypatch.setattr(episode_hooks, "episode_task_complete", refuse)
+    task = two_tasks[0]
+    as_ward_nurse.post(act(task.episode, "task_done"), {"task": task.pk, "note": "Ringt"})
+    body = page_of(as_ward_nurse, task.episode)
+    form = form_at(body, act(task.episode, "task_done"))
+    assert f'value="{task.pk}"' in form
+    assert "Uppgiften är låst." in form and 'value="Ringt"' in form
+    task.refresh_from_db()
+    assert task.done_at is None
+
+
+def test_a_crafted_task_id_says_the_form_is_stale(as_ward_nurse, two_tasks):
+    episode = two_tasks[0].episode
+    as_ward_nurse.post(act(episode, "task_done"), {"task": "x", "note": "Ringt"})
+    body = page_of(as_ward_nurse, episode)
+    assert "Formuläret är inaktuellt – ladda om sidan och försök igen." in body
+    assert not any(t.done_at for t in type(two_tasks[0]).objects.all())

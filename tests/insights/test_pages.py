@@ -153,3 +153,16 @@ def test_the_simulator_uses_the_wards_own_history(client, ward, ward_nurse, kim)
     assert set(round(x, 3) for x in lengths) == {4.0}
     page = text(as_nurse.post(SIMULATOR, RUN | {"from_history": "on", "replications": 10}))
     assert "Inneliggande i medel" in page  # about 0.67 admissions a day × 4 days ≈ 2.7
+
+
+def test_a_refused_scenario_is_the_forms_own_error_with_the_values_kept(client, ward_nurse):
+    as_nurse = client_for(client, ward_nurse)
+    as_nurse.post(SIMULATOR, RUN | {"name": "Samma namn"})
+    response = as_nurse.post(SIMULATOR, RUN | {"name": "Samma namn", "seed": 7})
+    assert response.status_code == 400
+    body = response.content.decode()
+    form = body[body.index('<form method="post" class="stacked card"') :]
+    form = form[: form.index("</form>")]
+    assert '<div role="alert"><ul class="errorlist"><li>Det finns redan ett scenario' in form
+    assert 'value="Samma namn"' in form and 'value="7"' in form
+    assert Scenario.objects.count() == 1

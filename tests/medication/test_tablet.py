@@ -151,3 +151,68 @@ def test_the_midnight_dose_is_there_before_midnight_and_a_missed_one_stays(
     tablet.post(record_url(midnight), {"outcome": "given", "given_at": "23:50"})
     midnight.refresh_from_db()
     assert midnight.status == "given" and midnight.given_at == local(today, 23, 50)
+
+
+# --- issue 19: a dose that is not recorded comes back in its section, at its fields -------
+
+
+def section_of(body: str, dose) -> str:
+    section = body[body.index(f'action="{record_url(dose)}"') :]
+    return section[: section.index("</form>")]
+
+
+def test_a_bad_time_is_an_error_at_the_time_with_the_answers_kept(tablet, pump, today, now_is):
+    now_is(8, 15)
+    cefotaxim = dose("Cefotaxim", today, 8)
+    data = {"outcome": "delayed", "given_at": "25:99", "reason": "Glömde"}
+    response = tablet.post(record_url(cefotaxim), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    form = section_of(body, cefotaxim)
+    assert f'id="dose-{cefotaxim.pk}-given_at-error"' in form and "giltig tid" in form
+    assert f'aria-describedby="dose-{cefotaxim.pk}-given_at-error"' in form
+    assert 'value="25:99"' in form and 'value="Glömde"' in form
+    assert 'value="delayed" checked' in form
+    assert f"dose-{cefotaxim.pk}-outcome-error" not in form
+    assert "Välj om dosen gavs" not in body and body.count("giltig tid") == 1
+    cefotaxim.refresh_from_db()
+    assert cefotaxim.status == "planned"
+    # Once: the page drawn again is clean.
+    again = tablet.get(reverse("medication:patient_doses")).content.decode()
+    assert "giltig tid" not in again and 'aria-invalid="true"' not in again
+
+
+def test_no_answer_is_an_error_at_the_question(tablet, pump, today, now_is):
+    now_is(8, 15)
+    cefotaxim = dose("Cefotaxim", today, 8)
+    response = tablet.post(record_url(cefotaxim), {"given_at": "08:10", "reason": ""})
+    assert response.status_code == 400
+    form = section_of(response.content.decode(), cefotaxim)
+    assert f'id="dose-{cefotaxim.pk}-outcome-error"' in form and "måste fyllas i" in form
+    assert 'value="08:10"' in form and "given_at-error" not in form
+    cefotaxim.refresh_from_db()
+    assert cefotaxim.status == "planned"
+
+
+def test_a_refusal_is_the_dose_forms_own_error(tablet, pump, today, now_is):
+    now_is(8, 30)
+    cefotaxim = dose("Cefotaxim", today, 8)
+    response = tablet.post(record_url(cefotaxim), {"outcome": "not_given"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    form = section_of(body, cefotaxim)
+    assert f'id="dose-{cefotaxim.pk}-error"' in form and "varför dosen inte gavs" in form
+    assert 'value="not_given" checked' in form
+    assert body.count("varför dosen inte gavs") == 1
+    cefotaxim.refresh_from_db()
+    assert cefotaxim.status == "planned" and cefotaxim.alert is None
+
+
+def test_a_dose_recorded_meanwhile_says_so_on_top(tablet, pump, today, now_is):
+    now_is(8, 15)
+    cefotaxim = dose("Cefotaxim", today, 8)
+    tablet.post(record_url(cefotaxim), {"outcome": "given"})
+    response = tablet.post(record_url(cefotaxim), {"outcome": "not_given", "reason": "x"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert body.count("redan registrerad") == 1 and record_url(cefotaxim) not in body

@@ -119,3 +119,16 @@ def test_a_block_of_the_ward_hides_the_thread_from_home_health_only(
     assert "Det finns spärrad information från en annan vårdgivare" in body
     body = client_for(client, ward_nurse).get(thread_url(at_home)).content.decode()
     assert "Hej avdelningen" in body
+
+
+def test_a_reply_after_the_episode_ended_keeps_the_typed_text(at_home, client, ward_nurse):
+    at_home.state = "discharged"
+    at_home.save(update_fields=["state"])
+    response = client_for(client, ward_nurse).post(thread_url(at_home), {"text": "Hej Kim"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    form = body[body.index('<form method="post" class="stacked"') :]
+    form = form[: form.index("</form>")]
+    assert "Vårdtillfället är avslutat." in form and "Hej Kim</textarea>" in form
+    assert "Skicka" not in form
+    assert not Message.objects.exists()

@@ -178,9 +178,13 @@ def test_a_move_from_the_page_warns_when_the_plan_breaks(
     assert "Flyttat, men planen håller inte längre" in page
     assert "Omar Testsson" in page  # the warning names the patient, not an id
     response = client.post(
-        reverse("visits:move", args=[dose.pk]), {"to_staff": "x", "position": 1}, follow=True
+        reverse("visits:move", args=[dose.pk]),
+        {"day": f"{DAY}", "to_staff": "x", "position": 1},
+        follow=True,
     )
-    assert "Välj personal och plats" in text(response)
+    # Issue 19: the error is at the staff field of the visit's row.
+    assert "Inget sparades: rätta de markerade fälten." in text(response)
+    assert 'aria-describedby="to-' in text(response) and "Fyll i ett heltal." in text(response)
 
 
 def test_cancel_needs_a_reason(client, team, home_health, home_patients, shifts):

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hemma.audit.models import AccessLogEntry
 from hemma.errors import HemmaError
 from hemma.patients.selectors import deny
-from hemma.web.actions import log_list
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
-from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
+from hemma.web.form_retry import retry_form, retry_row
 
 from .. import forms, meetings
 from .. import series as recurring
@@ -42,8 +42,15 @@ def _meetings_page(request, form, series_form):
     recurring.series_ensure_for_unit(staff, unit, today)
     listed = meetings.meetings_for_unit(unit).select_related("series")
     series = list(recurring.series_for_unit(unit, today))
+    # An end whose submit failed: its date and error in its series' row, once.
+    ended = retry_row(
+        request, forms.SeriesEndForm, prefix=reverse("coordination:meeting_series_end")
+    )
     for one in series:
         one.managed = one.primary_care_id == unit.pk or one.home_health_id == unit.pk
+        one.end_retry = (
+            ended.form if ended and ended.form["series"].value() == str(one.pk) else None
+        )
     return render(
         request,
         "coordination/meetings.html",
@@ -114,22 +121,27 @@ def series_end(request):
     series = recurring.get_series_for_user(
         staff=staff, unit=unit, series_id=_int_or_none(request.POST.get("series"))
     )
-    form = forms.SeriesEndForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise HemmaError(_("Ange sista mötesdag."))
-        removed = recurring.series_end(
-            staff=staff, unit=unit, series=series, last_on=form.cleaned_data["last_on"]
+    done = _Ended()
+
+    def end(data):
+        done.removed = recurring.series_end(
+            staff=staff, unit=unit, series=series, last_on=data["last_on"]
         )
-    except HemmaError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Mötesserien är avslutad. Borttagna kommande möten: %(removed)s.")
-            % {"removed": removed},
-        )
+
+    # A bad date or a refusal comes back in the series' row on the meetings page.
+    run_form_action(request, forms.SeriesEndForm(request.POST), end, done, retry=True)
     return redirect("coordination:meetings")
+
+
+class _Ended:
+    """The success message, written once the service has said how many meetings it removed."""
+
+    removed = 0
+
+    def __str__(self):
+        return _("Mötesserien är avslutad. Borttagna kommande möten: %(removed)s.") % {
+            "removed": self.removed
+        }
 
 
 @staff_required
@@ -140,6 +152,7 @@ def meeting(request, meeting_id):
     # Only the agenda rows of patients the unit may list now; each one is logged.
     items = list(meetings.visible_items(meeting, staff, unit))
     log_list(request, f"coordination meeting {meeting.pk}", [item.patient for item in items])
+    _row_forms(request, meeting, items)
     task_form = forms.TaskForm(meeting=meeting)
     candidates = []
     if meetings.may_add_to_agenda(staff, unit, meeting):
@@ -152,13 +165,57 @@ def meeting(request, meeting_id):
             "meeting": meeting,
             "items": items,
             "candidates": candidates,
-            "agenda_form": forms.AgendaAddForm(),
+            "agenda_form": retry_form(
+                request,
+                forms.AgendaAddForm,
+                action=reverse("coordination:meeting_agenda_add", args=[meeting.pk]),
+                auto_id="agenda_%s",
+            ),
+            "minutes_form": retry_form(
+                request,
+                forms.MinutesForm,
+                action=_act_url(meeting, "close"),
+                initial={"minutes": meeting.minutes},
+            ),
             "tasks": meetings.meeting_tasks(meeting, staff, unit),
             "task_form": task_form,
             # The owner units once, not one query (and a count) per agenda row.
             "owner_choices": list(task_form.fields["owner_unit"].choices),
         },
     )
+
+
+def _act_url(meeting, action: str) -> str:
+    return reverse("coordination:meeting_act", args=[meeting.pk, action])
+
+
+def _row_forms(request, meeting, items) -> None:
+    """Per agenda row its note form and, when its submit failed, its task form: the failed
+    one drawn again once in its own row (errors at the fields, what was typed kept)."""
+    note_row, note_form = _row_retry(request, forms.NoteForm, _act_url(meeting, "note"), "note")
+    task_row, task_form = _row_retry(
+        request, forms.TaskForm, _act_url(meeting, "task"), "task", meeting=meeting
+    )
+    for item in items:
+        if note_row == item.pk:
+            item.note_form = note_form
+        else:
+            item.note_form = forms.NoteForm(
+                initial={"item": item.pk, "notes": item.notes}, auto_id=f"note{item.pk}_%s"
+            )
+        # Only a failed one is a form object: the others are drawn in the template with the
+        # owner units listed once (a form per row would query them per row).
+        item.task_form = task_form if task_row == item.pk else None
+
+
+def _row_retry(request, form_class, action: str, name: str, **kwargs):
+    """The row (agenda item id) and the form of one whose submit failed, else (None, None)."""
+    form = retry_form(request, form_class, action=action, **kwargs)
+    row = _int_or_none(form.data.get("item")) if form.is_bound else None
+    if row is None:
+        return None, None
+    form.auto_id = f"{name}{row}_%s"  # one such form per row: ids of the row's own
+    return row, form
 
 
 @staff_required
@@ -169,47 +226,53 @@ def meeting_act(request, meeting_id, action):
         staff=staff, unit=unit, meeting_id=meeting_id, action=AccessLogEntry.Action.EDIT_PATIENT
     )
     item_id = _int_or_none(request.POST.get("item"))
-    try:
-        if action == "note":
-            item = meetings.get_item_for_user(
-                staff=staff, unit=unit, meeting=meeting, item_id=item_id
-            )
-            meetings.item_note(
-                staff=staff, unit=unit, item=item, notes=request.POST.get("notes", "")
-            )
-        elif action == "task":
-            form = forms.TaskForm(request.POST, meeting=meeting)
-            if not form.is_valid():
-                raise HemmaError(_("Kontrollera uppgiften: titel, ansvarig enhet och datum."))
-            item = meetings.get_item_for_user(
-                staff=staff, unit=unit, meeting=meeting, item_id=item_id
-            )
-            done = reverse("coordination:meeting", args=[meeting.pk])
-            with submit_once(request, result_url=done):  # a double click adds one task
-                meetings.task_add(
-                    staff=staff,
-                    unit=unit,
-                    meeting=meeting,
-                    patient=item.patient,
-                    source=f"meeting:{meeting.pk}",
-                    **form.cleaned_data,
-                )
-        elif action == "close":
-            meetings.meeting_close(
-                staff=staff, unit=unit, meeting=meeting, minutes=request.POST.get("minutes", "")
-            )
-        else:
-            deny(
+    # A failed submit comes back at its fields on the meeting page (retry).
+    if action == "note":
+        item = meetings.get_item_for_user(staff=staff, unit=unit, meeting=meeting, item_id=item_id)
+        run_form_action(
+            request,
+            forms.NoteForm(request.POST),
+            lambda data: meetings.item_note(staff=staff, unit=unit, item=item, notes=data["notes"]),
+            retry=True,
+        )
+    elif action == "task":
+        form = forms.TaskForm(request.POST, meeting=meeting)
+        # The row is looked up (a denied entry for another) only for a valid form, as before.
+        item = (
+            meetings.get_item_for_user(staff=staff, unit=unit, meeting=meeting, item_id=item_id)
+            if form.is_valid()
+            else None
+        )
+
+        def add(data):  # once per submission token: a double click adds one task
+            meetings.task_add(
                 staff=staff,
-                acting_unit=unit,
-                what=f"coordination meeting id={meeting.pk}: {action[:50]}",
-                action=AccessLogEntry.Action.EDIT_PATIENT,
+                unit=unit,
+                meeting=meeting,
+                patient=item.patient,
+                source=f"meeting:{meeting.pk}",
+                title=data["title"],
+                owner_unit=data["owner_unit"],
+                due_on=data["due_on"],
             )
-        messages.success(request, _("Sparat."))
-    except AlreadySubmitted as repeat:
-        return already_saved(request, repeat, reverse("coordination:meeting", args=[meeting.pk]))
-    except HemmaError as error:
-        messages.error(request, error.message)
+
+        run_form_action(request, form, add, retry=True)
+    elif action == "close":
+        run_form_action(
+            request,
+            forms.MinutesForm(request.POST),
+            lambda data: meetings.meeting_close(
+                staff=staff, unit=unit, meeting=meeting, minutes=data["minutes"]
+            ),
+            retry=True,
+        )
+    else:
+        deny(
+            staff=staff,
+            acting_unit=unit,
+            what=f"coordination meeting id={meeting.pk}: {action[:50]}",
+            action=AccessLogEntry.Action.EDIT_PATIENT,
+        )
     return redirect("coordination:meeting", meeting_id=meeting.pk)
 
 
@@ -227,16 +290,15 @@ def agenda_add(request, meeting_id):
         meeting=meeting,
         patient_id=_uuid_or_none(request.POST.get("patient")),
     )
-    form = forms.AgendaAddForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise HemmaError(_("Ange varför patienten tas upp."))
-        meetings.agenda_add(
-            staff=staff, unit=unit, meeting=meeting, patient=patient, **form.cleaned_data
-        )
-        messages.success(request, _("Patienten är tillagd på dagordningen."))
-    except HemmaError as error:
-        messages.error(request, error.message)
+    run_form_action(
+        request,
+        forms.AgendaAddForm(request.POST),
+        lambda data: meetings.agenda_add(
+            staff=staff, unit=unit, meeting=meeting, patient=patient, reason=data["reason"]
+        ),
+        _("Patienten är tillagd på dagordningen."),
+        retry=True,  # drawn again on the meeting page, the patient still chosen
+    )
     return redirect("coordination:meeting", meeting_id=meeting.pk)
 
 

@@ -130,8 +130,11 @@ def simulator(request):
                 )
                 messages.success(request, _("Scenariot är sparat."))
         except (HemmaError, ValueError) as error:
-            messages.error(request, getattr(error, "message", str(error)))
+            refusal = getattr(error, "message", str(error))
+            messages.error(request, refusal)
+            form.add_error(None, refusal)  # the form's own error, above its fields
             result = None
+            status = 400
     elif request.method == "POST":
         # The bound form is shown again: its errors at the fields, the values kept.
         messages.error(request, not_saved_message(form, with_fields=False))

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,8 +14,9 @@ from hemma.accounts.models import Unit
 from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions
 from hemma.patients.selectors import object_or_deny
-from hemma.web.actions import log_list
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
+from hemma.web.form_retry import Retried, not_saved_message, retry_row
 
 from .. import forms, selectors, services
 from ..alert_sources import mark_blocked_alerts
@@ -22,19 +24,29 @@ from ..models import Alert, DutySlot, EscalationFinalStep
 from .policy import health_record_episode, refused
 
 
-def _alert_context(request):
+def _alert_context(request, retried: Retried | None = None):
     """The unit's open alerts – its own (the ward) and those of the episodes it visits –
     for the patients it may list, each with the actions the policy allows on it. The
     page and the 10-second poll log the patients shown under one detail, so a poll
     within the repeat window writes nothing new. An alert showing what a unit the patient
     has blocked documented stays in the list, its content replaced by the neutral notice
-    (`blocked`, alert_sources.mark_blocked_alerts): the ward must still act on it."""
+    (`blocked`, alert_sources.mark_blocked_alerts): the ward must still act on it.
+    `retried` is a resolve form that was not saved: drawn again in its alert's row."""
     staff, unit = request.hemma.staff, request.hemma.unit
     alerts = mark_blocked_alerts(
         selectors.open_alerts(staff, unit)[:100], staff, unit, where="alert list"
     )
     for alert in alerts:
         alert.allowed = allowed_actions(staff=staff, unit=unit, episode=alert.episode)
+        url = reverse("monitoring:alert_act", args=[alert.pk, "resolve"])
+        alert.retry = retried.form if retried is not None and retried.action == url else None
+    if (
+        retried is not None
+        and all(a.retry is None for a in alerts)
+        and not retried.form.non_field_errors()  # a refusal was said already
+    ):
+        # Its alert left the list meanwhile: the errors by the fields' labels instead.
+        messages.error(request, not_saved_message(retried.form))
     log_list(request, "alert list", [alert.episode.patient for alert in alerts])
     is_ward = unit.kind == Unit.Kind.WARD
     return {
@@ -50,7 +62,10 @@ def _alert_context(request):
 
 @staff_required
 def alerts(request):
-    return render(request, "monitoring/alerts.html", _alert_context(request))
+    # Only the full page draws a failed resolve form again: the 10-second poll keeps the
+    # row's form as it is in the browser (hx-preserve), typed values and errors included.
+    retried = retry_row(request, forms.ResolveForm, prefix=reverse("monitoring:alerts"))
+    return render(request, "monitoring/alerts.html", _alert_context(request, retried))
 
 
 @staff_required
@@ -72,20 +87,20 @@ def alert_act(request, alert_id, action):
     episode = health_record_episode(request, alert.episode_id, what)
     if (refusal := refused(request, episode, ALERT_ACTIONS[action], what)) is not None:
         return refusal
+    if action == "resolve":
+        run_form_action(
+            request,
+            forms.ResolveForm(request.POST),
+            lambda data: services.alert_resolve(
+                staff=request.hemma.staff, unit=request.hemma.unit, alert=alert, **data
+            ),
+            _("Larmet är åtgärdat."),
+            retry=True,  # drawn again in the alert's row, its errors at the fields
+        )
+        return redirect("monitoring:alerts")
     try:
-        if action == "ack":
-            services.alert_acknowledge(
-                staff=request.hemma.staff, unit=request.hemma.unit, alert=alert
-            )
-            messages.success(request, _("Larmet är kvitterat."))
-        elif action == "resolve":
-            form = forms.ResolveForm(request.POST)
-            if not form.is_valid():
-                raise HemmaError(_("Välj vilken åtgärd som gjorts."))
-            services.alert_resolve(
-                staff=request.hemma.staff, unit=request.hemma.unit, alert=alert, **form.cleaned_data
-            )
-            messages.success(request, _("Larmet är åtgärdat."))
+        services.alert_acknowledge(staff=request.hemma.staff, unit=request.hemma.unit, alert=alert)
+        messages.success(request, _("Larmet är kvitterat."))
     except HemmaError as error:
         messages.error(request, error.message)
     return redirect("monitoring:alerts")
@@ -131,7 +146,7 @@ def roster(request):
     if not services.may_edit_roster(staff, unit):
         raise PermissionDenied(_("Bara avdelningens personal ändrar avdelningens jourlista."))
     slots, final_form = _roster_forms(unit, request.POST if request.method == "POST" else None)
-    status = 200
+    status, refusal = 200, ""
     if request.method == "POST":
         if all(form.is_valid() for _slot, form in slots) and final_form.is_valid():
             try:
@@ -147,6 +162,7 @@ def roster(request):
                 )
             except HemmaError as error:
                 messages.error(request, error.message)
+                refusal = error.message  # the roster form's own error, above its fields
                 status = 400
             else:
                 messages.success(request, _("Jourlistan är sparad."))
@@ -156,6 +172,11 @@ def roster(request):
     return render(
         request,
         "monitoring/roster.html",
-        {"slots": slots, "final_form": final_form, "chain": services.chain_for(unit)},
+        {
+            "slots": slots,
+            "final_form": final_form,
+            "chain": services.chain_for(unit),
+            "refusal": refusal,
+        },
         status=status,
     )

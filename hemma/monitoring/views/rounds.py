@@ -14,11 +14,10 @@ from django.views.decorators.http import require_POST
 
 from hemma.accounts.models import Unit
 from hemma.episodes.hooks import round_panels_context
-from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions
-from hemma.web.actions import log_list
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
-from hemma.web.form_retry import not_saved_message
+from hemma.web.form_retry import not_saved_message, retry_row
 
 from .. import forms, selectors, services
 from ..models import RoundEntry
@@ -95,6 +94,18 @@ def round_view(request):
             for value, label in choices
             if value == RoundEntry.Decision.CONTINUE or "round_decision" in allowed
         ]
+    # A decision whose save failed: its errors and typed values in its patient's row, once.
+    retried = retry_row(request, forms.RoundForm, prefix=reverse("monitoring:round"))
+    for row in rows:
+        url = reverse("monitoring:round_record", args=[row["episode"].pk])
+        row["retry"] = retried.form if retried is not None and retried.action == url else None
+    if (
+        retried is not None
+        and all(row["retry"] is None for row in rows)
+        and not retried.form.non_field_errors()  # a refusal was said already
+    ):
+        # Its patient is not on this page (any more): the errors by the fields' labels.
+        messages.error(request, not_saved_message(retried.form))
     log_list(request, f"digital round {day}", [row["episode"].patient for row in rows])
     return render(
         request,
@@ -134,26 +145,28 @@ def round_record(request, episode_id):
     back = _round_url(
         day, _filter(request.POST.get("filter")), _page_number(request.POST.get("page"))
     )
-    if not form.is_valid():
-        messages.error(request, not_saved_message(form))  # the errors by the fields' labels
-        return redirect(back)
-    try:
-        entry = services.round_record(
-            staff=request.hemma.staff,
-            unit=request.hemma.unit,
-            episode=episode,
-            day=day,
-            decision=form.cleaned_data["decision"],
-            participants=form.participant_list(),
-            note=form.cleaned_data["note"],
-            video_link=form.cleaned_data["video_link"],
-        )
-    except HemmaError as error:
-        messages.error(request, error.message)
-        return redirect(back)
-    messages.success(
-        request, _("Ronden är sparad för %(name)s.") % {"name": episode.patient.full_name}
+    saved = []
+    ok = run_form_action(
+        request,
+        form,
+        lambda data: saved.append(
+            services.round_record(
+                staff=request.hemma.staff,
+                unit=request.hemma.unit,
+                episode=episode,
+                day=day,
+                decision=data["decision"],
+                participants=form.participant_list(),
+                note=data["note"],
+                video_link=data["video_link"],
+            )
+        ),
+        _("Ronden är sparad för %(name)s.") % {"name": episode.patient.full_name},
+        retry=True,  # drawn again in the patient's row of the round
     )
+    if not ok or not saved:  # not saved, or a repeat of a saved form
+        return redirect(back)
+    entry = saved[0]
     # Decisions feed the flow: a revision opens the agreement, discharge the episode page.
     if entry.decision == entry.Decision.REVISE:
         return redirect("careplans:revise", episode_id=episode.pk)

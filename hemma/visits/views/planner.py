@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,9 +16,9 @@ from hemma.jobs import selectors as job_selectors
 from hemma.jobs import services as job_services
 from hemma.jobs.models import Job
 from hemma.patients.policy import allowed_actions
-from hemma.web.actions import log_list
+from hemma.web.actions import log_list, report_not_saved
 from hemma.web.decorators import staff_required
-from hemma.web.form_retry import not_saved_message, retry_row
+from hemma.web.form_retry import retry_form, retry_row
 
 from .. import forms, selectors, services
 from .common import day_of, home_health_only, planner_url, unit_refused
@@ -51,13 +52,16 @@ def render_planner(request, day, *, shift_form=None, visit_form=None, status=200
             "previous": date.fromordinal(day.toordinal() - 1),
             "next": date.fromordinal(day.toordinal() + 1),
             "board": board,
-            "plan_form": forms.PlanForm(),
+            # The time limit; after a failed planning the same form again, once.
+            "plan_form": retry_form(request, forms.PlanForm, action=reverse("visits:plan")),
             "shift_form": shift_form or forms.ShiftForm(unit=unit),
             "visit_form": visit_form
             or forms.VisitForm(episodes=episodes, visits=[v for v in board["visits"] if v.is_open]),
             "staff_on_shift": staff_on_shift,
             # A cancel whose submit failed: its reason and error in its visit's row, once.
             "cancel_retry": retry_row(request, forms.CancelForm),
+            # A move whose submit failed: what was chosen and the errors in its row, once.
+            "move_retry": retry_row(request, forms.MoveForm),
             "reasons": services.REASONS,
             "job": _plan_job(request, unit, day),
             # A real map only when the region runs a tile server; else the offline diagram.
@@ -98,8 +102,8 @@ def plan(request):
     if (refusal := unit_refused(request, f"visits planned for {day}")) is not None:
         return refusal
     form = forms.PlanForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, not_saved_message(form))  # the errors by the fields' labels
+    if not form.is_valid():  # a crafted time limit (the page offers a list)
+        report_not_saved(request, form)  # drawn again at the planner's time limit
         return redirect(planner_url(day))
     try:
         job = services.plan_day_request(
@@ -109,7 +113,7 @@ def plan(request):
             seconds=form.cleaned_data["seconds"],
         )
     except HemmaError as error:
-        messages.error(request, error.message)
+        report_not_saved(request, form, error.message)  # the form's own error
         return redirect(planner_url(day))
     if job.reused:
         messages.info(request, _("Dagen planeras redan – följ planeringen nedan."))

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from hemma.accounts.models import Staff
 from hemma.errors import HemmaError
-from hemma.web.actions import run_form_action
+from hemma.web.actions import report_not_saved, run_form_action
 from hemma.web.decorators import staff_required
 
 from .. import forms, selectors, services
@@ -67,25 +67,21 @@ def move(request, visit_id):
         return refusal
     form = forms.MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Välj personal och plats i turen."))
+        report_not_saved(request, form)  # drawn again in the visit's row (_move.html)
         return redirect(planner_url(visit.day))
     data = form.cleaned_data
-    to_staff = Staff.objects.filter(pk=data["to_staff"]).first()
     from_staff = Staff.objects.filter(pk=data["from_staff"]).first() if data["from_staff"] else None
-    if to_staff is None:
-        messages.error(request, _("Välj personal och plats i turen."))
-        return redirect(planner_url(visit.day))
     try:
         warnings = services.visit_move(
             staff=request.hemma.staff,
             unit=request.hemma.unit,
             visit=visit,
             from_staff=from_staff,
-            to_staff=to_staff,
+            to_staff=data["to_staff"],
             position=data["position"] - 1,
         )
     except HemmaError as error:
-        messages.error(request, error.message)
+        report_not_saved(request, form, error.message)  # the form's own error in its row
         return redirect(planner_url(visit.day))
     if warnings:
         messages.warning(request, _("Flyttat, men planen håller inte längre:"))
