@@ -300,3 +300,12 @@ def page(browser):
     page.console_errors = errors
     yield page
     context.close()
+
+
+@pytest.fixture
+def daytime_clock():
+    """The clock at the latest 17:00 (tests/clock.py): for tests that assume daytime."""
+    from tests.clock import daytime
+
+    with daytime() as start:
+        yield start

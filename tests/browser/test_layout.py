@@ -152,6 +152,7 @@ def a_visit_for_karin_now():
     Visit.objects.filter(pk=visit.pk).update(status="assigned")
 
 
+@pytest.mark.usefixtures("daytime_clock")  # a visit "now" within the planning day
 def test_the_run_sheet_on_a_phone_has_a_small_header_and_a_menu(browser, live_server):
     call_command("load_demo", "--quiet")
     a_visit_for_karin_now()

@@ -25,13 +25,15 @@ from hemma.monitoring.models import EscalationFinalStep
 from hemma.patients.models import NextOfKin, Patient
 from hemma.shell.context_processors import nav_counts
 from hemma.visits.models import Visit
+from tests.clock import daytime
 
 PHONE = re.compile(r"\b0\d[\d -]{5,}\d\b")
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    # Daytime: loaded after midnight, the planning day (06–06) would still be yesterday's.
+    with daytime(), django_db_blocker.unblock(), transaction.atomic():
         call_command("load_demo", "--quiet")
         yield
         transaction.set_rollback(True)

@@ -39,6 +39,7 @@ def test_each_demo_patient_has_their_own_list_and_it_loads_once():
     assert (MedicationListVersion.objects.count(), DoseAdministration.objects.count()) == counts
 
 
+@pytest.mark.usefixtures("daytime_clock")  # the run sheet of a planning day (06–06)
 def test_omars_visits_run_sheet_and_care_request_say_cefotaxim():
     call_command("load_demo", quiet=True)
     omar = episode_of("Omar")

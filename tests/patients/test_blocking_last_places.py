@@ -129,6 +129,7 @@ class TestTheMedicationList:
             detail=f"dose {dose.pk}, episode {episode.pk}: blocked information",
         ).exists()
 
+    @pytest.mark.usefixtures("daytime_clock")  # today's 08:00 dose given at 08:05: past
     def test_the_addressee_gives_the_doses_but_not_the_live_list(
         self, client, listed, care_request, ward, ward_nurse, home_nurse
     ):
