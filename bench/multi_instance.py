@@ -9,7 +9,12 @@ redis://127.0.0.1:6379/2). Without --proxy the clients send their requests round
 to the two ports themselves, as a proxy without sticky sessions would; with --proxy every
 request goes through Debian's nginx (apt-get install nginx) configured like
 deploy/nginx/hemma.conf (buffering, keepalive upstream, X-Forwarded-For, X-Request-ID) but
-on plain HTTP, balancing round-robin over the two instances.
+on plain HTTP, balancing round-robin over the two instances. --tls puts TLS on that nginx
+(TLS 1.2/1.3 as in deploy/nginx/hemma.conf, a self-signed certificate made with openssl for
+the run, checked by the clients) and sends X-Forwarded-Proto; it implies --proxy. By default
+every request opens a new connection (with --tls: a full TLS handshake each time, the
+worst case); --keepalive lets each client keep its connection open between requests, as a
+browser or a tablet does.
 
 For --seconds (default 120):
 - each tablet posts one set of four vital signs (a FHIR Bundle) every --set-every seconds
@@ -27,7 +32,8 @@ request; then, with the workers stopped, escalation events per alert and step (e
 1), tasks from escalations against events, and the workers' own counts. Then, in a separate
 short pass after the load (not during it), the resident memory (RSS) of every process.
 
-    .venv/bin/python bench/multi_instance.py [--seconds 120] [--tablets 20] [--staff 10] [--proxy]
+    .venv/bin/python bench/multi_instance.py [--seconds 120] [--tablets 20] [--staff 10]
+        [--proxy] [--tls] [--keepalive]
 """
 
 import argparse
@@ -38,6 +44,7 @@ import random
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -99,19 +106,46 @@ class RoundRobin:
             return self.ports[self.n % len(self.ports)]
 
 
-def send(port, method, path, body=None, headers=None):
-    """(ms, status, body); status 0 for a failed connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    t0 = time.perf_counter()
-    try:
-        connection.request(method, path, body, headers or {})
-        response = connection.getresponse()
-        content = response.read()
-        return (time.perf_counter() - t0) * 1000, response.status, content, response.headers
-    except (OSError, http.client.HTTPException):
-        return (time.perf_counter() - t0) * 1000, 0, b"", None
-    finally:
-        connection.close()
+class Connections:
+    """How a client reaches the servers: plain HTTP or TLS, a new connection per request or
+    one kept open per server port (--keepalive)."""
+
+    def __init__(self, tls_context=None, keepalive=False):
+        self.tls_context, self.keepalive = tls_context, keepalive
+        self.open = {}  # port -> connection, with --keepalive
+
+    def connect(self, port):
+        if self.tls_context is not None:
+            return http.client.HTTPSConnection(
+                "127.0.0.1", port, timeout=120, context=self.tls_context
+            )
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def send(self, port, method, path, body=None, headers=None):
+        """(ms, status, body, headers); status 0 for a failed connection."""
+        reused = port in self.open
+        connection = self.open.pop(port, None) or self.connect(port)
+        t0 = time.perf_counter()
+        try:
+            connection.request(method, path, body, headers or {})
+            response = connection.getresponse()
+            content = response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            if reused:  # the server closed an idle connection: once more on a new one
+                return self.send(port, method, path, body, headers)
+            return (time.perf_counter() - t0) * 1000, 0, b"", None
+        ms = (time.perf_counter() - t0) * 1000
+        if self.keepalive and not response.will_close:
+            self.open[port] = connection
+        else:
+            connection.close()
+        return ms, response.status, content, response.headers
+
+    def close(self):
+        for connection in self.open.values():
+            connection.close()
+        self.open.clear()
 
 
 def bundle(prefix, number, when, patient_id, vitals) -> str:
@@ -139,8 +173,9 @@ def bundle(prefix, number, when, patient_id, vitals) -> str:
 
 
 class Tablet(threading.Thread):
-    def __init__(self, index, token, patient_id, start, ports, deadline, every):
+    def __init__(self, index, token, patient_id, start, ports, deadline, every, connections):
         super().__init__(daemon=True)
+        self.connections = connections
         self.index, self.token, self.patient_id = index, token, patient_id
         self.start_time, self.ports, self.deadline, self.every = start, ports, deadline, every
         self.results = []  # (kind, ms, ok)
@@ -162,7 +197,9 @@ class Tablet(threading.Thread):
             red = number % 5 == 4
             when = self.start_time + number * SET_SPACING
             body = bundle(f"t{self.index}", number, when, self.patient_id, RED if red else NORMAL)
-            ms, status, content, _headers = send(self.ports.next(), "POST", "/fhir", body, headers)
+            ms, status, content, _headers = self.connections.send(
+                self.ports.next(), "POST", "/fhir", body, headers
+            )
             ok = status == 200 and all(
                 entry["response"]["status"].startswith("201")
                 for entry in json.loads(content)["entry"]
@@ -171,11 +208,13 @@ class Tablet(threading.Thread):
             self.red += red and ok
             number += 1
             next_at += self.every * rng.uniform(0.8, 1.2)
+        self.connections.close()
 
 
 class Staff(threading.Thread):
-    def __init__(self, index, username, ports, deadline, think):
+    def __init__(self, index, username, ports, deadline, think, connections):
         super().__init__(daemon=True)
+        self.connections = connections
         self.index, self.username, self.ports = index, username, ports
         self.deadline, self.think = deadline, think
         self.cookies = {}
@@ -187,8 +226,12 @@ class Staff(threading.Thread):
         if form is not None:
             body = urlencode({**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        ms, status, _content, response_headers = send(
-            self.ports.next(), method, path, body, headers
+        port = self.ports.next()
+        if self.connections.tls_context is not None:
+            # Over HTTPS Django's CSRF check wants the page's origin, as a browser sends it.
+            headers["Origin"] = f"https://127.0.0.1:{port}"
+        ms, status, _content, response_headers = self.connections.send(
+            port, method, path, body, headers
         )
         for header in (response_headers.get_all("Set-Cookie") if response_headers else None) or []:
             for name, morsel in SimpleCookie(header).items():
@@ -214,6 +257,7 @@ class Staff(threading.Thread):
             self.results.append((kind, ms, status == 200, status))
             page += 1
             time.sleep(self.think * rng.uniform(0.5, 1.5))
+        self.connections.close()
 
 
 def rss_kib(pid: int) -> tuple[int, int]:
@@ -258,45 +302,73 @@ http {{
         keepalive 16;
     }}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{tls};
         client_max_body_size 10m;
         proxy_read_timeout 65s;
         location / {{
             proxy_pass http://hemma;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;  # with the port: a free one, not 443
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Request-ID $request_id;
+            {forwarded_proto}
             proxy_next_upstream error timeout http_502 http_503;
         }}
     }}
 }}
 """
+TLS_DIRECTIVES = """ ssl;
+        ssl_certificate     {temp}/server.crt;
+        ssl_certificate_key {temp}/server.key;
+        ssl_protocols TLSv1.2 TLSv1.3"""
 
 
-def start_nginx(temp: Path, ports: list[int]):
+def make_certificate(temp: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1, for this run only; its path."""
+    subprocess.run(  # noqa: S603 - Debian's openssl, fixed arguments
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(temp / "server.key"), "-out", str(temp / "server.crt")],
+        check=True,
+        capture_output=True,
+    )
+    return temp / "server.crt"
+
+
+def start_nginx(temp: Path, ports: list[int], tls: bool):
     """nginx on a free port in front of the two instances; (process, its port)."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise SystemExit("--proxy needs nginx (apt-get install nginx)")
     port = free_port()
     conf = temp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(temp=temp, a=ports[0], b=ports[1], port=port))
-    process = subprocess.Popen(  # noqa: S603 - Debian's nginx, our own config
-        [nginx, "-c", str(conf), "-p", str(temp)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+    conf.write_text(
+        NGINX_CONF.format(
+            temp=temp,
+            a=ports[0],
+            b=ports[1],
+            port=port,
+            tls=TLS_DIRECTIVES.format(temp=temp) if tls else "",
+            forwarded_proto="proxy_set_header X-Forwarded-Proto https;" if tls else "",
+        )
     )
+    # Before it opens its error log nginx complains on stderr: kept in that same file.
+    with (temp / "nginx-error.log").open("a") as log:
+        process = subprocess.Popen(  # noqa: S603 - Debian's nginx, our own config
+            [nginx, "-c", str(conf), "-p", str(temp)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     return process, port
 
 
-def wait_until_up(port, process, log):
+def wait_until_up(port, process, log, connections):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited: {log.read_text()[-2000:]}")
-        if send(port, "GET", "/healthz")[1] == 200:
+            raise SystemExit(f"{log.name}: the server exited: {log.read_text()[-2000:]}")
+        if connections.send(port, "GET", "/healthz")[1] == 200:
             return
         time.sleep(0.3)
     raise SystemExit("gunicorn did not answer /healthz in time")
@@ -311,7 +383,10 @@ def main():
     parser.add_argument("--think", type=float, default=2.0, help="staff think time, seconds")
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/2", help="CACHE_URL")
     parser.add_argument("--proxy", action="store_true", help="every request through nginx")
+    parser.add_argument("--tls", action="store_true", help="TLS at nginx (implies --proxy)")
+    parser.add_argument("--keepalive", action="store_true", help="clients keep connections")
     args = parser.parse_args()
+    args.proxy = args.proxy or args.tls
 
     ensure_database(os.environ["DATABASE_URL"])
     database = fresh_database()
@@ -366,6 +441,8 @@ def main():
         PYTHONUNBUFFERED="1",
         # Behind the proxy Hemma takes the client address from its X-Forwarded-For.
         HEMMA_TRUSTED_PROXY_COUNT="1" if args.proxy else "0",
+        # Behind TLS the proxy says so in X-Forwarded-Proto (cookies, redirects).
+        BEHIND_TLS_PROXY="true" if args.tls else "false",
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     ports = [free_port(), free_port()]
@@ -401,17 +478,27 @@ def main():
                     log,
                 )
             )
+    tls_context = None
+    if args.tls:
+        tls_context = ssl.create_default_context(cafile=str(make_certificate(temp)))
+
+    def connections():
+        return Connections(tls_context, keepalive=args.keepalive)
+
     try:
         for (process, log), port in zip(apps, ports, strict=True):
-            wait_until_up(port, process, log)
+            wait_until_up(port, process, log, Connections())
         robin = RoundRobin(ports)
         if args.proxy:
-            proxy, proxy_port = start_nginx(temp, ports)
-            wait_until_up(proxy_port, proxy, temp / "nginx-error.log")
+            proxy, proxy_port = start_nginx(temp, ports, args.tls)
+            wait_until_up(proxy_port, proxy, temp / "nginx-error.log", connections())
             robin = RoundRobin([proxy_port])
         for _ in range(20):  # warm every gunicorn worker up a little
-            send(robin.next(), "GET", "/healthz")
-        staff = [Staff(i, STAFF[i % len(STAFF)], robin, 0, args.think) for i in range(args.staff)]
+            connections().send(robin.next(), "GET", "/healthz")
+        staff = [
+            Staff(i, STAFF[i % len(STAFF)], robin, 0, args.think, connections())
+            for i in range(args.staff)
+        ]
         for member in staff:
             member.login()
         start_readings = now - timedelta(days=6, hours=12)
@@ -420,7 +507,16 @@ def main():
         for member in staff:
             member.deadline = deadline
         clients = [
-            Tablet(i, token, episode.patient_id, start_readings, robin, deadline, args.set_every)
+            Tablet(
+                i,
+                token,
+                episode.patient_id,
+                start_readings,
+                robin,
+                deadline,
+                args.set_every,
+                connections(),
+            )
             for i, (episode, token) in enumerate(tablets)
         ] + staff
         for client in clients:
@@ -468,6 +564,8 @@ def main():
         f"{args.tablets} tablets (a set every {args.set_every:g} s, every 5th red), "
         f"{args.staff} staff (think {args.think:g} s), {args.seconds} s, "
         + ("through nginx (round-robin upstream)" if args.proxy else "round-robin, no proxy")
+        + (", TLS" if args.tls else "")
+        + (", connections kept open" if args.keepalive else ", a new connection per request")
     )
     print(f"requests {len(results):,}  errors {len(errors)}  {len(results) / wall:.1f} requests/s")
     for kind in ["tablet set"] + [kind for kind, _path in PAGES]:
