@@ -4,7 +4,6 @@ and answering it, and the episode's logistics orders."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,22 +17,24 @@ from hemma.careplans.selectors import agreement_for_episode
 from hemma.errors import HemmaError
 from hemma.patients.policy import allowed_actions, may_do
 from hemma.patients.selectors import blocks_for_page, deny, object_or_deny
-from hemma.web.actions import log_list, run_form_action
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
 from hemma.web.form_retry import retry_form
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
+from hemma.web.listing import ListFilter, filtered_page
 
 from . import forms, selectors, services
 from .models import LogisticsOrder
 
-INBOX_PAGE_SIZE = 25
-INBOX_FILTER_LABELS = {
-    "current": gettext_lazy("Aktuella"),
-    "unread": gettext_lazy("Olästa"),
-    "open": gettext_lazy("Öppna"),
-    "answered": gettext_lazy("Besvarade"),
-    "historic": gettext_lazy("Historik"),
-}
+# The status filters, in the order of the page's tabs (the queries: selectors.INBOX_FILTERS).
+# The empty list's text depends on the box: the template words it.
+INBOX_FILTERS = (
+    ListFilter("current", gettext_lazy("Aktuella")),
+    ListFilter("unread", gettext_lazy("Olästa")),
+    ListFilter("open", gettext_lazy("Öppna")),
+    ListFilter("answered", gettext_lazy("Besvarade")),
+    ListFilter("historic", gettext_lazy("Historik")),
+)
 INBOX_BOX_LABELS = {"received": gettext_lazy("Inkomna"), "sent": gettext_lazy("Skickade")}
 
 
@@ -47,24 +48,24 @@ def inbox(request):
     boxes = ("sent", "received") if unit.kind == Unit.Kind.WARD else ("received",)
     box = request.GET.get("box", "")
     box = box if box in boxes else boxes[0]
-    status = request.GET.get("status", "")
-    status = status if status in selectors.INBOX_FILTERS else "current"
-    counts = selectors.inbox_counts(staff, unit, box)
-    page = Paginator(
-        selectors.inbox_page_requests(staff, unit, box, status), INBOX_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    log_list(request, "care request inbox", [r.episode.patient for r in page.object_list])
-    filters = [(name, INBOX_FILTER_LABELS[name], counts[name]) for name in selectors.INBOX_FILTERS]
+    listed = filtered_page(
+        request,
+        INBOX_FILTERS,
+        lambda status: selectors.inbox_page_requests(staff, unit, box, status),
+        counts=selectors.inbox_counts(staff, unit, box),
+        patients_of=lambda care_request: care_request.episode.patient,
+        log_detail="care request inbox",
+    )
     return render(
         request,
         "carerequests/inbox.html",
         {
-            "page": page,
+            "page": listed.page,
             "box": box,
             "boxes": [(name, INBOX_BOX_LABELS[name]) for name in boxes],
-            "status": status,
-            "query": urlencode({"box": box, "status": status}),  # kept by the pager
-            "filters": filters,
+            "status": listed.status,
+            "query": urlencode({"box": box, "status": listed.status}),  # kept by the pager
+            "filters": listed.tabs,
             "sent": box == "sent",
         },
     )

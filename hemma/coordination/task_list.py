@@ -7,21 +7,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Staff, Unit
+from hemma.web.listing import ListFilter
 
 from .meetings import visible_tasks
 from .models import Task
 
-TASK_FILTERS = ("open", "overdue", "done")
-TASK_FILTER_LABELS = {
-    "open": _("Öppna"),
-    "overdue": _("Försenade"),
-    "done": _("Klara"),
-}
-TASK_EMPTY = {
-    "open": _("Inga öppna uppgifter."),
-    "overdue": _("Inga försenade uppgifter."),
-    "done": _("Inga klara uppgifter."),
-}
+# The task list's filters, in the order of the page's tabs (the queries: task_filters).
+TASK_FILTERS = (
+    ListFilter("open", _("Öppna"), _("Inga öppna uppgifter.")),
+    ListFilter("overdue", _("Försenade"), _("Inga försenade uppgifter.")),
+    ListFilter("done", _("Klara"), _("Inga klara uppgifter.")),
+)
 # Only what needs action is counted: the done tasks are history.
 COUNTED = ("open", "overdue")
 

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +24,9 @@ from hemma.monitoring.services import device_for_token
 from hemma.monitoring.views.patient import DEVICE_COOKIE, ward_phone
 from hemma.patients.policy import may_do
 from hemma.patients.selectors import blocks_for_page
-from hemma.web.actions import log_list
 from hemma.web.decorators import staff_required
 from hemma.web.idempotency import AlreadySubmitted, already_saved, submit_once
+from hemma.web.listing import ListFilter, filtered_page
 
 from . import figures, selectors, services
 from .forms import MessageForm, PatientMessageForm
@@ -38,17 +37,16 @@ PERIODS = (7, 30, 90)  # days back from now on the figures page
 # --- staff ------------------------------------------------------------------------------
 
 
-INBOX_PAGE_SIZE = 25
-INBOX_FILTER_LABELS = {
-    "current": gettext_lazy("Aktuella"),
-    "unread": gettext_lazy("Olästa"),
-    "historic": gettext_lazy("Historik"),
-}
-INBOX_EMPTY = {
-    "current": gettext_lazy("Inga meddelanden från patienter."),
-    "unread": gettext_lazy("Inga olästa meddelanden."),
-    "historic": gettext_lazy("Inga meddelanden i historiken."),
-}
+# The inbox's filters, in the order of the page's tabs (the queries: selectors.inbox).
+INBOX_FILTERS = (
+    ListFilter(
+        "current", gettext_lazy("Aktuella"), gettext_lazy("Inga meddelanden från patienter.")
+    ),
+    ListFilter("unread", gettext_lazy("Olästa"), gettext_lazy("Inga olästa meddelanden.")),
+    ListFilter(
+        "historic", gettext_lazy("Historik"), gettext_lazy("Inga meddelanden i historiken.")
+    ),
+)
 
 
 @staff_required
@@ -58,26 +56,24 @@ def inbox(request):
     of each filter (other units have no inbox: they read a thread from the episode page).
     Unknown parameters fall back to the defaults (current, the first or the last page)."""
     staff, unit = request.hemma.staff, request.hemma.unit
-    status = request.GET.get("status", "")
-    status = status if status in selectors.INBOX_FILTERS else "current"
-    counts = selectors.inbox_counts(staff, unit)
-    page = Paginator(selectors.inbox(staff, unit, status), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    listed = filtered_page(
+        request,
+        INBOX_FILTERS,
+        lambda status: selectors.inbox(staff, unit, status),
+        counts=selectors.inbox_counts(staff, unit),
+        patients_of=lambda episode: episode.patient,
+        log_detail="patient messages",
     )
-    threads = list(page.object_list)
-    log_list(request, "patient messages", [episode.patient for episode in threads])
     return render(
         request,
         "messaging/inbox.html",
         {
-            "threads": threads,
-            "page": page,
-            "status": status,
-            "query": urlencode({"status": status}),
-            "filters": [
-                (name, INBOX_FILTER_LABELS[name], counts[name]) for name in selectors.INBOX_FILTERS
-            ],
-            "empty": INBOX_EMPTY[status],
+            "threads": listed.page.object_list,
+            "page": listed.page,
+            "status": listed.status,
+            "query": urlencode({"status": listed.status}),
+            "filters": listed.tabs,
+            "empty": listed.empty,
             "is_ward": unit.kind == Unit.Kind.WARD,
         },
     )

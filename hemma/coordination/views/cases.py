@@ -5,7 +5,6 @@ case's actions."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,87 +20,89 @@ from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 from hemma.web.form_retry import retry_form
+from hemma.web.listing import ListFilter, filtered_page, page_of
 
 from .. import care_coordinator, episode_case, forms, selectors, services, task_list
 
 
-def _task_patients(tasks) -> list:
-    return [t.patient or t.episode.patient for t in tasks if t.patient_id or t.episode_id]
+def _task_patient(task):
+    return task.patient or task.episode.patient if task.patient_id or task.episode_id else None
 
 
-INBOX_PAGE_SIZE = 25
-INBOX_FILTER_LABELS = {
-    "current": gettext_lazy("Aktuella"),
-    "unread": gettext_lazy("Olästa"),
-    "open": gettext_lazy("Okvitterade"),
-    "historic": gettext_lazy("Historik"),
-}
-INBOX_EMPTY = {
-    "current": gettext_lazy("Inga aktuella meddelanden."),
-    "unread": gettext_lazy("Inga olästa meddelanden."),
-    "open": gettext_lazy("Inga meddelanden att kvittera."),
-    "historic": gettext_lazy("Inga meddelanden i historiken."),
-}
+# The inbox's status filters, in the order of the page's tabs (the queries:
+# selectors.inbox_filters).
+INBOX_FILTERS = (
+    ListFilter("current", gettext_lazy("Aktuella"), gettext_lazy("Inga aktuella meddelanden.")),
+    ListFilter("unread", gettext_lazy("Olästa"), gettext_lazy("Inga olästa meddelanden.")),
+    ListFilter("open", gettext_lazy("Okvitterade"), gettext_lazy("Inga meddelanden att kvittera.")),
+    ListFilter(
+        "historic", gettext_lazy("Historik"), gettext_lazy("Inga meddelanden i historiken.")
+    ),
+)
 
 
-def _tasks(request, staff, unit, today) -> dict:
+def _tasks(request, staff, unit, today) -> tuple[dict, list]:
     """The unit's tasks under one filter (`task_status`), a page at a time (`task_page`),
-    with the counts of what needs action. Unknown parameters fall back to the defaults (the
-    open tasks, the first or the last page)."""
-    status = request.GET.get("task_status", "")
-    status = status if status in task_list.TASK_FILTERS else "open"
-    counts = task_list.task_counts(unit, staff, today)
-    tasks = Paginator(
-        task_list.task_page_tasks(unit, staff, status, today), INBOX_PAGE_SIZE
-    ).get_page(request.GET.get("task_page"))
+    with the counts of what needs action, and the shown tasks' patients (the worklist logs
+    them with its other lists). Unknown parameters fall back to the defaults (the open
+    tasks, the first or the last page)."""
+    tasks = filtered_page(
+        request,
+        task_list.TASK_FILTERS,
+        lambda status: task_list.task_page_tasks(unit, staff, status, today),
+        counts=task_list.task_counts(unit, staff, today),
+        patients_of=_task_patient,
+        log_detail=None,
+        param="task_status",
+        page_param="task_page",
+    )
     # The task list's state, kept by the other lists' pagers when it is not the default.
-    state = {"task_status": status} if status != "open" else {}
-    if tasks.number != 1:
-        state["task_page"] = tasks.number
-    return {
-        "tasks": tasks,
-        "task_status": status,
-        "task_filters": [
-            (name, task_list.TASK_FILTER_LABELS[name], counts.get(name))
-            for name in task_list.TASK_FILTERS
-        ],
-        "tasks_empty": task_list.TASK_EMPTY[status],
+    state = {"task_status": tasks.status} if tasks.status != "open" else {}
+    if tasks.page.number != 1:
+        state["task_page"] = tasks.page.number
+    context = {
+        "tasks": tasks.page,
+        "task_status": tasks.status,
+        "task_filters": tasks.tabs,
+        "tasks_empty": tasks.empty,
         "task_state": state,
     }
+    return context, tasks.patients
 
 
-def _inbox(request, staff, unit, task_state=None) -> dict:
+def _inbox(request, staff, unit, task_state=None) -> tuple[dict, list]:
     """The unit's messages under one status filter, a page at a time, with the count of
     each filter, and its open cases a page at a time (`case_page`). Unknown parameters fall
     back to the defaults (the current filter, the first or the last page). `task_state`:
-    the task list's parameters the pagers keep."""
+    the task list's parameters the pagers keep. The worklist logs the shown messages'
+    patients (returned with the context) with its other lists."""
     task_state = task_state or {}
-    status = request.GET.get("status", "")
-    status = status if status in selectors.INBOX_FILTERS else "current"
-    counts = selectors.inbox_counts(staff, unit)
-    receipts = Paginator(
-        selectors.inbox_page_receipts(staff, unit, status), INBOX_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    cases_query = selectors.ward_cases if unit.kind == Unit.Kind.WARD else selectors.cases_for_unit
-    cases = Paginator(cases_query(unit, staff), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("case_page")
+    receipts = filtered_page(
+        request,
+        INBOX_FILTERS,
+        lambda status: selectors.inbox_page_receipts(staff, unit, status),
+        counts=selectors.inbox_counts(staff, unit),
+        patients_of=lambda receipt: receipt.message.case.patient,
+        log_detail=None,
     )
+    status = receipts.status
+    cases_query = selectors.ward_cases if unit.kind == Unit.Kind.WARD else selectors.cases_for_unit
+    cases = page_of(request, cases_query(unit, staff), param="case_page")
     now = timezone.now()
     agreements = selectors.payment_agreements()
-    return {
-        "receipts": receipts,
+    context = {
+        "receipts": receipts.page,
         "status": status,
-        "filters": [
-            (name, INBOX_FILTER_LABELS[name], counts[name]) for name in selectors.INBOX_FILTERS
-        ],
-        "empty": INBOX_EMPTY[status],
+        "filters": receipts.tabs,
+        "empty": receipts.empty,
         "receipts_query": urlencode({"status": status, "case_page": cases.number} | task_state),
         "cases_page": cases,
-        "cases_query": urlencode({"status": status, "page": receipts.number} | task_state),
+        "cases_query": urlencode({"status": status, "page": receipts.page.number} | task_state),
         "cases": [(case, selectors.clock(case, now, agreements)) for case in cases],
         "now": now,
         "today": timezone.localdate(),
     }
+    return context, receipts.patients
 
 
 @staff_required
@@ -110,8 +111,9 @@ def worklist(request):
     logged. The unit's messages (filtered and paged), open cases (paged), its tasks
     (filtered and paged), and the care coordinator's list for a primary care centre."""
     staff, unit = request.hemma.staff, request.hemma.unit
-    tasks = _tasks(request, staff, unit, timezone.localdate())
-    context = _inbox(request, staff, unit, tasks["task_state"]) | tasks
+    tasks, task_patients = _tasks(request, staff, unit, timezone.localdate())
+    context, receipt_patients = _inbox(request, staff, unit, tasks["task_state"])
+    context |= tasks
     context["tasks_query"] = urlencode(
         {
             "status": context["status"],
@@ -120,9 +122,9 @@ def worklist(request):
             "task_status": tasks["task_status"],
         }
     )
+    # Each list shows only its page: those pages' patients are logged, in one entry set.
     shown = [case.patient for case, _clock in context["cases"]]
-    shown += [r.message.case.patient for r in context["receipts"]]
-    shown += _task_patients(tasks["tasks"])
+    shown += receipt_patients + task_patients
     if unit.kind == Unit.Kind.WARD:
         log_list(request, "coordination worklist", shown)
         return render(request, "coordination/ward.html", context)
