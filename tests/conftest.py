@@ -229,6 +229,11 @@ def as_home_nurse(client, home_nurse):
 
 
 @pytest.fixture
+def as_physician(client, physician):
+    return client_for(client, physician)
+
+
+@pytest.fixture
 def as_outsider(client, outsider):
     return client_for(client, outsider)
 

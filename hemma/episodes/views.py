@@ -168,7 +168,6 @@ def detail(request, episode_id):
             auto_id="visiting_%s",
             initial={"visiting": episode.visiting, "visiting_unit": episode.home_health_unit_id},
         ),
-        "notice_form": forms.NoticeForm(initial={"at": timezone.localtime()}),
         "readmit_form": forms.ReadmitForm(auto_id="readmit_%s"),
         "return_home_form": forms.OptionalReasonForm(auto_id="return_home_%s"),
         "cancel_form": forms.ReasonForm(auto_id="cancel_%s"),

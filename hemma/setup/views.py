@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.errors import HemmaError, NotFound
-from hemma.web.actions import report_not_saved
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
 from hemma.web.form_retry import retry_row
 
@@ -94,19 +94,15 @@ def safety_bed_add(request, ward_id):
     ward = selectors.wards_for_safety_beds(request.user).filter(pk=ward_id).first()
     if ward is None:
         raise Http404
-    form = forms.SafetyBedForm(request.POST)
-    if not form.is_valid():
-        report_not_saved(request, form)  # drawn again in the ward's section
-        return redirect("setup:safety_beds")
-    try:
-        bed = services.safety_bed_add(by=request.user, ward=ward, label=form.cleaned_data["label"])
-    except HemmaError as error:
-        report_not_saved(request, form, error.message)  # the form's own error
-    else:
-        messages.success(
-            request,
-            _("%(label)s är tillagd på %(ward)s.") % {"label": bed.label, "ward": ward.name},
-        )
+    run_form_action(
+        request,
+        forms.SafetyBedForm(request.POST),
+        lambda data: services.safety_bed_add(by=request.user, ward=ward, label=data["label"]),
+        lambda bed: (
+            _("%(label)s är tillagd på %(ward)s.") % {"label": bed.label, "ward": ward.name}
+        ),
+        retry=True,  # drawn again in the ward's section
+    )
     return redirect("setup:safety_beds")
 
 

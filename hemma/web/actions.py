@@ -18,41 +18,44 @@ def run_form_action(
     request,
     form,
     perform: Callable[[dict], object],
-    done: str = "",
+    done: str | Callable[[object], str] = "",
     *,
     keep_form: bool = False,
     retry: bool = False,
 ) -> bool:
     """True when the form was valid and the service succeeded; messages say what happened.
 
-    A form with a submission token (web/idempotency.py) is carried out once: a repeat is
-    True with "Redan sparat." and performs nothing. On failure a service's refusal becomes
-    the form's own error, and the form is shown again at its fields in one of two places:
-    by the view itself in this response (`keep_form`: it renders the bound form), or, with
-    `retry`, by the page the view redirects to, which draws it with `retry_form` for this
-    action's URL (web/form_retry.py). When neither shows it, the message names each error
-    by its field's label."""
+    `done` is the success message ("Sparat." when empty), or a callable that writes it from
+    what `perform` returned (the service's result); a callable that answers "" has told
+    the outcome itself (at another level, e.g. a warning). A form with a submission token
+    (web/idempotency.py) is carried out once: a repeat is True with "Redan sparat." and
+    performs nothing. On failure a service's refusal becomes the form's own error, and the
+    form is shown again at its fields in one of two places: by the view itself in this
+    response (`keep_form`: it renders the bound form), or, with `retry`, by the page the
+    view redirects to, which draws it with `retry_form` for this action's URL
+    (web/form_retry.py). A refusal is said in the message too, except with `keep_form`
+    (the message then only points at the form): after a redirect the row that would draw
+    the form may be gone (the alert resolved, the dose recorded meanwhile). Errors at
+    fields get a message that points at them; when the form is not shown again, the
+    message names each error by its field's label."""
     refusal = ""
     if form.is_valid():
         try:
             with submit_once(request):
-                perform(dict(form.cleaned_data))
+                result = perform(dict(form.cleaned_data))
         except AlreadySubmitted:
             messages.info(request, ALREADY_SAVED)
             return True
         except HemmaError as error:
             refusal = error.message
         else:
-            messages.success(request, str(done) if done else _("Sparat."))
+            if not callable(done):
+                messages.success(request, str(done) if done else _("Sparat."))
+            elif said := str(done(result)):
+                messages.success(request, said)
             return True
     _report_failure(request, form, refusal, shown_here=keep_form, after_redirect=retry)
     return False
-
-
-def report_not_saved(request, form, refusal: str = "") -> None:
-    """The failure answer of `run_form_action(..., retry=True)`, for a POST-then-redirect
-    view that tells its own success (a message that depends on what the service did)."""
-    _report_failure(request, form, refusal, shown_here=False, after_redirect=True)
 
 
 def _report_failure(request, form, refusal: str, *, shown_here: bool, after_redirect: bool):
@@ -63,7 +66,9 @@ def _report_failure(request, form, refusal: str, *, shown_here: bool, after_redi
         and bool(form.fields)
         and form_retry.remember(request, form, action=request.path, refusal=refusal)
     )
-    if refusal:
+    if refusal and shown_here:  # said once: as the form's own error, in this response
+        messages.error(request, _("Inget sparades: se meddelandet vid formuläret."))
+    elif refusal:  # after a redirect the row that drew the form may be gone: said here too
         messages.error(request, refusal)
     elif at_fields:
         messages.error(request, _("Inget sparades: rätta de markerade fälten."))

@@ -10,20 +10,18 @@ from hemma.careplans.models import Agreement, DischargeCriterionCheck
 from hemma.errors import Conflict
 from tests.conftest import client_for
 from tests.flow import to_assessed
+from tests.form_pages import form_at, page_text, part_at
 from tests.labs.test_criteria import CRITERION, at_home_with_agreement  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
 
 def _page(client, episode) -> str:
-    response = client.get(reverse("careplans:agreement", args=[episode.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return page_text(client, reverse("careplans:agreement", args=[episode.pk]))
 
 
 def _row(body: str, criterion: str) -> str:
-    row = body[body.index(f'name="criterion" value="{criterion}"') :]
-    return row[: row.index("</form>")]
+    return part_at(body, f'name="criterion" value="{criterion}"')
 
 
 def _criteria(episode) -> list[str]:
@@ -79,9 +77,7 @@ def test_a_create_without_a_valid_template_is_marked_at_its_field(
     as_nurse = client_for(client, ward_nurse)
     url = reverse("careplans:create", args=[episode.pk])
     assert as_nurse.post(url, {"template": "999999"}).status_code == 302
-    body = _page(as_nurse, episode)
-    form = body[body.index(f'action="{url}"') :]
-    form = form[: form.index("</form>")]
+    form = form_at(_page(as_nurse, episode), url)
     assert 'id="id_template_error"' in form and "Välj ett giltigt alternativ" in form
     assert 'aria-invalid="true"' in form
     assert not Agreement.objects.filter(episode=episode).exists()

@@ -9,6 +9,7 @@ from hemma.competence import services
 from hemma.errors import Conflict
 from tests.competence.test_records import record
 from tests.conftest import client_for
+from tests.form_pages import page_text, part_at
 
 pytestmark = pytest.mark.django_db
 
@@ -22,14 +23,11 @@ def two(at_home, ward_nurse, ward, home_health, home_nurse):
 
 
 def _row(body: str, made) -> str:
-    row = body[body.index(f'id="competence-{made.pk}"') :]
-    return row[: row.index("</tr>")]
+    return part_at(body, f'id="competence-{made.pk}"', "</tr>")
 
 
 def _page(client, home_health) -> str:
-    response = client.get(reverse("competence:unit", args=[home_health.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return page_text(client, reverse("competence:unit", args=[home_health.pk]))
 
 
 def test_a_too_long_reason_comes_back_in_its_row_once(client, ward_nurse, home_health, two):

@@ -15,19 +15,9 @@ from hemma.coordination.models import MeetingItem, MeetingSeries, Task
 from hemma.errors import Conflict
 from tests.conftest import client_for
 from tests.coordination.test_recurring import meeting, shared  # noqa: F401 - fixtures
+from tests.form_pages import form_at, page_text, part_at
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(client, url) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def _form_at(body: str, url: str) -> str:
-    form = body[body.index(f'action="{url}"') :]
-    return form[: form.index("</form>")]
 
 
 @pytest.fixture
@@ -57,8 +47,8 @@ def test_a_bad_task_comes_back_in_its_row_once(as_centre, meeting, item, home_he
         "due_on": "2026-02-31",
     }
     assert as_centre.post(url, data).status_code == 302
-    body = _page(as_centre, _meeting_url(meeting))
-    form = _form_at(body, url)
+    body = page_text(as_centre, _meeting_url(meeting))
+    form = form_at(body, url)
     prefix = f"task{item.pk}_"
     assert f'id="{prefix}title_error"' in form and f'id="{prefix}due_on_error"' in form
     assert f'aria-describedby="{prefix}title_error"' in form and 'aria-invalid="true"' in form
@@ -68,7 +58,7 @@ def test_a_bad_task_comes_back_in_its_row_once(as_centre, meeting, item, home_he
     assert f'id="{prefix}owner_unit_error"' not in form
     assert "Inget sparades: rätta de markerade fälten." in body
     assert not Task.objects.exists()
-    assert 'aria-invalid="true"' not in _page(as_centre, _meeting_url(meeting))
+    assert 'aria-invalid="true"' not in page_text(as_centre, _meeting_url(meeting))
 
 
 def test_a_refused_task_is_the_forms_own_error(as_centre, meeting, item, home_health, monkeypatch):  # noqa: F811
@@ -80,7 +70,7 @@ def test_a_refused_task_is_the_forms_own_error(as_centre, meeting, item, home_he
     due = timezone.localdate().isoformat()
     data = {"item": item.pk, "title": "Ring dottern", "owner_unit": home_health.pk, "due_on": due}
     as_centre.post(url, data)
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert "Ansvarig enhet ska delta i mötet." in form
     assert 'value="Ring dottern"' in form and f'value="{due}"' in form
     assert not Task.objects.exists()
@@ -90,7 +80,7 @@ def test_a_too_long_note_is_kept_and_marked_at_its_field(as_centre, meeting, ite
     url = _act(meeting, "note")
     text = "Fallit " * 600  # over 4000 characters
     assert as_centre.post(url, {"item": item.pk, "notes": text}).status_code == 302
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert f'id="note{item.pk}_notes_error"' in form and "som mest 4000 tecken" in form
     assert text.strip() in form and "Anteckningar" in form
     item.refresh_from_db()
@@ -104,7 +94,7 @@ def test_a_refused_note_keeps_the_typed_text(as_centre, meeting, item, monkeypat
     monkeypatch.setattr(meetings, "item_note", refuse)
     url = _act(meeting, "note")
     as_centre.post(url, {"item": item.pk, "notes": "Dottern ringer i morgon"})
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert "Protokollet är justerat och kan inte ändras." in form
     assert "Dottern ringer i morgon" in form
 
@@ -114,7 +104,7 @@ def test_a_note_is_saved_and_drawn_with_its_label(as_centre, meeting, item):  # 
     as_centre.post(url, {"item": item.pk, "notes": "  Ny plan  "})
     item.refresh_from_db()
     assert item.notes == "Ny plan"
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert f'id="note{item.pk}_notes"' in form and "Ny plan" in form
     assert f'name="item" value="{item.pk}"' in form
 
@@ -123,7 +113,7 @@ def test_too_long_minutes_are_kept_and_the_meeting_not_closed(as_centre, meeting
     url = _act(meeting, "close")
     text = "Beslut " * 1200  # over 8000 characters
     assert as_centre.post(url, {"minutes": text}).status_code == 302
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert 'id="id_minutes_error"' in form and "som mest 8000 tecken" in form
     assert text.strip() in form and "Sammanfattning" in form
     meeting.refresh_from_db()
@@ -137,7 +127,7 @@ def test_refused_minutes_are_the_forms_own_error(as_centre, meeting, monkeypatch
     monkeypatch.setattr(meetings, "meeting_close", refuse)
     url = _act(meeting, "close")
     as_centre.post(url, {"minutes": "Alla uppgifter fördelade"})
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert "Din enhet deltar inte i mötet." in form and "Alla uppgifter fördelade" in form
 
 
@@ -145,12 +135,12 @@ def test_an_agenda_patient_without_a_reason_keeps_the_choice(as_centre, meeting,
     idle = shared[2]
     url = reverse("coordination:meeting_agenda_add", args=[meeting.pk])
     assert as_centre.post(url, {"patient": str(idle.pk), "reason": "  "}).status_code == 302
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert 'id="agenda_reason_error"' in form and "Detta fält måste fyllas i." in form
     assert 'aria-describedby="agenda_reason_error"' in form
     assert f'<option value="{idle.pk}" selected>' in form
     assert not meeting.items.filter(patient=idle).exists()
-    again = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    again = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert "agenda_reason_error" not in again and " selected>" not in again
 
 
@@ -167,7 +157,7 @@ def test_a_refused_agenda_patient_is_the_forms_own_error(
     idle = shared[2]
     url = reverse("coordination:meeting_agenda_add", args=[meeting.pk])
     as_centre.post(url, {"patient": str(idle.pk), "reason": "Fallit"})
-    form = _form_at(_page(as_centre, _meeting_url(meeting)), url)
+    form = form_at(page_text(as_centre, _meeting_url(meeting)), url)
     assert "Patienten finns redan på dagordningen." in form and 'value="Fallit"' in form
     assert f'<option value="{idle.pk}" selected>' in form
     assert not MeetingItem.objects.filter(meeting=meeting, patient=idle).exists()
@@ -194,15 +184,14 @@ def two_series(coordinator, primary_care, home_health):
 
 
 def _series_row(body: str, series) -> str:
-    row = body[body.index(f'id="last-on-{series.pk}"') :]
-    return row[: row.index("</form>")]
+    return part_at(body, f'id="last-on-{series.pk}"')
 
 
 def test_an_out_of_range_last_day_comes_back_in_its_series_row(as_centre, two_series):
     first, second = two_series
     url = reverse("coordination:meeting_series_end")
     assert as_centre.post(url, {"series": first.pk, "last_on": "3026-01-01"}).status_code == 302
-    body = _page(as_centre, reverse("coordination:meetings"))
+    body = page_text(as_centre, reverse("coordination:meetings"))
     row = _series_row(body, first)
     assert 'value="3026-01-01"' in row and "Kontrollera årtalet." in row
     assert f'aria-describedby="last-on-{first.pk}_error"' in row
@@ -210,7 +199,7 @@ def test_an_out_of_range_last_day_comes_back_in_its_series_row(as_centre, two_se
     assert "Kontrollera årtalet." not in _series_row(body, second)
     first.refresh_from_db()
     assert first.active_to is None
-    assert "Kontrollera årtalet." not in _page(as_centre, reverse("coordination:meetings"))
+    assert "Kontrollera årtalet." not in page_text(as_centre, reverse("coordination:meetings"))
 
 
 def test_a_refused_end_is_the_rows_own_error(as_centre, two_series, monkeypatch):
@@ -222,7 +211,7 @@ def test_a_refused_end_is_the_rows_own_error(as_centre, two_series, monkeypatch)
     day = (timezone.localdate() + timedelta(days=3)).isoformat()
     url = reverse("coordination:meeting_series_end")
     as_centre.post(url, {"series": first.pk, "last_on": day})
-    row = _series_row(_page(as_centre, reverse("coordination:meetings")), first)
+    row = _series_row(page_text(as_centre, reverse("coordination:meetings")), first)
     assert "Sista mötesdagen ligger före seriens start." in row and f'value="{day}"' in row
 
 

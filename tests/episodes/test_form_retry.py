@@ -8,6 +8,7 @@ from django.urls import reverse
 from hemma.episodes import services
 from hemma.episodes.models import ChecklistItem, Episode, SafetyBedReservation
 from hemma.errors import Conflict
+from tests.form_pages import form_at, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +22,7 @@ def act(episode, action):
 
 
 def page_of(client, episode) -> str:
-    response = client.get(detail(episode))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def form_at(body: str, url: str, nth: int = 0) -> str:
-    at = -1
-    for _ in range(nth + 1):
-        at = body.index(f'action="{url}"', at + 1)
-    form = body[at:]
-    return form[: form.index("</form>")]
+    return page_text(client, detail(episode))
 
 
 def state_of(episode) -> str:

@@ -8,25 +8,13 @@ import pytest
 from django.urls import reverse
 
 from hemma.medication.models import MedicationListVersion
-from tests.conftest import client_for
+from tests.form_pages import form_at, page_text
 
 pytestmark = pytest.mark.django_db
 
 
 def page_of(client, episode) -> str:
-    response = client.get(reverse("medication:episode", args=[episode.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def form_at(body: str, url: str) -> str:
-    form = body[body.index(f'action="{url}"') :]
-    return form[: form.index("</form>")]
-
-
-@pytest.fixture
-def as_physician(client, physician):
-    return client_for(client, physician)
+    return page_text(client, reverse("medication:episode", args=[episode.pk]))
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ long note), the typed values kept, the alert still open; the 10-second poll leav
 form as it is in the browser."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from hemma.monitoring import services
 from hemma.monitoring.models import Alert
+from tests.form_pages import flashed, form_at, page_text
 from tests.monitoring.conftest import RED_SET
 
 pytestmark = pytest.mark.django_db
@@ -28,21 +28,18 @@ def resolve_url(alert) -> str:
 
 
 def form_of(body: str, alert) -> str:
-    form = body[body.index(f'action="{resolve_url(alert)}"') :]
-    return form[: form.index("</form>")]
+    return form_at(body, resolve_url(alert))
 
 
 def alerts_page(client) -> str:
-    response = client.get(ALERTS)
-    assert response.status_code == 200
-    return response.content.decode()
+    return page_text(client, ALERTS)
 
 
 def test_a_too_long_note_is_an_error_at_the_note_with_the_choice_kept(as_ward_nurse, alert):
     note = "Ringt. " + "x" * 2000
     response = as_ward_nurse.post(resolve_url(alert), {"action": "phoned", "note": note})
     assert response.status_code == 302 and response.url == ALERTS
-    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    shown = flashed(response)
     assert shown == ["Inget sparades: rätta de markerade fälten."]
     body = alerts_page(as_ward_nurse)
     form = form_of(body, alert)

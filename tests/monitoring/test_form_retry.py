@@ -6,21 +6,15 @@ import re
 import uuid
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from hemma.episodes.models import Episode
 from hemma.monitoring.models import ObservationSet, PersonalThreshold
 from hemma.web.form_retry import SESSION_KEY
-from tests.conftest import client_for
+from tests.form_pages import field_block, flashed, form_at, page_text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def as_physician(client, physician):
-    return client_for(client, physician)
 
 
 def reading(**changes):
@@ -39,20 +33,13 @@ def reading(**changes):
     return data
 
 
-def field_block(body: str, name: str) -> str:
-    """The markup of one field of _form_fields.html: its label, input and errors."""
-    start = body.index(f'name="{name}"')
-    start = body.rindex('<div class="field">', 0, start)
-    return body[start : body.index("</div>", start)]
-
-
 def post_reading(client, episode, data):
     url = reverse("monitoring:act", args=[episode.pk, "record"])
     return client.post(url, data)
 
 
 def page(client, episode) -> str:
-    return client.get(reverse("monitoring:episode", args=[episode.pk])).content.decode()
+    return page_text(client, reverse("monitoring:episode", args=[episode.pk]))
 
 
 @pytest.mark.parametrize(
@@ -65,7 +52,7 @@ def test_a_bad_pulse_shows_under_puls_and_keeps_what_was_typed(
     assert response.status_code == 302
     assert response.url == reverse("monitoring:episode", args=[at_home.pk])
     assert not ObservationSet.objects.exists()
-    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    shown = flashed(response)
     assert shown == ["Inget sparades: rätta de markerade fälten."]
 
     body = page(as_home_nurse, at_home)
@@ -144,8 +131,7 @@ def test_a_service_refusal_is_the_forms_own_error_with_the_values_kept(at_home, 
     response = as_physician.post(url, data)
     assert response.status_code == 302
     assert not PersonalThreshold.objects.exists()
-    body = page(as_physician, at_home)
-    form = body[body.index(f'action="{url}"') : body.index("</form>", body.index(url))]
+    form = form_at(page(as_physician, at_home), url)
     assert "Lägsta gränsen ska vara lägre än den högsta." in form
     assert 'value="120"' in form and 'value="Förmaksflimmer"' in form
 
@@ -153,8 +139,7 @@ def test_a_service_refusal_is_the_forms_own_error_with_the_values_kept(at_home, 
 def test_an_invalid_plan_shows_its_error_at_the_field(at_home, as_physician):
     url = reverse("monitoring:act", args=[at_home.pk, "plan"])
     as_physician.post(url, {"interval_hours": "0"})
-    body = page(as_physician, at_home)
-    form = body[body.index(f'action="{url}"') : body.index("</form>", body.index(url))]
+    form = form_at(page(as_physician, at_home), url)
     assert "större än eller lika med 1" in form and 'aria-invalid="true"' in form
 
 

@@ -2,26 +2,23 @@
 patient's row, the errors at their fields in Swedish, the typed values kept, nothing saved."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from hemma.episodes.models import Episode
 from hemma.monitoring import services
 from hemma.monitoring.models import RoundEntry
+from tests.form_pages import flashed, page_text, part_at
 
 pytestmark = pytest.mark.django_db
 
 
 def row_of(body: str, episode) -> str:
-    row = body[body.index(f'id="round-{episode.pk}"') :]
-    return row[: row.index("</section>")]
+    return part_at(body, f'id="round-{episode.pk}"', "</section>")
 
 
 def round_page(client) -> str:
-    response = client.get(reverse("monitoring:round"))
-    assert response.status_code == 200
-    return response.content.decode()
+    return page_text(client, reverse("monitoring:round"))
 
 
 def post_decision(client, episode, **data):
@@ -39,7 +36,7 @@ def test_a_bad_note_and_link_show_at_their_fields_with_the_values_kept(at_home, 
         video_link="inte en länk",
     )
     assert response.status_code == 302
-    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    shown = flashed(response)
     assert shown == ["Inget sparades: rätta de markerade fälten."]
     assert not RoundEntry.objects.exists()
     row = row_of(round_page(as_ward_nurse), at_home)
@@ -84,13 +81,6 @@ def test_another_patients_row_is_not_filled_in(at_home, as_ward_nurse, lisa, war
     body = round_page(as_ward_nurse)
     assert "Unik" in row_of(body, at_home)
     assert "Unik" not in row_of(body, other) and 'aria-invalid="true"' not in row_of(body, other)
-
-
-@pytest.fixture
-def as_physician(client, physician):
-    from tests.conftest import client_for
-
-    return client_for(client, physician)
 
 
 def test_a_patient_no_longer_on_the_page_gets_the_errors_by_label(

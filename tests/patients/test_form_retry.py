@@ -2,14 +2,13 @@
 back once in its section, the error at its field in Swedish, what was chosen and typed
 kept; a service's refusal is the form's own error; nothing is saved."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
 from hemma.episodes.models import Episode
 from hemma.patients.models import Block, CareRelationship
 from tests.conftest import client_for
+from tests.form_pages import form_at, page_text, tag
 from tests.monitoring.conftest import at_home  # noqa: F401 (a fixture)
 from tests.patients import test_blocking
 
@@ -18,14 +17,7 @@ documented = test_blocking.documented  # a fixture: Kim at home, two units docum
 
 
 def page_of(client, patient) -> str:
-    response = client.get(reverse("patients:detail", args=[patient.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def form_at(body: str, url: str) -> str:
-    form = body[body.index(f'action="{url}"') :]
-    return form[: form.index("</form>")]
+    return page_text(client, reverse("patients:detail", args=[patient.pk]))
 
 
 class TestBlock:
@@ -40,7 +32,7 @@ class TestBlock:
         assert not Block.objects.exists()
         form = form_at(page_of(as_ward_nurse, kim), url)
         assert 'id="block_note_error"' in form and "som mest 500 tecken" in form
-        note = re.search(r'<input[^>]*name="note"[^>]*>', form).group()
+        note = tag(form, "note")
         assert 'aria-invalid="true"' in note and "block_note_error" in note
         assert 'value="' + "n" * 501 + '"' in form
         assert f'<option value="{home_health.pk}" selected>' in form

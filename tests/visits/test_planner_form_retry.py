@@ -2,7 +2,6 @@
 chosen kept, the error at its field in Swedish, a refusal as the form's own error), and a
 planning that cannot start at the time limit; nothing is moved or queued."""
 
-import re
 from datetime import timedelta
 from unittest import mock
 
@@ -12,21 +11,13 @@ from django.urls import reverse
 from hemma.jobs.models import Job
 from hemma.visits.models import Visit
 from tests.conftest import client_for, make_staff
+from tests.form_pages import form_at, page_text, retried_form, tag
 
 from .conftest import DAY, at
 from .test_pages import planned
 
 pytestmark = pytest.mark.django_db
 PLANNER = f"{reverse('visits:planner')}?day={DAY:%Y-%m-%d}"
-
-
-def form_at(body: str, url: str) -> str:
-    form = body[body.index(f'action="{url}"') :]
-    return form[: form.index("</form>")]
-
-
-def tag(form: str, name: str) -> str:
-    return re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', form).group()
 
 
 @pytest.fixture
@@ -40,10 +31,9 @@ def assignments(visit):
 
 
 def move(client, visit, **data):
-    url = reverse("visits:move", args=[visit.pk])
-    response = client.post(url, {"day": f"{DAY}"} | data)
-    assert response.status_code == 302
-    return form_at(client.get(PLANNER).content.decode(), url)
+    return retried_form(
+        client, reverse("visits:move", args=[visit.pk]), {"day": f"{DAY}"} | data, PLANNER
+    )
 
 
 def test_a_bad_place_comes_back_at_its_field_in_the_row_once(client, team, dose):
@@ -59,7 +49,7 @@ def test_a_bad_place_comes_back_at_its_field_in_the_row_once(client, team, dose)
     assert f'<option value="{team["usk1"].pk}" selected>' in form
     assert 'aria-invalid="true"' not in tag(form, "to_staff")
     assert assignments(dose) == before
-    again = form_at(as_nurse.get(PLANNER).content.decode(), reverse("visits:move", args=[dose.pk]))
+    again = form_at(page_text(as_nurse, PLANNER), reverse("visits:move", args=[dose.pk]))
     assert "större än eller lika med 1" not in again and 'value="0"' not in again
 
 
@@ -87,20 +77,18 @@ def test_a_refused_move_is_the_forms_own_error(client, team, home_health, dose):
 def test_a_crafted_time_limit_comes_back_at_its_field(client, team, home_health, dose):
     as_nurse = client_for(client, team["nurse"])
     url = reverse("visits:plan")
-    assert as_nurse.post(url, {"day": f"{DAY}", "seconds": "7"}).status_code == 302
-    form = form_at(as_nurse.get(PLANNER).content.decode(), url)
+    form = retried_form(as_nurse, url, {"day": f"{DAY}", "seconds": "7"}, PLANNER)
     assert 'aria-invalid="true"' in tag(form, "seconds")
     assert 'id="id_seconds_error"' in form and "Välj ett giltigt alternativ" in form
     assert not Job.objects.exists()
-    assert "id_seconds_error" not in as_nurse.get(PLANNER).content.decode()
+    assert "id_seconds_error" not in page_text(as_nurse, PLANNER)
 
 
 def test_a_refused_planning_is_the_forms_own_error(client, team, home_health):
     as_nurse = client_for(client, team["nurse"])  # no shifts on the day
     url = reverse("visits:plan")
     with mock.patch("django.utils.timezone.now", return_value=at("06:00") - timedelta(days=1)):
-        as_nurse.post(url, {"day": f"{DAY}", "seconds": "5"})
-        form = form_at(as_nurse.get(PLANNER).content.decode(), url)
+        form = retried_form(as_nurse, url, {"day": f"{DAY}", "seconds": "5"}, PLANNER)
     assert "Inga arbetspass den dagen" in form.split("<label")[0]
     assert '<option value="5" selected>' in form
     assert not Job.objects.exists()

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 from django import forms
-from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
@@ -19,6 +18,7 @@ from hemma.errors import HemmaError
 from hemma.web import form_retry
 from hemma.web.actions import run_form_action
 from hemma.web.form_retry import SESSION_KEY, error_summary, retry_form
+from tests.form_pages import flashed
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,6 @@ def post(data, path=ACTION):
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
     return request, body
-
-
-def flashed(request):
-    return [str(m) for m in get_messages(request)]
 
 
 def get(request, path=ACTION):

@@ -121,27 +121,20 @@ def series_end(request):
     series = recurring.get_series_for_user(
         staff=staff, unit=unit, series_id=_int_or_none(request.POST.get("series"))
     )
-    done = _Ended()
-
-    def end(data):
-        done.removed = recurring.series_end(
-            staff=staff, unit=unit, series=series, last_on=data["last_on"]
-        )
-
     # A bad date or a refusal comes back in the series' row on the meetings page.
-    run_form_action(request, forms.SeriesEndForm(request.POST), end, done, retry=True)
+    run_form_action(
+        request,
+        forms.SeriesEndForm(request.POST),
+        lambda data: recurring.series_end(
+            staff=staff, unit=unit, series=series, last_on=data["last_on"]
+        ),
+        lambda removed: (
+            _("Mötesserien är avslutad. Borttagna kommande möten: %(removed)s.")
+            % {"removed": removed}
+        ),
+        retry=True,
+    )
     return redirect("coordination:meetings")
-
-
-class _Ended:
-    """The success message, written once the service has said how many meetings it removed."""
-
-    removed = 0
-
-    def __str__(self):
-        return _("Mötesserien är avslutad. Borttagna kommande möten: %(removed)s.") % {
-            "removed": self.removed
-        }
 
 
 @staff_required

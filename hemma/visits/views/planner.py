@@ -16,7 +16,7 @@ from hemma.jobs import selectors as job_selectors
 from hemma.jobs import services as job_services
 from hemma.jobs.models import Job
 from hemma.patients.policy import allowed_actions
-from hemma.web.actions import log_list, report_not_saved
+from hemma.web.actions import log_list, run_form_action
 from hemma.web.decorators import staff_required
 from hemma.web.form_retry import retry_form, retry_row
 
@@ -101,27 +101,28 @@ def plan(request):
     day = day_of(request)
     if (refusal := unit_refused(request, f"visits planned for {day}")) is not None:
         return refusal
-    form = forms.PlanForm(request.POST)
-    if not form.is_valid():  # a crafted time limit (the page offers a list)
-        report_not_saved(request, form)  # drawn again at the planner's time limit
+    queued = []
+
+    def done(job):
+        queued.append(job)
+        if job.reused:
+            messages.info(request, _("Dagen planeras redan – följ planeringen nedan."))
+            return ""  # told as information
+        return _("Planeringen är startad. Resultatet visas här när den är klar.")
+
+    # A crafted time limit (the page offers a list) or a refusal: drawn again at the limit.
+    run_form_action(
+        request,
+        forms.PlanForm(request.POST),
+        lambda data: services.plan_day_request(
+            staff=request.hemma.staff, unit=request.hemma.unit, day=day, seconds=data["seconds"]
+        ),
+        done,
+        retry=True,
+    )
+    if not queued:
         return redirect(planner_url(day))
-    try:
-        job = services.plan_day_request(
-            staff=request.hemma.staff,
-            unit=request.hemma.unit,
-            day=day,
-            seconds=form.cleaned_data["seconds"],
-        )
-    except HemmaError as error:
-        report_not_saved(request, form, error.message)  # the form's own error
-        return redirect(planner_url(day))
-    if job.reused:
-        messages.info(request, _("Dagen planeras redan – följ planeringen nedan."))
-    else:
-        messages.success(
-            request, _("Planeringen är startad. Resultatet visas här när den är klar.")
-        )
-    return redirect(f"{planner_url(day)}&job={job.pk}#plan-job")
+    return redirect(f"{planner_url(day)}&job={queued[0].pk}#plan-job")
 
 
 def _plan_job(request, unit, day):

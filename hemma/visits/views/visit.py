@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hemma.accounts.models import Staff
-from hemma.errors import HemmaError
-from hemma.web.actions import report_not_saved, run_form_action
+from hemma.web.actions import run_form_action
 from hemma.web.decorators import staff_required
 
 from .. import forms, selectors, services
@@ -65,14 +64,12 @@ def move(request, visit_id):
     what = f"visit {visit.pk} move"
     if (refusal := visit_refused(request, visit, "plan_visits", what)) is not None:
         return refusal
-    form = forms.MoveForm(request.POST)
-    if not form.is_valid():
-        report_not_saved(request, form)  # drawn again in the visit's row (_move.html)
-        return redirect(planner_url(visit.day))
-    data = form.cleaned_data
-    from_staff = Staff.objects.filter(pk=data["from_staff"]).first() if data["from_staff"] else None
-    try:
-        warnings = services.visit_move(
+
+    def perform(data):
+        from_staff = None
+        if data["from_staff"]:
+            from_staff = Staff.objects.filter(pk=data["from_staff"]).first()
+        return services.visit_move(
             staff=request.hemma.staff,
             unit=request.hemma.unit,
             visit=visit,
@@ -80,15 +77,17 @@ def move(request, visit_id):
             to_staff=data["to_staff"],
             position=data["position"] - 1,
         )
-    except HemmaError as error:
-        report_not_saved(request, form, error.message)  # the form's own error in its row
-        return redirect(planner_url(visit.day))
-    if warnings:
+
+    def done(warnings):
+        if not warnings:
+            return _("Flyttat. Planen håller.")
         messages.warning(request, _("Flyttat, men planen håller inte längre:"))
         for warning in warnings:
             messages.warning(request, warning)
-    else:
-        messages.success(request, _("Flyttat. Planen håller."))
+        return ""  # told as warnings
+
+    form = forms.MoveForm(request.POST)
+    run_form_action(request, form, perform, done, retry=True)  # drawn again in its row
     return redirect(planner_url(visit.day))
 
 
