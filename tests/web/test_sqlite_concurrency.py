@@ -288,7 +288,9 @@ def test_planning_runs_on_the_worker_while_devices_and_a_colleague_write(server)
         planner.login("karin.hsv")
         colleague.login("nils.hsv")
         day = time.strftime("%Y-%m-%d")
-        assert planner.request("POST", "/visits/plan/", {"day": day, "seconds": "5"}) == 302
+        # A 10-s solve: a request that waited for it would take several seconds more than
+        # the bound below, which leaves room for a machine busy with other work.
+        assert planner.request("POST", "/visits/plan/", {"day": day, "seconds": "10"}) == 302
         time.sleep(2)  # the worker has claimed the job and is solving
         statuses, timings = [], []
 
@@ -329,7 +331,7 @@ def test_planning_runs_on_the_worker_while_devices_and_a_colleague_write(server)
         assert [s for what, s in statuses if what == "device"] == [201] * 10, statuses
         assert [s for what, s in statuses if what == "planner page"] == [200]
         # Nobody waited for the rest of the solve (it holds no lock while it searches).
-        assert max(seconds for _what, seconds in timings) < 3, timings
+        assert max(seconds for _what, seconds in timings) < 6, timings
         deadline = time.monotonic() + 60
         while True:
             job = hemma(env, "shell", code=JOB)
