@@ -2,6 +2,7 @@
 service, and tell the user the outcome in Swedish (never a 500 for bad input)."""
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.utils.translation import gettext as _
@@ -14,6 +15,19 @@ from . import form_retry
 from .idempotency import ALREADY_SAVED, AlreadySubmitted, submit_once
 
 
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What `run_form_action` did: true when the form was valid and the service succeeded
+    (or the same submission had already been carried out); `result` is what the service
+    returned this time (None for a repeat or a failure)."""
+
+    ok: bool
+    result: object = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
 def run_form_action(
     request,
     form,
@@ -22,13 +36,14 @@ def run_form_action(
     *,
     keep_form: bool = False,
     retry: bool = False,
-) -> bool:
-    """True when the form was valid and the service succeeded; messages say what happened.
+) -> ActionOutcome:
+    """Truthy when the form was valid and the service succeeded, carrying the service's
+    result (`ActionOutcome`); messages say what happened.
 
     `done` is the success message ("Sparat." when empty), or a callable that writes it from
     what `perform` returned (the service's result); a callable that answers "" has told
     the outcome itself (at another level, e.g. a warning). A form with a submission token
-    (web/idempotency.py) is carried out once: a repeat is True with "Redan sparat." and
+    (web/idempotency.py) is carried out once: a repeat is truthy with "Redan sparat." and
     performs nothing. On failure a service's refusal becomes the form's own error, and the
     form is shown again at its fields in one of two places: by the view itself in this
     response (`keep_form`: it renders the bound form), or, with `retry`, by the page the
@@ -45,7 +60,7 @@ def run_form_action(
                 result = perform(dict(form.cleaned_data))
         except AlreadySubmitted:
             messages.info(request, ALREADY_SAVED)
-            return True
+            return ActionOutcome(ok=True)
         except HemmaError as error:
             refusal = error.message
         else:
@@ -53,9 +68,9 @@ def run_form_action(
                 messages.success(request, str(done) if done else _("Sparat."))
             elif said := str(done(result)):
                 messages.success(request, said)
-            return True
+            return ActionOutcome(ok=True, result=result)
     _report_failure(request, form, refusal, shown_here=keep_form, after_redirect=retry)
-    return False
+    return ActionOutcome(ok=False)
 
 
 def _report_failure(request, form, refusal: str, *, shown_here: bool, after_redirect: bool):

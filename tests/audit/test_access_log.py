@@ -206,7 +206,7 @@ class TestPatientExtract:
         response = client.post(EXTRACT, {"personal_number": "19380508-9145"})
         extract = response.context["extract"]
         assert extract.patient == lisa
-        units = {e.unit_display for e in extract.entries}
+        units = {row.unit for row in extract.rows}
         assert units == {"Infektionsavdelning", "Hemsjukvården Test"}
         body = response.content.decode()
         assert "Testkommun" in body and "Region Test" in body
@@ -236,6 +236,41 @@ class TestPatientExtract:
         assert "Region Test" in row
         assert str(AccessLogEntry.Action.VIEW_PATIENT.label) in row
         assert str(AccessLogEntry.Purpose.CARE.label) in row
+
+    def test_an_entry_without_a_unit_shows_dashes_and_the_statements_do_not_grow(
+        self, client, lisa, ward_nurse, ward, reviewer
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def add(count, unit):
+            AccessLogEntry.objects.bulk_create(
+                AccessLogEntry(
+                    user=ward_nurse.user,
+                    unit=unit,
+                    unit_display=unit.name if unit else "",
+                    patient=lisa,
+                    action=AccessLogEntry.Action.VIEW_PATIENT,
+                    purpose=AccessLogEntry.Purpose.CARE,
+                    outcome=AccessLogEntry.Outcome.GRANTED,
+                )
+                for _ in range(count)
+            )
+
+        def statements():
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(EXTRACT, {"personal_number": "19380508-9145"})
+            return len(queries), response.context["extract"].rows
+
+        add(1, None)
+        client.force_login(reviewer.user)
+        statements()  # the session's first request reads more (its own set-up)
+        few, rows = statements()
+        assert [(row.unit, row.organisation) for row in rows if row.unit == "–"] == [("–", "–")]
+        add(200, ward)
+        many, rows = statements()
+        assert many == few and len(rows) >= 201
+        assert {row.organisation for row in rows if row.unit == ward.name} == {"Region Test"}
 
     def test_an_unknown_number_says_so(self, as_reviewer):
         response = as_reviewer.post(EXTRACT, {"personal_number": "19121212-1212"})

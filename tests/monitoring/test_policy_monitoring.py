@@ -142,11 +142,10 @@ class TestListLogging:
         response = client_for(client, reviewer).post(
             reverse("audit:extract"), {"personal_number": "19380508-9145"}
         )
-        extract = response.context["extract"]
-        assert any(
-            e.detail == "alert list" and e.unit == home_health and e.action == "list_patients"
-            for e in extract.entries
-        )
+        assert entries(user=home_nurse.user, detail="alert list", unit=home_health).exists()
+        listed = str(AccessLogEntry.Action.LIST_PATIENTS.label)
+        rows = response.context["extract"].rows
+        assert any(row.unit == home_health.name and row.action == listed for row in rows)
 
     def test_the_round_list_logs_each_patient_and_the_protocol_too(
         self, client, at_home, lisa_at_home, physician, home_nurse, ward

@@ -50,6 +50,19 @@ def test_done_as_a_callable_gets_what_the_service_returned():
     assert flashed(request) == ["Säng 3 är tillagd."]
 
 
+def test_the_outcome_carries_the_services_result_only_when_it_succeeded():
+    result = object()
+    request = post({"label": "Säng 3"})
+    done = run_form_action(request, LabelForm(request.POST), lambda data: result)
+    assert done.ok and done.result is result
+    request = post({"label": "Säng 3"})
+    refused = run_form_action(request, LabelForm(request.POST), refuse)
+    assert not refused and refused.result is None
+    request = post({"label": ""})
+    invalid = run_form_action(request, LabelForm(request.POST), lambda data: result)
+    assert not invalid and invalid.result is None
+
+
 def test_done_as_a_callable_that_answers_nothing_flashes_nothing():
     request = post({"label": "Säng 3"})
     assert run_form_action(request, LabelForm(request.POST), lambda data: 2, lambda n: "")

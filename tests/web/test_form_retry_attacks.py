@@ -33,6 +33,7 @@ from hemma.patients import policy
 from hemma.patients.models import Block, CareRelationship, Patient
 from hemma.visits.models import Assignment, Shift, Visit
 from hemma.web.form_retry import SESSION_KEY
+from tests.outsiders import other_ward_member
 
 ATTEMPT = "Försök från fel enhet"
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -60,18 +61,14 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _attacker() -> Staff:
-    ward = Unit.objects.get(kind=Unit.Kind.WARD)
-    other_ward = Unit.objects.create(
-        organisation=ward.organisation,
-        name="Avdelning 31 (angripare)",
-        kind=Unit.Kind.WARD,
-        hsa_id="SE2321000180-AT31",
-        beds=20,
+    return other_ward_member(
+        ward_name="Avdelning 31 (angripare)",
+        ward_hsa_id="SE2321000180-AT31",
+        username="other.lak",
+        hsa_id="SE2321000180-ATL1",
+        profession="physician",
+        role=Membership.Role.MANAGER,
     )
-    user = get_user_model().objects.create_user(username="other.lak", password="x")
-    staff = Staff.objects.create(user=user, profession="physician", hsa_id="SE2321000180-ATL1")
-    Membership.objects.create(staff=staff, unit=other_ward, role=Membership.Role.MANAGER)
-    return staff
 
 
 def _meeting():

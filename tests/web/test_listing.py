@@ -132,3 +132,41 @@ def test_the_statement_count_does_not_grow_with_the_page(ward, ward_nurse, setti
         return len(captured)
 
     assert statements("1", 5) == statements("3", 5) == statements("4", 1)
+
+
+def _filter_keys_pairs():
+    """Each inbox's tabs (the view's ListFilters) and the keys its selectors query by."""
+    from datetime import date
+
+    from hemma.carerequests import selectors as carerequests
+    from hemma.carerequests import views as carerequest_views
+    from hemma.coordination import selectors as coordination
+    from hemma.coordination import task_list
+    from hemma.coordination.views import cases
+    from hemma.messaging import selectors as messaging
+    from hemma.messaging import views as messaging_views
+
+    return {
+        "care requests": (carerequest_views.INBOX_FILTERS, list(carerequests.INBOX_FILTERS)),
+        "coordination messages": (cases.INBOX_FILTERS, list(coordination.inbox_filters())),
+        "coordination tasks": (task_list.TASK_FILTERS, list(task_list.task_filters(date.today()))),
+        "patient messages": (messaging_views.INBOX_FILTERS, list(messaging._inbox_filters())),
+    }
+
+
+@pytest.mark.parametrize("inbox", sorted(_filter_keys_pairs()))
+def test_each_inbox_tab_is_a_filter_its_selectors_know(inbox):
+    """A tab whose key the selector lacks would be a KeyError (a 500) when chosen; a
+    selector's filter without a tab could never be shown. Both lists, in the same order."""
+    tabs, queried = _filter_keys_pairs()[inbox]
+    assert [tab.key for tab in tabs] == queried
+
+
+def test_the_selectors_named_filters_are_the_ones_they_query():
+    """messaging and coordination also name their filters in a tuple (the counts of a unit
+    without an inbox, the order of the tabs): the same keys as the queries."""
+    from hemma.coordination import selectors as coordination
+    from hemma.messaging import selectors as messaging
+
+    assert list(messaging.INBOX_FILTERS) == list(messaging._inbox_filters())
+    assert list(coordination.INBOX_FILTERS) == list(coordination.inbox_filters())

@@ -26,16 +26,16 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from hemma.accounts.models import Membership, Staff, Unit
+from hemma.accounts.models import Staff, Unit
 from hemma.audit.models import AccessLogEntry
 from hemma.demo.data import STAFF
 from hemma.patients import policy
 from hemma.patients.models import CareRelationship, Patient, SharingConsent
+from tests.outsiders import other_ward_member
 
 pytestmark = pytest.mark.django_db
 
@@ -583,16 +583,13 @@ class Ctx:
 def demo():
     call_command("load_demo", quiet=True)
     ward = Unit.objects.get(kind=Unit.Kind.WARD)
-    other_ward = Unit.objects.create(
-        organisation=ward.organisation,
-        name="Avdelning 31 (matrix)",
-        kind=Unit.Kind.WARD,
-        hsa_id="SE2321000180-MX31",
-        beds=20,
+    other_ward_member(
+        ward_name="Avdelning 31 (matrix)",
+        ward_hsa_id="SE2321000180-MX31",
+        username="other.ssk",
+        hsa_id="SE2321000180-MXN1",
+        profession="nurse",
     )
-    user = get_user_model().objects.create_user(username="other.ssk", password="x")
-    other = Staff.objects.create(user=user, profession="nurse", hsa_id="SE2321000180-MXN1")
-    Membership.objects.create(staff=other, unit=other_ward)
     patients = list(Patient.objects.exclude(last_name__endswith="(historik)"))
     episodes = {}
     episode_model = _model("episodes.Episode")

@@ -101,17 +101,15 @@ def plan(request):
     day = day_of(request)
     if (refusal := unit_refused(request, f"visits planned for {day}")) is not None:
         return refusal
-    queued = []
 
     def done(job):
-        queued.append(job)
         if job.reused:
             messages.info(request, _("Dagen planeras redan – följ planeringen nedan."))
             return ""  # told as information
         return _("Planeringen är startad. Resultatet visas här när den är klar.")
 
     # A crafted time limit (the page offers a list) or a refusal: drawn again at the limit.
-    run_form_action(
+    outcome = run_form_action(
         request,
         forms.PlanForm(request.POST),
         lambda data: services.plan_day_request(
@@ -120,9 +118,9 @@ def plan(request):
         done,
         retry=True,
     )
-    if not queued:
+    if outcome.result is None:  # refused, or a repeat of a planning already started
         return redirect(planner_url(day))
-    return redirect(f"{planner_url(day)}&job={queued[0].pk}#plan-job")
+    return redirect(f"{planner_url(day)}&job={outcome.result.pk}#plan-job")
 
 
 def _plan_job(request, unit, day):
