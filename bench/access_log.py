@@ -219,7 +219,7 @@ def _measure_extract(client, capture, connection, patient, requests):
     with capture(connection) as queries:
         response = client.post("/audit/extract/", {"personal_number": patient.personal_number})
     assert response.status_code == 200, response.status_code
-    entries = response.context["extract"].entries
+    entries = response.context["extract"].rows
     for _ in range(requests):
         started = time.perf_counter()
         client.post("/audit/extract/", {"personal_number": patient.personal_number})

@@ -36,7 +36,7 @@ def is_break_glass(user) -> bool:
 def verify_totp(user, token: str) -> TOTPDevice | None:
     """The user's confirmed TOTP device that accepts this code (each code once, throttled)."""
     token = (token or "").strip().replace(" ", "")
-    if not token.isdigit():
+    if not (token.isascii() and token.isdigit()):
         return None
     with transaction.atomic():
         devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)

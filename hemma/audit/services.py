@@ -4,6 +4,7 @@ The log sits below the patient record: it imports nothing from hemma.patients (m
 refer to patients by string, and callers pass the patient objects). The log review
 (hemma.logreview) sits above both."""
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -31,6 +32,7 @@ def access_log_record(
     detail: str = "",
 ) -> AccessLogEntry:
     """Write one access-log entry. Called for every read of patient data, granted or denied."""
+    detail = storable(detail)
     entry = _entry(
         staff=staff,
         user=user,
@@ -61,6 +63,7 @@ def access_log_record_many(
     detail and patient already stand in the log for that window. An empty list writes
     one entry without a patient, so the search or list itself is still on record.
     Returns the number of entries written."""
+    detail = storable(detail)
     unique = list({patient.pk: patient for patient in patients}.values())
     if not unique:
         access_log_record(
@@ -106,6 +109,16 @@ def _logged_within_window(staff, unit, action, detail, patient_ids) -> set:
             patient_id__in=patient_ids,
         ).values_list("patient_id", flat=True)
     )
+
+
+_NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates
+
+
+def storable(text: str) -> str:
+    """A detail as any database stores it: a denial's detail may quote what was posted
+    (a made-up id), and PostgreSQL refuses NUL and a lone surrogate in text (U+FFFD
+    stands for each)."""
+    return _NOT_STORABLE.sub("\ufffd", text)
 
 
 def _entry(

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hemma.episodes.models import Episode
+from hemma.web.model_choice import ModelChoiceField
 
 from .rows import LISTS
 
@@ -106,7 +107,7 @@ CONTENT_NAMES = ("activities", "contacts", "criteria", "if_worse", "call_112", "
 
 
 class AgreementCreateForm(forms.Form):
-    template = forms.ModelChoiceField(label=_("Mall"), queryset=None, empty_label=None)
+    template = ModelChoiceField(label=_("Mall"), queryset=None, empty_label=None)
 
     def __init__(self, *args, templates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from hemma.accounts.models import Unit
 from hemma.careplans.forms import text_to_rows
 from hemma.web.fields import NearDateField, NearDateTimeField
+from hemma.web.model_choice import ModelChoiceField
 
 from .models import CareRequest, LogisticsOrder, Medication
 from .services import RECEIVER_KINDS, supervision_end_problem
@@ -25,7 +26,7 @@ def _route_value(text: str) -> str | None:
 
 class CareRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Typ"), choices=CareRequest.Kind.choices)
-    to_unit = forms.ModelChoiceField(label=_("Till enhet"), queryset=Unit.objects.none())
+    to_unit = ModelChoiceField(label=_("Till enhet"), queryset=Unit.objects.none())
     reason = forms.CharField(
         label=_("Orsak"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
@@ -124,7 +125,7 @@ class LogisticsForm(forms.Form):
     delivery_place = forms.ChoiceField(
         label=_("Leveransplats"), choices=LogisticsOrder.Place.choices
     )
-    responsible_unit = forms.ModelChoiceField(
+    responsible_unit = ModelChoiceField(
         label=_("Ansvarig enhet"), queryset=Unit.objects.none(), empty_label=None
     )
     travels_with_patient = forms.BooleanField(

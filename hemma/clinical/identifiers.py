@@ -189,3 +189,17 @@ def normalize_phone(value: str) -> str:
     if not re.fullmatch(r"\+?\d{3,15}", text):
         raise InvalidIdentifier("format", "A phone number is 3–15 digits, optionally with +.")
     return text
+
+
+MAX_ROW_ID = 2**63 - 1  # PostgreSQL's bigint and SQLite's integer
+
+
+def row_id(text) -> int | None:
+    """A row's id as typed in a URL, a form field or a reference: ASCII digits for a
+    number from 1 to MAX_ROW_ID, else None (not found, never an error). str.isdigit()
+    alone admits "²" (int() refuses it) and numbers no database column holds."""
+    text = "" if text is None else str(text)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ROW_ID else None

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hemma.web.fields import NearDateField
+from hemma.web.model_choice import ModelChoiceField
 
 from .models import Skill, TrainingItem
 from .selectors import trainer_choices, unit_staff
@@ -23,7 +24,7 @@ class CompetenceForm(forms.Form):
     list, or a named trainer) and when, optionally valid until a day. Errors per field
     (`services.competence_problems`)."""
 
-    staff = forms.ModelChoiceField(
+    staff = ModelChoiceField(
         label=_("Personal"),
         queryset=None,
         error_messages={"invalid_choice": _("Välj en person som arbetar på enheten.")},
@@ -43,7 +44,7 @@ class CompetenceForm(forms.Form):
         required=False,
         widget=forms.DateInput(DATE),
     )
-    trainer = forms.ModelChoiceField(
+    trainer = ModelChoiceField(
         label=_("Utbildare"),
         queryset=None,
         required=False,

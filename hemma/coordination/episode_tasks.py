@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from hemma.accounts.models import Staff, Unit
@@ -61,8 +62,11 @@ def readmission_notice_create(event: TransitionEvent) -> Task | None:
     episode = event.episode
     if not episode.home_health_unit_id:
         return None
+    title = _("Direktinlagd på %(bed)s: %(reason)s") % {"bed": event.bed, "reason": event.reason}
     return Task.objects.create(
-        title=_("Direktinlagd på %(bed)s: %(reason)s") % {"bed": event.bed, "reason": event.reason},
+        # The reason may be up to 1,000 characters; the task's title holds 300 (the whole
+        # reason stays on the episode's transition).
+        title=Truncator(title).chars(Task._meta.get_field("title").max_length),
         kind=Task.Kind.OTHER,
         episode=episode,
         patient=episode.patient,

@@ -5,6 +5,7 @@ from hemma.accounts.models import Staff, Unit
 from hemma.careplans.forms import text_to_rows
 from hemma.clinical.frailty import cfs_name
 from hemma.web.fields import NearDateField, NearDateTimeField
+from hemma.web.model_choice import ModelChoiceField, ModelMultipleChoiceField
 
 from .models import MeetingSeries
 
@@ -35,7 +36,7 @@ class CaseOpenForm(forms.Form):
         label=_("Beräknat utskrivningsdatum"),
         widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"),
     )
-    receivers = forms.ModelMultipleChoiceField(
+    receivers = ModelMultipleChoiceField(
         label=_("Kommunala mottagare"),
         queryset=Unit.objects.filter(kind__in=["home_health_care", "home_care"]),
         widget=forms.CheckboxSelectMultiple,
@@ -90,7 +91,7 @@ class EstimateForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(ModelChoiceField):
     def label_from_instance(self, staff):
         return f"{staff.display_name}, {staff.get_profession_display()}"
 
@@ -156,8 +157,8 @@ class FrailtyForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    partner = forms.ModelChoiceField(label=_("Möte med"), queryset=Unit.objects.none())
-    guests = forms.ModelMultipleChoiceField(
+    partner = ModelChoiceField(label=_("Möte med"), queryset=Unit.objects.none())
+    guests = ModelMultipleChoiceField(
         label=_("Ambulanssjukvården deltar"),
         queryset=Unit.objects.filter(kind="ambulance"),
         required=False,
@@ -260,7 +261,7 @@ class MinutesForm(forms.Form):
 
 class TaskForm(AgendaRowForm):
     title = forms.CharField(label=_("Uppgift"), max_length=300)
-    owner_unit = forms.ModelChoiceField(label=_("Ansvarig enhet"), queryset=Unit.objects.none())
+    owner_unit = ModelChoiceField(label=_("Ansvarig enhet"), queryset=Unit.objects.none())
     due_on = NearDateField(
         past_days=365,
         future_days=365,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Unit
 from hemma.web.fields import NearDateTimeField
+from hemma.web.model_choice import ModelChoiceField
 
 from .models import Assessment, ChecklistItem, Episode
 
@@ -24,7 +25,7 @@ class FlagForm(forms.Form):
         required=False,
         help_text=_("Kan ändras fram till hemgången."),
     )
-    home_health_unit = forms.ModelChoiceField(
+    home_health_unit = ModelChoiceField(
         label=_("Besökande enhet"),
         queryset=_visiting_units(),
         required=False,
@@ -37,7 +38,7 @@ class FlagForm(forms.Form):
 
 class VisitingForm(forms.Form):
     visiting = forms.ChoiceField(label=_("Besökande team"), choices=Episode.Visiting.choices)
-    visiting_unit = forms.ModelChoiceField(
+    visiting_unit = ModelChoiceField(
         label=_("Besökande enhet"),
         queryset=_visiting_units(),
         required=False,

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hemma.web.fields import NearDateField
+from hemma.web.model_choice import ModelChoiceField
 
 from .models import COMMENT_MAX_LENGTH, QUESTIONS, Response, Scale
 from .results import SCALE
@@ -57,7 +58,7 @@ class ExperienceForm(forms.Form):
 class ResultsForm(forms.Form):
     """Which wards (one, or all of the organisation's), which months, by month or quarter."""
 
-    ward = forms.ModelChoiceField(
+    ward = ModelChoiceField(
         label=_("Avdelning"), queryset=None, required=False, empty_label=_("Alla avdelningar")
     )
     start = NearDateField(

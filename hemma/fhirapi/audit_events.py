@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hemma.accounts.selectors import reviewable_organisation_ids
 from hemma.audit.models import AccessLogEntry
+from hemma.clinical.identifiers import row_id
 from hemma.logreview.selectors import LogFilter, log_entries_for_review
 from hemma.logreview.services import log_review_record
 
@@ -153,7 +154,8 @@ def audit_event_search(caller: Caller, params) -> Page:
 
 
 def audit_event_read(caller: Caller, entry_id: str) -> dict | None:
-    entry = _entries(caller).filter(pk=int(entry_id)).first() if entry_id.isdigit() else None
+    pk = row_id(entry_id)
+    entry = _entries(caller).filter(pk=pk).first() if pk else None
     if entry is None:
         return None
     log_review_record(staff=caller.staff, unit=caller.unit, entries=[entry])

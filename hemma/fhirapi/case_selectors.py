@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from hemma.accounts.models import Unit
 from hemma.careplans.models import Agreement, AgreementVersion
 from hemma.carerequests.models import CareRequest, CareRequestMessage, Medication
+from hemma.clinical.identifiers import row_id
 from hemma.episodes.models import Consent as EpisodeConsent
 from hemma.medication.models import DoseAdministration, MedicationItem, MedicationListVersion
 from hemma.monitoring.models import DeviceEnrolment
@@ -277,8 +278,8 @@ def case_read(caller: Caller, resource_type: str, resource_id: str) -> dict:
             row = rows.filter(pk=parse_reference("id", key, "Patient")).first()
         except SearchError:
             row = None
-    elif key.isdigit():
-        row = rows.filter(pk=int(key)).first()
+    elif row_id(key):
+        row = rows.filter(pk=row_id(key)).first()
     if row is None or kind.hides(caller, rows.filter(pk=row.pk)):
         deny_unknown(caller, f"FHIR {resource_type}/{resource_id}")
     read_patient(caller, kind.patient_of(row).pk, f"FHIR {resource_type}/{resource_id}")
@@ -289,9 +290,9 @@ def _episode_consent_read(caller: Caller, resource_id: str) -> dict:
     episode_id = resource_id.removeprefix("episode-")
     consent = (
         EpisodeConsent.objects.select_related("episode__patient")
-        .filter(episode_id=int(episode_id))
+        .filter(episode_id=row_id(episode_id))
         .first()
-        if episode_id.isdigit()
+        if row_id(episode_id)
         else None
     )
     if consent is None:
@@ -319,8 +320,8 @@ def patient_case_for(caller: Caller, patient_id: str) -> list[dict]:
 
 def organization_read(unit_id: str) -> dict | None:
     unit = (
-        Unit.objects.select_related("organisation").filter(pk=int(unit_id)).first()
-        if unit_id.isdigit()
+        Unit.objects.select_related("organisation").filter(pk=row_id(unit_id)).first()
+        if row_id(unit_id)
         else None
     )
     return case_resources.organization(unit) if unit else None
@@ -351,9 +352,9 @@ def organization_search(params) -> Page:
 
 def care_plan_versions(caller: Caller, agreement_id: str) -> list[dict]:
     """Every version of the agreement, newest first, each as the CarePlan it was."""
-    if not agreement_id.isdigit():
+    if row_id(agreement_id) is None:
         deny_unknown(caller, f"FHIR CarePlan/{agreement_id}/_history")
-    agreements = _agreements(Patient.objects.all()).filter(pk=int(agreement_id))
+    agreements = _agreements(Patient.objects.all()).filter(pk=row_id(agreement_id))
     agreement = agreements.first()
     if agreement is None or KINDS["CarePlan"].hides(caller, agreements):
         deny_unknown(caller, f"FHIR CarePlan/{agreement_id}/_history")

@@ -3,6 +3,7 @@ organisation (HSA-id, name, profession, unit). No patient data; integration prof
 (profession system) are not people and are left out."""
 
 from hemma.accounts.models import Membership, Staff
+from hemma.clinical.identifiers import row_id
 
 from .resources import HSA_ID, _clean
 from .search import SearchError, decode_cursor, encode_cursor, parse_count
@@ -64,10 +65,10 @@ def practitioner_role(membership: Membership) -> dict:
 def _paged(rows, params, render) -> Page:
     count = parse_count(one(params, "_count"))
     if (cursor := one(params, "_cursor")) is not None:
-        last = decode_cursor(cursor, 1)[0]
-        if not last.isdigit():
+        last = row_id(decode_cursor(cursor, 1)[0])
+        if last is None:
             raise SearchError("_cursor", "the paging cursor is damaged")
-        rows = rows.filter(pk__gt=int(last))
+        rows = rows.filter(pk__gt=last)
     found = list(rows.order_by("pk")[: count + 1])
     shown = found[:count]
     return Page(
@@ -89,7 +90,8 @@ def practitioner_search(caller: Caller, params) -> Page:
 
 
 def practitioner_read(caller: Caller, staff_id: str) -> dict | None:
-    staff = _people(caller).filter(pk=int(staff_id)).first() if staff_id.isdigit() else None
+    pk = row_id(staff_id)
+    staff = _people(caller).filter(pk=pk).first() if pk else None
     return practitioner(staff) if staff else None
 
 
@@ -106,10 +108,10 @@ def practitioner_role_search(caller: Caller, params) -> Page:
     roles = _memberships(caller)
     for name, column in (("practitioner", "staff_id"), ("organization", "unit_id")):
         if (value := one(params, name)) is not None:
-            key = value.rpartition("/")[2]
-            if not key.isdigit():
+            key = row_id(value.rpartition("/")[2])
+            if key is None:
                 raise SearchError(name, f"{value!r} is not a {name.title()} id")
-            roles = roles.filter(**{column: int(key)})
+            roles = roles.filter(**{column: key})
     return _paged(roles, params, practitioner_role)
 
 

@@ -30,6 +30,7 @@ from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from hemma.clinical import labs as catalogue
+from hemma.clinical.identifiers import row_id
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.labs import selectors as lab_selectors
@@ -97,7 +98,7 @@ def parse(payload) -> tuple[LabDraft | None, list[Issue]]:
     episode_id = None
     if model.encounter is not None:
         encounter = _reference(model.encounter, "Encounter") or ""
-        if not encounter.isdigit() or len(encounter) > 18:
+        if row_id(encounter) is None:
             text = "encounter must be Encounter/<id> of the episode"
             issues.append(Issue("value", text, "Observation.encounter"))
         else:

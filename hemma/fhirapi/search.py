@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from hemma.clinical.identifiers import row_id
+
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
 _PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
@@ -108,8 +110,12 @@ def parse_token(parameter: str, text: str) -> tuple[str | None, str]:
 def parse_reference(parameter: str, text: str, resource: str) -> uuid.UUID | int:
     """`Patient/<id>` or `<id>` (a UUID for Patient, a number for Encounter)."""
     value = text.removeprefix(f"{resource}/")
+    if resource != "Patient":
+        if (number := row_id(value)) is None:
+            raise SearchError(parameter, f"{text!r} is not a {resource} id")
+        return number
     try:
-        return uuid.UUID(value) if resource == "Patient" else int(value)
+        return uuid.UUID(value)
     except ValueError as error:
         raise SearchError(parameter, f"{text!r} is not a {resource} id") from error
 
@@ -117,7 +123,7 @@ def parse_reference(parameter: str, text: str, resource: str) -> uuid.UUID | int
 def parse_count(text: str | None) -> int:
     if text is None:
         return DEFAULT_COUNT
-    if not text.isdigit() or not 0 < int(text) <= 10_000:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= 10_000:
         raise SearchError("_count", f"_count must be a whole number 1–{MAX_COUNT}")
     return min(int(text), MAX_COUNT)
 

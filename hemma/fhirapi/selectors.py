@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record_many
+from hemma.clinical.identifiers import row_id
 from hemma.episodes.models import Episode, SafetyBedReservation
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.labs.models import LabResult
@@ -216,10 +217,8 @@ ENCOUNTER_DOCUMENTED_BY = ("patient_id", "ward_id")
 
 
 def encounter_read(caller: Caller, episode_id: str) -> dict:
-    if (
-        not episode_id.isdigit()
-        or len(episode_id) > 18
-        or is_blocked(caller, Episode.objects.filter(pk=int(episode_id)), *ENCOUNTER_DOCUMENTED_BY)
+    if row_id(episode_id) is None or is_blocked(
+        caller, Episode.objects.filter(pk=int(episode_id)), *ENCOUNTER_DOCUMENTED_BY
     ):
         deny_unknown(caller, f"FHIR Encounter/{episode_id}")
     access = get_episode_for_user(
@@ -286,8 +285,8 @@ def _labs_without_blocked(labs, caller: Caller):
 def observation_read(caller: Caller, observation_id: str) -> dict:
     set_id, _dash, part = observation_id.partition("-")
     observation_set = (
-        ObservationSet.objects.select_related("episode").filter(pk=set_id).first()
-        if set_id.isdigit() and part in FIELD_OF_PART
+        ObservationSet.objects.select_related("episode").filter(pk=row_id(set_id)).first()
+        if row_id(set_id) and part in FIELD_OF_PART
         else None
     )
     if (
@@ -522,20 +521,20 @@ def observation_search(caller: Caller, params) -> Page:
         reverse=True,
     )
     entries, next_cursor = [], None
-    for index, (moment, _rank, row_id, kind, row) in enumerate(found):
+    for index, (moment, _rank, found_id, kind, row) in enumerate(found):
         patient = episode_of[row.episode_id].patient
         if kind == LAB:
             if len(entries) == count:
-                next_cursor = encode_cursor(moment.isoformat(), LAB, row_id, 0)
+                next_cursor = encode_cursor(moment.isoformat(), LAB, found_id, 0)
                 break
             entries.append((patient, lab_resources.lab_observation(row, patient)))
             continue
         wanted = [p for p in resources.observation_parts(row) if parts is None or p in parts]
-        first = index == 0 and cursor is not None and cursor[1:] == (SET, row_id)
+        first = index == 0 and cursor is not None and cursor[1:] == (SET, found_id)
         common = None  # what the set's Observations share, built once
         for position in range(skip if first else 0, len(wanted)):
             if len(entries) == count:
-                next_cursor = encode_cursor(moment.isoformat(), SET, row_id, position)
+                next_cursor = encode_cursor(moment.isoformat(), SET, found_id, position)
                 break
             if common is None:
                 common = resources.observation_common(row, patient)

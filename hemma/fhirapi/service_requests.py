@@ -21,6 +21,7 @@ from datetime import datetime
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
+from hemma.clinical.identifiers import row_id
 from hemma.monitoring.fhir import Issue
 
 from .case_resources import ROUTES, SNOMED
@@ -78,7 +79,7 @@ def parse(payload) -> tuple[CareRequestDraft | None, list[Issue]]:
         patient_id = None
     need(patient_id is not None, "subject", "subject must be Patient/<id>")
     episode = _reference_id(resource.encounter, "Encounter")
-    need(episode is not None and episode.isdigit(), "encounter", "encounter must be Encounter/<id>")
+    need(row_id(episode) is not None, "encounter", "encounter must be Encounter/<id>")
     codings = resource.code.coding if resource.code and resource.code.coding else []
     kinds = [c.code for c in codings if c.system == KIND_SYSTEM and c.code in KINDS]
     need(kinds, "code", f"code must be {KIND_SYSTEM}|home_health or |home_care")

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from hemma.web.fields import NearDateField
+from hemma.web.model_choice import ModelChoiceField
 
 from .models import EconomicsSettings, ImportBatch
 from .services import EDITABLE, MAX_REPLICATIONS
@@ -169,10 +170,8 @@ class PeriodForm(forms.Form):
         label=_("Till"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    ward = forms.ModelChoiceField(label=_("Avdelning"), queryset=None, required=False)
-    centre = forms.ModelChoiceField(
-        label=_("Listade på vårdcentral"), queryset=None, required=False
-    )
+    ward = ModelChoiceField(label=_("Avdelning"), queryset=None, required=False)
+    centre = ModelChoiceField(label=_("Listade på vårdcentral"), queryset=None, required=False)
     grain = forms.ChoiceField(
         label=_("Trend per"), choices=[("month", _("månad")), ("week", _("vecka"))], required=False
     )

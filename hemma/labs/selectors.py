@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from hemma.clinical import episode_states as states
 from hemma.clinical import labs as catalogue
+from hemma.clinical.identifiers import row_id
 from hemma.episodes.models import Episode
 from hemma.patients.policy import any_block_applies, blocked_documentation
 
@@ -214,6 +215,6 @@ def round_panel(staff, unit, episodes, day) -> dict[int, dict]:
 
 def result_by_id(result_id) -> LabResult | None:
     """One result with its episode, for the FHIR read (the caller checks the policy)."""
-    if not str(result_id).isdigit():
+    if (pk := row_id(result_id)) is None:
         return None
-    return LabResult.objects.select_related("episode").filter(pk=int(result_id)).first()
+    return LabResult.objects.select_related("episode").filter(pk=pk).first()

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from hemma.accounts.models import Unit
 from hemma.patients.forms import PersonalNumberField
 from hemma.web.fields import NearDateField
+from hemma.web.model_choice import ModelChoiceField
 
 from .selectors import LogFilter
 
@@ -11,7 +12,7 @@ from .selectors import LogFilter
 class LogFilterForm(forms.Form):
     personal_number = PersonalNumberField(required=False, help_text="")
     staff_text = forms.CharField(label=_("Medarbetare (namn eller HSA-id)"), required=False)
-    unit = forms.ModelChoiceField(label=_("Enhet"), queryset=Unit.objects.none(), required=False)
+    unit = ModelChoiceField(label=_("Enhet"), queryset=Unit.objects.none(), required=False)
     date_from = NearDateField(
         past_days=7300,
         future_days=1,

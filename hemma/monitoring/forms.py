@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hemma.web.model_choice import ModelChoiceField
+
 from .models import Alert, ObservationSet, PersonalThreshold, RoundEntry
 
 
@@ -110,12 +112,10 @@ class CodeForm(forms.Form):
 class RosterSlotForm(forms.Form):
     """One slot of the ward's duty roster: physicians who are members of the ward."""
 
-    on_call = forms.ModelChoiceField(
+    on_call = ModelChoiceField(
         label=_("Jourhavande läkare"), queryset=None, required=False, empty_label="–"
     )
-    deputy = forms.ModelChoiceField(
-        label=_("Ersättare"), queryset=None, required=False, empty_label="–"
-    )
+    deputy = ModelChoiceField(label=_("Ersättare"), queryset=None, required=False, empty_label="–")
 
     def __init__(self, *args, physicians, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,7 +135,7 @@ class RosterSlotForm(forms.Form):
 class FinalStepForm(forms.Form):
     """The ward's last escalation step: a named physician and/or an instruction."""
 
-    physician = forms.ModelChoiceField(
+    physician = ModelChoiceField(
         label=_("Läkare (t.ex. sjukhusets primärjour)"),
         queryset=None,
         required=False,

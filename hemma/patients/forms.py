@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from hemma.accounts.models import Organisation, Unit
 from hemma.accounts.validators import validate_phone
 from hemma.clinical.identifiers import InvalidIdentifier, parse_personal_identity
+from hemma.web.model_choice import ModelChoiceField
 
 from .blocks import MIN_OPENING_REASON_LENGTH
 from .services import MIN_EMERGENCY_REASON_LENGTH, PatientDetails
@@ -76,12 +77,12 @@ class PatientDetailsForm(forms.Form):
     preferred_language = forms.CharField(
         label=_("Föredraget språk"), max_length=50, initial="svenska"
     )
-    listed_unit = forms.ModelChoiceField(
+    listed_unit = ModelChoiceField(
         label=_("Listad vårdcentral"),
         queryset=Unit.objects.filter(kind=Unit.Kind.PRIMARY_CARE),
         required=False,
     )
-    home_municipality = forms.ModelChoiceField(
+    home_municipality = ModelChoiceField(
         label=_("Hemkommun"),
         queryset=Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY),
         required=False,
@@ -134,9 +135,7 @@ class NextOfKinForm(forms.Form):
 
 
 class CareTeamAddForm(forms.Form):
-    unit = forms.ModelChoiceField(
-        label=_("Enhet"), queryset=Unit.objects.select_related("organisation")
-    )
+    unit = ModelChoiceField(label=_("Enhet"), queryset=Unit.objects.select_related("organisation"))
 
     def __init__(self, *args, exclude_unit_ids=(), **kwargs):
         super().__init__(*args, **kwargs)

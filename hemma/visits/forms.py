@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hemma.accounts.models import Staff
+from hemma.web.model_choice import ModelChoiceField
 
 from .models import SKILL_CHOICES, TravelMode, Visit
 
@@ -35,7 +36,7 @@ class PlanForm(forms.Form):
 
 
 class ShiftForm(forms.Form):
-    staff = forms.ModelChoiceField(label=_("Personal"), queryset=Staff.objects.none())
+    staff = ModelChoiceField(label=_("Personal"), queryset=Staff.objects.none())
     starts = clock(label=_("Börjar"), initial=time(7, 0))
     ends = clock(label=_("Slutar"), initial=time(16, 0))
     travel_mode = forms.ChoiceField(label=_("Färdsätt"), choices=TravelMode.choices)

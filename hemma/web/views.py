@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,10 +30,14 @@ def switch_unit(request):
     else:
         request.session[SESSION_KEY] = membership.unit_id
         messages.success(request, _("Du agerar nu för %(unit)s.") % {"unit": membership.unit})
+    # Back to the page the switcher was on: only a path on this site. Anything else (another
+    # host, or text that redirect() would take for a URL name) goes to the start page.
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "home"
-    return redirect(target)
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return redirect("home")
+    return HttpResponseRedirect(target)
 
 
 @require_GET

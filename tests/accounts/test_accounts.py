@@ -70,6 +70,16 @@ class TestUnitSwitcher:
         )
         assert response["Location"] == reverse("home")  # the start page
 
+    @pytest.mark.parametrize("target", ["x", "patients:list", "NaN", "//evil.example/", "a\x00b"])
+    def test_a_next_that_is_not_a_path_here_goes_to_the_start_page(self, as_ward_nurse, target):
+        """Found by tests/web/test_form_fuzz.py: a bare word was taken for a URL name (500)."""
+        response = as_ward_nurse.post(reverse("switch_unit"), {"next": target})
+        assert (response.status_code, response["Location"]) == (302, reverse("home"))
+
+    def test_a_path_here_is_kept(self, as_ward_nurse):
+        response = as_ward_nurse.post(reverse("switch_unit"), {"next": "/patients/?q=1"})
+        assert response["Location"] == "/patients/?q=1"
+
 
 @pytest.mark.django_db
 class TestAdmin:

@@ -331,3 +331,33 @@ class TestReviewAtScale:
         paginator = response.context["page"].paginator
         assert paginator.capped and paginator.count == 6
         assert "avgränsa med datum, patient eller medarbetare" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("detail", ["id=a\x00b", "id=\ud800x", "\x00" * 600])
+def test_a_detail_quoting_hostile_input_is_stored_with_a_replacement_character(
+    ward_nurse, ward, lisa, detail
+):
+    """A denial's detail may quote a posted value; PostgreSQL refuses NUL and a lone
+    surrogate in text (found by tests/web/test_form_fuzz.py: a 500 on a planner POST)."""
+    from hemma.audit.services import access_log_record, access_log_record_many
+
+    one = access_log_record(
+        staff=ward_nurse,
+        unit=ward,
+        patient=lisa,
+        action=AccessLogEntry.Action.VIEW_PATIENT,
+        purpose=AccessLogEntry.Purpose.CARE,
+        outcome=AccessLogEntry.Outcome.DENIED,
+        detail=detail,
+    )
+    access_log_record_many(
+        staff=ward_nurse, unit=ward, patients=[lisa], action="list_patients", detail=detail
+    )
+    stored = list(
+        AccessLogEntry.objects.filter(user=ward_nurse.user).values_list("detail", flat=True)
+    )
+    assert one.pk and len(stored) == 2
+    for text in stored:
+        assert "\x00" not in text and "\ud800" not in text and "\ufffd" in text
+        assert len(text) <= 500

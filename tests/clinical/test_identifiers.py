@@ -11,6 +11,7 @@ from hemma.clinical.identifiers import (
     luhn_check_digit,
     normalize_phone,
     parse_personal_identity,
+    row_id,
     validate_hsa_id,
     validate_organisation_number,
 )
@@ -275,3 +276,27 @@ def test_a_birth_more_than_130_years_ago_is_a_typing_error():
         parse(born_1800)
     assert error.value.code == "too_old"
     assert parse("18" + with_check_digit("961212998")).birth_date == date(1896, 12, 12)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1", 1),
+        ("0042", 42),
+        (17, 17),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),  # beyond bigint
+        ("9" * 40, None),
+        ("0", None),
+        ("-1", None),
+        (" 1", None),
+        ("1_000", None),
+        ("²", None),  # str.isdigit() says yes, int() says no
+        ("٣", None),  # Arabic-Indic three: int() reads it, no id is written so
+        ("", None),
+        (None, None),
+        ("1e3", None),
+    ],
+)
+def test_a_row_id_is_plain_digits_a_database_column_holds(text, expected):
+    assert row_id(text) == expected

@@ -45,6 +45,16 @@ URLS = [
         ("/fhir/CarePlan", {"_cursor": ""}),  # found by the fuzzer on PostgreSQL
         ("/fhir/CareTeam", {"_cursor": "eA=="}),
         ("/fhir/Consent", {"_cursor": "eA=="}),
+        # Found by tests/web/test_form_fuzz.py's kind of input: "²" passes str.isdigit()
+        # (int() refuses it), 40 digits pass int() (no database column holds them).
+        ("/fhir/PractitionerRole", {"organization": "Organization/²"}),
+        ("/fhir/PractitionerRole", {"practitioner": "9" * 40}),
+        ("/fhir/Observation", {"_count": "²"}),
+        ("/fhir/Practitioner", {"_cursor": "wrk="}),  # base64 of "²"
+        ("/fhir/Observation", {"encounter": "9" * 40}),
+        ("/fhir/Observation", {"encounter": "Encounter/²"}),
+        ("/fhir/CarePlan", {"encounter": "9" * 40}),
+        ("/fhir/Encounter", {"_id": "9" * 40}),
     ],
 )
 def test_absurd_search_values_get_a_clear_answer(client, wide_token, readings, url, params):
@@ -99,3 +109,32 @@ def test_a_failing_database_is_a_500_outcome_not_an_html_page(
     token = client.post("/oauth/token", {"grant_type": "client_credentials"})
     assert token.status_code == 500
     assert token.json()["error"] == "server_error"
+
+
+READ_TYPES = [
+    "Patient",
+    "Encounter",
+    "Observation",
+    "AuditEvent",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "CarePlan",
+    "CareTeam",
+    "Consent",
+    "ServiceRequest",
+    "Task",
+]
+
+
+@pytest.mark.parametrize("resource_type", READ_TYPES)
+@pytest.mark.parametrize("resource_id", ["9" * 40, "9" * 40 + "-hr", "0", "9" * 64])
+def test_a_read_of_an_id_no_row_can_have_is_not_found(
+    client, wide_token, readings, resource_type, resource_id
+):
+    for url in (
+        f"/fhir/{resource_type}/{resource_id}",
+        f"/fhir/{resource_type}/{resource_id}/_history",
+    ):
+        response = get(client, url, wide_token)
+        assert response.status_code in (403, 404), (url, response.status_code)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hemma.accounts.models import Unit
 from hemma.audit.models import AccessLogEntry
+from hemma.clinical.identifiers import row_id
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import HemmaError
 from hemma.patients.selectors import deny
@@ -270,10 +271,7 @@ def _deny_case_action(request, case_id, action, patient=None):
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return row_id(value)  # a number no row can have is None, not an overflow (a 500)
 
 
 @staff_required

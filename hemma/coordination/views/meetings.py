@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hemma.audit.models import AccessLogEntry
+from hemma.clinical.identifiers import row_id
 from hemma.errors import HemmaError
 from hemma.patients.selectors import deny
 from hemma.web.actions import log_list, run_form_action
@@ -29,10 +30,7 @@ def _uuid_or_none(value):
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return row_id(value)  # a number no row can have is None, not an overflow (a 500)
 
 
 def _meetings_page(request, form, series_form):

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date
 
 from hemma.audit.models import AccessLogEntry
 from hemma.audit.services import access_log_record
+from hemma.clinical.identifiers import row_id
 from hemma.episodes.selectors import get_episode_for_user
 from hemma.errors import NotAllowed
 from hemma.patients.policy import require_action
@@ -101,7 +102,7 @@ def deny_unlisted(request, field: str, listed: set[int], what: str) -> None:
     """A posted id the page could not have offered (another unit's, a patient the unit
     may not list, made up): a denied entry naming it, and 404."""
     posted = request.POST.get(field, "").strip()
-    if posted and (not posted.isdigit() or int(posted) not in listed):
+    if posted and row_id(posted) not in listed:
         deny(
             staff=request.hemma.staff,
             acting_unit=request.hemma.unit,
