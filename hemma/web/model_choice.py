@@ -11,15 +11,19 @@ from hemma.clinical.identifiers import row_id
 INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
 
 
-def _integer_key(field) -> bool:
+def _impossible_key(field, value) -> bool:
+    """A posted value that no row of an integer-keyed model can have (a model instance,
+    as code may pass, is left to Django)."""
     model = field.queryset.model
+    if isinstance(value, model):
+        return False
     key = model._meta.get_field(field.to_field_name) if field.to_field_name else model._meta.pk
-    return key.get_internal_type() in INTEGER_KEYS
+    return key.get_internal_type() in INTEGER_KEYS and row_id(value) is None
 
 
 class ModelChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
-        if value not in self.empty_values and _integer_key(self) and row_id(value) is None:
+        if value not in self.empty_values and _impossible_key(self, value):
             raise ValidationError(
                 self.error_messages["invalid_choice"],
                 code="invalid_choice",
@@ -30,12 +34,11 @@ class ModelChoiceField(forms.ModelChoiceField):
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
-        if _integer_key(self):
-            for pk in value:
-                if row_id(pk) is None:
-                    raise ValidationError(
-                        self.error_messages["invalid_pk_value"],
-                        code="invalid_pk_value",
-                        params={"pk": pk},
-                    )
+        for pk in value:
+            if _impossible_key(self, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
         return super()._check_values(value)

@@ -48,3 +48,9 @@ def test_every_form_uses_these_fields():
         )
     ]
     assert used == []
+
+
+def test_a_model_instance_passed_by_code_is_taken(ward, home_health):
+    form = UnitForm({"unit": ward, "guests": [ward, home_health]})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["unit"] == ward
