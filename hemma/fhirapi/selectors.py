@@ -217,8 +217,8 @@ ENCOUNTER_DOCUMENTED_BY = ("patient_id", "ward_id")
 
 
 def encounter_read(caller: Caller, episode_id: str) -> dict:
-    if row_id(episode_id) is None or is_blocked(
-        caller, Episode.objects.filter(pk=int(episode_id)), *ENCOUNTER_DOCUMENTED_BY
+    if (pk := row_id(episode_id)) is None or is_blocked(
+        caller, Episode.objects.filter(pk=pk), *ENCOUNTER_DOCUMENTED_BY
     ):
         deny_unknown(caller, f"FHIR Encounter/{episode_id}")
     access = get_episode_for_user(
@@ -285,8 +285,8 @@ def _labs_without_blocked(labs, caller: Caller):
 def observation_read(caller: Caller, observation_id: str) -> dict:
     set_id, _dash, part = observation_id.partition("-")
     observation_set = (
-        ObservationSet.objects.select_related("episode").filter(pk=row_id(set_id)).first()
-        if row_id(set_id) and part in FIELD_OF_PART
+        ObservationSet.objects.select_related("episode").filter(pk=pk).first()
+        if (pk := row_id(set_id)) and part in FIELD_OF_PART
         else None
     )
     if (

@@ -24,6 +24,8 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
+from tests.module_db import rolled_back_after_the_module
+
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # One user per kind of work; the managers and administrators reach the set-up pages.
 USERS = (
@@ -161,21 +163,11 @@ def _forms_to_fuzz() -> dict[str, list[Form]]:
 def forms_by_user(django_db_setup, django_db_blocker):
     """The demo, and each user's POST forms to fuzz, in a transaction rolled back after
     the module's tests."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(PASSWORD_HASHERS=FAST_HASHING):
-                call_command("load_demo", quiet=True)
+    with rolled_back_after_the_module(django_db_blocker):
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHING):
+            call_command("load_demo", quiet=True)
             found = _forms_to_fuzz()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield found
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        yield found
 
 
 def test_the_crawl_reaches_the_forms_of_every_kind_of_work(forms_by_user, db):

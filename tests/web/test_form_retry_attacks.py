@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +32,7 @@ from hemma.patients import policy
 from hemma.patients.models import Block, CareRelationship, Patient
 from hemma.visits.models import Assignment, Shift, Visit
 from hemma.web.form_retry import SESSION_KEY
+from tests.module_db import rolled_back_after_the_module
 from tests.outsiders import other_ward_member
 
 ATTEMPT = "Försök från fel enhet"
@@ -42,22 +42,12 @@ FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The demo and an attacker, in a transaction rolled back after the module's tests."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(PASSWORD_HASHERS=FAST_HASHING):
-                call_command("load_demo", quiet=True)
-                _attacker()
-                _meeting()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with rolled_back_after_the_module(django_db_blocker):
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHING):
+            call_command("load_demo", quiet=True)
+            _attacker()
+            _meeting()
+        yield
 
 
 def _attacker() -> Staff:

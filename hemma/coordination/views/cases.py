@@ -270,10 +270,6 @@ def _deny_case_action(request, case_id, action, patient=None):
     )
 
 
-def _int_or_none(value):
-    return row_id(value)  # a number no row can have is None, not an overflow (a 500)
-
-
 @staff_required
 @require_POST
 def act(request, case_id, action):
@@ -289,7 +285,7 @@ def act(request, case_id, action):
     case = access.case
     refused = action not in access.allowed(request.hemma.staff)
     if action == "acknowledge":  # only the unit's own receipt
-        receipt_id = _int_or_none(request.POST.get("receipt"))
+        receipt_id = row_id(request.POST.get("receipt"))
         refused = refused or selectors.receipt_of_case(case, receipt_id, unit=unit) is None
     if refused:
         _deny_case_action(request, case.pk, action, case.patient)

@@ -29,10 +29,6 @@ def _uuid_or_none(value):
         return None
 
 
-def _int_or_none(value):
-    return row_id(value)  # a number no row can have is None, not an overflow (a 500)
-
-
 def _meetings_page(request, form, series_form):
     staff, unit = request.hemma.staff, request.hemma.unit
     today = timezone.localdate()
@@ -117,7 +113,7 @@ def series_new(request):
 def series_end(request):
     staff, unit = request.hemma.staff, request.hemma.unit
     series = recurring.get_series_for_user(
-        staff=staff, unit=unit, series_id=_int_or_none(request.POST.get("series"))
+        staff=staff, unit=unit, series_id=row_id(request.POST.get("series"))
     )
     # A bad date or a refusal comes back in the series' row on the meetings page.
     run_form_action(
@@ -202,7 +198,7 @@ def _row_forms(request, meeting, items) -> None:
 def _row_retry(request, form_class, action: str, name: str, **kwargs):
     """The row (agenda item id) and the form of one whose submit failed, else (None, None)."""
     form = retry_form(request, form_class, action=action, **kwargs)
-    row = _int_or_none(form.data.get("item")) if form.is_bound else None
+    row = row_id(form.data.get("item")) if form.is_bound else None
     if row is None:
         return None, None
     form.auto_id = f"{name}{row}_%s"  # one such form per row: ids of the row's own
@@ -216,7 +212,7 @@ def meeting_act(request, meeting_id, action):
     meeting = meetings.get_meeting_for_user(
         staff=staff, unit=unit, meeting_id=meeting_id, action=AccessLogEntry.Action.EDIT_PATIENT
     )
-    item_id = _int_or_none(request.POST.get("item"))
+    item_id = row_id(request.POST.get("item"))
     # A failed submit comes back at its fields on the meeting page (retry).
     if action == "note":
         item = meetings.get_item_for_user(staff=staff, unit=unit, meeting=meeting, item_id=item_id)
