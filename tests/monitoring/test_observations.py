@@ -1,6 +1,6 @@
 """Recording observation sets: NEWS2, idempotency, alerts, thresholds, escalation, overdue."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,10 +9,13 @@ from django.utils import timezone
 
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.monitoring import services
-from hemma.monitoring.models import Alert, MonitoringPlan, ObservationSet
+from hemma.monitoring.models import Alert, DutyPhysician, MonitoringPlan, ObservationSet
 from tests.monitoring.conftest import HOME_SET, RED_SET
 
 pytestmark = pytest.mark.django_db
+
+# A Tuesday at 10:00 local time: the roster's day slot, hours from its edges.
+TUESDAY_10 = timezone.make_aware(datetime(2026, 12, 1, 10, 0))
 
 
 def record(episode, values, client_id="r1", **kwargs):
@@ -134,10 +137,14 @@ class TestEscalation:
         self, at_home, physician, ward, settings
     ):
         settings.HEMMA_ALERT_ESCALATION_MINUTES = 15
+        # Pinned inside one roster slot: "Jag har jouren" holds for the slot it was taken
+        # in, so a wall-clock "now" near 08:00, 16:00 or 21:00 would cross into the next.
         services.duty_physician_set(staff=physician, unit=ward)
+        DutyPhysician.objects.update(since=TUESDAY_10)
         alert = record(at_home, RED_SET).alert
-        assert services.alerts_escalate(timezone.now() + timedelta(minutes=10)) == 0
-        later = timezone.now() + timedelta(minutes=16)
+        Alert.objects.filter(pk=alert.pk).update(created_at=TUESDAY_10)
+        assert services.alerts_escalate(TUESDAY_10 + timedelta(minutes=10)) == 0
+        later = TUESDAY_10 + timedelta(minutes=16)
         assert services.alerts_escalate(later) == 1
         assert services.alerts_escalate(later) == 0  # claimed: a second worker does nothing
         alert.refresh_from_db()
