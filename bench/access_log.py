@@ -13,11 +13,15 @@ same table, so the growth shows.
 
 With --keep the rows already there stay: fill once (--sizes 10000000 --requests 1 --keep)
 and measure again later at the same size on a quiet machine (the same command, --requests 30).
+--extract-first measures the patient extract before the log review pages instead of after
+them; the extract's lines also say how much of each request was SQL and how many requests
+ran a full garbage collection.
 
 Memory is not measured here (the rows are written by PostgreSQL itself).
 """
 
 import argparse
+import gc
 import time
 from datetime import timedelta
 
@@ -52,6 +56,11 @@ def main():
         "--keep",
         action="store_true",
         help="keep the rows already in the database (fill on a busy machine, measure later)",
+    )
+    parser.add_argument(
+        "--extract-first",
+        action="store_true",
+        help="measure the patient extract before the log review pages (not after them)",
     )
     parser.add_argument(
         "--no-gc-freeze",
@@ -107,8 +116,6 @@ def main():
     }
     rows = AccessLogEntry.objects.count()
     if not args.no_gc_freeze:  # as each gunicorn worker does after loading the app
-        import gc
-
         client.get("/audit/")  # the URLconf and templates loaded, as after a first request
         gc.freeze()
     for size in sizes:
@@ -144,11 +151,14 @@ def main():
         )
         if added:
             print(f"  insert: {added:,} rows in {seconds:.1f} s = {added / seconds:,.0f} rows/s")
+        if args.extract_first:
+            _measure_extract(client, CaptureQueriesContext, connection, patient, args.requests)
         for label, query in pages.items():
             _measure(
                 client, CaptureQueriesContext, connection, label, "/audit/", query, args.requests
             )
-        _measure_extract(client, CaptureQueriesContext, connection, patient, args.requests)
+        if not args.extract_first:
+            _measure_extract(client, CaptureQueriesContext, connection, patient, args.requests)
 
 
 def _synthetic_people(User, Staff, Patient):
@@ -220,14 +230,40 @@ def _measure_extract(client, capture, connection, patient, requests):
         response = client.post("/audit/extract/", {"personal_number": patient.personal_number})
     assert response.status_code == 200, response.status_code
     entries = response.context["extract"].rows
+    sql_samples, full_collections = [], 0
     for _ in range(requests):
+        timer, collections = _SqlTimer(), gc.get_stats()[2]["collections"]
         started = time.perf_counter()
-        client.post("/audit/extract/", {"personal_number": patient.personal_number})
+        with connection.execute_wrapper(timer):
+            client.post("/audit/extract/", {"personal_number": patient.personal_number})
         samples.append((time.perf_counter() - started) * 1000)
+        sql_samples.append(timer.ms)
+        full_collections += gc.get_stats()[2]["collections"] > collections
     print(
         f"  patient extract ({len(entries):,} entries)       {percentiles(samples)}  "
         f"max {max(samples):.1f} ms  queries {len(queries)}"
     )
+    # Where the slow requests' time goes: in the database or in the process.
+    rest = [total - sql for total, sql in zip(samples, sql_samples, strict=True)]
+    print(
+        f"    of which SQL                       {percentiles(sql_samples)}\n"
+        f"    of which the process               {percentiles(rest)}  "
+        f"requests with a full garbage collection {full_collections}"
+    )
+
+
+class _SqlTimer:
+    """An execute wrapper adding up the time spent in the database's statements."""
+
+    def __init__(self):
+        self.ms = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.ms += (time.perf_counter() - started) * 1000
 
 
 if __name__ == "__main__":
