@@ -1,4 +1,7 @@
+from datetime import datetime
+
 import pytest
+from django.utils import timezone
 
 from hemma.episodes.models import Episode
 from hemma.episodes.services import safety_beds_ensure
@@ -31,3 +34,5 @@ def at_home(kim, ward, home_health, ward_nurse):
 
 HOME_SET = {"pulse": 72, "spo2": 97, "systolic_bp": 128, "diastolic_bp": 78, "temperature": 36.8}
 RED_SET = {"pulse": 135, "spo2": 91, "systolic_bp": 95, "temperature": 39.4}
+# A Tuesday at 10:00 local time: the roster's day slot, hours from its edges.
+TUESDAY_10 = timezone.make_aware(datetime(2026, 12, 1, 10, 0))

@@ -23,14 +23,12 @@ from hemma.monitoring.models import (
     EscalationFinalStep,
 )
 from tests.conftest import client_for, make_staff, make_unit
-from tests.monitoring.conftest import RED_SET
+from tests.monitoring.conftest import RED_SET, TUESDAY_10
 
 pytestmark = pytest.mark.django_db
 
 ROSTER = reverse("monitoring:roster")
 ALERTS = reverse("monitoring:alerts")
-# A Tuesday at 10:00 local time: the day slot.
-TUESDAY_10 = timezone.make_aware(datetime(2026, 12, 1, 10, 0))
 
 
 def local(*args):

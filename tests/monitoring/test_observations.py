@@ -1,6 +1,6 @@
 """Recording observation sets: NEWS2, idempotency, alerts, thresholds, escalation, overdue."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,12 +10,9 @@ from django.utils import timezone
 from hemma.errors import Conflict, HemmaError, NotAllowed
 from hemma.monitoring import services
 from hemma.monitoring.models import Alert, DutyPhysician, MonitoringPlan, ObservationSet
-from tests.monitoring.conftest import HOME_SET, RED_SET
+from tests.monitoring.conftest import HOME_SET, RED_SET, TUESDAY_10
 
 pytestmark = pytest.mark.django_db
-
-# A Tuesday at 10:00 local time: the roster's day slot, hours from its edges.
-TUESDAY_10 = timezone.make_aware(datetime(2026, 12, 1, 10, 0))
 
 
 def record(episode, values, client_id="r1", **kwargs):
